@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The portal's two entry points (see README.md):
+#   bash .ci/portal.sh serve   build and start the portal with demo data on http://localhost:3000
+#   bash .ci/portal.sh test    run every check: format, lints, Rust tests, browser tests
+#
+# Both install what they need (idempotently) on a Debian machine: PostgreSQL, the
+# wasm target, wasm-bindgen-cli, Chromium, npm packages. Without DATABASE_URL they
+# start a private PostgreSQL cluster (own folder, own port, not as root) and stop
+# it again on exit, but only if this run started it.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STATE="$ROOT/.portal"
+WASM_BINDGEN_VERSION=0.2.130
+PG_PORT=${PORTAL_PG_PORT:-5433}
+export SQLX_OFFLINE=true
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+mkdir -p "$STATE"
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+  if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+    log "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+# --- PostgreSQL -------------------------------------------------------------
+PG_STARTED_HERE=0
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+run_as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ensure_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    log "using DATABASE_URL from the environment"
+    return
+  fi
+  [ -n "$(pg_bin)" ] || apt_install postgresql
+  local bin; bin=$(pg_bin)
+  # The cluster lives under .portal/ unless the postgres user cannot reach it
+  # (a checkout under /root, say): then under /var/tmp, named after this checkout.
+  PGDATA="$STATE/pg"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+    PGDATA="/var/tmp/conversations-portal-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)/pg"
+    ln -sfn "$PGDATA" "$STATE/pg-data-link"
+  fi
+  if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    log "creating a private PostgreSQL cluster in $PGDATA"
+    mkdir -p "$PGDATA"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$PGDATA"
+    run_as_pg "$bin/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! run_as_pg "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    log "starting PostgreSQL on port $PG_PORT"
+    run_as_pg "$bin/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
+      -o "-p $PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+    PG_STARTED_HERE=1
+  fi
+  PG_ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/portal"
+  create_database portal
+}
+
+create_database() {
+  local url=${PG_ADMIN_URL:-}
+  [ -n "$url" ] || return 0
+  psql "$url" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1 \
+    || psql "$url" -qc "CREATE DATABASE \"$1\"" >/dev/null
+}
+
+stop_what_we_started() {
+  if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ "$PG_STARTED_HERE" = 1 ]; then
+    log "stopping the PostgreSQL cluster this run started"
+    run_as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null || true
+  fi
+}
+trap stop_what_we_started EXIT
+
+# --- build ------------------------------------------------------------------
+build() {
+  log "building the server"
+  cargo build -p server
+  log "building the WASM client"
+  cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
+  mkdir -p target/site/pkg
+  wasm-bindgen --target web --no-typescript --out-name app --out-dir target/site/pkg \
+    target/wasm32-unknown-unknown/wasm-release/app.wasm
+  cp style/main.css target/site/pkg/app.css
+  cp -r public/. target/site/
+}
+
+wait_for() {
+  for _ in $(seq 1 120); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "the portal did not answer at $1" >&2
+  return 1
+}
+
+serve() {
+  apt_install curl postgresql
+  ensure_rust_tools
+  ensure_postgres
+  build
+  log "starting the portal on http://localhost:3000 (Ctrl-C stops it)"
+  PORTAL_ADDR=${PORTAL_ADDR:-127.0.0.1:3000} target/debug/server --demo &
+  SERVER_PID=$!
+  wait "$SERVER_PID"
+}
+
+run_tests() {
+  apt_install curl postgresql chromium
+  ensure_rust_tools
+  ensure_postgres
+
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "clippy (server build)"
+  cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+  log "clippy (WASM build)"
+  cargo clippy -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+  build
+
+  log "Rust tests (each database test gets its own database)"
+  cargo test -p app --features ssr --lib
+  cargo test -p server
+
+  log "browser tests"
+  local e2e_db=portal_e2e port=${PORTAL_E2E_PORT:-3100}
+  if [ -n "${PG_ADMIN_URL:-}" ]; then
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)" >/dev/null
+    create_database "$e2e_db"
+    E2E_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$e2e_db"
+  else
+    E2E_DATABASE_URL=$DATABASE_URL
+  fi
+  DATABASE_URL=$E2E_DATABASE_URL PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
+    >"$STATE/e2e-server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_for "http://127.0.0.1:$port/healthz"
+  (
+    cd end2end
+    export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+    [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+    PORTAL_URL="http://127.0.0.1:$port" npx playwright test
+  )
+  log "all checks passed"
+}
+
+case "${1:-}" in
+  serve) serve ;;
+  test) run_tests ;;
+  # For development: start the cluster, leave it running, print its URL.
+  db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
+  *) echo "usage: bash .ci/portal.sh serve|test|db" >&2; exit 2 ;;
+esac

@@ -1,0 +1,163 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "admin" => Role::Admin,
+            "moderator" => Role::Moderator,
+            _ => Role::Member,
+        }
+    }
+
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Role::Member => None,
+            Role::Moderator => Some("Moderator"),
+            Role::Admin => Some("Administrator"),
+        }
+    }
+}
+
+/// The signed-in member, as the pages need to know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Who is signed in, if anyone.
+#[server(endpoint = "current_member")]
+pub async fn current_member() -> Result<Option<Viewer>, AppError> {
+    crate::error::respond(crate::auth::current_viewer().await)
+}
+
+/// Creates an account and signs it in.
+#[server(endpoint = "register")]
+pub async fn register(
+    display_name: String,
+    handle: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    crate::error::respond(ssr::register(display_name, handle, email, password).await)
+}
+
+/// Signs in with email and password; `next` is where to go afterwards (a local path).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::respond(ssr::sign_in(email, password, next).await)
+}
+
+/// Ends the session on the server and clears the cookie.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    crate::error::respond(ssr::sign_out().await)
+}
+
+/// Only a same-site path may follow sign-in, never another host.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::auth::{self, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS};
+    use crate::domain::account::{check_sign_in, Email, Registration};
+    use crate::error::AppError;
+    use crate::members;
+    use crate::state::app_state;
+
+    pub async fn register(
+        display_name: String,
+        handle: String,
+        email: String,
+        password: String,
+    ) -> Result<(), AppError> {
+        let registration = Registration::parse(&display_name, &handle, &email, &password)?;
+        let state = app_state()?;
+        let hash = auth::hash_password(&registration.password).await?;
+        let member_id = members::create(&state.pool, &registration, &hash).await?;
+        start_session(&state, member_id).await?;
+        leptos_axum::redirect(&format!("/members/{}", registration.handle.as_str()));
+        Ok(())
+    }
+
+    pub async fn sign_in(
+        email: String,
+        password: String,
+        next: Option<String>,
+    ) -> Result<(), AppError> {
+        check_sign_in(&email, &password)?;
+        let state = app_state()?;
+        let normalized = Email::parse(&email)
+            .map(|e| e.as_str().to_string())
+            .unwrap_or_else(|_| email.trim().to_lowercase());
+        let account_key = format!("account:{normalized}");
+        let keys = [
+            (account_key.clone(), FREE_FAILURES_PER_ACCOUNT),
+            (
+                format!("address:{}", auth::client_address(&state.settings)),
+                FREE_FAILURES_PER_ADDRESS,
+            ),
+        ];
+        if let Some(wait) = auth::throttle_wait(&state.pool, &keys).await? {
+            return Err(AppError::Throttled(wait));
+        }
+        let account = members::credentials(&state.pool, &normalized).await?;
+        let (member_id, hash) = match account {
+            Some((id, hash)) => (Some(id), Some(hash)),
+            None => (None, None),
+        };
+        let verified = auth::verify_password(hash, password).await;
+        let Some(member_id) = member_id.filter(|_| verified) else {
+            auth::record_failure(&state.pool, &keys).await?;
+            return Err(AppError::BadCredentials);
+        };
+        auth::clear_failures(&state.pool, &account_key).await?;
+        start_session(&state, member_id).await?;
+        leptos_axum::redirect(&super::safe_next(next.as_deref()));
+        Ok(())
+    }
+
+    /// A new session id on every sign-in: a session id planted before sign-in
+    /// (session fixation) never becomes a signed-in one.
+    async fn start_session(state: &crate::state::AppState, member_id: i64) -> Result<(), AppError> {
+        if let Some(old) = auth::request_token() {
+            auth::delete_session(&state.pool, &old).await?;
+        }
+        let token = auth::create_session(&state.pool, member_id, state.settings.session_days).await?;
+        auth::set_session_cookie(&state.settings, &token);
+        Ok(())
+    }
+
+    pub async fn sign_out() -> Result<(), AppError> {
+        let state = app_state()?;
+        if let Some(token) = auth::request_token() {
+            auth::delete_session(&state.pool, &token).await?;
+        }
+        auth::clear_session_cookie(&state.settings);
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+}

@@ -1,0 +1,6 @@
+//! Server function declarations, by resource. Their bodies run on the server;
+//! the client gets generated stubs that call them over HTTP.
+
+pub mod auth;
+pub mod groups;
+pub mod members;

@@ -1,0 +1,93 @@
+use crate::api::auth::{current_member, Register, SignIn, SignOut, Viewer};
+use crate::components::header::Header;
+use crate::pages::{
+    code_of_conduct::CodeOfConduct, group::GroupPage, groups::GroupsPage, home::HomePage,
+    member::MemberPage, members::MembersPage, not_found::NotFound, register::RegisterPage,
+    sign_in::SignInPage,
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+pub const PORTAL_NAME: &str = "Mautic Community Portal";
+
+/// The HTML document around the app, rendered only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Session actions and the signed-in member, shared by every page.
+///
+/// The viewer is reloaded whenever one of the actions completes, so the header
+/// changes right after signing in or out.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+    pub register: ServerAction<Register>,
+    pub viewer: Resource<Option<Viewer>>,
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let register = ServerAction::<Register>::new();
+    let viewer = Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get(), register.version().get()),
+        // An error reading the session shows the page as signed out rather than failing it.
+        |_| async move { current_member().await.ok().flatten() },
+    );
+    provide_context(Session { sign_in, sign_out, register, viewer });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/app.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { PORTAL_NAME.to_string() } else { format!("{title} · {PORTAL_NAME}") }
+        }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header/>
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/register") view=RegisterPage/>
+                    <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/members/:handle") view=MemberPage ssr=SsrMode::Async/>
+                    <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/:slug") view=GroupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/code-of-conduct") view=CodeOfConduct/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>
+                    "Every conversation here follows our "
+                    <a href="/code-of-conduct">"code of conduct"</a> "."
+                </p>
+            </footer>
+        </Router>
+    }
+}

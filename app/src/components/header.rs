@@ -1,0 +1,61 @@
+use crate::api::auth::Viewer;
+use crate::app::{use_session, PORTAL_NAME};
+use crate::components::avatar::Avatar;
+use leptos::either::Either;
+use leptos::prelude::*;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="site-header">
+            <div class="header-inner">
+                <a class="brand" href="/">{PORTAL_NAME}</a>
+                <nav class="main-nav" aria-label="Main">
+                    <ul>
+                        <li><a href="/members">"Members"</a></li>
+                        <li><a href="/groups">"Groups"</a></li>
+                        <li><a href="/code-of-conduct">"Code of conduct"</a></li>
+                    </ul>
+                </nav>
+                <div class="account">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match session.viewer.await {
+                                Some(viewer) => Either::Left(view! { <MemberMenu viewer/> }),
+                                None => Either::Right(view! {
+                                    <a class="button button-quiet" href="/sign-in">"Sign in"</a>
+                                    <a class="button" href="/register">"Register"</a>
+                                }),
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+/// The signed-in member's menu. A `<details>` element opens and closes without
+/// any script, so the menu works before hydration and without JavaScript.
+#[component]
+fn MemberMenu(viewer: Viewer) -> impl IntoView {
+    let session = use_session();
+    let profile = format!("/members/{}", viewer.handle);
+    view! {
+        <details class="member-menu">
+            <summary aria-label=format!("Account menu for {}", viewer.display_name)>
+                <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone()/>
+                <span class="member-menu-name">{viewer.display_name.clone()}</span>
+            </summary>
+            <ul class="member-menu-items">
+                <li><a href=profile>"Your profile"</a></li>
+                <li>
+                    <ActionForm action=session.sign_out>
+                        <button type="submit" class="link-button">"Sign out"</button>
+                    </ActionForm>
+                </li>
+            </ul>
+        </details>
+    }
+}

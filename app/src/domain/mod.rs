@@ -1,0 +1,57 @@
+//! Domain types and rules shared by the server and the WASM client.
+//!
+//! Every rule that decides whether input is acceptable lives here, so that the
+//! browser can tell the user about a mistake before a round trip and the server,
+//! which never trusts the browser, applies exactly the same function again.
+
+pub mod account;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+/// Validation problems keyed by form field name, in the order they were found.
+///
+/// Field names match the `name` attributes of the form inputs (and the server
+/// function arguments) so a page can show each message next to its field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_string(), message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Records the error of a parse under `field` and returns the value if it was valid.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let messages: Vec<&str> = self.0.iter().map(|(_, m)| m.as_str()).collect();
+        f.write_str(&messages.join(" "))
+    }
+}

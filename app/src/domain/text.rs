@@ -1,0 +1,57 @@
+//! Text rules: what counts as a character, and which characters are refused.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Characters as a person sees them: extended grapheme clusters, so one emoji
+/// or one accented letter counts as one, whatever its encoding.
+pub fn visible_length(text: &str) -> usize {
+    text.graphemes(true).count()
+}
+
+/// Control characters other than newline and tab hide text or break layouts
+/// (for example a bidi override or a NUL) and are never accepted.
+pub fn has_forbidden_control(text: &str, allow_newlines: bool) -> bool {
+    text.chars().any(|c| {
+        let allowed = c == '\t' || (allow_newlines && c == '\n');
+        let bidi_override = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        (c.is_control() && !allowed) || bidi_override
+    })
+}
+
+/// Initials for an avatar: the first visible character of the first two words,
+/// or only one for a single word (as for most CJK names).
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .take(2)
+        .filter_map(|word| word.graphemes(true).next())
+        .collect::<String>()
+        .to_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_emoji_and_an_accented_letter_count_as_one_character_each() {
+        assert_eq!(visible_length("👍🏽"), 1);
+        assert_eq!(visible_length("e\u{301}"), 1);
+        assert_eq!(visible_length("José"), 4);
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_tabs_are_not() {
+        assert!(has_forbidden_control("a\u{0}b", true));
+        assert!(has_forbidden_control("a\u{202E}b", true));
+        assert!(!has_forbidden_control("a\tb", false));
+        assert!(has_forbidden_control("a\nb", false));
+        assert!(!has_forbidden_control("a\nb", true));
+    }
+
+    #[test]
+    fn initials_take_the_first_letter_of_two_words() {
+        assert_eq!(initials("Alice Martin"), "AM");
+        assert_eq!(initials("王芳"), "王");
+        assert_eq!(initials("Ørjan"), "Ø");
+    }
+}

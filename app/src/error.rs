@@ -1,0 +1,107 @@
+//! The error every server function returns, shaped for the person reading it.
+//!
+//! It crosses the network as JSON, so the client can react to the kind of
+//! error (show field messages, ask to sign in) rather than parse text.
+//! Internal failures carry no detail: the server logs the cause and the user
+//! only learns that it was our fault and what to do next.
+
+use crate::domain::FieldErrors;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("We could not find that. It may have been removed, or the address may be mistyped.")]
+    NotFound,
+    #[error("Please correct the highlighted fields: {0}")]
+    Invalid(FieldErrors),
+    #[error("That email and password do not match an account. Check both and try again.")]
+    BadCredentials,
+    #[error("Too many failed sign-ins. Please wait {0} seconds, then try again.")]
+    Throttled(u64),
+    #[error("{0}")]
+    Refused(String),
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    #[error("We could not reach the portal. Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// Field-level messages when the error is about the input.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.field_errors()
+            .and_then(|errors| errors.get(name))
+            .map(str::to_string)
+    }
+
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) | AppError::BadCredentials => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Refused(_) => StatusCode::CONFLICT,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Invalid(errors)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that do not even decode are bad input, not a network fault.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                let mut errors = FieldErrors::new();
+                errors.add("form", "The form was incomplete. Please fill it in again.");
+                AppError::Invalid(errors)
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        // Database text stays in the log; the user gets a generic message.
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}
+
+/// Sets the HTTP status of the current response from a server function's
+/// result, so clients and logs see 404, 422, 429... rather than a blanket 500.
+#[cfg(feature = "ssr")]
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
+        }
+    }
+    result
+}

@@ -1,0 +1,115 @@
+//! Members: the SQL behind accounts, the directory and profiles (server only).
+
+use crate::api::auth::Role;
+use crate::api::members::{GroupLink, MemberPage, MemberProfile, MemberSummary};
+use crate::domain::account::Registration;
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use sqlx::PgPool;
+
+/// Inserts a new member; a taken handle or email becomes a field error.
+pub async fn create(pool: &PgPool, registration: &Registration, password_hash: &str) -> Result<i64, AppError> {
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO members (handle, display_name, email, password_hash)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+        registration.handle.as_str(),
+        registration.display_name.as_str(),
+        registration.email.as_str(),
+        password_hash
+    )
+    .fetch_one(pool)
+    .await;
+    match inserted {
+        Ok(id) => Ok(id),
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_handle_key") => {
+            let mut errors = FieldErrors::new();
+            errors.add("handle", "That handle is taken. Try another one.");
+            Err(errors.into())
+        }
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_email_key") => {
+            let mut errors = FieldErrors::new();
+            errors.add("email", "An account with this email already exists. Sign in instead.");
+            Err(errors.into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The id and password hash of an active account, by (normalized) email.
+pub async fn credentials(pool: &PgPool, email: &str) -> Result<Option<(i64, String)>, AppError> {
+    let row = sqlx::query!(
+        "SELECT id, password_hash FROM members
+         WHERE email = $1 AND suspended_at IS NULL AND deleted_at IS NULL",
+        email
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.id, r.password_hash)))
+}
+
+/// One page of active members ordered by name, matching `query` if it is not empty.
+pub async fn directory(pool: &PgPool, query: &str, after: Option<i64>, limit: i64) -> Result<MemberPage, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT m.id, m.handle, m.display_name, m.bio
+           FROM members m
+           WHERE m.suspended_at IS NULL AND m.deleted_at IS NULL
+             AND ($1 = '' OR fold_name(m.display_name) LIKE '%' || fold_name($1) || '%'
+                  OR m.handle LIKE '%' || lower($1) || '%')
+             AND ($2::bigint IS NULL OR (fold_name(m.display_name), m.id) >
+                  (SELECT fold_name(c.display_name), c.id FROM members c WHERE c.id = $2))
+           ORDER BY fold_name(m.display_name), m.id
+           LIMIT $3"#,
+        query,
+        after,
+        limit + 1
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut members: Vec<MemberSummary> = rows
+        .into_iter()
+        .map(|r| MemberSummary { id: r.id, handle: r.handle, display_name: r.display_name, bio: r.bio })
+        .collect();
+    let next = if members.len() as i64 > limit {
+        members.truncate(limit as usize);
+        members.last().map(|m| m.id)
+    } else {
+        None
+    };
+    Ok(MemberPage { members, next })
+}
+
+/// A profile by handle; `None` for unknown, suspended or deleted members alike.
+pub async fn profile(pool: &PgPool, handle: &str) -> Result<Option<MemberProfile>, AppError> {
+    let Some(member) = sqlx::query!(
+        r#"SELECT id, handle, display_name, bio, role, created_at::date AS "since!"
+           FROM members
+           WHERE handle = $1 AND suspended_at IS NULL AND deleted_at IS NULL"#,
+        handle
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let groups = sqlx::query!(
+        r#"SELECT g.slug, g.name, gm.role = 'manager' AS "is_manager!"
+           FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+           WHERE gm.member_id = $1
+           ORDER BY g.name"#,
+        member.id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|g| GroupLink { slug: g.slug, name: g.name, is_manager: g.is_manager })
+    .collect();
+    Ok(Some(MemberProfile {
+        id: member.id,
+        handle: member.handle,
+        display_name: member.display_name,
+        bio: member.bio,
+        role: Role::from_db(&member.role),
+        member_since: member.since,
+        groups,
+    }))
+}

@@ -1,0 +1,71 @@
+use crate::api::members::list_members;
+use crate::components::avatar::Avatar;
+use crate::pages::error_view;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The member directory: a plain GET search form, so it works with or without script.
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let after = move || query.read().get("after").and_then(|a| a.parse::<i64>().ok());
+    let page = Resource::new(move || (search(), after()), |(q, after)| list_members(q, after));
+
+    view! {
+        <Title text="Members"/>
+        <h1>"Members"</h1>
+        <form class="search" method="get" action="/members" role="search">
+            <label for="member-search">"Search members by name"</label>
+            <div class="search-row">
+                <input id="member-search" type="search" name="q" prop:value=search placeholder="e.g. José or 王"/>
+                <button type="submit" class="button">"Search"</button>
+            </div>
+        </form>
+        <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(error) => Either::Left(error_view(error)),
+                    Ok(page) => Either::Right(view! {
+                        {page.members.is_empty().then(|| view! { <p>"No member matches that search."</p> })}
+                        <ul class="card-grid">
+                            {page.members.into_iter().map(|m| view! {
+                                <li class="card">
+                                    <Avatar name=m.display_name.clone() seed=m.handle.clone()/>
+                                    <div class="card-body">
+                                        <a class="card-title" href=format!("/members/{}", m.handle)>{m.display_name}</a>
+                                        <span class="handle">{format!("@{}", m.handle)}</span>
+                                        <p class="card-text">{m.bio}</p>
+                                    </div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        {page.next.map(|next| {
+                            let q = search();
+                            let href = if q.is_empty() {
+                                format!("/members?after={next}")
+                            } else {
+                                format!("/members?q={}&after={next}", encode_query(&q))
+                            };
+                            view! { <p class="pager"><a class="button button-quiet" href=href rel="next">"Next page"</a></p> }
+                        })}
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Percent-encodes a query value for a link.
+pub fn encode_query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,72 @@
+use crate::api::auth::SignIn;
+use crate::app::use_session;
+use crate::components::field::TextField;
+use crate::domain::account::check_sign_in;
+use crate::domain::FieldErrors;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = use_session().sign_in;
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let client_errors = RwSignal::new(FieldErrors::new());
+
+    let server_error = move || action.value().get().and_then(|result| result.err());
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || {
+            client_errors
+                .read()
+                .get(field)
+                .map(str::to_string)
+                .or_else(|| server_error().and_then(|e| e.field(field)))
+        })
+    };
+    let form_error = move || server_error().filter(|e| e.field_errors().is_none()).map(|e| e.to_string());
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // The same presence check as the server's; what was typed stays in the fields.
+        match check_sign_in(&email.get_untracked(), &password.get_untracked()) {
+            Err(errors) => client_errors.set(errors),
+            Ok(()) => {
+                client_errors.set(FieldErrors::new());
+                let next = next();
+                action.dispatch(SignIn {
+                    email: email.get_untracked(),
+                    password: password.get_untracked(),
+                    next: (!next.is_empty()).then_some(next),
+                });
+            }
+        }
+    };
+
+    view! {
+        <Title text="Sign in"/>
+        <section class="panel form-panel">
+            <h1>"Sign in"</h1>
+            <form action=SignIn::url() method="post" on:submit=on_submit novalidate>
+                <input type="hidden" name="next" prop:value=next/>
+                <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error("email")/>
+                <TextField
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="current-password"
+                    value=password
+                    error=field_error("password")
+                />
+                <p class="form-error" role="alert">{form_error}</p>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            <p>"New here? " <a href="/register">"Create an account"</a> "."</p>
+        </section>
+    }
+}

@@ -1,0 +1,53 @@
+//! What every request handler on the server can reach.
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Settings the request handlers need; read from the environment by the server binary.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The address members use to reach the portal, e.g. `https://community.example.org`.
+    /// Its scheme decides whether cookies are marked `Secure`, and its origin is the
+    /// only one allowed to make state-changing requests.
+    pub public_url: String,
+    /// Whether to believe `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+    /// How long a session lasts after sign-in.
+    pub session_days: i64,
+}
+
+impl Settings {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of the public URL, without path or trailing slash.
+    pub fn public_origin(&self) -> String {
+        let url = self.public_url.trim_end_matches('/');
+        match url.split_once("://") {
+            Some((scheme, rest)) => {
+                let host = rest.split('/').next().unwrap_or_default();
+                format!("{scheme}://{host}")
+            }
+            None => url.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+}
+
+/// The application state, provided as context by leptos_axum to every route and
+/// server function.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        crate::error::AppError::Internal
+    })
+}

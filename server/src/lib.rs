@@ -1,0 +1,96 @@
+//! The server: configuration, database pool and migrations, the HTTP router,
+//! demo data and graceful shutdown. Request handling itself lives in `app`.
+
+pub mod config;
+pub mod demo;
+pub mod router;
+pub mod telemetry;
+
+use app::state::AppState;
+use config::Config;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("could not connect to PostgreSQL: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("could not apply migrations: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("could not load demo data: {0}")]
+    Demo(String),
+    #[error("could not listen on {0}: {1}")]
+    Bind(std::net::SocketAddr, std::io::Error),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs the portal. Arguments: `--demo` loads the demo data after migrating;
+/// `migrate` only applies migrations (and demo data with `--demo`) and exits.
+pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
+    let config = Config::from_env()?;
+    let pool = connect(&config.database_url).await?;
+    MIGRATOR.run(&pool).await?;
+    if args.iter().any(|a| a == "--demo") {
+        demo::load(&pool).await.map_err(|e| StartupError::Demo(e.to_string()))?;
+    }
+    if args.iter().any(|a| a == "migrate") {
+        return Ok(());
+    }
+    let state = app_state(&config, pool);
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| StartupError::Bind(config.addr, e))?;
+    tracing::info!("listening on http://{} (public URL {})", config.addr, config.public_url);
+    axum::serve(
+        listener,
+        router::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartupError::Serve)
+}
+
+pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(database_url)
+        .await
+}
+
+pub fn app_state(config: &Config, pool: PgPool) -> AppState {
+    AppState {
+        leptos_options: config.leptos_options(),
+        pool,
+        settings: Arc::new(config.settings()),
+    }
+}
+
+/// Resolves on SIGTERM (what orchestrators send) or Ctrl-C; in-flight requests finish first.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

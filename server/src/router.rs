@@ -1,0 +1,75 @@
+//! The HTTP router: Leptos pages and server functions, static files, and the
+//! protections every request goes through.
+
+use app::state::{AppState, Settings};
+use app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// No form or server function of the portal needs more; bigger bodies get 413.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let settings = state.settings.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(settings, refuse_cross_site))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// Server functions have no CSRF protection of their own, so every state-changing
+/// request must come from the portal's own pages: browsers say where a request
+/// comes from in `Sec-Fetch-Site` (modern) or `Origin` (older). A request with
+/// neither is not from a browser and cannot carry a victim's cookies cross-site.
+async fn refuse_cross_site(State(settings): State<Arc<Settings>>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let allowed = if let Some(site) = headers.get("sec-fetch-site") {
+        matches!(site.to_str(), Ok("same-origin") | Ok("none"))
+    } else if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+        origin == settings.public_origin() || (host.is_some() && origin_host == host)
+    } else {
+        true
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        tracing::warn!(method = %request.method(), path = %request.uri().path(), "refused a cross-site request");
+        (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests are refused. Use the portal's own pages.",
+        )
+            .into_response()
+    }
+}

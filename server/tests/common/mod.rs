@@ -1,0 +1,117 @@
+//! Test harness: a real portal on a random port over a fresh database.
+#![allow(dead_code)]
+
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use reqwest::redirect::Policy;
+use server::config::Config;
+use sqlx::PgPool;
+use std::net::SocketAddr;
+
+pub const PASSWORD: &str = "portal-demo-pass";
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub pool: PgPool,
+}
+
+/// Starts the portal over `pool` (a database of its own, made by `#[sqlx::test]`)
+/// with the demo data loaded.
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, None).await
+}
+
+pub async fn spawn_app_with(pool: PgPool, public_url: Option<&str>) -> TestApp {
+    server::demo::load(&pool).await.expect("demo data loads");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let url = format!("http://{addr}");
+    let config = Config {
+        database_url: String::new(),
+        addr,
+        public_url: public_url.map(str::to_string).unwrap_or_else(|| url.clone()),
+        site_root: "../target/site".into(),
+        trust_proxy: false,
+        session_days: 30,
+    };
+    let state = server::app_state(&config, pool.clone());
+    let service = server::router::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    TestApp { url, client: client(), pool }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Calls a server function the way the WASM client does (form-encoded POST).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_with(&self.client, endpoint, form).await
+    }
+
+    pub async fn call_with(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.url))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("sign_in", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Who the server thinks is signed in, by handle.
+    pub async fn current_handle(&self, client: &reqwest::Client) -> Option<String> {
+        let response = self.call_with(client, "current_member", &[]).await;
+        assert!(response.status().is_success(), "current_member failed: {}", response.status());
+        let body: serde_json::Value = response.json().await.expect("json");
+        body.get("handle").and_then(|h| h.as_str()).map(str::to_string)
+    }
+}
+
+/// The `kind` of an error answer (`{"kind": "bad_credentials"}`).
+pub async fn error_kind(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.expect("error body is JSON");
+    (status, body)
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("portal_session="))
+        .map(str::to_string)
+}
+
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
