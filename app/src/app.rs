@@ -56,16 +56,27 @@ pub fn App() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let register = ServerAction::<Register>::new();
     let viewer = Resource::new(
-        move || (sign_in.version().get(), sign_out.version().get(), register.version().get()),
+        move || {
+            (
+                sign_in.version().get(),
+                sign_out.version().get(),
+                register.version().get(),
+            )
+        },
         // An error reading the session shows the page as signed out rather than failing it.
         |_| async move { current_member().await.ok().flatten() },
     );
-    provide_context(Session { sign_in, sign_out, register, viewer });
+    provide_context(Session {
+        sign_in,
+        sign_out,
+        register,
+        viewer,
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>
         <Title formatter=|title: String| {
-            if title.is_empty() { PORTAL_NAME.to_string() } else { format!("{title} · {PORTAL_NAME}") }
+            if title.is_empty() || title == PORTAL_NAME { PORTAL_NAME.to_string() } else { format!("{title} · {PORTAL_NAME}") }
         }/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

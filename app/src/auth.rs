@@ -9,7 +9,9 @@ use crate::api::auth::{Role, Viewer};
 use crate::domain::account::Password;
 use crate::error::AppError;
 use crate::state::{app_state, Settings};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use http::header::{COOKIE, SET_COOKIE};
 use http::request::Parts;
@@ -66,7 +68,11 @@ pub async fn verify_password(stored_hash: Option<String>, candidate: String) -> 
                 .clone()
         });
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(candidate.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -96,9 +102,12 @@ pub async fn create_session(pool: &PgPool, member_id: i64, days: i64) -> Result<
 }
 
 pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), AppError> {
-    sqlx::query!("DELETE FROM sessions WHERE token_hash = $1", token_hash(token))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        token_hash(token)
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -152,7 +161,10 @@ pub async fn require_viewer() -> Result<Viewer, AppError> {
 }
 
 fn set_cookie(value: String) {
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         response.append_header(SET_COOKIE, value);
     }
 }
@@ -160,7 +172,11 @@ fn set_cookie(value: String) {
 /// Sets the session cookie: HttpOnly (no script can read it), SameSite=Lax (not sent
 /// on cross-site POSTs), Secure when the portal is served over https.
 pub fn set_session_cookie(settings: &Settings, token: &str) {
-    let secure = if settings.secure_cookies() { "; Secure" } else { "" };
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = settings.session_days * 24 * 3600;
     set_cookie(format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
@@ -168,7 +184,11 @@ pub fn set_session_cookie(settings: &Settings, token: &str) {
 }
 
 pub fn clear_session_cookie(settings: &Settings) {
-    let secure = if settings.secure_cookies() { "; Secure" } else { "" };
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     set_cookie(format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
     ));

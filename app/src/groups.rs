@@ -28,7 +28,11 @@ pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppEr
         .collect())
 }
 
-pub async fn details(pool: &PgPool, slug: &str, viewer: Option<i64>) -> Result<Option<GroupDetails>, AppError> {
+pub async fn details(
+    pool: &PgPool,
+    slug: &str,
+    viewer: Option<i64>,
+) -> Result<Option<GroupDetails>, AppError> {
     let Some(group) = sqlx::query!(
         r#"SELECT g.id, g.slug, g.name, g.description, g.is_open,
                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS "member_count!",
@@ -59,7 +63,10 @@ pub async fn details(pool: &PgPool, slug: &str, viewer: Option<i64>) -> Result<O
     let links = |people: Vec<_>| -> Vec<MemberLink> {
         people
             .into_iter()
-            .map(|p: PersonRow| MemberLink { handle: p.handle, display_name: p.display_name })
+            .map(|p: PersonRow| MemberLink {
+                handle: p.handle,
+                display_name: p.display_name,
+            })
             .collect()
     };
     Ok(Some(GroupDetails {

@@ -8,7 +8,11 @@ use crate::error::AppError;
 use sqlx::PgPool;
 
 /// Inserts a new member; a taken handle or email becomes a field error.
-pub async fn create(pool: &PgPool, registration: &Registration, password_hash: &str) -> Result<i64, AppError> {
+pub async fn create(
+    pool: &PgPool,
+    registration: &Registration,
+    password_hash: &str,
+) -> Result<i64, AppError> {
     let inserted = sqlx::query_scalar!(
         "INSERT INTO members (handle, display_name, email, password_hash)
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -28,7 +32,10 @@ pub async fn create(pool: &PgPool, registration: &Registration, password_hash: &
         }
         Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_email_key") => {
             let mut errors = FieldErrors::new();
-            errors.add("email", "An account with this email already exists. Sign in instead.");
+            errors.add(
+                "email",
+                "An account with this email already exists. Sign in instead.",
+            );
             Err(errors.into())
         }
         Err(error) => Err(error.into()),
@@ -48,7 +55,12 @@ pub async fn credentials(pool: &PgPool, email: &str) -> Result<Option<(i64, Stri
 }
 
 /// One page of active members ordered by name, matching `query` if it is not empty.
-pub async fn directory(pool: &PgPool, query: &str, after: Option<i64>, limit: i64) -> Result<MemberPage, AppError> {
+pub async fn directory(
+    pool: &PgPool,
+    query: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<MemberPage, AppError> {
     let rows = sqlx::query!(
         r#"SELECT m.id, m.handle, m.display_name, m.bio
            FROM members m
@@ -67,7 +79,12 @@ pub async fn directory(pool: &PgPool, query: &str, after: Option<i64>, limit: i6
     .await?;
     let mut members: Vec<MemberSummary> = rows
         .into_iter()
-        .map(|r| MemberSummary { id: r.id, handle: r.handle, display_name: r.display_name, bio: r.bio })
+        .map(|r| MemberSummary {
+            id: r.id,
+            handle: r.handle,
+            display_name: r.display_name,
+            bio: r.bio,
+        })
         .collect();
     let next = if members.len() as i64 > limit {
         members.truncate(limit as usize);
@@ -101,7 +118,11 @@ pub async fn profile(pool: &PgPool, handle: &str) -> Result<Option<MemberProfile
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|g| GroupLink { slug: g.slug, name: g.name, is_manager: g.is_manager })
+    .map(|g| GroupLink {
+        slug: g.slug,
+        name: g.name,
+        is_manager: g.is_manager,
+    })
     .collect();
     Ok(Some(MemberProfile {
         id: member.id,

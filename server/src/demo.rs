@@ -13,81 +13,268 @@ pub const MEMBER_COUNT: usize = 210;
 
 /// (display name, handle, role, bio) of the accounts the README names.
 const NAMED: &[(&str, &str, &str, &str)] = &[
-    ("Alice Martin", "alice", "member", "Marketing automation consultant in Lyon. Ask me about segments."),
-    ("Bob Nakamura", "bob", "member", "Developer working on Mautic plugins; coffee-driven."),
-    ("Ngozi Okafor", "ngozi", "moderator", "Community moderator. Here to keep conversations kind."),
+    (
+        "Alice Martin",
+        "alice",
+        "member",
+        "Marketing automation consultant in Lyon. Ask me about segments.",
+    ),
+    (
+        "Bob Nakamura",
+        "bob",
+        "member",
+        "Developer working on Mautic plugins; coffee-driven.",
+    ),
+    (
+        "Ngozi Okafor",
+        "ngozi",
+        "moderator",
+        "Community moderator. Here to keep conversations kind.",
+    ),
     ("Lars Eriksson", "lars", "admin", "Portal administrator."),
-    ("José Álvarez", "jose", "member", "Translator for the Spanish community. ¡Hola!"),
+    (
+        "José Álvarez",
+        "jose",
+        "member",
+        "Translator for the Spanish community. ¡Hola!",
+    ),
 ];
 
 /// Name pools: (given names, family names, family name first, joined without a space).
-type Pool = (&'static [(&'static str, &'static str)], &'static [(&'static str, &'static str)], bool, bool);
+type Pool = (
+    &'static [(&'static str, &'static str)],
+    &'static [(&'static str, &'static str)],
+    bool,
+    bool,
+);
 
 const POOLS: &[Pool] = &[
     (
-        &[("Charlotte", "charlotte"), ("Daniel", "daniel"), ("Emily", "emily"), ("George", "george"), ("Hannah", "hannah"), ("Samuel", "samuel")],
-        &[("Thompson", "thompson"), ("Walker", "walker"), ("Hughes", "hughes"), ("Bennett", "bennett"), ("Carter", "carter")],
-        false, false,
+        &[
+            ("Charlotte", "charlotte"),
+            ("Daniel", "daniel"),
+            ("Emily", "emily"),
+            ("George", "george"),
+            ("Hannah", "hannah"),
+            ("Samuel", "samuel"),
+        ],
+        &[
+            ("Thompson", "thompson"),
+            ("Walker", "walker"),
+            ("Hughes", "hughes"),
+            ("Bennett", "bennett"),
+            ("Carter", "carter"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("María", "maria"), ("Lucía", "lucia"), ("Andrés", "andres"), ("João", "joao"), ("Inês", "ines"), ("Ramón", "ramon")],
-        &[("García", "garcia"), ("Fernández", "fernandez"), ("Muñoz", "munoz"), ("Gonçalves", "goncalves"), ("Peña", "pena")],
-        false, false,
+        &[
+            ("María", "maria"),
+            ("Lucía", "lucia"),
+            ("Andrés", "andres"),
+            ("João", "joao"),
+            ("Inês", "ines"),
+            ("Ramón", "ramon"),
+        ],
+        &[
+            ("García", "garcia"),
+            ("Fernández", "fernandez"),
+            ("Muñoz", "munoz"),
+            ("Gonçalves", "goncalves"),
+            ("Peña", "pena"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("Élodie", "elodie"), ("François", "francois"), ("Hélène", "helene"), ("Jérôme", "jerome"), ("Anaïs", "anais")],
-        &[("Lefèvre", "lefevre"), ("Dubois", "dubois"), ("Moreau", "moreau"), ("Gérard", "gerard")],
-        false, false,
+        &[
+            ("Élodie", "elodie"),
+            ("François", "francois"),
+            ("Hélène", "helene"),
+            ("Jérôme", "jerome"),
+            ("Anaïs", "anais"),
+        ],
+        &[
+            ("Lefèvre", "lefevre"),
+            ("Dubois", "dubois"),
+            ("Moreau", "moreau"),
+            ("Gérard", "gerard"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("Jürgen", "jurgen"), ("Zoë", "zoe"), ("Björn", "bjorn"), ("Søren", "soren"), ("Åsa", "asa"), ("Ørjan", "orjan")],
-        &[("Müller", "muller"), ("Schröder", "schroder"), ("Weiß", "weiss"), ("Sørensen", "sorensen"), ("Nyström", "nystrom")],
-        false, false,
+        &[
+            ("Jürgen", "jurgen"),
+            ("Zoë", "zoe"),
+            ("Björn", "bjorn"),
+            ("Søren", "soren"),
+            ("Åsa", "asa"),
+            ("Ørjan", "orjan"),
+        ],
+        &[
+            ("Müller", "muller"),
+            ("Schröder", "schroder"),
+            ("Weiß", "weiss"),
+            ("Sørensen", "sorensen"),
+            ("Nyström", "nystrom"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("Łukasz", "lukasz"), ("Małgorzata", "malgorzata"), ("Jiří", "jiri"), ("Tomáš", "tomas"), ("Şebnem", "sebnem"), ("Çağrı", "cagri")],
-        &[("Wiśniewski", "wisniewski"), ("Dvořák", "dvorak"), ("Kowalczyk", "kowalczyk"), ("Yılmaz", "yilmaz"), ("Öztürk", "ozturk")],
-        false, false,
+        &[
+            ("Łukasz", "lukasz"),
+            ("Małgorzata", "malgorzata"),
+            ("Jiří", "jiri"),
+            ("Tomáš", "tomas"),
+            ("Şebnem", "sebnem"),
+            ("Çağrı", "cagri"),
+        ],
+        &[
+            ("Wiśniewski", "wisniewski"),
+            ("Dvořák", "dvorak"),
+            ("Kowalczyk", "kowalczyk"),
+            ("Yılmaz", "yilmaz"),
+            ("Öztürk", "ozturk"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("芳", "fang"), ("伟", "wei"), ("敏", "min"), ("静", "jing"), ("磊", "lei"), ("秀英", "xiuying")],
-        &[("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen")],
-        true, true,
+        &[
+            ("芳", "fang"),
+            ("伟", "wei"),
+            ("敏", "min"),
+            ("静", "jing"),
+            ("磊", "lei"),
+            ("秀英", "xiuying"),
+        ],
+        &[
+            ("王", "wang"),
+            ("李", "li"),
+            ("张", "zhang"),
+            ("刘", "liu"),
+            ("陈", "chen"),
+        ],
+        true,
+        true,
     ),
     (
-        &[("花子", "hanako"), ("一郎", "ichiro"), ("美咲", "misaki"), ("健太", "kenta"), ("陽菜", "hina")],
-        &[("佐藤", "sato"), ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka")],
-        true, false,
+        &[
+            ("花子", "hanako"),
+            ("一郎", "ichiro"),
+            ("美咲", "misaki"),
+            ("健太", "kenta"),
+            ("陽菜", "hina"),
+        ],
+        &[
+            ("佐藤", "sato"),
+            ("鈴木", "suzuki"),
+            ("高橋", "takahashi"),
+            ("田中", "tanaka"),
+        ],
+        true,
+        false,
     ),
     (
-        &[("민준", "minjun"), ("서연", "seoyeon"), ("지훈", "jihoon"), ("하은", "haeun")],
+        &[
+            ("민준", "minjun"),
+            ("서연", "seoyeon"),
+            ("지훈", "jihoon"),
+            ("하은", "haeun"),
+        ],
         &[("김", "kim"), ("이", "lee"), ("박", "park"), ("최", "choi")],
-        true, true,
+        true,
+        true,
     ),
     (
-        &[("محمد", "mohammed"), ("فاطمة", "fatima"), ("ليلى", "layla"), ("عمر", "omar"), ("يوسف", "yusuf"), ("نور", "nour")],
-        &[("الأحمد", "alahmad"), ("حسن", "hassan"), ("خالد", "khalid"), ("منصور", "mansour")],
-        false, false,
+        &[
+            ("محمد", "mohammed"),
+            ("فاطمة", "fatima"),
+            ("ليلى", "layla"),
+            ("عمر", "omar"),
+            ("يوسف", "yusuf"),
+            ("نور", "nour"),
+        ],
+        &[
+            ("الأحمد", "alahmad"),
+            ("حسن", "hassan"),
+            ("خالد", "khalid"),
+            ("منصور", "mansour"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("נועה", "noa"), ("דוד", "david"), ("מיכל", "michal"), ("יונתן", "yonatan")],
-        &[("כהן", "cohen"), ("לוי", "levi"), ("מזרחי", "mizrahi"), ("פרץ", "peretz")],
-        false, false,
+        &[
+            ("נועה", "noa"),
+            ("דוד", "david"),
+            ("מיכל", "michal"),
+            ("יונתן", "yonatan"),
+        ],
+        &[
+            ("כהן", "cohen"),
+            ("לוי", "levi"),
+            ("מזרחי", "mizrahi"),
+            ("פרץ", "peretz"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("Priya", "priya"), ("Arjun", "arjun"), ("Ananya", "ananya"), ("Rahul", "rahul"), ("प्रिया", "priya-d")],
-        &[("Sharma", "sharma"), ("Patel", "patel"), ("Iyer", "iyer"), ("Gupta", "gupta")],
-        false, false,
+        &[
+            ("Priya", "priya"),
+            ("Arjun", "arjun"),
+            ("Ananya", "ananya"),
+            ("Rahul", "rahul"),
+            ("प्रिया", "priya-d"),
+        ],
+        &[
+            ("Sharma", "sharma"),
+            ("Patel", "patel"),
+            ("Iyer", "iyer"),
+            ("Gupta", "gupta"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("Kwame", "kwame"), ("Amina", "amina"), ("Thabo", "thabo"), ("Chidi", "chidi"), ("Wanjiru", "wanjiru")],
-        &[("Mensah", "mensah"), ("Diallo", "diallo"), ("Nkosi", "nkosi"), ("Eze", "eze"), ("Kamau", "kamau")],
-        false, false,
+        &[
+            ("Kwame", "kwame"),
+            ("Amina", "amina"),
+            ("Thabo", "thabo"),
+            ("Chidi", "chidi"),
+            ("Wanjiru", "wanjiru"),
+        ],
+        &[
+            ("Mensah", "mensah"),
+            ("Diallo", "diallo"),
+            ("Nkosi", "nkosi"),
+            ("Eze", "eze"),
+            ("Kamau", "kamau"),
+        ],
+        false,
+        false,
     ),
     (
-        &[("Γιώργος", "giorgos"), ("Ελένη", "eleni"), ("Анна", "anna"), ("Дмитрий", "dmitry"), ("Ngọc", "ngoc"), ("Thảo", "thao")],
-        &[("Παπαδόπουλος", "papadopoulos"), ("Иванова", "ivanova"), ("Trần", "tran"), ("Nguyễn", "nguyen")],
-        false, false,
+        &[
+            ("Γιώργος", "giorgos"),
+            ("Ελένη", "eleni"),
+            ("Анна", "anna"),
+            ("Дмитрий", "dmitry"),
+            ("Ngọc", "ngoc"),
+            ("Thảo", "thao"),
+        ],
+        &[
+            ("Παπαδόπουλος", "papadopoulos"),
+            ("Иванова", "ivanova"),
+            ("Trần", "tran"),
+            ("Nguyễn", "nguyen"),
+        ],
+        false,
+        false,
     ),
 ];
 
@@ -108,18 +295,78 @@ const BIOS: &[&str] = &[
 
 /// (slug, name, description, open)
 const GROUPS: &[(&str, &str, &str, bool)] = &[
-    ("marketing", "Marketing", "Campaigns, content and growth for the Mautic project.", true),
-    ("product", "Product", "Roadmap, user research and product decisions.", true),
-    ("developers", "Developers", "Core and plugin development, code review and releases.", true),
-    ("documentation", "Documentation", "The user and developer documentation.", true),
-    ("translations", "Translations", "Bringing Mautic to every language.", true),
-    ("events", "Community Events", "Meetups, conferences and Mautic days around the world.", true),
-    ("security", "Security", "Responsible disclosure and security releases.", false),
-    ("partners", "Partners", "Agencies and companies offering Mautic services.", true),
-    ("education", "Education", "Training material, courses and certification.", true),
-    ("design", "Design", "User experience, interface and brand.", true),
-    ("release-team", "Release Team", "Planning and shipping Mautic releases.", false),
-    ("newcomers", "Newcomers", "New to Mautic or the community? Start here and ask anything.", true),
+    (
+        "marketing",
+        "Marketing",
+        "Campaigns, content and growth for the Mautic project.",
+        true,
+    ),
+    (
+        "product",
+        "Product",
+        "Roadmap, user research and product decisions.",
+        true,
+    ),
+    (
+        "developers",
+        "Developers",
+        "Core and plugin development, code review and releases.",
+        true,
+    ),
+    (
+        "documentation",
+        "Documentation",
+        "The user and developer documentation.",
+        true,
+    ),
+    (
+        "translations",
+        "Translations",
+        "Bringing Mautic to every language.",
+        true,
+    ),
+    (
+        "events",
+        "Community Events",
+        "Meetups, conferences and Mautic days around the world.",
+        true,
+    ),
+    (
+        "security",
+        "Security",
+        "Responsible disclosure and security releases.",
+        false,
+    ),
+    (
+        "partners",
+        "Partners",
+        "Agencies and companies offering Mautic services.",
+        true,
+    ),
+    (
+        "education",
+        "Education",
+        "Training material, courses and certification.",
+        true,
+    ),
+    (
+        "design",
+        "Design",
+        "User experience, interface and brand.",
+        true,
+    ),
+    (
+        "release-team",
+        "Release Team",
+        "Planning and shipping Mautic releases.",
+        false,
+    ),
+    (
+        "newcomers",
+        "Newcomers",
+        "New to Mautic or the community? Start here and ask anything.",
+        true,
+    ),
 ];
 
 struct DemoMember {
@@ -139,7 +386,8 @@ fn members() -> Vec<DemoMember> {
             bio: bio.to_string(),
         })
         .collect();
-    let mut taken: std::collections::HashSet<String> = out.iter().map(|m| m.handle.clone()).collect();
+    let mut taken: std::collections::HashSet<String> =
+        out.iter().map(|m| m.handle.clone()).collect();
     let mut round = 0usize;
     while out.len() < MEMBER_COUNT {
         for (given, family, family_first, joined) in POOLS {
@@ -228,7 +476,10 @@ pub async fn load(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Send 
         let managers: Vec<&str> = match *slug {
             "marketing" => vec!["alice", members[10 + g].handle.as_str()],
             "developers" => vec!["bob", members[10 + g].handle.as_str()],
-            _ => vec![members[10 + g].handle.as_str(), members[30 + g * 7].handle.as_str()],
+            _ => vec![
+                members[10 + g].handle.as_str(),
+                members[30 + g * 7].handle.as_str(),
+            ],
         };
         let regular: Vec<String> = members
             .iter()
@@ -253,7 +504,11 @@ pub async fn load(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Send 
         }
     }
     tx.commit().await?;
-    tracing::info!(members = members.len(), groups = GROUPS.len(), "demo data loaded");
+    tracing::info!(
+        members = members.len(),
+        groups = GROUPS.len(),
+        "demo data loaded"
+    );
     Ok(())
 }
 
@@ -270,11 +525,22 @@ mod tests {
         handles.dedup();
         assert_eq!(handles.len(), MEMBER_COUNT);
         for m in &members {
-            assert!(app::domain::account::Handle::parse(&m.handle).is_ok(), "{}", m.handle);
-            assert!(app::domain::account::DisplayName::parse(&m.display_name).is_ok(), "{}", m.display_name);
+            assert!(
+                app::domain::account::Handle::parse(&m.handle).is_ok(),
+                "{}",
+                m.handle
+            );
+            assert!(
+                app::domain::account::DisplayName::parse(&m.display_name).is_ok(),
+                "{}",
+                m.display_name
+            );
         }
         for script in ["é", "王", "김", "محمد", "נועה"] {
-            assert!(members.iter().any(|m| m.display_name.contains(script)), "no name with {script}");
+            assert!(
+                members.iter().any(|m| m.display_name.contains(script)),
+                "no name with {script}"
+            );
         }
     }
 }

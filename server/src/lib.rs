@@ -37,7 +37,9 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     let pool = connect(&config.database_url).await?;
     MIGRATOR.run(&pool).await?;
     if args.iter().any(|a| a == "--demo") {
-        demo::load(&pool).await.map_err(|e| StartupError::Demo(e.to_string()))?;
+        demo::load(&pool)
+            .await
+            .map_err(|e| StartupError::Demo(e.to_string()))?;
     }
     if args.iter().any(|a| a == "migrate") {
         return Ok(());
@@ -46,7 +48,11 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| StartupError::Bind(config.addr, e))?;
-    tracing::info!("listening on http://{} (public URL {})", config.addr, config.public_url);
+    tracing::info!(
+        "listening on http://{} (public URL {})",
+        config.addr,
+        config.public_url
+    );
     axum::serve(
         listener,
         router::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -48,8 +48,15 @@ pub fn router(state: AppState) -> Router {
 /// request must come from the portal's own pages: browsers say where a request
 /// comes from in `Sec-Fetch-Site` (modern) or `Origin` (older). A request with
 /// neither is not from a browser and cannot carry a victim's cookies cross-site.
-async fn refuse_cross_site(State(settings): State<Arc<Settings>>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+async fn refuse_cross_site(
+    State(settings): State<Arc<Settings>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();

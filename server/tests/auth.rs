@@ -5,24 +5,49 @@ mod common;
 use common::*;
 use sqlx::PgPool;
 
-fn registration<'a>(name: &'a str, handle: &'a str, email: &'a str, password: &'a str) -> [(&'static str, &'a str); 4] {
-    [("display_name", name), ("handle", handle), ("email", email), ("password", password)]
+fn registration<'a>(
+    name: &'a str,
+    handle: &'a str,
+    email: &'a str,
+    password: &'a str,
+) -> [(&'static str, &'a str); 4] {
+    [
+        ("display_name", name),
+        ("handle", handle),
+        ("email", email),
+        ("password", password),
+    ]
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_new_member_registers_and_is_signed_in(pool: PgPool) {
     let app = spawn_app(pool).await;
     let response = app
-        .call("register", &registration("Chloé Dupont", "chloe", "Chloe@Example.org", "three unrelated words"))
+        .call(
+            "register",
+            &registration(
+                "Chloé Dupont",
+                "chloe",
+                "Chloe@Example.org",
+                "three unrelated words",
+            ),
+        )
         .await;
     assert_eq!(response.status(), 200);
     assert!(session_cookie(response.headers()).is_some());
-    assert_eq!(app.current_handle(&app.client).await.as_deref(), Some("chloe"));
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM members WHERE handle = 'chloe'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert!(stored.starts_with("$argon2id$"), "passwords are hashed with argon2id");
+    assert_eq!(
+        app.current_handle(&app.client).await.as_deref(),
+        Some("chloe")
+    );
+    let stored: String =
+        sqlx::query_scalar("SELECT password_hash FROM members WHERE handle = 'chloe'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        stored.starts_with("$argon2id$"),
+        "passwords are hashed with argon2id"
+    );
     let (status, page) = app.page("/members/chloe").await;
     assert_eq!(status, 200);
     assert!(page.contains("Chloé Dupont"));
@@ -31,13 +56,37 @@ async fn a_new_member_registers_and_is_signed_in(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn registration_refuses_a_taken_handle_or_email_with_a_field_error(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let (status, body) = error_kind(app.call("register", &registration("Other Alice", "alice", "new@example.org", "three unrelated words")).await).await;
+    let (status, body) = error_kind(
+        app.call(
+            "register",
+            &registration(
+                "Other Alice",
+                "alice",
+                "new@example.org",
+                "three unrelated words",
+            ),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(body["kind"], "invalid");
     assert!(body.to_string().contains("handle"), "{body}");
     assert!(body.to_string().contains("That handle is taken"), "{body}");
 
-    let (status, body) = error_kind(app.call("register", &registration("Other Alice", "alice2", "ALICE@example.org", "three unrelated words")).await).await;
+    let (status, body) = error_kind(
+        app.call(
+            "register",
+            &registration(
+                "Other Alice",
+                "alice2",
+                "ALICE@example.org",
+                "three unrelated words",
+            ),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(body.to_string().contains("already exists"), "{body}");
 }
@@ -45,7 +94,14 @@ async fn registration_refuses_a_taken_handle_or_email_with_a_field_error(pool: P
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn registration_refuses_a_weak_password_and_a_bad_email(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let (status, body) = error_kind(app.call("register", &registration("Dana", "dana", "dana-at-example", "password123")).await).await;
+    let (status, body) = error_kind(
+        app.call(
+            "register",
+            &registration("Dana", "dana", "dana-at-example", "password123"),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     let text = body.to_string();
     assert!(text.contains("email address like"), "{text}");
@@ -65,8 +121,14 @@ async fn signing_in_with_the_right_password_sets_a_protected_session_cookie(pool
     let cookie = session_cookie(response.headers()).expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http must not mark the cookie Secure: {cookie}");
-    assert_eq!(app.current_handle(&app.client).await.as_deref(), Some("alice"));
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not mark the cookie Secure: {cookie}"
+    );
+    assert_eq!(
+        app.current_handle(&app.client).await.as_deref(),
+        Some("alice")
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -92,8 +154,12 @@ async fn a_wrong_password_gets_a_clear_message_and_no_session(pool: PgPool) {
     assert_eq!(status, 422);
     assert_eq!(body["kind"], "bad_credentials");
     // An unknown address gets exactly the same answer: nothing tells which accounts exist.
-    let (status, body) = error_kind(app.sign_in("nobody@example.org", "whatever-it-is").await).await;
-    assert_eq!((status, body["kind"].as_str()), (422, Some("bad_credentials")));
+    let (status, body) =
+        error_kind(app.sign_in("nobody@example.org", "whatever-it-is").await).await;
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (422, Some("bad_credentials"))
+    );
     assert_eq!(app.current_handle(&app.client).await, None);
 }
 
@@ -110,14 +176,18 @@ async fn repeated_failed_sign_ins_for_one_account_are_slowed_down(pool: PgPool) 
     assert_eq!(body["kind"], "throttled");
     assert!(body["detail"].as_u64().is_some_and(|s| s >= 1), "{body}");
     // Another account is not affected.
-    assert_eq!(app.sign_in("alice@example.org", PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.sign_in("alice@example.org", PASSWORD).await.status(),
+        200
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn signing_in_rotates_the_session_id(pool: PgPool) {
     let app = spawn_app(pool).await;
     let first = session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
-    let second = session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
+    let second =
+        session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
     assert_ne!(cookie_value(&first), cookie_value(&second));
     // The replaced session no longer works.
     let stale = client();
@@ -133,7 +203,8 @@ async fn signing_in_rotates_the_session_id(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let cookie = session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
+    let cookie =
+        session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
     let token = cookie_value(&cookie);
     let response = app.call("sign_out", &[]).await;
     assert_eq!(response.status(), 200);
@@ -147,7 +218,10 @@ async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(replay.text().await.unwrap(), "null");
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(sessions, 0);
 }
 
@@ -158,7 +232,11 @@ async fn a_plain_form_post_signs_in_and_redirects_without_javascript(pool: PgPoo
         .client
         .post(format!("{}/api/sign_in", app.url))
         .header("accept", "text/html")
-        .form(&[("email", "alice@example.org"), ("password", PASSWORD), ("next", "/groups")])
+        .form(&[
+            ("email", "alice@example.org"),
+            ("password", PASSWORD),
+            ("next", "/groups"),
+        ])
         .send()
         .await
         .unwrap();
@@ -174,7 +252,11 @@ async fn sign_in_never_redirects_to_another_site(pool: PgPool) {
         .client
         .post(format!("{}/api/sign_in", app.url))
         .header("accept", "text/html")
-        .form(&[("email", "alice@example.org"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("email", "alice@example.org"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();

@@ -10,13 +10,31 @@ async fn a_profile_page_shows_the_member_and_a_contact_button_in_the_html(pool: 
     let app = spawn_app(pool).await;
     let (status, html) = app.page("/members/alice").await;
     assert_eq!(status, 200);
-    assert!(html.contains("<h1>Alice Martin</h1>"), "the name is rendered server-side");
-    assert!(html.contains("@<!-- -->alice") || html.contains("@alice"), "the handle is shown");
-    assert!(html.contains("Marketing automation consultant in Lyon"), "the bio is shown");
-    assert!(html.contains(r#"aria-label="Message Alice Martin""#), "the contact icon is labelled");
+    assert!(
+        html.contains("<h1>Alice Martin</h1>"),
+        "the name is rendered server-side"
+    );
+    assert!(
+        html.contains("@<!-- -->alice") || html.contains("@alice"),
+        "the handle is shown"
+    );
+    assert!(
+        html.contains("Marketing automation consultant in Lyon"),
+        "the bio is shown"
+    );
+    assert!(
+        html.contains(r#"aria-label="Message Alice Martin""#),
+        "the contact icon is labelled"
+    );
     assert!(html.contains("Member since"));
-    assert!(html.contains(r#"href="/groups/marketing""#), "her groups are listed");
-    assert!(!html.contains("alice@example.org"), "email addresses are never published");
+    assert!(
+        html.contains(r#"href="/groups/marketing""#),
+        "her groups are listed"
+    );
+    assert!(
+        !html.contains("alice@example.org"),
+        "email addresses are never published"
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -28,14 +46,24 @@ async fn a_group_page_shows_its_managers_members_and_contact_button(pool: PgPool
     assert!(html.contains(r#"aria-label="Message the Marketing group""#));
     let managers = html.find("<h2>Managers</h2>").expect("a managers section");
     let members = html.find("<h2>Members</h2>").expect("a members section");
-    let alice = html[managers..].find("Alice Martin").map(|i| i + managers).expect("alice is listed");
-    assert!(managers < alice && alice < members, "alice is listed among the managers");
+    let alice = html[managers..]
+        .find("Alice Martin")
+        .map(|i| i + managers)
+        .expect("alice is listed");
+    assert!(
+        managers < alice && alice < members,
+        "alice is listed among the managers"
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn an_unknown_member_or_group_gets_a_real_404_page(pool: PgPool) {
     let app = spawn_app(pool).await;
-    for path in ["/members/no-such-member", "/groups/no-such-group", "/no/such/page"] {
+    for path in [
+        "/members/no-such-member",
+        "/groups/no-such-group",
+        "/no/such/page",
+    ] {
         let (status, html) = app.page(path).await;
         assert_eq!(status, 404, "{path}");
         assert!(html.contains("Page not found"), "{path}");
@@ -66,7 +94,10 @@ async fn the_directory_pages_through_every_member_once(pool: PgPool) {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let page: serde_json::Value = app.call("list_members", &form).await.json().await.unwrap();
         for m in page["members"].as_array().unwrap() {
-            assert!(seen.insert(m["handle"].as_str().unwrap().to_string()), "no member twice");
+            assert!(
+                seen.insert(m["handle"].as_str().unwrap().to_string()),
+                "no member twice"
+            );
         }
         match page["next"].as_i64() {
             Some(next) => after = Some(next),
@@ -109,9 +140,17 @@ async fn members_join_and_leave_open_groups_but_not_closed_ones(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(app.call("join_group", &[("slug", "design")]).await.status(), 200);
+    assert_eq!(
+        app.call("join_group", &[("slug", "design")]).await.status(),
+        200
+    );
     assert!(in_group("design").await);
-    assert_eq!(app.call("leave_group", &[("slug", "design")]).await.status(), 200);
+    assert_eq!(
+        app.call("leave_group", &[("slug", "design")])
+            .await
+            .status(),
+        200
+    );
     assert!(!in_group("design").await);
     let (status, body) = error_kind(app.call("join_group", &[("slug", "security")]).await).await;
     assert_eq!(status, 409);
@@ -158,12 +197,11 @@ async fn loading_the_demo_data_twice_changes_nothing(pool: PgPool) {
     let before = count().await;
     server::demo::load(&app.pool).await.unwrap();
     assert_eq!(count().await, before);
-    let (members, groups): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM groups)",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (members, groups): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM groups)")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert!(members >= 200 && groups == 12);
     let roles: Vec<String> = sqlx::query_scalar("SELECT DISTINCT role FROM members ORDER BY role")
         .fetch_all(&app.pool)

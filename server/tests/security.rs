@@ -9,7 +9,10 @@ use sqlx::PgPool;
 async fn a_cross_site_post_is_refused(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.sign_in("alice@example.org", PASSWORD).await;
-    for (header, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")] {
+    for (header, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
         let response = app
             .client
             .post(format!("{}/api/sign_out", app.url))
@@ -19,7 +22,11 @@ async fn a_cross_site_post_is_refused(pool: PgPool) {
             .unwrap();
         assert_eq!(response.status(), 403, "{header}: {value}");
     }
-    assert_eq!(app.current_handle(&app.client).await.as_deref(), Some("alice"), "still signed in");
+    assert_eq!(
+        app.current_handle(&app.client).await.as_deref(),
+        Some("alice"),
+        "still signed in"
+    );
     // The portal's own pages are allowed.
     let response = app
         .client
@@ -45,5 +52,8 @@ async fn a_malformed_server_function_call_gets_a_readable_error(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (_, body) = error_kind(app.call("sign_in", &[("nonsense", "1")]).await).await;
     assert_eq!(body["kind"], "invalid", "{body}");
-    assert!(body.to_string().contains("The form was incomplete"), "{body}");
+    assert!(
+        body.to_string().contains("The form was incomplete"),
+        "{body}"
+    );
 }

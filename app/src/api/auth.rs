@@ -146,7 +146,8 @@ mod ssr {
         if let Some(old) = auth::request_token() {
             auth::delete_session(&state.pool, &old).await?;
         }
-        let token = auth::create_session(&state.pool, member_id, state.settings.session_days).await?;
+        let token =
+            auth::create_session(&state.pool, member_id, state.settings.session_days).await?;
         auth::set_session_cookie(&state.settings, &token);
         Ok(())
     }

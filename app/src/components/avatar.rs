@@ -9,8 +9,15 @@ pub fn Avatar(
     #[prop(into)] seed: String,
     #[prop(optional)] large: bool,
 ) -> impl IntoView {
-    let hue = seed.bytes().fold(7u32, |acc, b| acc.wrapping_mul(31).wrapping_add(b as u32)) % 360;
-    let class = if large { "avatar avatar-large" } else { "avatar" };
+    let hue = seed
+        .bytes()
+        .fold(7u32, |acc, b| acc.wrapping_mul(31).wrapping_add(b as u32))
+        % 360;
+    let class = if large {
+        "avatar avatar-large"
+    } else {
+        "avatar"
+    };
     view! {
         <span class=class aria-hidden="true" style=format!("--avatar-hue: {hue}")>
             {initials(&name)}

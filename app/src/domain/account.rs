@@ -34,9 +34,7 @@ impl Handle {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
         {
-            return Err(
-                "A handle may use only letters a–z, digits, '-' and '_'.".into(),
-            );
+            return Err("A handle may use only letters a–z, digits, '-' and '_'.".into());
         }
         if !handle.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err("A handle starts with a letter or a digit.".into());
@@ -123,9 +121,24 @@ impl std::fmt::Debug for Password {
 
 /// Passwords attackers try first; refused whatever their length.
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "password1", "password12", "password123", "passw0rd", "1234567890",
-    "12345678910", "0123456789", "qwertyuiop", "qwerty1234", "iloveyou12", "letmein123",
-    "welcome123", "administrator", "abcdefghij", "aaaaaaaaaa", "mautic1234", "community1",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "passw0rd",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "qwertyuiop",
+    "qwerty1234",
+    "iloveyou12",
+    "letmein123",
+    "welcome123",
+    "administrator",
+    "abcdefghij",
+    "aaaaaaaaaa",
+    "mautic1234",
+    "community1",
 ];
 
 impl Password {
@@ -138,7 +151,9 @@ impl Password {
             ));
         }
         if len > PASSWORD_MAX {
-            return Err(format!("A password is at most {PASSWORD_MAX} characters long."));
+            return Err(format!(
+                "A password is at most {PASSWORD_MAX} characters long."
+            ));
         }
         let lower = raw.to_lowercase();
         let distinct = {
@@ -192,8 +207,15 @@ impl Registration {
             ),
         );
         match (display_name, handle, email, password) {
-            (Some(display_name), Some(handle), Some(email), Some(password)) if errors.is_empty() => {
-                Ok(Self { display_name, handle, email, password })
+            (Some(display_name), Some(handle), Some(email), Some(password))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    display_name,
+                    handle,
+                    email,
+                    password,
+                })
             }
             _ => Err(errors),
         }
@@ -234,7 +256,10 @@ mod tests {
 
     #[test]
     fn handles_are_lowercased_and_limited_to_url_safe_characters() {
-        assert_eq!(Handle::parse(" @Alice_M ").map(|h| h.0), Ok("alice_m".into()));
+        assert_eq!(
+            Handle::parse(" @Alice_M ").map(|h| h.0),
+            Ok("alice_m".into())
+        );
         assert!(Handle::parse("al").is_err());
         assert!(Handle::parse("josé").is_err());
         assert!(Handle::parse("_alice").is_err());
@@ -247,13 +272,27 @@ mod tests {
         assert!(DisplayName::parse("محمد الأحمد").is_ok());
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse("Eve\u{202E}").is_err());
-        assert_eq!(DisplayName::parse(" Zoë   Müller ").map(|n| n.0), Ok("Zoë Müller".into()));
+        assert_eq!(
+            DisplayName::parse(" Zoë   Müller ").map(|n| n.0),
+            Ok("Zoë Müller".into())
+        );
     }
 
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
-        assert_eq!(Email::parse(" Alice@Example.org ").map(|e| e.0), Ok("alice@example.org".into()));
-        for bad in ["alice", "alice@", "@example.org", "alice@example", "a b@example.org", "a@b@c.org", "a@.org"] {
+        assert_eq!(
+            Email::parse(" Alice@Example.org ").map(|e| e.0),
+            Ok("alice@example.org".into())
+        );
+        for bad in [
+            "alice",
+            "alice@",
+            "@example.org",
+            "alice@example",
+            "a b@example.org",
+            "a@b@c.org",
+            "a@.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }

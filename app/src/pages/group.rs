@@ -18,7 +18,9 @@ pub fn GroupPage() -> impl IntoView {
     );
     let action_error = move || {
         let failed = |v: Option<Result<(), crate::error::AppError>>| v.and_then(Result::err);
-        failed(join.value().get()).or_else(|| failed(leave.value().get())).map(|e| e.to_string())
+        failed(join.value().get())
+            .or_else(|| failed(leave.value().get()))
+            .map(|e| e.to_string())
     };
 
     view! {

@@ -1,11 +1,13 @@
 use crate::app::{use_session, PORTAL_NAME};
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
     view! {
+        <Title text=PORTAL_NAME/>
         <section class="hero">
             <h1>{PORTAL_NAME}</h1>
             <p class="lead">

@@ -11,8 +11,16 @@ use leptos_router::hooks::use_query_map;
 pub fn MembersPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
-    let after = move || query.read().get("after").and_then(|a| a.parse::<i64>().ok());
-    let page = Resource::new(move || (search(), after()), |(q, after)| list_members(q, after));
+    let after = move || {
+        query
+            .read()
+            .get("after")
+            .and_then(|a| a.parse::<i64>().ok())
+    };
+    let page = Resource::new(
+        move || (search(), after()),
+        |(q, after)| list_members(q, after),
+    );
 
     view! {
         <Title text="Members"/>
@@ -63,7 +71,9 @@ pub fn encode_query(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             b' ' => "+".to_string(),
             _ => format!("%{b:02X}"),
         })

@@ -26,7 +26,11 @@ pub fn RegisterPage() -> impl IntoView {
                 .or_else(|| server_error().and_then(|e| e.field(field)))
         })
     };
-    let form_error = move || server_error().filter(|e| e.field_errors().is_none()).map(|e| e.to_string());
+    let form_error = move || {
+        server_error()
+            .filter(|e| e.field_errors().is_none())
+            .map(|e| e.to_string())
+    };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -27,7 +27,11 @@ pub fn SignInPage() -> impl IntoView {
                 .or_else(|| server_error().and_then(|e| e.field(field)))
         })
     };
-    let form_error = move || server_error().filter(|e| e.field_errors().is_none()).map(|e| e.to_string());
+    let form_error = move || {
+        server_error()
+            .filter(|e| e.field_errors().is_none())
+            .map(|e| e.to_string())
+    };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -23,13 +23,17 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 pub async fn spawn_app_with(pool: PgPool, public_url: Option<&str>) -> TestApp {
     server::demo::load(&pool).await.expect("demo data loads");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let url = format!("http://{addr}");
     let config = Config {
         database_url: String::new(),
         addr,
-        public_url: public_url.map(str::to_string).unwrap_or_else(|| url.clone()),
+        public_url: public_url
+            .map(str::to_string)
+            .unwrap_or_else(|| url.clone()),
         site_root: "../target/site".into(),
         trust_proxy: false,
         session_days: 30,
@@ -37,7 +41,11 @@ pub async fn spawn_app_with(pool: PgPool, public_url: Option<&str>) -> TestApp {
     let state = server::app_state(&config, pool.clone());
     let service = server::router::router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await });
-    TestApp { url, client: client(), pool }
+    TestApp {
+        url,
+        client: client(),
+        pool,
+    }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
@@ -56,7 +64,12 @@ impl TestApp {
         self.call_with(&self.client, endpoint, form).await
     }
 
-    pub async fn call_with(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         client
             .post(format!("{}/api/{endpoint}", self.url))
             .form(form)
@@ -66,7 +79,8 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.call("sign_in", &[("email", email), ("password", password)]).await
+        self.call("sign_in", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn page(&self, path: &str) -> (u16, String) {
@@ -84,9 +98,15 @@ impl TestApp {
     /// Who the server thinks is signed in, by handle.
     pub async fn current_handle(&self, client: &reqwest::Client) -> Option<String> {
         let response = self.call_with(client, "current_member", &[]).await;
-        assert!(response.status().is_success(), "current_member failed: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "current_member failed: {}",
+            response.status()
+        );
         let body: serde_json::Value = response.json().await.expect("json");
-        body.get("handle").and_then(|h| h.as_str()).map(str::to_string)
+        body.get("handle")
+            .and_then(|h| h.as_str())
+            .map(str::to_string)
     }
 }
 
@@ -114,4 +134,3 @@ pub fn cookie_value(set_cookie: &str) -> String {
         .map(|(_, v)| v.to_string())
         .unwrap_or_default()
 }
-

@@ -1,0 +1,56 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO, accountMenu, gotoHydrated, signIn } from './helpers';
+
+const PAGES = [
+  '/',
+  '/sign-in',
+  '/register',
+  '/members',
+  '/members/alice',
+  '/groups',
+  '/groups/marketing',
+  '/code-of-conduct',
+];
+
+type AxeResults = Awaited<ReturnType<AxeBuilder['analyze']>>;
+type Violation = AxeResults['violations'][number];
+
+/** One readable block per violation: rule, impact, help link and each offending element. */
+function describe(violations: Violation[]): string {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `    - ${n.target.join(' ')}\n      ${n.html}\n      ${n.failureSummary?.replace(/\n/g, '\n      ') ?? ''}`)
+        .join('\n');
+      return `[${v.impact}] ${v.id}: ${v.help}\n  ${v.helpUrl}\n${nodes}`;
+    })
+    .join('\n\n');
+}
+
+/** Scans the page as it is now and fails listing every serious or critical violation. */
+async function expectNoSevereViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const severe = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    severe.map((v) => `${v.id} [${v.impact}] on ${v.nodes.length} element(s)`),
+    `axe found on ${what}:\n\n${describe(severe)}\n`,
+  ).toEqual([]);
+}
+
+for (const path of PAGES) {
+  test(`${path} has no serious or critical WCAG 2 A/AA violations`, async ({ page }) => {
+    const response = await gotoHydrated(page, path);
+    expect(response?.status()).toBe(200);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await expectNoSevereViolations(page, path);
+  });
+}
+
+test('the signed-in header with its member menu open has no serious or critical violations', async ({ page }) => {
+  await signIn(page, DEMO.jose.email, DEMO.jose.name);
+  await gotoHydrated(page, '/code-of-conduct');
+  await accountMenu(page, DEMO.jose.name).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expectNoSevereViolations(page, '/code-of-conduct, signed in, member menu open');
+});
