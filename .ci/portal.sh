@@ -16,6 +16,8 @@ WASM_BINDGEN_VERSION=0.2.130
 PG_PORT=${PORTAL_PG_PORT:-5433}
 export SQLX_OFFLINE=true
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# CI builds once: incremental data would only double the disk used.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 mkdir -p "$STATE"
 
 log() { printf '\n== %s\n' "$*" >&2; }

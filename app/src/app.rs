@@ -1,9 +1,11 @@
 use crate::api::auth::{current_member, Register, SignIn, SignOut, Viewer};
+use crate::components::compose::{ComposeDialog, ComposeDialogHost};
 use crate::components::header::Header;
 use crate::pages::{
-    code_of_conduct::CodeOfConduct, group::GroupPage, groups::GroupsPage, home::HomePage,
-    member::MemberPage, members::MembersPage, not_found::NotFound, register::RegisterPage,
-    sign_in::SignInPage,
+    code_of_conduct::CodeOfConduct, conversation::ConversationPage,
+    conversations::ConversationsPage, group::GroupPage, groups::GroupsPage, home::HomePage,
+    member::MemberPage, members::MembersPage, new_conversation::NewConversationPage,
+    not_found::NotFound, register::RegisterPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -72,6 +74,9 @@ pub fn App() -> impl IntoView {
         register,
         viewer,
     });
+    provide_context(ComposeDialog {
+        open: RwSignal::new(None),
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>
@@ -83,16 +88,20 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/sign-in") view=SignInPage/>
-                    <Route path=path!("/register") view=RegisterPage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:handle") view=MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/groups/:slug") view=GroupPage ssr=SsrMode::Async/>
-                    <Route path=path!("/code-of-conduct") view=CodeOfConduct/>
+                    <Route path=path!("/code-of-conduct") view=CodeOfConduct ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations") view=ConversationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <ComposeDialogHost/>
             <footer class="site-footer">
                 <p>
                     "Every conversation here follows our "

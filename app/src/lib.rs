@@ -15,6 +15,8 @@ pub use app::{shell, App};
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
+pub mod conversations;
+#[cfg(feature = "ssr")]
 pub mod groups;
 #[cfg(feature = "ssr")]
 pub mod members;

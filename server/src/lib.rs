@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod housekeeping;
 pub mod router;
 pub mod telemetry;
 
@@ -44,6 +45,7 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     if args.iter().any(|a| a == "migrate") {
         return Ok(());
     }
+    tokio::spawn(housekeeping::run(pool.clone()));
     let state = app_state(&config, pool);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

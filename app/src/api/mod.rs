@@ -2,5 +2,6 @@
 //! the client gets generated stubs that call them over HTTP.
 
 pub mod auth;
+pub mod conversations;
 pub mod groups;
 pub mod members;

@@ -22,7 +22,17 @@ pub fn Header() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             match session.viewer.await {
-                                Some(viewer) => Either::Left(view! { <MemberMenu viewer/> }),
+                                Some(viewer) => Either::Left(view! {
+                                    <a class="envelope" href="/conversations" aria-label="Conversations" title="Conversations">
+                                        <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+                                            <path
+                                                fill="currentColor"
+                                                d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.4V17h16V7.4l-8 5.1-8-5.1zM5.3 7l6.7 4.3L18.7 7H5.3z"
+                                            ></path>
+                                        </svg>
+                                    </a>
+                                    <MemberMenu viewer/>
+                                }),
                                 None => Either::Right(view! {
                                     <a class="button button-quiet" href="/sign-in">"Sign in"</a>
                                     <a class="button" href="/register">"Register"</a>

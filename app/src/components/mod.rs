@@ -1,6 +1,10 @@
 //! Small pieces of UI used by several pages.
 
 pub mod avatar;
+pub mod compose;
 pub mod contact;
 pub mod field;
 pub mod header;
+pub mod message_text;
+pub mod party;
+pub mod time;

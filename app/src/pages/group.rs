@@ -39,7 +39,7 @@ pub fn GroupPage() -> impl IntoView {
                                         {if g.is_open { " · open group" } else { " · closed group" }}
                                     </p>
                                 </div>
-                                <ContactButton label=format!("Message the {} group", g.name)/>
+                                <ContactButton label=format!("Message the {} group", g.name) to=format!("group:{}", g.slug)/>
                             </header>
                             <p class="bio">{g.description.clone()}</p>
                             <div class="group-actions">

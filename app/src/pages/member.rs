@@ -27,7 +27,7 @@ pub fn MemberPage() -> impl IntoView {
                                     <p class="handle">{format!("@{}", p.handle)}</p>
                                     {p.role.label().map(|label| view! { <p class="badge">{label}</p> })}
                                 </div>
-                                <ContactButton label=format!("Message {}", p.display_name)/>
+                                <ContactButton label=format!("Message {}", p.display_name) to=format!("member:{}", p.handle)/>
                             </header>
                             <p class="bio">
                                 {if p.bio.is_empty() { "No bio yet.".to_string() } else { p.bio.clone() }}

@@ -78,6 +78,39 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A new client signed in as the demo member with this handle.
+    pub async fn member(&self, handle: &str) -> reqwest::Client {
+        let client = client();
+        let response = self
+            .call_with(
+                &client,
+                "sign_in",
+                &[
+                    ("email", &format!("{handle}@example.org")),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{handle} signs in");
+        client
+    }
+
+    pub async fn id_of(&self, handle: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM members WHERE handle = $1")
+            .bind(handle)
+            .fetch_one(&self.pool)
+            .await
+            .expect("member exists")
+    }
+
+    pub async fn group_id(&self, slug: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM groups WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.pool)
+            .await
+            .expect("group exists")
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.call("sign_in", &[("email", email), ("password", password)])
             .await

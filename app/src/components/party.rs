@@ -1,0 +1,21 @@
+use crate::api::conversations::{PartyKind, PartyView};
+use crate::components::avatar::Avatar;
+use leptos::prelude::*;
+
+/// A member or group: avatar and name, with groups marked as such.
+#[component]
+pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoView {
+    let is_group = party.kind == PartyKind::Group;
+    let name = party.name.clone();
+    view! {
+        <span class="party">
+            <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group/>
+            {if link {
+                leptos::either::Either::Left(view! { <a href=party.path()>{name}</a> })
+            } else {
+                leptos::either::Either::Right(view! { <span>{name}</span> })
+            }}
+            {is_group.then(|| view! { <span class="badge">"Group"</span> })}
+        </span>
+    }
+}

@@ -1,0 +1,651 @@
+//! Conversations: the SQL and the rules of starting, listing, reading and
+//! replying (server only). Access is always decided by `permissions`.
+
+use crate::api::auth::Viewer;
+use crate::api::conversations::{
+    ComposeInfo, ConversationSummary, InboxPage, MessageView, PartyKind, PartyView, ThreadView,
+    INBOX_PAGE_SIZE, THREAD_PAGE_SIZE,
+};
+use crate::domain::conversation::{
+    check_idempotency_key, check_recipients, party_key, MessageBody, Party,
+};
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::permissions::{self, Access};
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+
+fn field_error(field: &str, message: String) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    AppError::Invalid(errors)
+}
+
+/// `%text%` for LIKE, with the user's own `%`, `_` and `\` taken literally.
+pub fn contains_pattern(query: &str) -> String {
+    let escaped = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn member_view(id: i64, handle: String, name: String) -> PartyView {
+    PartyView {
+        token: Party::Member(id).token(),
+        kind: PartyKind::Member,
+        name,
+        handle,
+    }
+}
+
+fn group_view(id: i64, slug: String, name: String) -> PartyView {
+    PartyView {
+        token: Party::Group(id).token(),
+        kind: PartyKind::Group,
+        name,
+        handle: slug,
+    }
+}
+
+pub async fn search_parties(
+    pool: &PgPool,
+    viewer_id: i64,
+    query: &str,
+) -> Result<Vec<PartyView>, AppError> {
+    let query = crate::domain::account::normalize_query(query);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = contains_pattern(&query);
+    let rows = sqlx::query!(
+        r#"(SELECT 'member' AS "kind!", id AS "id!", handle AS "key!", display_name AS "name!"
+            FROM members
+            WHERE id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
+              AND (fold_name(display_name) LIKE fold_name($1) OR handle LIKE lower($1))
+            ORDER BY fold_name(display_name), id LIMIT 8)
+           UNION ALL
+           (SELECT 'group', id, slug, name FROM groups
+            WHERE fold_name(name) LIKE fold_name($1)
+            ORDER BY fold_name(name), id LIMIT 5)"#,
+        pattern,
+        viewer_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| match r.kind.as_str() {
+            "group" => group_view(r.id, r.key, r.name),
+            _ => member_view(r.id, r.key, r.name),
+        })
+        .collect())
+}
+
+/// Whom the viewer may write as: themself, then each group they manage.
+async fn send_as_options(pool: &PgPool, viewer: &Viewer) -> Result<Vec<PartyView>, AppError> {
+    let mut options = vec![member_view(
+        viewer.id,
+        viewer.handle.clone(),
+        viewer.display_name.clone(),
+    )];
+    let groups = sqlx::query!(
+        "SELECT g.id, g.slug, g.name FROM groups g
+         JOIN group_memberships gm ON gm.group_id = g.id
+         WHERE gm.member_id = $1 AND gm.role = 'manager' ORDER BY g.name",
+        viewer.id
+    )
+    .fetch_all(pool)
+    .await?;
+    options.extend(groups.into_iter().map(|g| group_view(g.id, g.slug, g.name)));
+    Ok(options)
+}
+
+pub async fn compose_info(
+    pool: &PgPool,
+    viewer: &Viewer,
+    to: &[String],
+) -> Result<ComposeInfo, AppError> {
+    let handles: Vec<String> = to
+        .iter()
+        .filter_map(|t| t.strip_prefix("member:"))
+        .map(str::to_lowercase)
+        .collect();
+    let slugs: Vec<String> = to
+        .iter()
+        .filter_map(|t| t.strip_prefix("group:"))
+        .map(str::to_lowercase)
+        .collect();
+    let members = sqlx::query!(
+        "SELECT id, handle, display_name FROM members
+         WHERE handle = ANY($1) AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL",
+        &handles,
+        viewer.id
+    )
+    .fetch_all(pool)
+    .await?;
+    let groups = sqlx::query!(
+        "SELECT id, slug, name FROM groups WHERE slug = ANY($1)",
+        &slugs
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut preselected: Vec<PartyView> = members
+        .into_iter()
+        .map(|m| member_view(m.id, m.handle, m.display_name))
+        .collect();
+    preselected.extend(groups.into_iter().map(|g| group_view(g.id, g.slug, g.name)));
+    Ok(ComposeInfo {
+        preselected,
+        send_as: send_as_options(pool, viewer).await?,
+        key: new_key(),
+    })
+}
+
+fn new_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The side the viewer writes as when starting a conversation; never taken on trust.
+async fn resolve_sender(pool: &PgPool, viewer: &Viewer, send_as: &str) -> Result<Party, AppError> {
+    match Party::parse_token(send_as) {
+        Ok(Party::Member(id)) if id == viewer.id => Ok(Party::Member(id)),
+        Ok(Party::Group(group_id))
+            if permissions::manages_group(pool, viewer.id, group_id).await? =>
+        {
+            Ok(Party::Group(group_id))
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Refuses recipients that do not exist or may not be written to (suspended or deleted members).
+async fn check_recipients_exist(pool: &PgPool, recipients: &[Party]) -> Result<(), AppError> {
+    let member_ids: Vec<i64> = recipients
+        .iter()
+        .filter_map(|p| match p {
+            Party::Member(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let group_ids: Vec<i64> = recipients
+        .iter()
+        .filter_map(|p| match p {
+            Party::Group(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let found = sqlx::query_scalar!(
+        r#"SELECT (SELECT count(*) FROM members WHERE id = ANY($1) AND suspended_at IS NULL AND deleted_at IS NULL)
+                + (SELECT count(*) FROM groups WHERE id = ANY($2)) AS "n!""#,
+        &member_ids,
+        &group_ids
+    )
+    .fetch_one(pool)
+    .await?;
+    if found as usize == recipients.len() {
+        Ok(())
+    } else {
+        Err(field_error("to", "Some of the people or groups you chose cannot receive messages any more. Remove them and try again.".into()))
+    }
+}
+
+pub async fn start(
+    pool: &PgPool,
+    viewer: &Viewer,
+    send_as: &str,
+    to: &[String],
+    body: &str,
+    key: &str,
+) -> Result<i64, AppError> {
+    let mut errors = FieldErrors::new();
+    let body = errors.check("body", MessageBody::parse(body));
+    let recipients: Result<Vec<Party>, String> = to.iter().map(|t| Party::parse_token(t)).collect();
+    let recipients = errors.check("to", recipients);
+    errors.check("body", check_idempotency_key(key));
+    let sender = resolve_sender(pool, viewer, send_as).await?;
+    if let Some(recipients) = &recipients {
+        errors.check("to", check_recipients(sender, recipients));
+    }
+    let (Some(body), Some(recipients)) = (body, recipients) else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    // A retry of a send that already succeeded returns the same conversation.
+    if let Some(existing) = message_by_key(pool, viewer.id, key).await? {
+        return Ok(existing.1);
+    }
+    check_recipients_exist(pool, &recipients).await?;
+
+    let mut parties = recipients;
+    parties.push(sender);
+    let mut tx = pool.begin().await?;
+    let conversation_id = sqlx::query_scalar!(
+        "INSERT INTO conversations (party_key) VALUES ($1)
+         ON CONFLICT (party_key) DO UPDATE SET party_key = EXCLUDED.party_key
+         RETURNING id",
+        party_key(&parties)
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let member_ids: Vec<i64> = parties
+        .iter()
+        .filter_map(|p| match p {
+            Party::Member(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let group_ids: Vec<i64> = parties
+        .iter()
+        .filter_map(|p| match p {
+            Party::Group(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    sqlx::query!(
+        "INSERT INTO conversation_parties (conversation_id, member_id, group_id)
+         SELECT $1::bigint, m, NULL::bigint FROM unnest($2::bigint[]) AS m
+         UNION ALL SELECT $1::bigint, NULL::bigint, g FROM unnest($3::bigint[]) AS g
+         ON CONFLICT DO NOTHING",
+        conversation_id,
+        &member_ids,
+        &group_ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    let as_group = match sender {
+        Party::Group(id) => Some(id),
+        Party::Member(_) => None,
+    };
+    let inserted =
+        insert_message(&mut tx, conversation_id, viewer.id, as_group, &body, key).await?;
+    tx.commit().await?;
+    match inserted {
+        Some(_) => Ok(conversation_id),
+        // A concurrent retry with the same key won the race: its conversation is the answer.
+        None => message_by_key(pool, viewer.id, key)
+            .await?
+            .map(|m| m.1)
+            .ok_or(AppError::Internal),
+    }
+}
+
+/// (message id, conversation id) of the viewer's message sent with `key`.
+async fn message_by_key(
+    pool: &PgPool,
+    author_id: i64,
+    key: &str,
+) -> Result<Option<(i64, i64)>, AppError> {
+    Ok(sqlx::query!(
+        "SELECT id, conversation_id FROM messages WHERE author_id = $1 AND idempotency_key = $2",
+        author_id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| (r.id, r.conversation_id)))
+}
+
+/// Stores a message, moves the conversation to the top and marks it read for its
+/// author. Returns `None` when a message with this key already exists.
+async fn insert_message(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+    author_id: i64,
+    as_group: Option<i64>,
+    body: &MessageBody,
+    key: &str,
+) -> Result<Option<i64>, AppError> {
+    let Some(message) = sqlx::query!(
+        "INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT ON CONSTRAINT messages_idempotency DO NOTHING
+         RETURNING id, created_at",
+        conversation_id,
+        author_id,
+        as_group,
+        body.as_str(),
+        key
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    sqlx::query!(
+        "UPDATE conversations SET last_message_id = $2, last_message_at = $3
+         WHERE id = $1 AND last_message_id < $2",
+        conversation_id,
+        message.id,
+        message.created_at
+    )
+    .execute(&mut **tx)
+    .await?;
+    mark_read_in(&mut **tx, conversation_id, author_id, message.id).await?;
+    Ok(Some(message.id))
+}
+
+async fn mark_read_in<'e, E>(
+    executor: E,
+    conversation_id: i64,
+    member_id: i64,
+    up_to: i64,
+) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    sqlx::query!(
+        "INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (member_id, conversation_id) DO UPDATE
+         SET last_read_message_id = GREATEST(conversation_reads.last_read_message_id, EXCLUDED.last_read_message_id)",
+        conversation_id,
+        member_id,
+        up_to
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub async fn reply(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    body: &str,
+    key: &str,
+) -> Result<MessageView, AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let mut errors = FieldErrors::new();
+    let body = errors.check("body", MessageBody::parse(body));
+    errors.check("body", check_idempotency_key(key));
+    let Some(body) = body.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let message_id = match message_by_key(pool, viewer.id, key).await? {
+        Some((id, _)) => id,
+        None => {
+            let mut tx = pool.begin().await?;
+            let inserted = insert_message(
+                &mut tx,
+                conversation_id,
+                viewer.id,
+                access.as_group(),
+                &body,
+                key,
+            )
+            .await?;
+            tx.commit().await?;
+            match inserted {
+                Some(id) => id,
+                None => message_by_key(pool, viewer.id, key)
+                    .await?
+                    .map(|m| m.0)
+                    .ok_or(AppError::Internal)?,
+            }
+        }
+    };
+    let messages = load_messages(
+        pool,
+        viewer,
+        &access,
+        conversation_id,
+        Some(message_id + 1),
+        1,
+    )
+    .await?;
+    messages.into_iter().next().ok_or(AppError::Internal)
+}
+
+/// Messages of a conversation, newest first, older than `before` when given.
+async fn load_messages(
+    pool: &PgPool,
+    viewer: &Viewer,
+    access: &Access,
+    conversation_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MessageView>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT msg.id, msg.body, msg.created_at, msg.author_id, msg.as_group_id,
+                  m.handle, m.display_name, g.slug AS "group_slug?", g.name AS "group_name?",
+                  EXISTS (SELECT 1 FROM group_memberships gm
+                          WHERE gm.group_id = msg.as_group_id AND gm.member_id = $4 AND gm.role = 'manager')
+                      AS "viewer_manages_author_group!"
+           FROM messages msg
+           JOIN members m ON m.id = msg.author_id
+           LEFT JOIN groups g ON g.id = msg.as_group_id
+           WHERE msg.conversation_id = $1 AND ($2::bigint IS NULL OR msg.id < $2)
+           ORDER BY msg.id DESC
+           LIMIT $3"#,
+        conversation_id,
+        before,
+        limit,
+        viewer.id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (author, written_by) = match (r.as_group_id, r.group_slug, r.group_name) {
+                (Some(group_id), Some(slug), Some(name)) => (
+                    group_view(group_id, slug, name),
+                    r.viewer_manages_author_group
+                        .then(|| r.display_name.clone()),
+                ),
+                _ => (
+                    member_view(r.author_id, r.handle, r.display_name.clone()),
+                    None,
+                ),
+            };
+            let mine = match access.acting_as {
+                Party::Member(id) => r.as_group_id.is_none() && r.author_id == id,
+                Party::Group(id) => r.as_group_id == Some(id),
+            };
+            MessageView {
+                id: r.id,
+                author,
+                written_by,
+                body: r.body,
+                created_at: r.created_at,
+                mine,
+            }
+        })
+        .collect())
+}
+
+/// Everyone in a conversation, each as a `PartyView`, per conversation id.
+async fn parties_of(
+    pool: &PgPool,
+    conversation_ids: &[i64],
+) -> Result<Vec<(i64, PartyView)>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT cp.conversation_id, cp.member_id, cp.group_id,
+                  coalesce(m.handle, g.slug) AS "key!", coalesce(m.display_name, g.name) AS "name!"
+           FROM conversation_parties cp
+           LEFT JOIN members m ON m.id = cp.member_id
+           LEFT JOIN groups g ON g.id = cp.group_id
+           WHERE cp.conversation_id = ANY($1)
+           ORDER BY cp.group_id IS NULL, coalesce(m.display_name, g.name)"#,
+        conversation_ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let view = match (r.member_id, r.group_id) {
+                (Some(id), _) => member_view(id, r.key, r.name),
+                (None, Some(id)) => group_view(id, r.key, r.name),
+                (None, None) => member_view(0, r.key, r.name),
+            };
+            (r.conversation_id, view)
+        })
+        .collect())
+}
+
+pub async fn thread(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    before: Option<i64>,
+) -> Result<ThreadView, AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let mut messages = load_messages(
+        pool,
+        viewer,
+        &access,
+        conversation_id,
+        before,
+        THREAD_PAGE_SIZE + 1,
+    )
+    .await?;
+    let older = if messages.len() as i64 > THREAD_PAGE_SIZE {
+        messages.truncate(THREAD_PAGE_SIZE as usize);
+        messages.last().map(|m| m.id)
+    } else {
+        None
+    };
+    messages.reverse();
+    if before.is_none() {
+        if let Some(newest) = messages.last() {
+            mark_read_in(pool, conversation_id, viewer.id, newest.id).await?;
+        }
+    }
+    let acting_token = access.acting_as.token();
+    let (acting, others): (Vec<PartyView>, Vec<PartyView>) = parties_of(pool, &[conversation_id])
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .partition(|p| p.token == acting_token);
+    let acting_as = acting.into_iter().next().ok_or(AppError::Internal)?;
+    Ok(ThreadView {
+        id: conversation_id,
+        others,
+        acting_as,
+        messages,
+        older,
+    })
+}
+
+fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, i64)> {
+    let (micros, id) = cursor.split_once('_')?;
+    let at = DateTime::<Utc>::from_timestamp_micros(micros.parse().ok()?)?;
+    Some((at, id.parse().ok()?))
+}
+
+fn cursor(at: DateTime<Utc>, id: i64) -> String {
+    format!("{}_{id}", at.timestamp_micros())
+}
+
+pub async fn inbox(
+    pool: &PgPool,
+    viewer: &Viewer,
+    group: Option<&str>,
+    before: Option<&str>,
+) -> Result<InboxPage, AppError> {
+    let managed: Vec<PartyView> = send_as_options(pool, viewer)
+        .await?
+        .into_iter()
+        .skip(1)
+        .collect();
+    // A group's conversations are listed only for its current managers.
+    let group = match group.filter(|g| !g.is_empty()) {
+        None => None,
+        Some(slug) => Some(
+            managed
+                .iter()
+                .find(|g| g.handle == slug)
+                .cloned()
+                .ok_or(AppError::NotFound)?,
+        ),
+    };
+    let party = match &group {
+        Some(g) => Party::parse_token(&g.token).map_err(|_| AppError::Internal)?,
+        None => Party::Member(viewer.id),
+    };
+    let (member_id, group_id) = match party {
+        Party::Member(id) => (Some(id), None),
+        Party::Group(id) => (None, Some(id)),
+    };
+    let (before_at, before_id) = match before.and_then(parse_cursor) {
+        Some((at, id)) => (Some(at), Some(id)),
+        None => (None, None),
+    };
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.last_message_at, c.last_message_id,
+                  c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
+                  lm.body AS "body?", coalesce(lg.name, la.display_name) AS "author?"
+           FROM conversation_parties cp
+           JOIN conversations c ON c.id = cp.conversation_id
+           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $3
+           LEFT JOIN messages lm ON lm.id = c.last_message_id
+           LEFT JOIN members la ON la.id = lm.author_id
+           LEFT JOIN groups lg ON lg.id = lm.as_group_id
+           WHERE (cp.member_id = $1 OR cp.group_id = $2)
+             AND ($4::timestamptz IS NULL OR (c.last_message_at, c.id) < ($4, $5))
+           ORDER BY c.last_message_at DESC, c.id DESC
+           LIMIT $6"#,
+        member_id,
+        group_id,
+        viewer.id,
+        before_at,
+        before_id,
+        INBOX_PAGE_SIZE + 1
+    )
+    .fetch_all(pool)
+    .await?;
+    let has_more = rows.len() as i64 > INBOX_PAGE_SIZE;
+    let rows: Vec<_> = rows.into_iter().take(INBOX_PAGE_SIZE as usize).collect();
+    let next = if has_more {
+        rows.last().map(|r| cursor(r.last_message_at, r.id))
+    } else {
+        None
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let own_token = party.token();
+    let parties = parties_of(pool, &ids).await?;
+    let conversations = rows
+        .into_iter()
+        .map(|r| {
+            let others = parties
+                .iter()
+                .filter(|(cid, p)| *cid == r.id && p.token != own_token)
+                .map(|(_, p)| p.clone())
+                .collect();
+            let body = r.body.unwrap_or_default();
+            ConversationSummary {
+                id: r.id,
+                others,
+                last_author: r.author.unwrap_or_default(),
+                snippet: snippet(&body),
+                last_message_at: r.last_message_at,
+                unread: r.unread,
+            }
+        })
+        .collect();
+    Ok(InboxPage {
+        conversations,
+        next,
+        managed_groups: managed,
+        group,
+    })
+}
+
+/// The start of a message for the inbox: one line, at most 120 visible characters.
+fn snippet(body: &str) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let graphemes: Vec<&str> = line.graphemes(true).collect();
+    if graphemes.len() > 120 {
+        format!("{}…", graphemes[..119].concat())
+    } else {
+        line
+    }
+}

@@ -1,0 +1,288 @@
+//! Conversation rules shared by the server and the WASM client: message length,
+//! who may be in a conversation, and how a message's text is shown.
+
+use super::text::{has_forbidden_control, visible_length};
+use serde::{Deserialize, Serialize};
+
+/// The longest message, in characters as a person sees them.
+pub const MESSAGE_MAX: usize = 1000;
+/// How many others (members or groups) a conversation may have besides its author.
+pub const MAX_OTHERS: usize = 9;
+
+/// A message body that follows the rules: 1 to 1,000 visible characters after
+/// trimming, newlines and tabs allowed, other control characters refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err("Write a message before sending.".into());
+        }
+        if has_forbidden_control(text, true) {
+            return Err(
+                "The message contains invisible control characters. Remove them and try again."
+                    .into(),
+            );
+        }
+        let length = visible_length(text);
+        if length > MESSAGE_MAX {
+            return Err(format!(
+                "A message is at most 1,000 characters; this one has {}. Shorten it by {}.",
+                format_count(length),
+                format_count(length - MESSAGE_MAX)
+            ));
+        }
+        // One line ending style, so the stored text is the text shown.
+        Ok(Self(text.replace("\r\n", "\n")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// The counter shown under a message box: "n / 1,000", counted like the server counts.
+pub fn counter_label(raw: &str) -> String {
+    format!(
+        "{} / {}",
+        format_count(visible_length(raw.trim())),
+        format_count(MESSAGE_MAX)
+    )
+}
+
+/// 1234 → "1,234".
+pub fn format_count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A member or a group a conversation is with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Party {
+    Member(i64),
+    Group(i64),
+}
+
+impl Party {
+    /// The form a party takes in forms and URLs: `member:12`, `group:3`.
+    pub fn token(self) -> String {
+        match self {
+            Party::Member(id) => format!("member:{id}"),
+            Party::Group(id) => format!("group:{id}"),
+        }
+    }
+
+    pub fn parse_token(token: &str) -> Result<Self, String> {
+        let invalid = || format!("\"{token}\" is not a member or group.");
+        let (kind, id) = token.trim().split_once(':').ok_or_else(invalid)?;
+        let id: i64 = id.parse().map_err(|_| invalid())?;
+        match kind {
+            "member" => Ok(Party::Member(id)),
+            "group" => Ok(Party::Group(id)),
+            _ => Err(invalid()),
+        }
+    }
+
+    /// Part of a conversation's identity: one conversation per set of parties.
+    pub fn key_part(self) -> String {
+        match self {
+            Party::Member(id) => format!("m{id}"),
+            Party::Group(id) => format!("g{id}"),
+        }
+    }
+}
+
+/// The identity of a set of parties, whatever order they were picked in.
+pub fn party_key(parties: &[Party]) -> String {
+    let mut sorted = parties.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .map(Party::key_part)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// An idempotency key chosen by the client for one message.
+pub fn check_idempotency_key(key: &str) -> Result<(), String> {
+    let ok = (8..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err("This form is out of date. Reload the page and send again.".into())
+    }
+}
+
+/// Checks the chosen recipients: at least one, at most nine, no one twice,
+/// and not the author themself.
+pub fn check_recipients(author: Party, recipients: &[Party]) -> Result<(), String> {
+    if recipients.is_empty() {
+        return Err("Choose at least one member or group to write to.".into());
+    }
+    if recipients.len() > MAX_OTHERS {
+        return Err(format!(
+            "A conversation can include up to {MAX_OTHERS} others; remove {} to continue.",
+            recipients.len() - MAX_OTHERS
+        ));
+    }
+    let mut seen = recipients.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() != recipients.len() {
+        return Err("Each member or group can be added only once.".into());
+    }
+    if recipients.contains(&author) {
+        return Err("You are already in the conversation; choose others to write to.".into());
+    }
+    Ok(())
+}
+
+/// A piece of a message as displayed: text, a link, or a line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Text(String),
+    Link(String),
+    LineBreak,
+}
+
+/// Splits a message into text, links (http and https URLs) and line breaks, so a
+/// view can render each safely: text is escaped by the renderer, never parsed as HTML.
+pub fn segments(body: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for (i, line) in body.split('\n').enumerate() {
+        if i > 0 {
+            out.push(Segment::LineBreak);
+        }
+        let mut rest = line;
+        while let Some(start) = find_url_start(rest) {
+            let (before, from_url) = rest.split_at(start);
+            let end = from_url
+                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+                .unwrap_or(from_url.len());
+            // Trailing punctuation usually ends the sentence, not the URL.
+            let url = from_url[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+            if !before.is_empty() {
+                push_text(&mut out, before);
+            }
+            if url
+                .split_once("://")
+                .is_some_and(|(_, host)| !host.is_empty())
+            {
+                out.push(Segment::Link(url.to_string()));
+            } else {
+                push_text(&mut out, url);
+            }
+            rest = &from_url[url.len()..];
+        }
+        if !rest.is_empty() {
+            push_text(&mut out, rest);
+        }
+    }
+    out
+}
+
+fn find_url_start(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    match (lower.find("http://"), lower.find("https://")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn push_text(out: &mut Vec<Segment>, text: &str) {
+    if let Some(Segment::Text(previous)) = out.last_mut() {
+        previous.push_str(text);
+    } else {
+        out.push(Segment::Text(text.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_one_to_a_thousand_visible_characters() {
+        assert!(MessageBody::parse("   \n\t ").is_err());
+        assert!(MessageBody::parse(&"é".repeat(1000)).is_ok());
+        assert!(
+            MessageBody::parse(&"e\u{301}".repeat(1000)).is_ok(),
+            "combining accents count once"
+        );
+        assert!(
+            MessageBody::parse(&"👍🏽".repeat(1000)).is_ok(),
+            "an emoji with a skin tone counts once"
+        );
+        assert!(MessageBody::parse(&"a".repeat(1001)).is_err());
+        assert_eq!(MessageBody::parse("  hi  ").map(|b| b.0), Ok("hi".into()));
+    }
+
+    #[test]
+    fn control_characters_other_than_newline_and_tab_are_refused() {
+        assert!(MessageBody::parse("a\u{7}b").is_err());
+        assert!(MessageBody::parse("line one\nline\ttwo").is_ok());
+    }
+
+    #[test]
+    fn the_counter_matches_the_server_count() {
+        assert_eq!(counter_label(" 👍🏽 "), "1 / 1,000");
+        assert_eq!(format_count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn recipients_are_at_most_nine_distinct_others() {
+        let me = Party::Member(1);
+        let nine: Vec<Party> = (2..11).map(Party::Member).collect();
+        assert!(check_recipients(me, &nine).is_ok());
+        let mut ten = nine.clone();
+        ten.push(Party::Group(1));
+        assert!(check_recipients(me, &ten).is_err());
+        assert!(check_recipients(me, &[Party::Member(2), Party::Member(2)]).is_err());
+        assert!(check_recipients(me, &[Party::Member(1)]).is_err());
+        assert!(check_recipients(me, &[]).is_err());
+        assert!(
+            check_recipients(me, &[Party::Group(1)]).is_ok(),
+            "a group id is not a member id"
+        );
+    }
+
+    #[test]
+    fn urls_become_links_and_line_breaks_are_kept() {
+        assert_eq!(
+            segments("See https://mautic.org/docs.\nThanks"),
+            vec![
+                Segment::Text("See ".into()),
+                Segment::Link("https://mautic.org/docs".into()),
+                Segment::Text(".".into()),
+                Segment::LineBreak,
+                Segment::Text("Thanks".into()),
+            ]
+        );
+        assert_eq!(
+            segments("<b>hi</b>"),
+            vec![Segment::Text("<b>hi</b>".into())]
+        );
+        assert_eq!(
+            segments("javascript:alert(1)"),
+            vec![Segment::Text("javascript:alert(1)".into())]
+        );
+    }
+}

@@ -1,0 +1,119 @@
+use crate::api::conversations::{list_conversations, ConversationSummary, InboxPage};
+use crate::components::compose::use_compose;
+use crate::components::party::PartyName;
+use crate::components::time::Time;
+use crate::pages::{error_view, members::encode_query};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The inbox: the member's conversations (or, with `?group=slug`, a managed
+/// group's), most recent activity first, paged by keyset.
+#[component]
+pub fn ConversationsPage() -> impl IntoView {
+    let query = use_query_map();
+    let group = move || query.read().get("group").filter(|g| !g.is_empty());
+    let before = move || query.read().get("before").filter(|b| !b.is_empty());
+    let page = Resource::new(
+        move || (group(), before()),
+        |(group, before)| list_conversations(group, before),
+    );
+    let compose = use_compose();
+
+    view! {
+        <Title text="Conversations"/>
+        <div class="page-head">
+            <h1>"Conversations"</h1>
+            <a
+                class="button"
+                id="start-conversation"
+                href="/conversations/new"
+                role="button"
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    compose.open.set(Some(Vec::new()));
+                }
+            >
+                "Start conversation"
+            </a>
+        </div>
+        <Suspense fallback=|| view! { <p>"Loading conversations…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(error) => Either::Left(error_view(error)),
+                    Ok(page) => Either::Right(view! { <Inbox page/> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Inbox(page: InboxPage) -> impl IntoView {
+    let current = page.group.as_ref().map(|g| g.handle.clone());
+    let tabs = (!page.managed_groups.is_empty()).then(|| {
+        let current = current.clone();
+        view! {
+            <nav class="tabs" aria-label="Whose conversations">
+                <a href="/conversations" aria-current=current.is_none().then_some("page")>"Yours"</a>
+                {page.managed_groups.iter().map(|g| {
+                    let is_current = current.as_deref() == Some(g.handle.as_str());
+                    view! {
+                        <a href=format!("/conversations?group={}", g.handle) aria-current=is_current.then_some("page")>
+                            {g.name.clone()} " group"
+                        </a>
+                    }
+                }).collect_view()}
+            </nav>
+        }
+    });
+    let next = page.next.clone().map(|next| {
+        let href = match &current {
+            Some(group) => format!("/conversations?group={group}&before={}", encode_query(&next)),
+            None => format!("/conversations?before={}", encode_query(&next)),
+        };
+        view! { <p class="pager"><a class="button button-quiet" href=href rel="next">"Older conversations"</a></p> }
+    });
+    let empty = page.conversations.is_empty();
+    view! {
+        {tabs}
+        {empty.then(|| view! { <p class="empty">"No conversations yet. Start one with a member or a group."</p> })}
+        <ul class="conversation-list">
+            {page.conversations.into_iter().map(|c| view! { <ConversationRow conversation=c/> }).collect_view()}
+        </ul>
+        {next}
+    }
+}
+
+#[component]
+fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
+    let names = conversation
+        .others
+        .iter()
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let label = if conversation.unread {
+        format!("{names} (unread)")
+    } else {
+        names
+    };
+    view! {
+        <li class="conversation-row" class:unread=conversation.unread>
+            <a class="conversation-link" href=format!("/conversations/{}", conversation.id) aria-label=label>
+                <span class="conversation-parties">
+                    {conversation.others.into_iter().take(4).map(|p| view! { <PartyName party=p/> }).collect_view()}
+                </span>
+                <span class="conversation-snippet">
+                    <strong>{conversation.last_author} ": "</strong>
+                    {conversation.snippet}
+                </span>
+                <span class="conversation-meta">
+                    <Time at=conversation.last_message_at/>
+                    {conversation.unread.then(|| view! { <span class="unread-dot" aria-hidden="true"></span> <span class="visually-hidden">"Unread"</span> })}
+                </span>
+            </a>
+        </li>
+    }
+}

@@ -1,0 +1,37 @@
+//! Background housekeeping: removes expired sessions and forgotten sign-in failures.
+//!
+//! Every instance runs it; the deletes are idempotent, so running it on several
+//! instances at once only repeats harmless work.
+
+use sqlx::PgPool;
+use std::time::Duration;
+
+pub const INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+pub async fn run(pool: PgPool) {
+    let mut tick = tokio::time::interval(INTERVAL);
+    loop {
+        tick.tick().await;
+        if let Err(error) = sweep(&pool).await {
+            tracing::warn!(%error, "housekeeping failed; will retry");
+        }
+    }
+}
+
+pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let sessions = sqlx::query!("DELETE FROM sessions WHERE expires_at < now()")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let throttles = sqlx::query!(
+        "DELETE FROM sign_in_throttle
+         WHERE blocked_until < now() AND last_failure_at < now() - interval '1 day'"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if sessions + throttles > 0 {
+        tracing::info!(sessions, throttles, "housekeeping removed expired rows");
+    }
+    Ok(())
+}
