@@ -176,10 +176,21 @@ run_tests() {
   log "all checks passed"
 }
 
+bench() {
+  apt_install curl postgresql
+  ensure_postgres
+  log "building the benchmark (release)"
+  cargo build --release -p server --bin bench
+  create_database portal_bench
+  local url=${BENCH_DATABASE_URL:-${DATABASE_URL%/*}/portal_bench}
+  DATABASE_URL=$url target/release/bench
+}
+
 case "${1:-}" in
   serve) serve ;;
   test) run_tests ;;
+  bench) bench ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
-  *) echo "usage: bash .ci/portal.sh serve|test|db" >&2; exit 2 ;;
+  *) echo "usage: bash .ci/portal.sh serve|test|bench|db" >&2; exit 2 ;;
 esac

@@ -21,14 +21,11 @@ fn field_error(field: &str, message: String) -> AppError {
     AppError::Invalid(errors)
 }
 
-/// `%text%` for LIKE, with the user's own `%`, `_` and `\` taken literally.
-pub fn contains_pattern(query: &str) -> String {
-    let escaped = query
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
+/// Queries shorter than this match the start of names (a trigram index needs three
+/// characters); longer ones match anywhere in the name or handle.
+const CONTAINS_MIN_CHARS: usize = 3;
+/// Matches considered before ranking: keeps a very common query as fast as a rare one.
+const SEARCH_CANDIDATES: i64 = 200;
 
 fn member_view(id: i64, handle: String, name: String) -> PartyView {
     PartyView {
@@ -57,29 +54,52 @@ pub async fn search_parties(
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let pattern = contains_pattern(&query);
-    let rows = sqlx::query!(
-        r#"(SELECT 'member' AS "kind!", id AS "id!", handle AS "key!", display_name AS "name!"
-            FROM members
-            WHERE id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
-              AND (fold_name(display_name) LIKE fold_name($1) OR handle LIKE lower($1))
-            ORDER BY fold_name(display_name), id LIMIT 8)
-           UNION ALL
-           (SELECT 'group', id, slug, name FROM groups
-            WHERE fold_name(name) LIKE fold_name($1)
-            ORDER BY fold_name(name), id LIMIT 5)"#,
-        pattern,
-        viewer_id
+    let escaped = crate::members::like_escape(&query.to_lowercase());
+    // Ranked: names starting with the query first, then alphabetical.
+    let members = if query.chars().count() >= CONTAINS_MIN_CHARS {
+        sqlx::query!(
+            r#"WITH candidates AS MATERIALIZED (
+                 SELECT id, handle, display_name, search_name FROM members
+                 WHERE search_name LIKE '%' || fold_name($1) || '%'
+                   AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
+                 LIMIT $3)
+               SELECT id AS "id!", handle AS "handle!", display_name AS "name!" FROM candidates
+               ORDER BY search_name LIKE fold_name($1) || '%' DESC, search_name, id LIMIT 8"#,
+            escaped,
+            viewer_id,
+            SEARCH_CANDIDATES
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| member_view(r.id, r.handle, r.name))
+        .collect::<Vec<_>>()
+    } else {
+        sqlx::query!(
+            r#"SELECT id, handle, display_name AS name FROM members
+               WHERE search_name ~>=~ fold_name($1) AND search_name ~<~ (fold_name($1) || chr(1114111))
+                 AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
+               ORDER BY search_name, id LIMIT 8"#,
+            query.to_lowercase(),
+            viewer_id
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| member_view(r.id, r.handle, r.name))
+        .collect::<Vec<_>>()
+    };
+    let groups = sqlx::query!(
+        "SELECT id, slug, name FROM groups
+         WHERE search_name LIKE '%' || fold_name($1) || '%'
+         ORDER BY search_name LIKE fold_name($1) || '%' DESC, search_name, id LIMIT 5",
+        escaped
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| match r.kind.as_str() {
-            "group" => group_view(r.id, r.key, r.name),
-            _ => member_view(r.id, r.key, r.name),
-        })
-        .collect())
+    let mut found = members;
+    found.extend(groups.into_iter().map(|g| group_view(g.id, g.slug, g.name)));
+    Ok(found)
 }
 
 /// Whom the viewer may write as: themself, then each group they manage.

@@ -10,9 +10,9 @@ pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppEr
         r#"SELECT g.slug, g.name, g.description, g.is_open,
                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS "member_count!"
            FROM groups g
-           WHERE $1 = '' OR fold_name(g.name) LIKE '%' || fold_name($1) || '%'
+           WHERE $1 = '' OR g.search_name LIKE '%' || fold_name($1) || '%'
            ORDER BY fold_name(g.name)"#,
-        query
+        crate::members::like_escape(query)
     )
     .fetch_all(pool)
     .await?;

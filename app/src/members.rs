@@ -7,6 +7,14 @@ use crate::domain::FieldErrors;
 use crate::error::AppError;
 use sqlx::PgPool;
 
+/// The user's text for use inside a LIKE pattern: `%`, `_` and `\\` taken literally.
+pub fn like_escape(query: &str) -> String {
+    query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Inserts a new member; a taken handle or email becomes a field error.
 pub async fn create(
     pool: &PgPool,
@@ -65,13 +73,12 @@ pub async fn directory(
         r#"SELECT m.id, m.handle, m.display_name, m.bio
            FROM members m
            WHERE m.suspended_at IS NULL AND m.deleted_at IS NULL
-             AND ($1 = '' OR fold_name(m.display_name) LIKE '%' || fold_name($1) || '%'
-                  OR m.handle LIKE '%' || lower($1) || '%')
+             AND ($1 = '' OR m.search_name LIKE '%' || fold_name($1) || '%')
              AND ($2::bigint IS NULL OR (fold_name(m.display_name), m.id) >
                   (SELECT fold_name(c.display_name), c.id FROM members c WHERE c.id = $2))
            ORDER BY fold_name(m.display_name), m.id
            LIMIT $3"#,
-        query,
+        like_escape(query),
         after,
         limit + 1
     )

@@ -81,3 +81,49 @@ export function uniqueHandle(prefix = 'e2e'): string {
   const random = Math.random().toString(36).slice(2, 6);
   return `${prefix}-${Date.now()}-${random}`;
 }
+
+/** The password given to the members the tests register. */
+export const MEMBER_PASSWORD = 'three unrelated words';
+
+/** A member the tests registered: nobody else has this handle, name or email. */
+export interface Account {
+  name: string;
+  handle: string;
+  email: string;
+}
+
+/** A short unique handle (3–30 of a-z 0-9): `e2e` + time + randomness. */
+export function freshHandle(): string {
+  const random = Math.random().toString(36).slice(2, 7).padEnd(5, '0');
+  return `e2e${Date.now().toString(36)}${random}`;
+}
+
+/**
+ * Registers a new member through the API from this page's browser context, which
+ * signs that context in as the new member. `label` ends up in the display name
+ * ("E2E Sender k3x9…"), so a test can tell its members apart on screen.
+ */
+export async function registerMember(page: Page, label = 'Member'): Promise<Account> {
+  const handle = freshHandle();
+  const account = { name: `E2E ${label} ${handle.slice(3)}`, handle, email: `${handle}@example.org` };
+  const form = { display_name: account.name, handle, email: account.email, password: MEMBER_PASSWORD };
+  let response = await withRetry(() => page.request.post('/api/register', { form }));
+  if (response.status() === 403) {
+    response = await withRetry(() =>
+      page.request.post('/api/register', { form, headers: { 'Sec-Fetch-Site': 'same-origin' } }),
+    );
+  }
+  expect(response.status(), `registering ${handle}: ${await response.text()}`).toBe(200);
+  return account;
+}
+
+/** Fails when the page is wider than the viewport (the reader would have to scroll sideways). */
+export async function expectNoHorizontalOverflow(page: Page, what: string) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(scrollWidth, `${what}: page is ${scrollWidth}px wide in a ${innerWidth}px viewport`).toBeLessThanOrEqual(
+    innerWidth,
+  );
+}

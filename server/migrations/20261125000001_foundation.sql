@@ -20,11 +20,15 @@ CREATE TABLE members (
     created_at    timestamptz NOT NULL DEFAULT now(),
     suspended_at  timestamptz,
     deleted_at    timestamptz,
+    -- What name searches match: the folded name and the handle.
+    search_name   text GENERATED ALWAYS AS (fold_name(display_name) || ' ' || handle) STORED,
     CHECK (handle = lower(handle)),
     CHECK (email = lower(email))
 );
 CREATE INDEX members_name_order ON members (fold_name(display_name), id);
-CREATE INDEX members_name_trgm ON members USING gin (fold_name(display_name) gin_trgm_ops);
+-- Contains-searches of 3+ characters use trigrams; shorter ones match name prefixes.
+CREATE INDEX members_search_trgm ON members USING gin (search_name gin_trgm_ops);
+CREATE INDEX members_search_prefix ON members (search_name text_pattern_ops);
 
 CREATE TABLE groups (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -32,9 +36,10 @@ CREATE TABLE groups (
     name        text NOT NULL,
     description text NOT NULL DEFAULT '',
     is_open     boolean NOT NULL DEFAULT true,
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    search_name text GENERATED ALWAYS AS (fold_name(name) || ' ' || slug) STORED
 );
-CREATE INDEX groups_name_trgm ON groups USING gin (fold_name(name) gin_trgm_ops);
+CREATE INDEX groups_search_trgm ON groups USING gin (search_name gin_trgm_ops);
 
 CREATE TABLE group_memberships (
     group_id  bigint NOT NULL REFERENCES groups (id) ON DELETE CASCADE,

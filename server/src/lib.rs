@@ -68,8 +68,23 @@ pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(database_url)
+        .connect_with(connect_options(database_url)?)
         .await
+}
+
+/// Connection settings for every pool of the portal.
+///
+/// `plan_cache_mode = force_custom_plan`: statements stay prepared (parsed once) but
+/// are planned with their actual parameters. The portal's queries have optional
+/// filters (`$1 IS NULL OR ...`) and searches whose selectivity varies by orders of
+/// magnitude ("%li%" against "%zzq%"); a generic plan fits neither, and planning
+/// costs well under a millisecond.
+pub fn connect_options(
+    database_url: &str,
+) -> Result<sqlx::postgres::PgConnectOptions, sqlx::Error> {
+    use std::str::FromStr;
+    Ok(sqlx::postgres::PgConnectOptions::from_str(database_url)?
+        .options([("plan_cache_mode", "force_custom_plan")]))
 }
 
 pub fn app_state(config: &Config, pool: PgPool) -> AppState {

@@ -399,8 +399,23 @@ async fn only_participants_can_read_reply_or_list_a_conversation(pool: PgPool) {
     let anonymous = client();
     assert_eq!(thread(&app, &anonymous, conversation).await.0, 401);
     assert_eq!(reply(&app, &anonymous, conversation, "hi").await.0, 401);
-    let response = app.call_with(&anonymous, "list_conversations", &[]).await;
-    assert_eq!(response.status(), 401);
+    for (endpoint, form) in [
+        ("list_conversations", vec![]),
+        ("search_parties", vec![("query", "alice")]),
+        ("get_compose_info", vec![]),
+        (
+            "start_conversation",
+            vec![
+                ("send_as", "member:1"),
+                ("to[0]", "member:2"),
+                ("body", "hi"),
+                ("key", "anonymous-key"),
+            ],
+        ),
+    ] {
+        let response = app.call_with(&anonymous, endpoint, &form).await;
+        assert_eq!(response.status(), 401, "{endpoint} asks to sign in");
+    }
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -1,0 +1,355 @@
+//! Conversation benchmark: seeds 100,000 members, 2,000 groups and 1,000,000
+//! messages in 100,000 conversations (once; later runs reuse them), then times the
+//! server-side operations behind the pages (the same functions the server
+//! functions call) and prints p50/p95/p99 and throughput.
+//!
+//! Run it through `bash .ci/portal.sh bench` (release build, own database).
+//! It also reports whether any sequential scan touched `messages` while measuring.
+
+use app::api::auth::{Role, Viewer};
+use app::conversations;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const MEMBERS: i64 = 100_000;
+const GROUPS: i64 = 2_000;
+/// 1,000 long conversations of 307 messages (to measure older pages) and 99,000
+/// short ones of 7: 1,000,000 messages.
+const CONVERSATIONS: i64 = 100_000;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set")?;
+    let operations: usize = std::env::var("BENCH_OPERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let pool = PgPoolOptions::new()
+        .max_connections(concurrency as u32 + 2)
+        .connect(&url)
+        .await?;
+    server::MIGRATOR.run(&pool).await?;
+    seed(&pool).await?;
+
+    let viewers = Arc::new(sample_viewers(&pool).await?);
+    let long = Arc::new(sample_conversations(&pool, true).await?);
+    let short = Arc::new(sample_conversations(&pool, false).await?);
+    println!(
+        "data: {} members, {} groups, {} conversations, {} messages; {operations} operations per metric, concurrency {concurrency}",
+        count(&pool, "members").await?,
+        count(&pool, "groups").await?,
+        count(&pool, "conversations").await?,
+        count(&pool, "messages").await?,
+    );
+    let scans_before = seq_scans(&pool).await?;
+
+    let mut results = Vec::new();
+    let v = viewers.clone();
+    let p = pool.clone();
+    results.push((
+        "inbox",
+        measure(operations, concurrency, move |i| {
+            let (pool, viewer) = (p.clone(), v[i % v.len()].clone());
+            async move {
+                conversations::inbox(&pool, &viewer, None, None)
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await?,
+    ));
+    let (p, s) = (pool.clone(), short.clone());
+    results.push((
+        "thread",
+        measure(operations, concurrency, move |i| {
+            let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
+            async move {
+                conversations::thread(&pool, &viewer, id, None)
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await?,
+    ));
+    // Older pages of long conversations: the page before the newest thirty.
+    let mut older_cursors = Vec::new();
+    for (viewer, id) in long.iter() {
+        if let Some(before) = conversations::thread(&pool, viewer, *id, None).await?.older {
+            older_cursors.push((viewer.clone(), *id, before));
+        }
+    }
+    let older_cursors = Arc::new(older_cursors);
+    let (p, o) = (pool.clone(), older_cursors.clone());
+    results.push((
+        "older_page",
+        measure(operations, concurrency, move |i| {
+            let (pool, (viewer, id, before)) = (p.clone(), o[i % o.len()].clone());
+            async move {
+                conversations::thread(&pool, &viewer, id, Some(before))
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await?,
+    ));
+    const QUERIES: &[&str] = &[
+        "jose",
+        "zoe",
+        "müller",
+        "anna",
+        "wang",
+        "group 12",
+        "bench",
+        "ngu",
+        "sørensen",
+        "li",
+    ];
+    let (p, v) = (pool.clone(), viewers.clone());
+    results.push((
+        "search",
+        measure(operations, concurrency, move |i| {
+            let (pool, viewer) = (p.clone(), v[i % v.len()].clone());
+            async move {
+                conversations::search_parties(&pool, viewer.id, QUERIES[i % QUERIES.len()])
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await?,
+    ));
+    let (p, s) = (pool.clone(), short.clone());
+    let run = std::process::id();
+    results.push((
+        "send",
+        measure(operations, concurrency, move |i| {
+            let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
+            async move {
+                let key = format!("bench-{run}-{i:08}");
+                conversations::reply(
+                    &pool,
+                    &viewer,
+                    id,
+                    "Benchmark message: thanks, see you at the meetup!",
+                    &key,
+                )
+                .await
+                .map(|_| ())
+            }
+        })
+        .await?,
+    ));
+
+    let scans_after = seq_scans(&pool).await?;
+    println!();
+    println!("| metric | p50 ms | p95 ms | p99 ms | ops/s |");
+    println!("|---|---|---|---|---|");
+    for (name, r) in &results {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            r.p50, r.p95, r.p99, r.per_second
+        );
+    }
+    println!();
+    for (table, before) in &scans_before {
+        let after = scans_after
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, n)| *n)
+            .unwrap_or(*before);
+        println!(
+            "sequential scans on {table} while measuring: {}",
+            after - before
+        );
+    }
+    Ok(())
+}
+
+struct Figures {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    per_second: f64,
+}
+
+async fn measure<F, Fut>(operations: usize, concurrency: usize, op: F) -> Result<Figures, Error>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), app::error::AppError>> + Send,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (op, next) = (op.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= operations {
+                    return Ok::<_, app::error::AppError>(latencies);
+                }
+                let t = Instant::now();
+                op(i).await?;
+                latencies.push(t.elapsed());
+            }
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    for worker in workers {
+        all.extend(
+            worker
+                .await?
+                .map_err(|e| format!("operation failed: {e}"))?,
+        );
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let at = |q: f64| {
+        all[((all.len() as f64 * q).ceil() as usize).clamp(1, all.len()) - 1].as_secs_f64() * 1000.0
+    };
+    Ok(Figures {
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+        per_second: all.len() as f64 / elapsed.as_secs_f64(),
+    })
+}
+
+async fn count(pool: &PgPool, table: &str) -> Result<i64, Error> {
+    Ok(
+        sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+async fn seq_scans(pool: &PgPool) -> Result<Vec<(String, i64)>, Error> {
+    // Statistics reach the view asynchronously: flush this backend's first.
+    let _ = sqlx::query("SELECT pg_stat_force_next_flush()")
+        .execute(pool)
+        .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    Ok(sqlx::query_as::<_, (String, i64)>(
+        "SELECT relname::text, seq_scan FROM pg_stat_user_tables
+         WHERE relname IN ('messages', 'conversations', 'conversation_parties', 'members') ORDER BY relname",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+fn viewer(id: i64, handle: String, display_name: String) -> Viewer {
+    Viewer {
+        id,
+        handle,
+        display_name,
+        role: Role::Member,
+    }
+}
+
+async fn sample_viewers(pool: &PgPool) -> Result<Vec<Viewer>, Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, handle, display_name FROM members WHERE handle LIKE 'bench-%' ORDER BY md5(handle) LIMIT 1000",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, h, n)| viewer(id, h, n))
+        .collect())
+}
+
+/// (a participant, conversation id) pairs, from long or short conversations.
+async fn sample_conversations(pool: &PgPool, long: bool) -> Result<Vec<(Viewer, i64)>, Error> {
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT m.id, m.handle, m.display_name, c.id FROM conversations c
+         JOIN conversation_parties cp ON cp.conversation_id = c.id AND cp.member_id IS NOT NULL
+         JOIN members m ON m.id = cp.member_id
+         WHERE c.party_key LIKE 'bench%' AND (substr(c.party_key, 6)::int <= 1000) = $1
+         ORDER BY md5(c.id::text) LIMIT 500",
+    )
+    .bind(long)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, h, n, c)| (viewer(id, h, n), c))
+        .collect())
+}
+
+/// Seeds the data set once, in SQL; a second run finds it and skips.
+async fn seed(pool: &PgPool) -> Result<(), Error> {
+    let have: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM conversations WHERE party_key LIKE 'bench%'")
+            .fetch_one(pool)
+            .await?;
+    if have >= CONVERSATIONS {
+        return Ok(());
+    }
+    println!("seeding (once): {MEMBERS} members, {GROUPS} groups, {CONVERSATIONS} conversations, ~1,000,000 messages…");
+    let t = Instant::now();
+    let steps: &[&str] = &[
+        "INSERT INTO members (handle, display_name, email, password_hash, bio)
+         SELECT 'bench-' || i,
+                (ARRAY['José','Zoë','Anna','Wang','Li','Søren','Müller','Ngọc','Fatima','Noa','Kwame','Priya','Łukasz','Élodie'])[1 + i % 14]
+                || ' ' || (ARRAY['García','Nguyễn','Schröder','Sørensen','Kowalczyk','Diallo','Cohen','Patel','Dubois','Tanaka','Okafor'])[1 + (i / 14) % 11]
+                || ' ' || i,
+                'bench-' || i || '@example.org', 'not-a-password-hash', ''
+         FROM generate_series(1, 100000) AS i ON CONFLICT DO NOTHING",
+        "INSERT INTO groups (slug, name, description)
+         SELECT 'bench-group-' || i, 'Bench group ' || i, 'A benchmark group' FROM generate_series(1, 2000) AS i
+         ON CONFLICT DO NOTHING",
+        "CREATE TEMP TABLE bench_member AS
+         SELECT row_number() OVER (ORDER BY id) AS n, id FROM members WHERE handle LIKE 'bench-%'",
+        "CREATE TEMP TABLE bench_group AS
+         SELECT row_number() OVER (ORDER BY id) AS n, id FROM groups WHERE slug LIKE 'bench-group-%'",
+        "INSERT INTO group_memberships (group_id, member_id, role)
+         SELECT g.id, m.id, CASE WHEN k < 2 THEN 'manager' ELSE 'member' END
+         FROM bench_group g CROSS JOIN generate_series(0, 21) AS k
+         JOIN bench_member m ON m.n = 1 + ((g.n * 50 + k * 7) % 100000)
+         ON CONFLICT DO NOTHING",
+        // Conversation i: members a = i and b = i + 1 + (i % 97); every tenth also has a group.
+        "CREATE TEMP TABLE bench_conversation AS
+         SELECT i, a.id AS a, b.id AS b, CASE WHEN i % 10 = 0 THEN g.id END AS g
+         FROM generate_series(1, 100000) AS i
+         JOIN bench_member a ON a.n = i
+         JOIN bench_member b ON b.n = 1 + ((i + (i % 97)) % 100000)
+         JOIN bench_group g ON g.n = 1 + i % 2000",
+        "INSERT INTO conversations (party_key)
+         SELECT 'bench' || i FROM bench_conversation ON CONFLICT DO NOTHING",
+        "INSERT INTO conversation_parties (conversation_id, member_id, group_id)
+         SELECT c.id, p.member_id, p.group_id
+         FROM bench_conversation bc JOIN conversations c ON c.party_key = 'bench' || bc.i
+         CROSS JOIN LATERAL (VALUES (bc.a, NULL::bigint), (bc.b, NULL::bigint), (NULL::bigint, bc.g)) AS p(member_id, group_id)
+         WHERE p.member_id IS NOT NULL OR p.group_id IS NOT NULL
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO messages (conversation_id, author_id, body, created_at, idempotency_key)
+         SELECT c.id, CASE WHEN k % 2 = 0 THEN bc.a ELSE bc.b END,
+                'Message ' || k || ' in conversation ' || bc.i || ': see you at the next community meetup?',
+                now() - interval '365 days' + (bc.i % 1000) * interval '8 hours' + k * interval '1 minute',
+                'bench-seed-' || bc.i || '-' || k
+         FROM bench_conversation bc JOIN conversations c ON c.party_key = 'bench' || bc.i
+         CROSS JOIN LATERAL generate_series(1, CASE WHEN bc.i <= 1000 THEN 307 ELSE 7 END) AS k
+         ON CONFLICT DO NOTHING",
+        "UPDATE conversations c SET last_message_id = l.id, last_message_at = l.created_at
+         FROM (SELECT DISTINCT ON (conversation_id) conversation_id, id, created_at FROM messages
+               ORDER BY conversation_id, id DESC) l
+         WHERE l.conversation_id = c.id AND c.party_key LIKE 'bench%'",
+        "ANALYZE",
+    ];
+    let mut tx = pool.begin().await?;
+    for step in steps {
+        sqlx::query(step).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    println!("seeded in {:.0} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
