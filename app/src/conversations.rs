@@ -25,7 +25,7 @@ fn field_error(field: &str, message: String) -> AppError {
 /// characters); longer ones match anywhere in the name or handle.
 const CONTAINS_MIN_CHARS: usize = 3;
 /// Matches considered before ranking: keeps a very common query as fast as a rare one.
-const SEARCH_CANDIDATES: i64 = 200;
+const SEARCH_CANDIDATES: i64 = 100;
 
 fn member_view(id: i64, handle: String, name: String) -> PartyView {
     PartyView {
@@ -55,6 +55,12 @@ pub async fn search_parties(
         return Ok(Vec::new());
     }
     let escaped = crate::members::like_escape(&query.to_lowercase());
+    // Planned with the actual text: how many names contain "ngu" or "zzq" differs by
+    // orders of magnitude, and so does the best plan (scan until enough, or trigram index).
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
     // Ranked: names starting with the query first, then alphabetical.
     let members = if query.chars().count() >= CONTAINS_MIN_CHARS {
         sqlx::query!(
@@ -69,7 +75,7 @@ pub async fn search_parties(
             viewer_id,
             SEARCH_CANDIDATES
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .map(|r| member_view(r.id, r.handle, r.name))
@@ -77,13 +83,14 @@ pub async fn search_parties(
     } else {
         sqlx::query!(
             r#"SELECT id, handle, display_name AS name FROM members
-               WHERE search_name ~>=~ fold_name($1) AND search_name ~<~ (fold_name($1) || chr(1114111))
+               WHERE search_name COLLATE "C" >= fold_name($1)
+                 AND search_name COLLATE "C" < fold_name($1) || chr(1114111)
                  AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
-               ORDER BY search_name, id LIMIT 8"#,
+               ORDER BY search_name COLLATE "C", id LIMIT 8"#,
             query.to_lowercase(),
             viewer_id
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .map(|r| member_view(r.id, r.handle, r.name))
@@ -95,8 +102,9 @@ pub async fn search_parties(
          ORDER BY search_name LIKE fold_name($1) || '%' DESC, search_name, id LIMIT 5",
         escaped
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let mut found = members;
     found.extend(groups.into_iter().map(|g| group_view(g.id, g.slug, g.name)));
     Ok(found)
@@ -437,12 +445,14 @@ async fn load_messages(
                   EXISTS (SELECT 1 FROM group_memberships gm
                           WHERE gm.group_id = msg.as_group_id AND gm.member_id = $4 AND gm.role = 'manager')
                       AS "viewer_manages_author_group!"
-           FROM messages msg
+           -- The page is cut first (walking messages_thread backwards), then joined,
+           -- so a long conversation costs no more than a short one.
+           FROM (SELECT * FROM messages
+                 WHERE conversation_id = $1 AND ($2::bigint IS NULL OR id < $2)
+                 ORDER BY id DESC LIMIT $3) msg
            JOIN members m ON m.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
-           WHERE msg.conversation_id = $1 AND ($2::bigint IS NULL OR msg.id < $2)
-           ORDER BY msg.id DESC
-           LIMIT $3"#,
+           ORDER BY msg.id DESC"#,
         conversation_id,
         before,
         limit,

@@ -28,7 +28,8 @@ CREATE TABLE members (
 CREATE INDEX members_name_order ON members (fold_name(display_name), id);
 -- Contains-searches of 3+ characters use trigrams; shorter ones match name prefixes.
 CREATE INDEX members_search_trgm ON members USING gin (search_name gin_trgm_ops);
-CREATE INDEX members_search_prefix ON members (search_name text_pattern_ops);
+-- Byte order ("C") so that a prefix is a range of the index, read in order.
+CREATE INDEX members_search_prefix ON members ((search_name COLLATE "C"));
 
 CREATE TABLE groups (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -35,7 +35,7 @@ pub enum StartupError {
 /// `migrate` only applies migrations (and demo data with `--demo`) and exits.
 pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     let config = Config::from_env()?;
-    let pool = connect(&config.database_url).await?;
+    let pool = connect(&config.database_url, 20).await?;
     MIGRATOR.run(&pool).await?;
     if args.iter().any(|a| a == "--demo") {
         demo::load(&pool)
@@ -64,27 +64,12 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     .map_err(StartupError::Serve)
 }
 
-pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
+pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(max_connections)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect_with(connect_options(database_url)?)
+        .connect(database_url)
         .await
-}
-
-/// Connection settings for every pool of the portal.
-///
-/// `plan_cache_mode = force_custom_plan`: statements stay prepared (parsed once) but
-/// are planned with their actual parameters. The portal's queries have optional
-/// filters (`$1 IS NULL OR ...`) and searches whose selectivity varies by orders of
-/// magnitude ("%li%" against "%zzq%"); a generic plan fits neither, and planning
-/// costs well under a millisecond.
-pub fn connect_options(
-    database_url: &str,
-) -> Result<sqlx::postgres::PgConnectOptions, sqlx::Error> {
-    use std::str::FromStr;
-    Ok(sqlx::postgres::PgConnectOptions::from_str(database_url)?
-        .options([("plan_cache_mode", "force_custom_plan")]))
 }
 
 pub fn app_state(config: &Config, pool: PgPool) -> AppState {
