@@ -190,22 +190,22 @@ async fn resolve_sender(pool: &PgPool, viewer: &Viewer, send_as: &str) -> Result
     }
 }
 
+/// Member ids and group ids, for `= ANY($n)` parameters.
+fn split_parties(parties: &[Party]) -> (Vec<i64>, Vec<i64>) {
+    let mut members = Vec::new();
+    let mut groups = Vec::new();
+    for party in parties {
+        match party {
+            Party::Member(id) => members.push(*id),
+            Party::Group(id) => groups.push(*id),
+        }
+    }
+    (members, groups)
+}
+
 /// Refuses recipients that do not exist or may not be written to (suspended or deleted members).
 async fn check_recipients_exist(pool: &PgPool, recipients: &[Party]) -> Result<(), AppError> {
-    let member_ids: Vec<i64> = recipients
-        .iter()
-        .filter_map(|p| match p {
-            Party::Member(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let group_ids: Vec<i64> = recipients
-        .iter()
-        .filter_map(|p| match p {
-            Party::Group(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
+    let (member_ids, group_ids) = split_parties(recipients);
     let found = sqlx::query_scalar!(
         r#"SELECT (SELECT count(*) FROM members WHERE id = ANY($1) AND suspended_at IS NULL AND deleted_at IS NULL)
                 + (SELECT count(*) FROM groups WHERE id = ANY($2)) AS "n!""#,
@@ -261,20 +261,7 @@ pub async fn start(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let member_ids: Vec<i64> = parties
-        .iter()
-        .filter_map(|p| match p {
-            Party::Member(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let group_ids: Vec<i64> = parties
-        .iter()
-        .filter_map(|p| match p {
-            Party::Group(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
+    let (member_ids, group_ids) = split_parties(&parties);
     sqlx::query!(
         "INSERT INTO conversation_parties (conversation_id, member_id, group_id)
          SELECT $1::bigint, m, NULL::bigint FROM unnest($2::bigint[]) AS m

@@ -9,6 +9,7 @@ use crate::api::conversations::{
     get_compose_info, search_parties, ComposeInfo, PartyKind, PartyView, StartConversation,
 };
 use crate::components::avatar::Avatar;
+use crate::components::field::FormErrors;
 use crate::domain::conversation::{
     check_recipients, counter_label, MessageBody, Party, MESSAGE_MAX,
 };
@@ -126,8 +127,8 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
     let body = RwSignal::new(String::new());
     let key = RwSignal::new(info.key.clone());
     let picker_error = RwSignal::new(None::<String>);
-    let client_errors = RwSignal::new(FieldErrors::new());
     let start = ServerAction::<StartConversation>::new();
+    let errors = FormErrors::new(start.value());
     let generation = StoredValue::new(0u64);
     let compose = use_compose();
 
@@ -232,15 +233,13 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut errors = FieldErrors::new();
+        let mut found = FieldErrors::new();
         let recipients = chosen.get_untracked();
-        errors.check("to", check_recipients(sender(), &parties(&recipients)));
-        errors.check("body", MessageBody::parse(&body.get_untracked()));
-        if !errors.is_empty() {
-            client_errors.set(errors);
+        found.check("to", check_recipients(sender(), &parties(&recipients)));
+        found.check("body", MessageBody::parse(&body.get_untracked()));
+        if !errors.check(found.into_result()) {
             return;
         }
-        client_errors.set(FieldErrors::new());
         start.dispatch(StartConversation {
             send_as: send_as.get_untracked(),
             to: recipients.into_iter().map(|p| p.token).collect(),
@@ -259,21 +258,9 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
         }
     });
 
-    let server_error = move || start.value().get().and_then(Result::err);
-    let error_for = move |field: &'static str| {
-        move || {
-            client_errors
-                .read()
-                .get(field)
-                .map(str::to_string)
-                .or_else(|| server_error().and_then(|e| e.field(field)))
-        }
-    };
-    let form_error = move || {
-        server_error()
-            .filter(|e| e.field_errors().is_none())
-            .map(|e| e.to_string())
-    };
+    let to_error = errors.field("to");
+    let body_error = errors.field("body");
+    let form_error = errors.form();
     let over_limit = move || body.with(|b| visible_length(b.trim()) > MESSAGE_MAX);
 
     view! {
@@ -354,7 +341,7 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
                     </ul>
                 </div>
                 <p class="hint" id="compose-to-hint">"Up to 9 others: members or groups. A group's managers answer for it."</p>
-                <p class="field-error" id="compose-to-error" role="alert">{move || picker_error.get().or_else(error_for("to"))}</p>
+                <p class="field-error" id="compose-to-error" role="alert">{move || picker_error.get().or_else(|| to_error.get())}</p>
             </div>
             <div class="field">
                 <label for="compose-body">"Message"</label>
@@ -363,12 +350,12 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
                     name="body"
                     rows="5"
                     aria-describedby="compose-counter compose-body-error"
-                    aria-invalid=move || (error_for("body")().is_some() || over_limit()).then_some("true")
+                    aria-invalid=move || (body_error.get().is_some() || over_limit()).then_some("true")
                     prop:value=body
                     on:input=move |ev| body.set(event_target_value(&ev))
                 ></textarea>
                 <p id="compose-counter" class="counter" class:over-limit=over_limit>{move || counter_label(&body.get())}</p>
-                <p class="field-error" id="compose-body-error" role="alert">{error_for("body")}</p>
+                <p class="field-error" id="compose-body-error" role="alert">{body_error}</p>
             </div>
             <p class="form-error" role="alert">{form_error}</p>
             <button type="submit" class="button" disabled=move || start.pending().get()>

@@ -1,3 +1,5 @@
+use crate::domain::FieldErrors;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 /// A labelled input with its error message right below it. The message is tied
@@ -46,5 +48,59 @@ pub fn TextField(
             />
             <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>
+    }
+}
+
+/// The messages of one form: first what the shared rules found in the browser,
+/// then what the server answered to the last submission.
+#[derive(Clone, Copy)]
+pub struct FormErrors {
+    client: RwSignal<FieldErrors>,
+    server: Signal<Option<AppError>>,
+}
+
+impl FormErrors {
+    /// `answer` is the value of the form's server action.
+    pub fn new<T>(
+        answer: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    ) -> Self
+    where
+        T: Send + Sync + 'static,
+    {
+        Self {
+            client: RwSignal::new(FieldErrors::new()),
+            server: Signal::derive(move || answer.get().and_then(Result::err)),
+        }
+    }
+
+    /// Records the browser's check; `false` when it found a problem.
+    pub fn check(&self, result: Result<(), FieldErrors>) -> bool {
+        let errors = result.err().unwrap_or_default();
+        let ok = errors.is_empty();
+        self.client.set(errors);
+        ok
+    }
+
+    /// The message for one field.
+    pub fn field(&self, name: &'static str) -> Signal<Option<String>> {
+        let (client, server) = (self.client, self.server);
+        Signal::derive(move || {
+            client
+                .read()
+                .get(name)
+                .map(str::to_string)
+                .or_else(|| server.get().and_then(|e| e.field(name)))
+        })
+    }
+
+    /// A message about the whole form (wrong password, too many attempts, ...).
+    pub fn form(&self) -> Signal<Option<String>> {
+        let server = self.server;
+        Signal::derive(move || {
+            server
+                .get()
+                .filter(|e| e.field_errors().is_none())
+                .map(|e| e.to_string())
+        })
     }
 }

@@ -30,6 +30,15 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// `Ok` when nothing was found.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+
     /// The first message for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0

@@ -1,8 +1,7 @@
 use crate::api::auth::Register;
 use crate::app::use_session;
-use crate::components::field::TextField;
+use crate::components::field::{FormErrors, TextField};
 use crate::domain::account::{Registration, HANDLE_MAX, HANDLE_MIN, PASSWORD_MIN};
-use crate::domain::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -14,23 +13,9 @@ pub fn RegisterPage() -> impl IntoView {
     let handle = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let client_errors = RwSignal::new(FieldErrors::new());
-
-    let server_error = move || action.value().get().and_then(|result| result.err());
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            client_errors
-                .read()
-                .get(field)
-                .map(str::to_string)
-                .or_else(|| server_error().and_then(|e| e.field(field)))
-        })
-    };
-    let form_error = move || {
-        server_error()
-            .filter(|e| e.field_errors().is_none())
-            .map(|e| e.to_string())
-    };
+    let errors = FormErrors::new(action.value());
+    let field_error = move |field: &'static str| errors.field(field);
+    let form_error = errors.form();
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -41,17 +26,13 @@ pub fn RegisterPage() -> impl IntoView {
             password.get_untracked(),
         );
         // The very function the server runs: mistakes show before any round trip.
-        match Registration::parse(&input.0, &input.1, &input.2, &input.3) {
-            Err(errors) => client_errors.set(errors),
-            Ok(_) => {
-                client_errors.set(FieldErrors::new());
-                action.dispatch(Register {
-                    display_name: input.0,
-                    handle: input.1,
-                    email: input.2,
-                    password: input.3,
-                });
-            }
+        if errors.check(Registration::parse(&input.0, &input.1, &input.2, &input.3).map(|_| ())) {
+            action.dispatch(Register {
+                display_name: input.0,
+                handle: input.1,
+                email: input.2,
+                password: input.3,
+            });
         }
     };
 

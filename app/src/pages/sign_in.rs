@@ -1,8 +1,7 @@
 use crate::api::auth::SignIn;
 use crate::app::use_session;
-use crate::components::field::TextField;
+use crate::components::field::{FormErrors, TextField};
 use crate::domain::account::check_sign_in;
-use crate::domain::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -15,38 +14,23 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let client_errors = RwSignal::new(FieldErrors::new());
-
-    let server_error = move || action.value().get().and_then(|result| result.err());
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            client_errors
-                .read()
-                .get(field)
-                .map(str::to_string)
-                .or_else(|| server_error().and_then(|e| e.field(field)))
-        })
-    };
-    let form_error = move || {
-        server_error()
-            .filter(|e| e.field_errors().is_none())
-            .map(|e| e.to_string())
-    };
+    let errors = FormErrors::new(action.value());
+    let field_error = move |field: &'static str| errors.field(field);
+    let form_error = errors.form();
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // The same presence check as the server's; what was typed stays in the fields.
-        match check_sign_in(&email.get_untracked(), &password.get_untracked()) {
-            Err(errors) => client_errors.set(errors),
-            Ok(()) => {
-                client_errors.set(FieldErrors::new());
-                let next = next();
-                action.dispatch(SignIn {
-                    email: email.get_untracked(),
-                    password: password.get_untracked(),
-                    next: (!next.is_empty()).then_some(next),
-                });
-            }
+        if errors.check(check_sign_in(
+            &email.get_untracked(),
+            &password.get_untracked(),
+        )) {
+            let next = next();
+            action.dispatch(SignIn {
+                email: email.get_untracked(),
+                password: password.get_untracked(),
+                next: (!next.is_empty()).then_some(next),
+            });
         }
     };
 
