@@ -666,3 +666,22 @@ fn snippet(body: &str) -> String {
         line
     }
 }
+
+/// How many conversations the member can see have a message they have not read:
+/// their own and those of the groups they currently manage. Their own messages
+/// never count: sending marks the conversation read for the author.
+pub async fn unread_count(pool: &PgPool, member_id: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(DISTINCT c.id) AS "n!"
+           FROM conversation_parties cp
+           JOIN conversations c ON c.id = cp.conversation_id
+           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $1
+           WHERE (cp.member_id = $1
+                  OR cp.group_id IN (SELECT group_id FROM group_memberships
+                                     WHERE member_id = $1 AND role = 'manager'))
+             AND c.last_message_id > coalesce(r.last_read_message_id, 0)"#,
+        member_id
+    )
+    .fetch_one(pool)
+    .await?)
+}

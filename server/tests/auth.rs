@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use sqlx::PgPool;
 
 fn registration<'a>(
     name: &'a str,
@@ -19,9 +18,9 @@ fn registration<'a>(
     ]
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_new_member_registers_and_is_signed_in(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_member_registers_and_is_signed_in() {
+    let app = spawn_app().await;
     let response = app
         .call(
             "register",
@@ -53,9 +52,9 @@ async fn a_new_member_registers_and_is_signed_in(pool: PgPool) {
     assert!(page.contains("Chloé Dupont"));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn registration_refuses_a_taken_handle_or_email_with_a_field_error(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_refuses_a_taken_handle_or_email_with_a_field_error() {
+    let app = spawn_app().await;
     let (status, body) = error_kind(
         app.call(
             "register",
@@ -91,9 +90,9 @@ async fn registration_refuses_a_taken_handle_or_email_with_a_field_error(pool: P
     assert!(body.to_string().contains("already exists"), "{body}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn registration_refuses_a_weak_password_and_a_bad_email(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_refuses_a_weak_password_and_a_bad_email() {
+    let app = spawn_app().await;
     let (status, body) = error_kind(
         app.call(
             "register",
@@ -113,9 +112,9 @@ async fn registration_refuses_a_weak_password_and_a_bad_email(pool: PgPool) {
     assert_eq!(count, 0, "nothing is stored for a refused registration");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn signing_in_with_the_right_password_sets_a_protected_session_cookie(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_with_the_right_password_sets_a_protected_session_cookie() {
+    let app = spawn_app().await;
     let response = app.sign_in("alice@example.org", PASSWORD).await;
     assert_eq!(response.status(), 200);
     let cookie = session_cookie(response.headers()).expect("a session cookie");
@@ -131,9 +130,9 @@ async fn signing_in_with_the_right_password_sets_a_protected_session_cookie(pool
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_session_cookie_is_secure_when_the_portal_is_served_over_https(pool: PgPool) {
-    let app = spawn_app_with(pool, Some("https://community.example.org")).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cookie_is_secure_when_the_portal_is_served_over_https() {
+    let app = spawn_app_with(Some("https://community.example.org")).await;
     let response = app
         .client
         .post(format!("{}/api/sign_in", app.url))
@@ -145,9 +144,9 @@ async fn the_session_cookie_is_secure_when_the_portal_is_served_over_https(pool:
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_wrong_password_gets_a_clear_message_and_no_session(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_gets_a_clear_message_and_no_session() {
+    let app = spawn_app().await;
     let response = app.sign_in("alice@example.org", "not-her-password").await;
     assert!(session_cookie(response.headers()).is_none());
     let (status, body) = error_kind(response).await;
@@ -163,9 +162,9 @@ async fn a_wrong_password_gets_a_clear_message_and_no_session(pool: PgPool) {
     assert_eq!(app.current_handle(&app.client).await, None);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn repeated_failed_sign_ins_for_one_account_are_slowed_down(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_sign_ins_for_one_account_are_slowed_down() {
+    let app = spawn_app().await;
     for _ in 0..6 {
         let response = app.sign_in("bob@example.org", "wrong-password").await;
         assert_eq!(response.status(), 422);
@@ -182,9 +181,9 @@ async fn repeated_failed_sign_ins_for_one_account_are_slowed_down(pool: PgPool) 
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn signing_in_rotates_the_session_id(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_rotates_the_session_id() {
+    let app = spawn_app().await;
     let first = session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
     let second =
         session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
@@ -200,9 +199,9 @@ async fn signing_in_rotates_the_session_id(pool: PgPool) {
     assert_eq!(response.text().await.unwrap(), "null");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
     let cookie =
         session_cookie(app.sign_in("alice@example.org", PASSWORD).await.headers()).unwrap();
     let token = cookie_value(&cookie);
@@ -225,9 +224,9 @@ async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
     assert_eq!(sessions, 0);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_plain_form_post_signs_in_and_redirects_without_javascript(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_form_post_signs_in_and_redirects_without_javascript() {
+    let app = spawn_app().await;
     let response = app
         .client
         .post(format!("{}/api/sign_in", app.url))
@@ -245,9 +244,9 @@ async fn a_plain_form_post_signs_in_and_redirects_without_javascript(pool: PgPoo
     assert!(session_cookie(response.headers()).is_some());
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn sign_in_never_redirects_to_another_site(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_never_redirects_to_another_site() {
+    let app = spawn_app().await;
     let response = app
         .client
         .post(format!("{}/api/sign_in", app.url))

@@ -4,7 +4,6 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use sqlx::PgPool;
 
 static KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -103,9 +102,9 @@ fn group(id: i64) -> String {
     format!("group:{id}")
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_member_starts_a_conversation_and_the_recipient_sees_it_unread(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_starts_a_conversation_and_the_recipient_sees_it_unread() {
+    let app = spawn_app().await;
     let (alice, bob) = (app.member("alice").await, app.member("bob").await);
     let (alice_id, bob_id) = (app.id_of("alice").await, app.id_of("bob").await);
     let id = start_ok(
@@ -142,9 +141,9 @@ async fn a_member_starts_a_conversation_and_the_recipient_sees_it_unread(pool: P
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_same_people_continue_their_existing_conversation(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_people_continue_their_existing_conversation() {
+    let app = spawn_app().await;
     let (alice, bob) = (app.member("alice").await, app.member("bob").await);
     let (a, b, jose) = (
         app.id_of("alice").await,
@@ -160,9 +159,9 @@ async fn the_same_people_continue_their_existing_conversation(pool: PgPool) {
     assert_eq!(t["messages"].as_array().unwrap().len(), 2);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn up_to_nine_others_and_a_tenth_is_refused(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_to_nine_others_and_a_tenth_is_refused() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let a = app.id_of("alice").await;
     let others: Vec<i64> =
@@ -184,9 +183,9 @@ async fn up_to_nine_others_and_a_tenth_is_refused(pool: PgPool) {
     assert_eq!(status, 422);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn message_rules_refuse_empty_control_and_over_long_text(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_rules_refuse_empty_control_and_over_long_text() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
     for bad in ["", "   \n ", "bell\u{7}", &"x".repeat(1001)] {
@@ -208,9 +207,9 @@ async fn message_rules_refuse_empty_control_and_over_long_text(pool: PgPool) {
     assert_eq!(count, 1, "refused messages are not stored");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn retrying_a_send_with_the_same_key_stores_one_message(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_a_send_with_the_same_key_stores_one_message() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
     let key = fresh_key();
@@ -257,9 +256,9 @@ async fn retrying_a_send_with_the_same_key_stores_one_message(pool: PgPool) {
     assert_eq!(count, 2);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn unknown_suspended_or_foreign_ids_are_refused(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_suspended_or_foreign_ids_are_refused() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let (a, b, jose) = (
         app.id_of("alice").await,
@@ -321,8 +320,8 @@ struct Matrix {
     conversation: i64,
 }
 
-async fn matrix(pool: PgPool) -> Matrix {
-    let app = spawn_app(pool).await;
+async fn matrix() -> Matrix {
+    let app = spawn_app().await;
     let design = app.group_id("design").await;
     // Managers: alice and bob (bob will be demoted); ordinary member: jose.
     sqlx::query("DELETE FROM group_memberships WHERE group_id = $1")
@@ -352,9 +351,9 @@ async fn matrix(pool: PgPool) -> Matrix {
     Matrix { app, conversation }
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn only_participants_can_read_reply_or_list_a_conversation(pool: PgPool) {
-    let Matrix { app, conversation } = matrix(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_participants_can_read_reply_or_list_a_conversation() {
+    let Matrix { app, conversation } = matrix().await;
     let design = app.group_id("design").await;
     // bob stops being a manager: he loses the conversation at once.
     sqlx::query(
@@ -418,9 +417,9 @@ async fn only_participants_can_read_reply_or_list_a_conversation(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn inbox_group_tab_is_only_for_that_groups_managers(pool: PgPool) {
-    let Matrix { app, conversation } = matrix(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_group_tab_is_only_for_that_groups_managers() {
+    let Matrix { app, conversation } = matrix().await;
     let jose = app.member("jose").await;
     let response = app
         .call_with(&jose, "list_conversations", &[("group", "design")])
@@ -437,9 +436,9 @@ async fn inbox_group_tab_is_only_for_that_groups_managers(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_new_manager_sees_the_groups_conversations_at_once(pool: PgPool) {
-    let Matrix { app, conversation } = matrix(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_manager_sees_the_groups_conversations_at_once() {
+    let Matrix { app, conversation } = matrix().await;
     let jose = app.member("jose").await;
     assert_eq!(thread(&app, &jose, conversation).await.0, 404);
     sqlx::query("UPDATE group_memberships SET role = 'manager' WHERE member_id = $1")
@@ -450,9 +449,9 @@ async fn a_new_manager_sees_the_groups_conversations_at_once(pool: PgPool) {
     assert_eq!(thread(&app, &jose, conversation).await.0, 200);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn managers_reply_as_the_group_and_only_managers_see_who_wrote(pool: PgPool) {
-    let Matrix { app, conversation } = matrix(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_reply_as_the_group_and_only_managers_see_who_wrote() {
+    let Matrix { app, conversation } = matrix().await;
     let alice = app.member("alice").await;
     let (status, message) = reply(&app, &alice, conversation, "Thanks for writing!").await;
     assert_eq!(status, 200);
@@ -494,9 +493,9 @@ async fn managers_reply_as_the_group_and_only_managers_see_who_wrote(pool: PgPoo
     assert_eq!(last["written_by"], "Alice Martin", "other managers do");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_manager_starts_a_conversation_as_the_group(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_starts_a_conversation_as_the_group() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let marketing = app.group_id("marketing").await;
     let (jose_id, lars_id) = (app.id_of("jose").await, app.id_of("lars").await);
@@ -523,9 +522,9 @@ async fn a_manager_starts_a_conversation_as_the_group(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn threads_and_inboxes_page_by_keyset_without_gaps_or_repeats(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_and_inboxes_page_by_keyset_without_gaps_or_repeats() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let a = app.id_of("alice").await;
     let others: Vec<i64> =
@@ -588,9 +587,9 @@ async fn threads_and_inboxes_page_by_keyset_without_gaps_or_repeats(pool: PgPool
     assert!(older["older"].is_null());
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_thread_page_renders_escaped_text_with_safe_links(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_thread_page_renders_escaped_text_with_safe_links() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
     let id = start_ok(
@@ -630,9 +629,9 @@ async fn the_thread_page_renders_escaped_text_with_safe_links(pool: PgPool) {
     assert!(response.text().await.unwrap().contains("Page not found"));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn starting_works_as_a_plain_form_without_javascript(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_works_as_a_plain_form_without_javascript() {
+    let app = spawn_app().await;
     let alice = app.member("alice").await;
     let page = alice
         .get(format!("{}/conversations/new?to=member:bob", app.url))
@@ -664,9 +663,9 @@ async fn starting_works_as_a_plain_form_without_javascript(pool: PgPool) {
     assert!(location.starts_with("/conversations/"), "{location}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn search_finds_members_and_groups_ignoring_accents_but_never_oneself(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_members_and_groups_ignoring_accents_but_never_oneself() {
+    let app = spawn_app().await;
     let jose = app.member("jose").await;
     let found: Value = app
         .call_with(&jose, "search_parties", &[("query", "jose")])
@@ -715,5 +714,36 @@ async fn search_finds_members_and_groups_ignoring_accents_but_never_oneself(pool
         found.as_array().unwrap().len(),
         0,
         "LIKE wildcards are taken literally"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_envelope_is_gold_in_the_rendered_page_until_the_message_is_read() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
+    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let page = |client: reqwest::Client| {
+        let url = format!("{}/groups", app.url);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(page(bob.clone())
+        .await
+        .contains(r#"aria-label="Conversations""#));
+    let id = start_ok(&app, &alice, &member(a), &[member(b)], "Are you there?").await;
+    let html = page(bob.clone()).await;
+    assert!(
+        html.contains(r#"aria-label="Conversations, 1 unread""#),
+        "bob has one unread conversation"
+    );
+    assert!(html.contains("envelope has-unread"), "the envelope is gold");
+    assert!(
+        !page(alice.clone()).await.contains("has-unread"),
+        "the author's own message is not unread"
+    );
+    thread(&app, &bob, id).await;
+    let html = page(bob.clone()).await;
+    assert!(
+        !html.contains("has-unread") && html.contains(r#"aria-label="Conversations""#),
+        "read: back to normal"
     );
 }

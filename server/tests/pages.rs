@@ -3,11 +3,10 @@
 mod common;
 
 use common::*;
-use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_profile_page_shows_the_member_and_a_contact_button_in_the_html(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_page_shows_the_member_and_a_contact_button_in_the_html() {
+    let app = spawn_app().await;
     let (status, html) = app.page("/members/alice").await;
     assert_eq!(status, 200);
     assert!(
@@ -37,9 +36,9 @@ async fn a_profile_page_shows_the_member_and_a_contact_button_in_the_html(pool: 
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_group_page_shows_its_managers_members_and_contact_button(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_page_shows_its_managers_members_and_contact_button() {
+    let app = spawn_app().await;
     let (status, html) = app.page("/groups/marketing").await;
     assert_eq!(status, 200);
     assert!(html.contains("<h1>Marketing</h1>"));
@@ -56,9 +55,9 @@ async fn a_group_page_shows_its_managers_members_and_contact_button(pool: PgPool
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn an_unknown_member_or_group_gets_a_real_404_page(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_member_or_group_gets_a_real_404_page() {
+    let app = spawn_app().await;
     for path in [
         "/members/no-such-member",
         "/groups/no-such-group",
@@ -70,9 +69,9 @@ async fn an_unknown_member_or_group_gets_a_real_404_page(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_directory_search_ignores_accents_and_case(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_search_ignores_accents_and_case() {
+    let app = spawn_app().await;
     let (status, html) = app.page("/members?q=jose").await;
     assert_eq!(status, 200);
     assert!(html.contains("José Álvarez"), "jose finds José");
@@ -81,9 +80,9 @@ async fn the_directory_search_ignores_accents_and_case(pool: PgPool) {
     assert!(html.contains("王"), "CJK names are found");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_directory_pages_through_every_member_once(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_pages_through_every_member_once() {
+    let app = spawn_app().await;
     let mut seen = std::collections::HashSet::new();
     let mut after: Option<i64> = None;
     loop {
@@ -107,9 +106,9 @@ async fn the_directory_pages_through_every_member_once(pool: PgPool) {
     assert_eq!(seen.len(), server::demo::MEMBER_COUNT);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_header_shows_the_signed_in_member_menu(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_shows_the_signed_in_member_menu() {
+    let app = spawn_app().await;
     let (_, html) = app.page("/groups").await;
     assert!(html.contains(r#"href="/sign-in""#));
     app.sign_in("alice@example.org", PASSWORD).await;
@@ -119,9 +118,9 @@ async fn the_header_shows_the_signed_in_member_menu(pool: PgPool) {
     assert!(html.contains(r#"href="/code-of-conduct""#));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn members_join_and_leave_open_groups_but_not_closed_ones(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_join_and_leave_open_groups_but_not_closed_ones() {
+    let app = spawn_app().await;
     app.sign_in("jose@example.org", PASSWORD).await;
     let in_group = |slug: &'static str| {
         let pool = app.pool.clone();
@@ -158,9 +157,9 @@ async fn members_join_and_leave_open_groups_but_not_closed_ones(pool: PgPool) {
     assert!(!in_group("security").await);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn the_last_manager_cannot_leave_a_group(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_manager_cannot_leave_a_group() {
+    let app = spawn_app().await;
     sqlx::query(
         "DELETE FROM group_memberships WHERE role = 'manager' AND group_id = (SELECT id FROM groups WHERE slug = 'marketing')
          AND member_id <> (SELECT id FROM members WHERE handle = 'alice')",
@@ -174,17 +173,17 @@ async fn the_last_manager_cannot_leave_a_group(pool: PgPool) {
     assert!(body.to_string().contains("only manager"), "{body}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn joining_a_group_requires_signing_in(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_group_requires_signing_in() {
+    let app = spawn_app().await;
     let (status, body) = error_kind(app.call("join_group", &[("slug", "design")]).await).await;
     assert_eq!(status, 401);
     assert_eq!(body["kind"], "unauthenticated");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn loading_the_demo_data_twice_changes_nothing(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loading_the_demo_data_twice_changes_nothing() {
+    let app = spawn_app().await;
     let count = || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT (SELECT count(*) FROM members) * 1000000 + (SELECT count(*) FROM groups) * 10000

@@ -3,11 +3,10 @@
 mod common;
 
 use common::*;
-use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_cross_site_post_is_refused(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_site_post_is_refused() {
+    let app = spawn_app().await;
     app.sign_in("alice@example.org", PASSWORD).await;
     for (header, value) in [
         ("sec-fetch-site", "cross-site"),
@@ -39,17 +38,17 @@ async fn a_cross_site_post_is_refused(pool: PgPool) {
     assert_eq!(response.status(), 200);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn an_oversized_body_is_refused_with_413(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = spawn_app().await;
     let huge = "x".repeat(server::router::BODY_LIMIT_BYTES + 1);
     let response = app.sign_in(&huge, "whatever").await;
     assert_eq!(response.status(), 413);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn a_malformed_server_function_call_gets_a_readable_error(pool: PgPool) {
-    let app = spawn_app(pool).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_server_function_call_gets_a_readable_error() {
+    let app = spawn_app().await;
     let (_, body) = error_kind(app.call("sign_in", &[("nonsense", "1")]).await).await;
     assert_eq!(body["kind"], "invalid", "{body}");
     assert!(

@@ -186,3 +186,17 @@ pub async fn send_message(
     };
     crate::error::respond(result.await)
 }
+
+/// How many conversations have unread messages (0 when signed out): the envelope
+/// turns gold while this is above zero.
+#[server(endpoint = "unread_conversations")]
+pub async fn unread_conversations() -> Result<i64, AppError> {
+    let result = async {
+        let Some(viewer) = crate::auth::current_viewer().await? else {
+            return Ok(0);
+        };
+        let state = crate::state::app_state()?;
+        crate::conversations::unread_count(&state.pool, viewer.id).await
+    };
+    crate::error::respond(result.await)
+}

@@ -1,4 +1,5 @@
 use crate::api::auth::Viewer;
+use crate::api::conversations::unread_conversations;
 use crate::app::{use_session, PORTAL_NAME};
 use crate::components::avatar::Avatar;
 use leptos::either::Either;
@@ -7,6 +8,18 @@ use leptos::prelude::*;
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
+    // Unread conversations, read again on every navigation and session change.
+    let location = leptos_router::hooks::use_location();
+    let unread = Resource::new(
+        move || {
+            (
+                location.pathname.get(),
+                session.sign_in.version().get(),
+                session.sign_out.version().get(),
+            )
+        },
+        |_| async move { unread_conversations().await.unwrap_or(0) },
+    );
     view! {
         <header class="site-header">
             <div class="header-inner">
@@ -21,16 +34,11 @@ pub fn Header() -> impl IntoView {
                 <div class="account">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
+                            // Both awaited in one Suspend: nested boundaries here broke hydration.
+                            let count = unread.await;
                             match session.viewer.await {
                                 Some(viewer) => Either::Left(view! {
-                                    <a class="envelope" href="/conversations" aria-label="Conversations" title="Conversations">
-                                        <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
-                                            <path
-                                                fill="currentColor"
-                                                d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.4V17h16V7.4l-8 5.1-8-5.1zM5.3 7l6.7 4.3L18.7 7H5.3z"
-                                            ></path>
-                                        </svg>
-                                    </a>
+                                    <Envelope count/>
                                     <MemberMenu viewer/>
                                 }),
                                 None => Either::Right(view! {
@@ -43,6 +51,32 @@ pub fn Header() -> impl IntoView {
                 </div>
             </div>
         </header>
+    }
+}
+
+/// The envelope: opens Conversations; gold while any conversation has unread
+/// messages, and its accessible name says how many.
+#[component]
+fn Envelope(count: i64) -> impl IntoView {
+    let label = match count {
+        0 => "Conversations".to_string(),
+        1 => "Conversations, 1 unread".to_string(),
+        n => format!("Conversations, {n} unread"),
+    };
+    let class = if count > 0 {
+        "envelope has-unread"
+    } else {
+        "envelope"
+    };
+    view! {
+        <a class=class href="/conversations" aria-label=label.clone() title=label>
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+                <path
+                    fill="currentColor"
+                    d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.4V17h16V7.4l-8 5.1-8-5.1zM5.3 7l6.7 4.3L18.7 7H5.3z"
+                ></path>
+            </svg>
+        </a>
     }
 }
 

@@ -15,13 +15,18 @@ pub struct TestApp {
     pub pool: PgPool,
 }
 
-/// Starts the portal over `pool` (a database of its own, made by `#[sqlx::test]`)
-/// with the demo data loaded.
-pub async fn spawn_app(pool: PgPool) -> TestApp {
-    spawn_app_with(pool, None).await
+/// Starts the portal on a random port over a database of its own (fresh, migrated,
+/// with the demo data), so tests run in parallel and never see each other's rows.
+///
+/// Tests run on a multi-threaded runtime, like the real server: Leptos' server
+/// rendering has known stalls on a single-threaded one (leptos-rs/leptos#4647).
+/// The test command runs them one at a time (see `.ci/portal.sh`).
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(None).await
 }
 
-pub async fn spawn_app_with(pool: PgPool, public_url: Option<&str>) -> TestApp {
+pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
+    let pool = fresh_database().await;
     server::demo::load(&pool).await.expect("demo data loads");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -46,6 +51,42 @@ pub async fn spawn_app_with(pool: PgPool, public_url: Option<&str>) -> TestApp {
         client: client(),
         pool,
     }
+}
+
+/// Creates and migrates a database named `portal_test_…` on the server of
+/// `DATABASE_URL`. The test command drops old ones before each run.
+async fn fresh_database() -> PgPool {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin_url =
+        std::env::var("DATABASE_URL").expect("DATABASE_URL points at a PostgreSQL server");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let name = format!(
+        "portal_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let admin = PgPool::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&admin)
+        .await
+        .expect("create the test database");
+    admin.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(&admin_url);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect(&format!("{base}/{name}"))
+        .await
+        .expect("connect to the test database");
+    server::MIGRATOR.run(&pool).await.expect("migrations apply");
+    pool
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
