@@ -134,8 +134,12 @@ pub async fn viewer_for_token(pool: &PgPool, token: &str) -> Result<Option<Viewe
 /// The session token sent with the current request, if any.
 pub fn request_token() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    parts
-        .headers
+    token_from_headers(&parts.headers)
+}
+
+/// The session token in a request's cookies (also used by the live endpoint).
+pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())

@@ -11,9 +11,10 @@ use crate::domain::conversation::{
 };
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::live::{self, Kind, Published, SharedMessage};
 use crate::permissions::{self, Access};
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 fn field_error(field: &str, message: String) -> AppError {
     let mut errors = FieldErrors::new();
@@ -228,6 +229,7 @@ pub async fn start(
     to: &[String],
     body: &str,
     key: &str,
+    batch_seconds: i64,
 ) -> Result<i64, AppError> {
     let mut errors = FieldErrors::new();
     let body = errors.check("body", MessageBody::parse(body));
@@ -277,8 +279,16 @@ pub async fn start(
         Party::Group(id) => Some(id),
         Party::Member(_) => None,
     };
-    let inserted =
-        insert_message(&mut tx, conversation_id, viewer.id, as_group, &body, key).await?;
+    let inserted = insert_message(
+        &mut tx,
+        conversation_id,
+        viewer,
+        as_group,
+        &body,
+        key,
+        batch_seconds,
+    )
+    .await?;
     tx.commit().await?;
     match inserted {
         Some(_) => Ok(conversation_id),
@@ -311,11 +321,13 @@ async fn message_by_key(
 async fn insert_message(
     tx: &mut Transaction<'_, Postgres>,
     conversation_id: i64,
-    author_id: i64,
+    author: &Viewer,
     as_group: Option<i64>,
     body: &MessageBody,
     key: &str,
+    batch_seconds: i64,
 ) -> Result<Option<i64>, AppError> {
+    let author_id = author.id;
     let Some(message) = sqlx::query!(
         "INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key)
          VALUES ($1, $2, $3, $4, $5)
@@ -342,30 +354,112 @@ async fn insert_message(
     .execute(&mut **tx)
     .await?;
     mark_read_in(&mut **tx, conversation_id, author_id, message.id).await?;
+    // Live events and notifications commit with the message or not at all.
+    let to = crate::notifications::fan_out(
+        &mut **tx,
+        conversation_id,
+        message.id,
+        author_id,
+        as_group,
+        batch_seconds,
+    )
+    .await?;
+    let author_view = match as_group {
+        Some(group_id) => {
+            let group = sqlx::query!("SELECT slug, name FROM groups WHERE id = $1", group_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            group_view(group_id, group.slug, group.name)
+        }
+        None => member_view(
+            author_id,
+            author.handle.clone(),
+            author.display_name.clone(),
+        ),
+    };
+    let shared = SharedMessage {
+        id: message.id,
+        author: author_view,
+        writer: author.display_name.clone(),
+        body: body.as_str().to_string(),
+        created_at: message.created_at,
+    };
+    live::notify(
+        &mut **tx,
+        Published {
+            kind: Kind::Message,
+            conversation_id,
+            message: Some(shared),
+            to,
+        },
+    )
+    .await?;
     Ok(Some(message.id))
 }
 
-async fn mark_read_in<'e, E>(
-    executor: E,
+/// Moves the member's read mark forward (never back); true when it moved.
+async fn mark_read_in(
+    conn: &mut PgConnection,
     conversation_id: i64,
     member_id: i64,
     up_to: i64,
-) -> Result<(), AppError>
-where
-    E: sqlx::Executor<'e, Database = Postgres>,
-{
-    sqlx::query!(
+) -> Result<bool, AppError> {
+    let moved = sqlx::query!(
         "INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
          VALUES ($1, $2, $3)
          ON CONFLICT (member_id, conversation_id) DO UPDATE
-         SET last_read_message_id = GREATEST(conversation_reads.last_read_message_id, EXCLUDED.last_read_message_id)",
+         SET last_read_message_id = EXCLUDED.last_read_message_id
+         WHERE conversation_reads.last_read_message_id < EXCLUDED.last_read_message_id",
         conversation_id,
         member_id,
         up_to
     )
-    .execute(executor)
-    .await?;
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(moved > 0)
+}
+
+/// Marks read as a reader (not as an author): the member's other tabs hear of it.
+async fn read_up_to(
+    pool: &PgPool,
+    conversation_id: i64,
+    member_id: i64,
+    up_to: i64,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if mark_read_in(&mut tx, conversation_id, member_id, up_to).await? {
+        live::publish_own(&mut tx, member_id, Kind::Read, conversation_id).await?;
+    }
+    tx.commit().await?;
     Ok(())
+}
+
+/// Marks a conversation read up to `up_to` (an open thread showing a live message).
+/// The mark never passes the conversation's newest message.
+pub async fn mark_read(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    up_to: i64,
+) -> Result<(), AppError> {
+    permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let newest = sqlx::query_scalar!(
+        "SELECT last_message_id FROM conversations WHERE id = $1",
+        conversation_id
+    )
+    .fetch_one(pool)
+    .await?;
+    read_up_to(pool, conversation_id, viewer.id, up_to.min(newest)).await
+}
+
+pub async fn unread_ids(pool: &PgPool, member_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM unread_conversations($1) ORDER BY last_message_at DESC LIMIT 1000"#,
+        member_id
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 pub async fn reply(
@@ -374,6 +468,7 @@ pub async fn reply(
     conversation_id: i64,
     body: &str,
     key: &str,
+    batch_seconds: i64,
 ) -> Result<MessageView, AppError> {
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     let mut errors = FieldErrors::new();
@@ -389,10 +484,11 @@ pub async fn reply(
             let inserted = insert_message(
                 &mut tx,
                 conversation_id,
-                viewer.id,
+                viewer,
                 access.as_group(),
                 &body,
                 key,
+                batch_seconds,
             )
             .await?;
             tx.commit().await?;
@@ -532,7 +628,7 @@ pub async fn thread(
     messages.reverse();
     if before.is_none() {
         if let Some(newest) = messages.last() {
-            mark_read_in(pool, conversation_id, viewer.id, newest.id).await?;
+            read_up_to(pool, conversation_id, viewer.id, newest.id).await?;
         }
     }
     let acting_token = access.acting_as.token();
@@ -667,19 +763,12 @@ fn snippet(body: &str) -> String {
     }
 }
 
-/// How many conversations the member can see have a message they have not read:
-/// their own and those of the groups they currently manage. Their own messages
-/// never count: sending marks the conversation read for the author.
+/// How many conversations the member can see have a message they have not read
+/// (see the SQL function `unread_conversations`). Their own messages never count:
+/// sending marks the conversation read for the author.
 pub async fn unread_count(pool: &PgPool, member_id: i64) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT count(DISTINCT c.id) AS "n!"
-           FROM conversation_parties cp
-           JOIN conversations c ON c.id = cp.conversation_id
-           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $1
-           WHERE (cp.member_id = $1
-                  OR cp.group_id IN (SELECT group_id FROM group_memberships
-                                     WHERE member_id = $1 AND role = 'manager'))
-             AND c.last_message_id > coalesce(r.last_read_message_id, 0)"#,
+        r#"SELECT count(*) AS "n!" FROM unread_conversations($1)"#,
         member_id
     )
     .fetch_one(pool)

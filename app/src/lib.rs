@@ -19,7 +19,11 @@ pub mod conversations;
 #[cfg(feature = "ssr")]
 pub mod groups;
 #[cfg(feature = "ssr")]
+pub mod live;
+#[cfg(feature = "ssr")]
 pub mod members;
+#[cfg(feature = "ssr")]
+pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod permissions;
 #[cfg(feature = "ssr")]

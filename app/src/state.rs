@@ -16,6 +16,8 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// How long a session lasts after sign-in.
     pub session_days: i64,
+    /// Batched email: at most one email per conversation per this many seconds.
+    pub email_batch_seconds: i64,
 }
 
 impl Settings {

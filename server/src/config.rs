@@ -14,10 +14,31 @@ pub struct Config {
     pub site_root: String,
     pub trust_proxy: bool,
     pub session_days: i64,
+    /// Batched email window (PORTAL_EMAIL_BATCH_SECONDS, default 600).
+    pub email_batch_seconds: i64,
+    /// Where email goes (PORTAL_SMTP_URL, e.g. `smtp://user:pass@mail.example.org:587?tls=required`
+    /// or `smtps://…`); without it no email is sent and the outbox waits.
+    pub smtp_url: Option<String>,
+    /// The From address (PORTAL_MAIL_FROM).
+    pub mail_from: String,
+    /// How often an idle email worker looks at the outbox (PORTAL_EMAIL_POLL_MS, default 1000).
+    pub email_poll_ms: u64,
+    /// Longest wait between retries of one email (PORTAL_EMAIL_MAX_BACKOFF_SECONDS, default 300).
+    pub email_max_backoff_seconds: i64,
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, StartupError>
+where
+    T::Err: std::fmt::Display,
+{
+    var(name)
+        .map(|v| v.parse::<T>())
+        .transpose()
+        .map_err(|e| StartupError::Config(format!("{name}: {e}")))
 }
 
 impl Config {
@@ -41,8 +62,17 @@ impl Config {
             .transpose()
             .map_err(|e| StartupError::Config(format!("PORTAL_SESSION_DAYS: {e}")))?
             .unwrap_or(30);
+        let email_batch_seconds = number::<i64>("PORTAL_EMAIL_BATCH_SECONDS")?
+            .unwrap_or(600)
+            .max(0);
         Ok(Self {
             database_url,
+            email_batch_seconds,
+            smtp_url: var("PORTAL_SMTP_URL"),
+            mail_from: var("PORTAL_MAIL_FROM")
+                .unwrap_or_else(|| "Conversations <no-reply@localhost>".into()),
+            email_poll_ms: number("PORTAL_EMAIL_POLL_MS")?.unwrap_or(1000),
+            email_max_backoff_seconds: number("PORTAL_EMAIL_MAX_BACKOFF_SECONDS")?.unwrap_or(300),
             addr,
             public_url,
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -60,11 +90,23 @@ impl Config {
             .build()
     }
 
+    pub fn mailer(&self) -> Option<crate::mailer::MailerConfig> {
+        Some(crate::mailer::MailerConfig {
+            smtp_url: self.smtp_url.clone()?,
+            from: self.mail_from.clone(),
+            public_url: self.public_url.clone(),
+            batch_seconds: self.email_batch_seconds,
+            poll: std::time::Duration::from_millis(self.email_poll_ms.max(10)),
+            max_backoff_seconds: self.email_max_backoff_seconds,
+        })
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             public_url: self.public_url.clone(),
             trust_proxy: self.trust_proxy,
             session_days: self.session_days,
+            email_batch_seconds: self.email_batch_seconds,
         }
     }
 }

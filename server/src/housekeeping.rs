@@ -30,8 +30,19 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?
     .rows_affected();
-    if sessions + throttles > 0 {
-        tracing::info!(sessions, throttles, "housekeeping removed expired rows");
+    // Live events only serve reconnecting pages; one further behind reloads.
+    let events =
+        sqlx::query!("DELETE FROM live_events WHERE created_at < now() - interval '1 day'")
+            .execute(pool)
+            .await?
+            .rows_affected();
+    if sessions + throttles + events > 0 {
+        tracing::info!(
+            sessions,
+            throttles,
+            events,
+            "housekeeping removed expired rows"
+        );
     }
     Ok(())
 }

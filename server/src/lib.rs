@@ -4,6 +4,8 @@
 pub mod config;
 pub mod demo;
 pub mod housekeeping;
+pub mod live;
+pub mod mailer;
 pub mod router;
 pub mod telemetry;
 
@@ -45,8 +47,8 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     if args.iter().any(|a| a == "migrate") {
         return Ok(());
     }
-    tokio::spawn(housekeeping::run(pool.clone()));
-    let state = app_state(&config, pool);
+    let state = app_state(&config, pool.clone());
+    let hub = start_background(&config, &pool)?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| StartupError::Bind(config.addr, e))?;
@@ -55,13 +57,37 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
         config.addr,
         config.public_url
     );
+    let closing = hub.clone();
     axum::serve(
         listener,
-        router::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router::router(state, hub).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Live streams never end on their own: end them so the server can stop.
+        closing.close();
+    })
     .await
     .map_err(StartupError::Serve)
+}
+
+/// Starts what runs beside the request handlers: the live listener, the email
+/// worker (when SMTP is configured) and housekeeping. All stop when the hub closes.
+pub fn start_background(config: &Config, pool: &PgPool) -> Result<Arc<live::Hub>, StartupError> {
+    let hub = Arc::new(live::Hub::default());
+    tokio::spawn(live::listen(pool.clone(), hub.clone()));
+    match config.mailer() {
+        Some(mailer_config) => {
+            let mailer = mailer::Mailer::new(mailer_config)
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+            tokio::spawn(mailer.run(pool.clone(), hub.closing()));
+        }
+        None => {
+            tracing::info!("PORTAL_SMTP_URL is not set: notification emails wait in the outbox")
+        }
+    }
+    tokio::spawn(housekeeping::run(pool.clone()));
+    Ok(hub)
 }
 
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {

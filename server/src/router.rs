@@ -17,11 +17,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// No form or server function of the portal needs more; bigger bodies get 413.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, hub: Arc<crate::live::Hub>) -> Router {
     let routes = generate_route_list(App);
     let settings = state.settings.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            app::api::live::LIVE_PATH,
+            get(crate::live::endpoint).layer(axum::Extension(hub)),
+        )
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

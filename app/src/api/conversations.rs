@@ -130,8 +130,16 @@ pub async fn start_conversation(
     let result = async {
         let viewer = crate::auth::require_viewer().await?;
         let state = crate::state::app_state()?;
-        let id =
-            crate::conversations::start(&state.pool, &viewer, &send_as, &to, &body, &key).await?;
+        let id = crate::conversations::start(
+            &state.pool,
+            &viewer,
+            &send_as,
+            &to,
+            &body,
+            &key,
+            state.settings.email_batch_seconds,
+        )
+        .await?;
         leptos_axum::redirect(&format!("/conversations/{id}"));
         Ok(id)
     };
@@ -178,8 +186,15 @@ pub async fn send_message(
     let result = async {
         let viewer = crate::auth::require_viewer().await?;
         let state = crate::state::app_state()?;
-        let message =
-            crate::conversations::reply(&state.pool, &viewer, conversation, &body, &key).await?;
+        let message = crate::conversations::reply(
+            &state.pool,
+            &viewer,
+            conversation,
+            &body,
+            &key,
+            state.settings.email_batch_seconds,
+        )
+        .await?;
         // A plain form post (no JavaScript) goes back to the thread.
         leptos_axum::redirect(&format!("/conversations/{conversation}"));
         Ok(message)

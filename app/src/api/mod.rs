@@ -4,4 +4,6 @@
 pub mod auth;
 pub mod conversations;
 pub mod groups;
+pub mod live;
 pub mod members;
+pub mod notifications;

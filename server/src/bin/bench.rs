@@ -140,6 +140,7 @@ async fn main() -> Result<(), Error> {
                     id,
                     "Benchmark message: thanks, see you at the meetup!",
                     &key,
+                    600,
                 )
                 .await
                 .map(|_| ())

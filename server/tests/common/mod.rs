@@ -13,6 +13,18 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub pool: PgPool,
+    pub config: Config,
+    pub hub: std::sync::Arc<server::live::Hub>,
+}
+
+/// What a test may change about the portal it starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub public_url: Option<String>,
+    /// Where the email worker sends (none: no worker).
+    pub smtp_url: Option<String>,
+    /// The batched-email window (default 600 s).
+    pub batch_seconds: Option<i64>,
 }
 
 /// Starts the portal on a random port over a database of its own (fresh, migrated,
@@ -22,12 +34,25 @@ pub struct TestApp {
 /// rendering has known stalls on a single-threaded one (leptos-rs/leptos#4647).
 /// The test command runs them one at a time (see `.ci/portal.sh`).
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(None).await
+    spawn_app_with_options(Options::default()).await
 }
 
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
+    spawn_app_with_options(Options {
+        public_url: public_url.map(str::to_string),
+        ..Options::default()
+    })
+    .await
+}
+
+pub async fn spawn_app_with_options(options: Options) -> TestApp {
     let pool = fresh_database().await;
     server::demo::load(&pool).await.expect("demo data loads");
+    start_instance(pool, &options).await
+}
+
+/// One portal instance (router, live listener, workers) over `pool`.
+async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -36,20 +61,35 @@ pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
     let config = Config {
         database_url: String::new(),
         addr,
-        public_url: public_url
-            .map(str::to_string)
-            .unwrap_or_else(|| url.clone()),
+        public_url: options.public_url.clone().unwrap_or_else(|| url.clone()),
         site_root: "../target/site".into(),
         trust_proxy: false,
         session_days: 30,
+        email_batch_seconds: options.batch_seconds.unwrap_or(600),
+        smtp_url: options.smtp_url.clone(),
+        mail_from: "Conversations <no-reply@portal.test>".into(),
+        email_poll_ms: 100,
+        email_max_backoff_seconds: 2,
     };
     let state = server::app_state(&config, pool.clone());
-    let service = server::router::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let hub = server::start_background(&config, &pool).expect("background tasks start");
+    let service = server::router::router(state, hub.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await });
     TestApp {
         url,
         client: client(),
         pool,
+        config,
+        hub,
+    }
+}
+
+impl TestApp {
+    /// A second instance of the portal over the same database, as behind a load
+    /// balancer: its own port, live listener and workers.
+    pub async fn another_instance(&self, options: &Options) -> TestApp {
+        start_instance(self.pool.clone(), options).await
     }
 }
 
