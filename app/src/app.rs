@@ -1,11 +1,13 @@
 use crate::api::auth::{current_member, Register, SignIn, SignOut, Viewer};
 use crate::components::compose::{ComposeDialog, ComposeDialogHost};
 use crate::components::header::Header;
+use crate::components::notifications::Toasts;
 use crate::pages::{
     code_of_conduct::CodeOfConduct, conversation::ConversationPage,
     conversations::ConversationsPage, group::GroupPage, groups::GroupsPage, home::HomePage,
     member::MemberPage, members::MembersPage, new_conversation::NewConversationPage,
-    not_found::NotFound, register::RegisterPage, sign_in::SignInPage,
+    not_found::NotFound, notification_settings::NotificationSettingsPage, register::RegisterPage,
+    sign_in::SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -74,6 +76,7 @@ pub fn App() -> impl IntoView {
         register,
         viewer,
     });
+    crate::components::live::provide_live(Signal::derive(move || viewer.get().flatten().is_some()));
     provide_context(ComposeDialog {
         open: RwSignal::new(None),
     });
@@ -99,9 +102,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conversations") view=ConversationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <ComposeDialogHost/>
+            <Toasts/>
             <footer class="site-footer">
                 <p>
                     "Every conversation here follows our "

@@ -353,10 +353,10 @@ async fn insert_message(
     )
     .execute(&mut **tx)
     .await?;
-    mark_read_in(&mut **tx, conversation_id, author_id, message.id).await?;
+    mark_read_in(tx, conversation_id, author_id, message.id).await?;
     // Live events and notifications commit with the message or not at all.
     let to = crate::notifications::fan_out(
-        &mut **tx,
+        tx,
         conversation_id,
         message.id,
         author_id,
@@ -385,7 +385,7 @@ async fn insert_message(
         created_at: message.created_at,
     };
     live::notify(
-        &mut **tx,
+        tx,
         Published {
             kind: Kind::Message,
             conversation_id,
@@ -638,7 +638,16 @@ pub async fn thread(
         .map(|(_, p)| p)
         .partition(|p| p.token == acting_token);
     let acting_as = acting.into_iter().next().ok_or(AppError::Internal)?;
+    let muted = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM conversation_mutes
+                          WHERE member_id = $1 AND conversation_id = $2) AS "muted!""#,
+        viewer.id,
+        conversation_id
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(ThreadView {
+        muted,
         id: conversation_id,
         others,
         acting_as,

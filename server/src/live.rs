@@ -214,6 +214,7 @@ pub async fn endpoint(
     State(state): State<app::state::AppState>,
     axum::Extension(hub): axum::Extension<Arc<Hub>>,
     headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
     let viewer = match app::auth::token_from_headers(&headers) {
         Some(token) => app::auth::viewer_for_token(&state.pool, &token).await,
@@ -230,9 +231,18 @@ pub async fn endpoint(
                 .into_response()
         }
     };
+    // The browser's own reconnect sends Last-Event-ID; a fresh EventSource opened
+    // by the client after a refused reconnect says `?after=`.
+    let after_param = query.as_deref().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("after="))
+            .map(str::to_string)
+    });
     let last_seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(after_param)
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|v| *v >= 0);
     // Subscribe before reading the starting point: nothing falls in between.

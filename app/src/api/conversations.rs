@@ -80,6 +80,8 @@ pub struct ThreadView {
     pub messages: Vec<MessageView>,
     /// Id to pass as `before` to load older messages, if there are any.
     pub older: Option<i64>,
+    /// The viewer muted this conversation.
+    pub muted: bool,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the

@@ -2,6 +2,8 @@ use crate::api::auth::Viewer;
 use crate::api::conversations::unread_conversations;
 use crate::app::{use_session, PORTAL_NAME};
 use crate::components::avatar::Avatar;
+use crate::components::live::use_live;
+use crate::components::notifications::NotificationsMenu;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -38,6 +40,7 @@ pub fn Header() -> impl IntoView {
                             let count = unread.await;
                             match session.viewer.await {
                                 Some(viewer) => Either::Left(view! {
+                                    <NotificationsMenu/>
                                     <Envelope count/>
                                     <MemberMenu viewer/>
                                 }),
@@ -55,21 +58,33 @@ pub fn Header() -> impl IntoView {
 }
 
 /// The envelope: opens Conversations; gold while any conversation has unread
-/// messages, and its accessible name says how many.
+/// messages, and its accessible name says how many. The server renders the count
+/// it read; once the live stream is connected, the live count takes over.
 #[component]
 fn Envelope(count: i64) -> impl IntoView {
-    let label = match count {
+    let live = use_live();
+    let count = move || {
+        live.unread
+            .with(|u| u.as_ref().map(|set| set.len() as i64))
+            .unwrap_or(count)
+    };
+    let class = move || match count() {
+        0 => "envelope",
+        _ => "envelope has-unread",
+    };
+    let label = move || match count() {
         0 => "Conversations".to_string(),
         1 => "Conversations, 1 unread".to_string(),
         n => format!("Conversations, {n} unread"),
     };
-    let class = if count > 0 {
-        "envelope has-unread"
-    } else {
-        "envelope"
-    };
     view! {
-        <a class=class href="/conversations" aria-label=label.clone() title=label>
+        <a
+            class=class
+            href="/conversations"
+            aria-label=label
+            title=label
+            data-live=move || live.connected.get().then_some("connected")
+        >
             <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
                 <path
                     fill="currentColor"
@@ -94,6 +109,7 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
             </summary>
             <ul class="member-menu-items">
                 <li><a href=profile>"Your profile"</a></li>
+                <li><a href="/settings/notifications">"Notification settings"</a></li>
                 <li>
                     <ActionForm action=session.sign_out>
                         <button type="submit" class="link-button">"Sign out"</button>

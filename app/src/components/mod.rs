@@ -5,6 +5,8 @@ pub mod compose;
 pub mod contact;
 pub mod field;
 pub mod header;
+pub mod live;
 pub mod message_text;
+pub mod notifications;
 pub mod party;
 pub mod time;

@@ -1,6 +1,8 @@
 use crate::api::conversations::{get_thread, MessageView, SendMessage, ThreadView};
+use crate::api::notifications::SetMuted;
 use crate::components::avatar::Avatar;
 use crate::components::compose::new_message_key;
+use crate::components::live::use_live;
 use crate::components::message_text::MessageText;
 use crate::components::party::PartyName;
 use crate::components::time::Time;
@@ -68,6 +70,57 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         });
     };
     let acting_as = thread.acting_as.clone();
+    // Live: messages arriving in this conversation join the list, and are marked
+    // read while the page is visible (the envelope in other tabs follows).
+    let live = use_live();
+    Effect::new(move |_| {
+        let Some((id, message)) = live.message.get() else {
+            return;
+        };
+        if id != conversation {
+            return;
+        }
+        let newest = message.id;
+        let mine = message.mine;
+        messages.update(|m| {
+            if !m.iter().any(|x| x.id == message.id) {
+                m.push(message);
+                m.sort_by_key(|x| x.id);
+            }
+        });
+        if !mine {
+            mark_read_if_visible(conversation, newest);
+        }
+    });
+    // Fell behind (a long disconnection): read the newest page again.
+    Effect::new(move |previous: Option<u64>| {
+        let now = live.resync.get();
+        if previous.is_some_and(|p| p != now) {
+            leptos::task::spawn_local(async move {
+                if let Ok(page) = get_thread(conversation, None).await {
+                    messages.update(|m| {
+                        m.retain(|x| !page.messages.iter().any(|y| y.id == x.id));
+                        m.extend(page.messages);
+                        m.sort_by_key(|x| x.id);
+                    });
+                }
+            });
+        }
+        now
+    });
+    // Back to a tab that was hidden when messages arrived: they are read now.
+    let _visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if let Some(newest) = messages.with_untracked(|m| m.last().map(|x| x.id)) {
+            mark_read_if_visible(conversation, newest);
+        }
+    });
+    let muted = RwSignal::new(thread.muted);
+    let mute = ServerAction::<SetMuted>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = mute.value().get() {
+            muted.set(now);
+        }
+    });
     view! {
         <Title text=title.clone()/>
         <article class="thread panel">
@@ -79,6 +132,13 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 {(acting_as.kind == crate::api::conversations::PartyKind::Group).then(|| view! {
                     <p class="meta">{format!("You are answering as the {} group.", acting_as.name)}</p>
                 })}
+                <ActionForm action=mute attr:class="mute-form">
+                    <input type="hidden" name="conversation" value=conversation.to_string()/>
+                    <input type="hidden" name="muted" prop:value=move || (!muted.get()).to_string()/>
+                    <button type="submit" class="button button-quiet" aria-pressed=move || muted.get().to_string()>
+                        {move || if muted.get() { "Unmute" } else { "Mute" }}
+                    </button>
+                </ActionForm>
             </header>
             <p class="older" hidden=move || older.get().is_none()>
                 <button type="button" class="button button-quiet" on:click=load_older disabled=move || loading_older.get()>
@@ -177,4 +237,22 @@ fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) -> impl Int
             </button>
         </form>
     }
+}
+
+/// Marks the conversation read up to `newest` if this tab is being looked at.
+fn mark_read_if_visible(conversation: i64, newest: i64) {
+    #[cfg(feature = "hydrate")]
+    {
+        let visible = web_sys::window()
+            .and_then(|w| w.document())
+            .map(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+            .unwrap_or(true);
+        if visible {
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::notifications::mark_read(conversation, newest).await;
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (conversation, newest);
 }

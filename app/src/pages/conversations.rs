@@ -1,5 +1,6 @@
 use crate::api::conversations::{list_conversations, ConversationSummary, InboxPage};
 use crate::components::compose::use_compose;
+use crate::components::live::use_live;
 use crate::components::party::PartyName;
 use crate::components::time::Time;
 use crate::pages::{error_view, members::encode_query};
@@ -15,9 +16,11 @@ pub fn ConversationsPage() -> impl IntoView {
     let query = use_query_map();
     let group = move || query.read().get("group").filter(|g| !g.is_empty());
     let before = move || query.read().get("before").filter(|b| !b.is_empty());
+    // Read again whenever something happens in the member's conversations.
+    let live = use_live();
     let page = Resource::new(
-        move || (group(), before()),
-        |(group, before)| list_conversations(group, before),
+        move || (group(), before(), live.activity.get()),
+        |(group, before, _)| list_conversations(group, before),
     );
     let compose = use_compose();
 
@@ -38,14 +41,15 @@ pub fn ConversationsPage() -> impl IntoView {
                 "Start conversation"
             </a>
         </div>
-        <Suspense fallback=|| view! { <p>"Loading conversations…"</p> }>
+        // A transition: the list stays on screen while it is read again.
+        <Transition fallback=|| view! { <p>"Loading conversations…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => Either::Left(error_view(error)),
                     Ok(page) => Either::Right(view! { <Inbox page/> }),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

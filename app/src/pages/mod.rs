@@ -10,6 +10,7 @@ pub mod member;
 pub mod members;
 pub mod new_conversation;
 pub mod not_found;
+pub mod notification_settings;
 pub mod register;
 pub mod sign_in;
 

@@ -1,0 +1,75 @@
+//! The notifications menu in the header and the live toasts.
+
+use crate::api::notifications::{list_notifications, NotificationItem};
+use crate::components::live::use_live;
+use crate::components::time::Time;
+use crate::error::AppError;
+use leptos::either::EitherOf4;
+use leptos::prelude::*;
+
+/// "Alice wrote to you" for each unread conversation, newest first; read when
+/// opened and again whenever something changes while it is open.
+#[component]
+pub fn NotificationsMenu() -> impl IntoView {
+    let live = use_live();
+    let items = RwSignal::new(None::<Result<Vec<NotificationItem>, AppError>>);
+    let open = RwSignal::new(false);
+    let details = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        live.activity.track();
+        if open.get() {
+            leptos::task::spawn_local(async move {
+                items.set(Some(list_notifications().await));
+            });
+        }
+    });
+    let on_toggle = move |_| {
+        if let Some(element) = details.get_untracked() {
+            open.set(element.open());
+        }
+    };
+    view! {
+        <details class="notifications-menu" node_ref=details on:toggle=on_toggle>
+            <summary aria-label="Notifications" title="Notifications">
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                    <path
+                        fill="currentColor"
+                        d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2zm-2 1H7v-6a5 5 0 0 1 10 0v6z"
+                    ></path>
+                </svg>
+            </summary>
+            <div class="notifications-panel">
+                <h2 class="notifications-title">"Notifications"</h2>
+                {move || match items.get() {
+                    None => EitherOf4::A(view! { <p class="meta">"Loading…"</p> }),
+                    Some(Err(error)) => EitherOf4::B(view! { <p class="field-error">{error.to_string()}</p> }),
+                    Some(Ok(list)) if list.is_empty() => EitherOf4::C(view! { <p class="meta">"Nothing new."</p> }),
+                    Some(Ok(list)) => EitherOf4::D(view! {
+                        <ul class="notifications-list">
+                            {list.into_iter().map(|item| view! {
+                                <li>
+                                    <a href=format!("/conversations/{}", item.conversation_id)>{item.text}</a>
+                                    <span class="meta"><Time at=item.at/></span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }),
+                }}
+                <p><a href="/settings/notifications">"Notification settings"</a></p>
+            </div>
+        </details>
+    }
+}
+
+/// Short notices of new messages, shown for a few seconds.
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let live = use_live();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || live.toasts.get() key=|t| t.id let:toast>
+                <a class="toast" href=format!("/conversations/{}", toast.conversation_id)>{toast.text}</a>
+            </For>
+        </div>
+    }
+}
