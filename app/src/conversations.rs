@@ -326,13 +326,26 @@ async fn insert_message(
     body: &MessageBody,
     key: &str,
     batch_seconds: i64,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<SharedMessage>, AppError> {
     let author_id = author.id;
+    // One statement: store, move the conversation to the top, mark it read for the author.
     let Some(message) = sqlx::query!(
-        "INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT ON CONSTRAINT messages_idempotency DO NOTHING
-         RETURNING id, created_at",
+        r#"WITH inserted AS (
+             INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT ON CONSTRAINT messages_idempotency DO NOTHING
+             RETURNING id, created_at
+           ), moved AS (
+             UPDATE conversations c SET last_message_id = i.id, last_message_at = i.created_at
+             FROM inserted i WHERE c.id = $1 AND c.last_message_id < i.id
+           ), author_read AS (
+             INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
+             SELECT $1, $2, id FROM inserted
+             ON CONFLICT (member_id, conversation_id) DO UPDATE
+             SET last_read_message_id = EXCLUDED.last_read_message_id
+             WHERE conversation_reads.last_read_message_id < EXCLUDED.last_read_message_id
+           )
+           SELECT id, created_at FROM inserted"#,
         conversation_id,
         author_id,
         as_group,
@@ -344,16 +357,6 @@ async fn insert_message(
     else {
         return Ok(None);
     };
-    sqlx::query!(
-        "UPDATE conversations SET last_message_id = $2, last_message_at = $3
-         WHERE id = $1 AND last_message_id < $2",
-        conversation_id,
-        message.id,
-        message.created_at
-    )
-    .execute(&mut **tx)
-    .await?;
-    mark_read_in(tx, conversation_id, author_id, message.id).await?;
     // Live events and notifications commit with the message or not at all.
     let to = crate::notifications::fan_out(
         tx,
@@ -389,12 +392,12 @@ async fn insert_message(
         Published {
             kind: Kind::Message,
             conversation_id,
-            message: Some(shared),
+            message: Some(shared.clone()),
             to,
         },
     )
     .await?;
-    Ok(Some(message.id))
+    Ok(Some(shared))
 }
 
 /// Moves the member's read mark forward (never back); true when it moved.
@@ -477,30 +480,40 @@ pub async fn reply(
     let Some(body) = body.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
-    let message_id = match message_by_key(pool, viewer.id, key).await? {
-        Some((id, _)) => id,
-        None => {
-            let mut tx = pool.begin().await?;
-            let inserted = insert_message(
-                &mut tx,
-                conversation_id,
-                viewer,
-                access.as_group(),
-                &body,
-                key,
-                batch_seconds,
-            )
-            .await?;
-            tx.commit().await?;
-            match inserted {
-                Some(id) => id,
-                None => message_by_key(pool, viewer.id, key)
-                    .await?
-                    .map(|m| m.0)
-                    .ok_or(AppError::Internal)?,
-            }
-        }
-    };
+    // The insert itself recognises a retry (same author and key): no lookup first.
+    let mut tx = pool.begin().await?;
+    let inserted = insert_message(
+        &mut tx,
+        conversation_id,
+        viewer,
+        access.as_group(),
+        &body,
+        key,
+        batch_seconds,
+    )
+    .await?;
+    tx.commit().await?;
+    if let Some(shared) = inserted {
+        // The author's own view of what they just sent, without reading it back.
+        return Ok(MessageView {
+            id: shared.id,
+            written_by: access.as_group().map(|_| shared.writer.clone()),
+            author: shared.author,
+            body: shared.body,
+            created_at: shared.created_at,
+            mine: true,
+        });
+    }
+    let (message_id, in_conversation) = message_by_key(pool, viewer.id, key)
+        .await?
+        .ok_or(AppError::Internal)?;
+    if in_conversation != conversation_id {
+        return Err(field_error(
+            "body",
+            "This message was already sent in another conversation. Reload the page and try again."
+                .into(),
+        ));
+    }
     let messages = load_messages(
         pool,
         viewer,

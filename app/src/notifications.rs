@@ -236,7 +236,8 @@ pub async fn in_app_list(pool: &PgPool, member_id: i64) -> Result<Vec<Notificati
            LEFT JOIN group_memberships gm ON gm.group_id = u.via_group_id AND gm.member_id = $1
            WHERE coalesce((SELECT in_app FROM notification_settings WHERE member_id = $1), true)
              AND (u.via_group_id IS NULL OR coalesce(gm.notify, false))
-             AND lm.as_group_id IS DISTINCT FROM u.via_group_id
+             -- Not a message the member's own group sent (another manager wrote it).
+             AND NOT coalesce(lm.as_group_id = u.via_group_id, false)
            ORDER BY u.last_message_at DESC, u.id DESC
            LIMIT 20"#,
         member_id

@@ -28,8 +28,24 @@ pub fn NotificationsMenu() -> impl IntoView {
             open.set(element.open());
         }
     };
+    // Following a link inside closes the menu (the page changes in place).
+    let close_on_link = move |ev: leptos::ev::MouseEvent| {
+        let on_link = ev
+            .target()
+            .and_then(|t| {
+                leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::Element>(t).ok()
+            })
+            .and_then(|e| e.closest("a").ok().flatten())
+            .is_some();
+        if on_link {
+            if let Some(element) = details.get_untracked() {
+                element.set_open(false);
+            }
+            open.set(false);
+        }
+    };
     view! {
-        <details class="notifications-menu" node_ref=details on:toggle=on_toggle>
+        <details class="notifications-menu" node_ref=details on:toggle=on_toggle on:click=close_on_link>
             <summary aria-label="Notifications" title="Notifications">
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
                     <path
