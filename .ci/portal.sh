@@ -95,7 +95,9 @@ create_database() {
 }
 
 stop_what_we_started() {
-  if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  for pid in ${SERVER_PID:-} ${SERVER2_PID:-}; do
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  done
   if [ "$PG_STARTED_HERE" = 1 ]; then
     log "stopping the PostgreSQL cluster this run started"
     run_as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null || true
@@ -144,7 +146,7 @@ run_tests() {
   log "cargo fmt --check"
   cargo fmt --all -- --check
   log "clippy (server build)"
-  cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+  cargo clippy -p app -p server --all-targets --features app/ssr,server/bench -- -D warnings
   log "clippy (WASM build)"
   cargo clippy -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
@@ -156,6 +158,10 @@ run_tests() {
     psql "$PG_ADMIN_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'portal_test_%'" |
       while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null; done
   fi
+  # A real SMTP server (aiosmtpd from PyPI) for the email tests; they start it.
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  PORTAL_SMTP_PYTHON=$(bash .ci/smtp.sh | tail -n 1)
+  export PORTAL_SMTP_PYTHON
   cargo test -p app --features ssr --lib
   # One test at a time in each binary: each test runs its own portal on its own
   # runtime, and with two such runtimes in one process Leptos' server rendering
@@ -177,11 +183,18 @@ run_tests() {
     >"$STATE/e2e-server.log" 2>&1 &
   SERVER_PID=$!
   wait_for "http://127.0.0.1:$port/healthz"
+  # A second instance on the same database, as behind a load balancer: live
+  # events must cross from one to the other.
+  local port2=${PORTAL_E2E_PORT_2:-$((port + 2))}
+  DATABASE_URL=$E2E_DATABASE_URL PORTAL_ADDR=127.0.0.1:$port2 target/debug/server \
+    >"$STATE/e2e-server-2.log" 2>&1 &
+  SERVER2_PID=$!
+  wait_for "http://127.0.0.1:$port2/healthz"
   (
     cd end2end
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
-    PORTAL_URL="http://127.0.0.1:$port" npx playwright test
+    PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" npx playwright test
   )
   log "all checks passed"
 }
@@ -196,11 +209,27 @@ bench() {
   DATABASE_URL=$url target/release/bench
 }
 
+live_bench() {
+  apt_install curl postgresql
+  ensure_postgres
+  log "building the server and the live benchmark (release)"
+  cargo build --release -p server --bin server
+  cargo build --release -p server --bin live_bench --features bench
+  local db=portal_live_bench
+  if [ -n "${PG_ADMIN_URL:-}" ]; then
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    create_database "$db"
+  fi
+  local url=${BENCH_DATABASE_URL:-${DATABASE_URL%/*}/$db}
+  DATABASE_URL=$url target/release/live_bench
+}
+
 case "${1:-}" in
   serve) serve ;;
   test) run_tests ;;
   bench) bench ;;
+  live-bench) live_bench ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
-  *) echo "usage: bash .ci/portal.sh serve|test|bench|db" >&2; exit 2 ;;
+  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|db" >&2; exit 2 ;;
 esac

@@ -396,7 +396,7 @@ pub async fn compose(
            LEFT JOIN groups g ON g.id = msg.as_group_id
            WHERE msg.conversation_id = $1 AND msg.id BETWEEN $2 AND $3 AND msg.id > $4
              AND NOT (msg.as_group_id IS NULL AND msg.author_id = $5)
-             AND msg.as_group_id IS DISTINCT FROM $6
+             AND ($6::bigint IS NULL OR msg.as_group_id IS DISTINCT FROM $6)
            ORDER BY msg.id
            LIMIT $7"#,
         claimed.conversation_id,

@@ -1,6 +1,8 @@
 //! Test harness: a real portal on a random port over a fresh database.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
 use server::config::Config;

@@ -1,0 +1,527 @@
+//! Live updates: the server-sent events each signed-in member's open pages receive.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for an event that should come.
+const WAIT: Duration = Duration::from_secs(10);
+/// How long a test listens to be sure that no (further) event comes.
+const QUIET: Duration = Duration::from_millis(800);
+
+static KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn fresh_key() -> String {
+    format!(
+        "live-key-{:08}",
+        KEY.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    )
+}
+
+fn member(id: i64) -> String {
+    format!("member:{id}")
+}
+
+fn group(id: i64) -> String {
+    format!("group:{id}")
+}
+
+/// Starts a conversation as `from` (a member id); returns its id.
+async fn start(
+    app: &TestApp,
+    client: &reqwest::Client,
+    from: i64,
+    to: &[String],
+    body: &str,
+) -> i64 {
+    let mut form: Vec<(String, String)> = vec![
+        ("send_as".into(), member(from)),
+        ("body".into(), body.into()),
+        ("key".into(), fresh_key()),
+    ];
+    for (i, t) in to.iter().enumerate() {
+        form.push((format!("to[{i}]"), t.clone()));
+    }
+    let response = client
+        .post(format!("{}/api/start_conversation", app.url))
+        .form(&form)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "the conversation starts");
+    response.json().await.expect("conversation id")
+}
+
+/// Replies in a conversation; returns the new message's id.
+async fn reply(app: &TestApp, client: &reqwest::Client, conversation: i64, body: &str) -> i64 {
+    let response = app
+        .call_with(
+            client,
+            "send_message",
+            &[
+                ("conversation", &conversation.to_string()),
+                ("body", body),
+                ("key", &fresh_key()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "the reply is sent");
+    let message: Value = response.json().await.expect("json");
+    message["id"].as_i64().expect("message id")
+}
+
+/// Opens the thread (which reads it).
+async fn open_thread(app: &TestApp, client: &reqwest::Client, conversation: i64) {
+    let response = app
+        .call_with(client, "get_thread", &[("id", &conversation.to_string())])
+        .await;
+    assert_eq!(response.status(), 200, "the thread opens");
+}
+
+async fn unread_ids(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
+    let response = app.call_with(client, "unread_ids", &[]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone)]
+struct SseEvent {
+    id: Option<i64>,
+    data: Value,
+}
+
+/// A member's open `GET /api/live` stream, parsed as a browser's EventSource would.
+struct LiveStream {
+    response: reqwest::Response,
+    buffer: Vec<u8>,
+}
+
+async fn connect(
+    app: &TestApp,
+    client: &reqwest::Client,
+    last_event_id: Option<i64>,
+) -> LiveStream {
+    let mut request = client
+        .get(format!("{}/api/live", app.url))
+        .header("accept", "text/event-stream");
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id.to_string());
+    }
+    let response = request.send().await.expect("request");
+    assert_eq!(response.status(), 200, "the live stream opens");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
+    LiveStream {
+        response,
+        buffer: Vec::new(),
+    }
+}
+
+impl LiveStream {
+    /// The next event within `timeout`; `None` when none came (or the stream ended).
+    async fn next_within(&mut self, timeout: Duration) -> Option<SseEvent> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            while let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                if let Some(event) = parse_block(&String::from_utf8_lossy(&block)) {
+                    return Some(event);
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.response.chunk()).await {
+                Ok(Ok(Some(chunk))) => self.buffer.extend_from_slice(&chunk),
+                Ok(Ok(None)) | Ok(Err(_)) | Err(_) => return None,
+            }
+        }
+    }
+
+    /// The next event; fails the test when none comes in time.
+    async fn next(&mut self) -> SseEvent {
+        match self.next_within(WAIT).await {
+            Some(event) => event,
+            None => panic!("no live event within {WAIT:?}"),
+        }
+    }
+
+    /// The first event of a connection, which must be the hello; returns it.
+    async fn hello(&mut self) -> SseEvent {
+        let event = self.next().await;
+        assert_eq!(event.data["type"], "hello", "{:?}", event.data);
+        assert!(event.id.is_some(), "the hello carries the event number");
+        event
+    }
+
+    /// Asserts that nothing more arrives for a while.
+    async fn assert_quiet(&mut self) {
+        if let Some(event) = self.next_within(QUIET).await {
+            panic!("unexpected live event: {event:?}");
+        }
+    }
+}
+
+/// Parses one SSE block (`id:` and `data:` lines; `:` comments and `retry:` ignored).
+fn parse_block(block: &str) -> Option<SseEvent> {
+    let mut id = None;
+    let mut data: Vec<&str> = Vec::new();
+    for line in block.lines() {
+        if line.is_empty() || line.starts_with(':') {
+            continue;
+        }
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "id" => id = Some(value.parse::<i64>().expect("numeric event id")),
+            "data" => data.push(value),
+            _ => {}
+        }
+    }
+    if data.is_empty() {
+        return None;
+    }
+    let data = serde_json::from_str(&data.join("\n")).expect("event data is JSON");
+    Some(SseEvent { id, data })
+}
+
+fn unread_of(hello: &SseEvent) -> Vec<i64> {
+    hello.data["unread"]
+        .as_array()
+        .expect("unread list")
+        .iter()
+        .map(|v| v.as_i64().expect("id"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_stream_is_only_for_signed_in_members() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/api/live", app.url))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 401);
+    assert_eq!(app.hub.connections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_reaches_the_recipient_and_the_authors_own_pages_at_once() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
+    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let mut bobs = connect(&app, &bob, None).await;
+    let mut alices = connect(&app, &alice, None).await;
+    let bob_hello = bobs.hello().await;
+    assert_eq!(unread_of(&bob_hello), Vec::<i64>::new());
+    let alice_hello = alices.hello().await;
+    assert_eq!(app.hub.connections(), 2);
+
+    let id = start(&app, &alice, a, &[member(b)], "Hi Bob, are you there? 🙂").await;
+
+    let event = bobs.next().await;
+    assert_eq!(
+        event.id,
+        Some(bob_hello.id.unwrap() + 1),
+        "numbered in order"
+    );
+    assert_eq!(event.data["type"], "message");
+    assert_eq!(event.data["conversation_id"], id);
+    assert_eq!(event.data["message"]["body"], "Hi Bob, are you there? 🙂");
+    assert_eq!(event.data["message"]["author"]["name"], "Alice Martin");
+    assert_eq!(event.data["message"]["mine"], false);
+    assert_eq!(event.data["notice"], "Alice Martin wrote to you");
+    assert_eq!(event.data["muted"], false);
+
+    let own = alices.next().await;
+    assert_eq!(own.id, Some(alice_hello.id.unwrap() + 1));
+    assert_eq!(own.data["type"], "message");
+    assert_eq!(own.data["conversation_id"], id);
+    assert_eq!(own.data["message"]["id"], event.data["message"]["id"]);
+    assert_eq!(own.data["message"]["mine"], true);
+    assert_eq!(own.data["notice"], Value::Null, "no notice about oneself");
+
+    // Bob answers: the roles swap.
+    reply(&app, &bob, id, "Yes!").await;
+    let answer = alices.next().await;
+    assert_eq!(answer.data["message"]["body"], "Yes!");
+    assert_eq!(answer.data["message"]["mine"], false);
+    assert_eq!(answer.data["notice"], "Bob Nakamura wrote to you");
+    let echo = bobs.next().await;
+    assert_eq!(echo.data["message"]["body"], "Yes!");
+    assert_eq!(echo.data["message"]["mine"], true);
+
+    // Nobody else hears of it.
+    let jose = app.member("jose").await;
+    let mut joses = connect(&app, &jose, None).await;
+    let hello = joses.hello().await;
+    assert_eq!(unread_of(&hello), Vec::<i64>::new());
+    reply(&app, &alice, id, "Only for Bob").await;
+    assert_eq!(bobs.next().await.data["message"]["body"], "Only for Bob");
+    joses.assert_quiet().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_sent_through_one_instance_arrives_live_on_another() {
+    let a_instance = spawn_app().await;
+    let b_instance = a_instance.another_instance(&Options::default()).await;
+    let alice = a_instance.member("alice").await;
+    let bob = b_instance.member("bob").await;
+    let (a, b) = (
+        a_instance.id_of("alice").await,
+        a_instance.id_of("bob").await,
+    );
+
+    let mut bobs = connect(&b_instance, &bob, None).await;
+    let mut alices = connect(&a_instance, &alice, None).await;
+    bobs.hello().await;
+    alices.hello().await;
+    assert_eq!(b_instance.hub.connections(), 1, "Bob is connected to B");
+    assert_eq!(a_instance.hub.connections(), 1, "Alice is connected to A");
+
+    let id = start(&a_instance, &alice, a, &[member(b)], "Sent through A").await;
+    let event = bobs.next().await;
+    assert_eq!(event.data["type"], "message");
+    assert_eq!(event.data["conversation_id"], id);
+    assert_eq!(event.data["message"]["body"], "Sent through A");
+    assert_eq!(event.data["notice"], "Alice Martin wrote to you");
+    assert_eq!(alices.next().await.data["message"]["mine"], true);
+
+    // And back: Bob answers through B, Alice's page on A hears it.
+    reply(&b_instance, &bob, id, "Answered through B").await;
+    let answer = alices.next().await;
+    assert_eq!(answer.data["message"]["body"], "Answered through B");
+    assert_eq!(answer.data["message"]["mine"], false);
+    let echo = bobs.next().await;
+    assert_eq!(echo.data["message"]["body"], "Answered through B");
+    assert_eq!(echo.data["message"]["mine"], true);
+
+    // Each event exactly once, on its own instance only.
+    bobs.assert_quiet().await;
+    alices.assert_quiet().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnecting_page_gets_exactly_the_events_it_missed_then_hello() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
+    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+
+    let mut bobs = connect(&app, &bob, None).await;
+    bobs.hello().await;
+    let id = start(&app, &alice, a, &[member(b)], "first").await;
+    let seen = bobs.next().await;
+    assert_eq!(seen.data["message"]["body"], "first");
+    let n = seen.id.expect("event id");
+    drop(bobs);
+
+    // While Bob's page is away (offline, asleep, switching instance).
+    let mut sent = Vec::new();
+    for body in ["second", "third", "fourth"] {
+        sent.push(reply(&app, &alice, id, body).await);
+    }
+
+    let mut bobs = connect(&app, &bob, Some(n)).await;
+    for (i, body) in ["second", "third", "fourth"].iter().enumerate() {
+        let event = bobs.next().await;
+        assert_eq!(event.id, Some(n + 1 + i as i64), "{:?}", event.data);
+        assert_eq!(event.data["type"], "message");
+        assert_eq!(event.data["conversation_id"], id);
+        assert_eq!(event.data["message"]["body"], *body);
+        assert_eq!(event.data["message"]["id"], sent[i]);
+        assert_eq!(event.data["notice"], "Alice Martin wrote to you");
+    }
+    let hello = bobs.hello().await;
+    assert_eq!(hello.id, Some(n + 3), "the hello carries the latest number");
+    assert_eq!(unread_of(&hello), vec![id]);
+    bobs.assert_quiet().await;
+
+    // A page that saw everything gets only the hello.
+    let mut up_to_date = connect(&app, &bob, Some(n + 3)).await;
+    let hello = up_to_date.hello().await;
+    assert_eq!(hello.id, Some(n + 3));
+    up_to_date.assert_quiet().await;
+
+    // And the next message continues the numbering on both.
+    reply(&app, &alice, id, "fifth").await;
+    for stream in [&mut bobs, &mut up_to_date] {
+        let event = stream.next().await;
+        assert_eq!(event.id, Some(n + 4));
+        assert_eq!(event.data["message"]["body"], "fifth");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_a_thread_on_one_device_clears_it_on_the_others() {
+    let app = spawn_app().await;
+    let alice = app.member("alice").await;
+    let (bob_laptop, bob_phone) = (app.member("bob").await, app.member("bob").await);
+    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let id = start(&app, &alice, a, &[member(b)], "Read me somewhere").await;
+
+    let mut laptop = connect(&app, &bob_laptop, None).await;
+    let hello = laptop.hello().await;
+    assert_eq!(unread_of(&hello), vec![id], "unread before reading");
+
+    open_thread(&app, &bob_phone, id).await;
+    let event = laptop.next().await;
+    assert_eq!(event.id, Some(hello.id.unwrap() + 1));
+    assert_eq!(
+        event.data,
+        json!({"type": "read", "conversation_id": id}),
+        "the other device hears of the read"
+    );
+    laptop.assert_quiet().await;
+
+    // Reading again changes nothing, so announces nothing.
+    open_thread(&app, &bob_phone, id).await;
+    laptop.assert_quiet().await;
+
+    let mut again = connect(&app, &bob_laptop, None).await;
+    let hello = again.hello().await;
+    assert_eq!(unread_of(&hello), Vec::<i64>::new(), "read everywhere");
+    assert_eq!(unread_ids(&app, &bob_laptop).await, Vec::<i64>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_muted_conversation_arrives_quietly_and_stays_out_of_unread() {
+    let app = spawn_app().await;
+    let (alice, bob, jose) = (
+        app.member("alice").await,
+        app.member("bob").await,
+        app.member("jose").await,
+    );
+    let (a, b, j) = (
+        app.id_of("alice").await,
+        app.id_of("bob").await,
+        app.id_of("jose").await,
+    );
+    let muted = start(&app, &alice, a, &[member(b)], "Newsletter #1").await;
+    let mut bobs = connect(&app, &bob, None).await;
+    let hello = bobs.hello().await;
+    assert_eq!(unread_of(&hello), vec![muted]);
+
+    let response = app
+        .call_with(
+            &bob,
+            "set_muted",
+            &[("conversation", &muted.to_string()), ("muted", "true")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let event = bobs.next().await;
+    assert_eq!(
+        event.data,
+        json!({"type": "unread"}),
+        "the envelope re-reads"
+    );
+    assert_eq!(unread_ids(&app, &bob).await, Vec::<i64>::new());
+
+    reply(&app, &alice, muted, "Newsletter #2").await;
+    let event = bobs.next().await;
+    assert_eq!(event.data["type"], "message");
+    assert_eq!(event.data["conversation_id"], muted);
+    assert_eq!(event.data["message"]["body"], "Newsletter #2");
+    assert_eq!(event.data["muted"], true);
+    assert_eq!(event.data["notice"], Value::Null, "no notice when muted");
+
+    // Another conversation still notifies, and only it counts as unread.
+    let loud = start(&app, &jose, j, &[member(b)], "Not muted").await;
+    let event = bobs.next().await;
+    assert_eq!(event.data["conversation_id"], loud);
+    assert_eq!(event.data["muted"], false);
+    assert_eq!(event.data["notice"], "José Álvarez wrote to you");
+    assert_eq!(unread_ids(&app, &bob).await, vec![loud]);
+    let mut again = connect(&app, &bob, None).await;
+    assert_eq!(unread_of(&again.hello().await), vec![loud]);
+
+    // Unmuting brings it back.
+    let response = app
+        .call_with(
+            &bob,
+            "set_muted",
+            &[("conversation", &muted.to_string()), ("muted", "false")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(again.next().await.data, json!({"type": "unread"}));
+    let mut ids = unread_ids(&app, &bob).await;
+    ids.sort();
+    assert_eq!(ids, vec![muted, loud]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_app_notices_follow_the_members_settings() {
+    let app = spawn_app().await;
+    let (alice, bob, jose) = (
+        app.member("alice").await,
+        app.member("bob").await,
+        app.member("jose").await,
+    );
+    let (b, j) = (app.id_of("bob").await, app.id_of("jose").await);
+    let marketing = app.group_id("marketing").await;
+
+    // A message to a group Alice manages names the group.
+    let mut alices = connect(&app, &alice, None).await;
+    alices.hello().await;
+    let to_group = start(&app, &jose, j, &[group(marketing)], "Hello Marketing").await;
+    let event = alices.next().await;
+    assert_eq!(event.data["conversation_id"], to_group);
+    assert_eq!(
+        event.data["notice"],
+        "José Álvarez wrote to the Marketing group"
+    );
+
+    // Alice stops the group's notifications: its messages still arrive, silently.
+    let response = app
+        .call_with(
+            &alice,
+            "save_notification_settings",
+            &[("in_app", "on"), ("email", "batched")],
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    reply(&app, &jose, to_group, "Anyone?").await;
+    let event = alices.next().await;
+    assert_eq!(event.data["message"]["body"], "Anyone?");
+    assert_eq!(event.data["notice"], Value::Null);
+
+    // Bob turns in-app notifications off: messages arrive, without a notice, and
+    // still count as unread.
+    let response = app
+        .call_with(&bob, "save_notification_settings", &[("email", "off")])
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let mut bobs = connect(&app, &bob, None).await;
+    bobs.hello().await;
+    let direct = start(&app, &jose, j, &[member(b)], "Quiet hello").await;
+    let event = bobs.next().await;
+    assert_eq!(event.data["conversation_id"], direct);
+    assert_eq!(event.data["notice"], Value::Null);
+    assert_eq!(event.data["muted"], false);
+    assert_eq!(unread_ids(&app, &bob).await, vec![direct]);
+
+    // Turned on again (checkbox present), notices come back.
+    let response = app
+        .call_with(
+            &bob,
+            "save_notification_settings",
+            &[("in_app", "on"), ("email", "off")],
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    reply(&app, &jose, direct, "Louder hello").await;
+    assert_eq!(
+        bobs.next().await.data["notice"],
+        "José Álvarez wrote to you"
+    );
+}
