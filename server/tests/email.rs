@@ -12,23 +12,6 @@ const PUBLIC_URL: &str = "https://portal.example.test";
 /// How long a test waits for an email that should come.
 const WAIT: Duration = Duration::from_secs(15);
 
-static KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-fn fresh_key() -> String {
-    format!(
-        "email-key-{:08}",
-        KEY.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-fn member(id: i64) -> String {
-    format!("member:{id}")
-}
-
-fn group(id: i64) -> String {
-    format!("group:{id}")
-}
-
 fn options(smtp: &SmtpServer, batch_seconds: i64) -> Options {
     Options {
         public_url: Some(PUBLIC_URL.into()),
@@ -42,47 +25,6 @@ async fn portal(batch_seconds: i64) -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
     let app = spawn_app_with_options(options(&smtp, batch_seconds)).await;
     (app, smtp)
-}
-
-/// Starts a conversation as `from` (a member id); returns its id.
-async fn start(
-    app: &TestApp,
-    client: &reqwest::Client,
-    from: i64,
-    to: &[String],
-    body: &str,
-) -> i64 {
-    let mut form: Vec<(String, String)> = vec![
-        ("send_as".into(), member(from)),
-        ("body".into(), body.into()),
-        ("key".into(), fresh_key()),
-    ];
-    for (i, t) in to.iter().enumerate() {
-        form.push((format!("to[{i}]"), t.clone()));
-    }
-    let response = client
-        .post(format!("{}/api/start_conversation", app.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200, "the conversation starts");
-    response.json().await.expect("conversation id")
-}
-
-async fn reply(app: &TestApp, client: &reqwest::Client, conversation: i64, body: &str) {
-    let response = app
-        .call_with(
-            client,
-            "send_message",
-            &[
-                ("conversation", &conversation.to_string()),
-                ("body", body),
-                ("key", &fresh_key()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 200, "the reply is sent");
 }
 
 /// Saves the notification settings form: in-app on, this email mode, and the

@@ -11,67 +11,6 @@ const WAIT: Duration = Duration::from_secs(10);
 /// How long a test listens to be sure that no (further) event comes.
 const QUIET: Duration = Duration::from_millis(800);
 
-static KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-fn fresh_key() -> String {
-    format!(
-        "live-key-{:08}",
-        KEY.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-fn member(id: i64) -> String {
-    format!("member:{id}")
-}
-
-fn group(id: i64) -> String {
-    format!("group:{id}")
-}
-
-/// Starts a conversation as `from` (a member id); returns its id.
-async fn start(
-    app: &TestApp,
-    client: &reqwest::Client,
-    from: i64,
-    to: &[String],
-    body: &str,
-) -> i64 {
-    let mut form: Vec<(String, String)> = vec![
-        ("send_as".into(), member(from)),
-        ("body".into(), body.into()),
-        ("key".into(), fresh_key()),
-    ];
-    for (i, t) in to.iter().enumerate() {
-        form.push((format!("to[{i}]"), t.clone()));
-    }
-    let response = client
-        .post(format!("{}/api/start_conversation", app.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200, "the conversation starts");
-    response.json().await.expect("conversation id")
-}
-
-/// Replies in a conversation; returns the new message's id.
-async fn reply(app: &TestApp, client: &reqwest::Client, conversation: i64, body: &str) -> i64 {
-    let response = app
-        .call_with(
-            client,
-            "send_message",
-            &[
-                ("conversation", &conversation.to_string()),
-                ("body", body),
-                ("key", &fresh_key()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 200, "the reply is sent");
-    let message: Value = response.json().await.expect("json");
-    message["id"].as_i64().expect("message id")
-}
-
 /// Opens the thread (which reads it).
 async fn open_thread(app: &TestApp, client: &reqwest::Client, conversation: i64) {
     let response = app

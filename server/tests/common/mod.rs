@@ -250,3 +250,66 @@ pub fn cookie_value(set_cookie: &str) -> String {
         .map(|(_, v)| v.to_string())
         .unwrap_or_default()
 }
+
+static KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A new idempotency key for each message a test sends.
+pub fn fresh_key() -> String {
+    format!(
+        "test-key-{}-{:08}",
+        std::process::id(),
+        KEY.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    )
+}
+
+pub fn member(id: i64) -> String {
+    format!("member:{id}")
+}
+
+pub fn group(id: i64) -> String {
+    format!("group:{id}")
+}
+
+/// Starts a conversation as `from` (a member id); returns its id.
+pub async fn start(
+    app: &TestApp,
+    client: &reqwest::Client,
+    from: i64,
+    to: &[String],
+    body: &str,
+) -> i64 {
+    let mut form: Vec<(String, String)> = vec![
+        ("send_as".into(), member(from)),
+        ("body".into(), body.into()),
+        ("key".into(), fresh_key()),
+    ];
+    for (i, t) in to.iter().enumerate() {
+        form.push((format!("to[{i}]"), t.clone()));
+    }
+    let response = client
+        .post(format!("{}/api/start_conversation", app.url))
+        .form(&form)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "the conversation starts");
+    response.json().await.expect("conversation id")
+}
+
+/// Replies in a conversation; returns the new message's id.
+pub async fn reply(app: &TestApp, client: &reqwest::Client, conversation: i64, body: &str) -> i64 {
+    let response = app
+        .call_with(
+            client,
+            "send_message",
+            &[
+                ("conversation", &conversation.to_string()),
+                ("body", body),
+                ("key", &fresh_key()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "the reply is sent");
+    let message: serde_json::Value = response.json().await.expect("json");
+    message["id"].as_i64().expect("message id")
+}
