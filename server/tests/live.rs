@@ -209,6 +209,25 @@ async fn a_message_reaches_the_recipient_and_the_authors_own_pages_at_once() {
     joses.assert_quiet().await;
 }
 
+/// A message too big for one NOTIFY (1,000 family emoji are 25 KB, 75 KB form-encoded) still
+/// arrives live and whole: the instances read it from the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_too_big_for_notify_still_arrives_whole() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
+    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let mut bobs = connect(&app, &bob, None).await;
+    let hello = bobs.hello().await;
+    let big = "👨‍👩‍👧‍👦".repeat(1000);
+    let id = start(&app, &alice, a, &[member(b)], &big).await;
+    let event = bobs.next().await;
+    assert_eq!(event.id, Some(hello.id.unwrap() + 1));
+    assert_eq!(event.data["conversation_id"], id);
+    assert_eq!(event.data["message"]["body"], big.as_str());
+    assert_eq!(event.data["notice"], "Alice Martin wrote to you");
+    bobs.assert_quiet().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_sent_through_one_instance_arrives_live_on_another() {
     let a_instance = spawn_app().await;
