@@ -357,6 +357,16 @@ async fn insert_message(
     else {
         return Ok(None);
     };
+    // Live events and notifications commit with the message or not at all.
+    let to = crate::notifications::fan_out(
+        tx,
+        conversation_id,
+        message.id,
+        author_id,
+        as_group,
+        batch_seconds,
+    )
+    .await?;
     let author_view = match as_group {
         Some(group_id) => {
             let group = sqlx::query!("SELECT slug, name FROM groups WHERE id = $1", group_id)
@@ -377,28 +387,16 @@ async fn insert_message(
         body: body.as_str().to_string(),
         created_at: message.created_at,
     };
-    // Live events, notifications and the NOTIFY commit with the message or not at all.
-    let fanned = crate::notifications::fan_out(
+    live::notify(
         tx,
-        conversation_id,
-        &shared,
-        author_id,
-        as_group,
-        batch_seconds,
+        Published {
+            kind: Kind::Message,
+            conversation_id,
+            message: Some(shared.clone()),
+            to,
+        },
     )
     .await?;
-    if let Some(to) = fanned.notify_from_rust {
-        live::notify(
-            tx,
-            Published {
-                kind: Kind::Message,
-                conversation_id,
-                message: Some(shared.clone()),
-                to,
-            },
-        )
-        .await?;
-    }
     Ok(Some(shared))
 }
 

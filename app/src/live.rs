@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 pub const CHANNEL: &str = "portal_live";
 /// NOTIFY payloads must stay under 8000 bytes; a bigger message travels without its
 /// text and the instances read it from the database instead.
-pub const MAX_PAYLOAD: usize = 7800;
+const MAX_PAYLOAD: usize = 7800;
 /// A reconnecting client missing more events than this reloads instead.
 pub const MAX_BACKFILL: i64 = 500;
 

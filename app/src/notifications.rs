@@ -15,26 +15,16 @@ use crate::live::{self, Kind, Target};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-/// What `fan_out` did.
-pub struct FannedOut {
-    /// Set when the announcement did not fit one NOTIFY (hundreds of recipients):
-    /// the caller announces to these in parts.
-    pub notify_from_rust: Option<Vec<Target>>,
-}
-
-/// Records the live events and outbox rows for a new message and announces it to
-/// every instance (NOTIFY, delivered on commit), all in one statement. The author's
-/// own tabs get the event too (flagged as theirs).
+/// Records the live events and outbox rows for a new message and returns whom to
+/// announce it to. The author's own tabs get the event too (flagged as theirs).
 pub async fn fan_out(
     conn: &mut PgConnection,
     conversation_id: i64,
-    message: &live::SharedMessage,
+    message_id: i64,
     author_id: i64,
     as_group: Option<i64>,
     batch_seconds: i64,
-) -> Result<FannedOut, AppError> {
-    let message_id = message.id;
-    let message_json = serde_json::to_string(message).map_err(|_| AppError::Internal)?;
+) -> Result<Vec<Target>, AppError> {
     // Recipients: the members listed directly and the current managers of the groups
     // listed (a member reached both ways counts once, directly). Event numbers are
     // taken in member order so that concurrent sends never deadlock.
@@ -90,53 +80,26 @@ pub async fn fan_out(
              FROM decided WHERE wants AND email <> 'off'
              ON CONFLICT (member_id, conversation_id) WHERE mode = 'batched'
              DO UPDATE SET last_message_id = GREATEST(o.last_message_id, EXCLUDED.last_message_id)
-           ), targets AS (
-             SELECT e.member_id, e.seq, e.flags, g.name AS via_group
-             FROM events e LEFT JOIN groups g ON g.id = e.via_group_id
-           ), payload AS (
-             -- The shape of `live::Published`; without the message when it would not
-             -- fit (instances then read it from the database).
-             SELECT jsonb_build_object(
-                      'kind', 'message', 'conversation_id', $1::bigint,
-                      'to', coalesce(jsonb_agg(jsonb_build_object(
-                              'member', member_id, 'seq', seq, 'flags', flags, 'via_group', via_group)),
-                            '[]'::jsonb)) AS base
-             FROM targets
-           ), chosen AS (
-             SELECT CASE WHEN octet_length(full_text) <= $7 THEN full_text
-                         WHEN octet_length(base::text) <= $7 THEN base::text END AS text
-             FROM (SELECT base, (base || jsonb_build_object('message', ($6::text)::jsonb))::text AS full_text
-                   FROM payload) p
-           ), announced AS (
-             SELECT count(*) AS n FROM (SELECT pg_notify($8, text) FROM chosen WHERE text IS NOT NULL) x
            )
-           SELECT t.member_id AS "member_id!", t.seq AS "seq!", t.flags AS "flags!", t.via_group AS "via_group?",
-                  (SELECT n FROM announced) AS "announced!"
-           FROM targets t"#,
+           SELECT e.member_id AS "member_id!", e.seq AS "seq!", e.flags AS "flags!", g.name AS "via_group?"
+           FROM events e LEFT JOIN groups g ON g.id = e.via_group_id"#,
         conversation_id,
         message_id,
         author_id,
         as_group,
-        batch_seconds as f64,
-        message_json,
-        live::MAX_PAYLOAD as i32,
-        live::CHANNEL
+        batch_seconds as f64
     )
     .fetch_all(&mut *conn)
     .await?;
-    let announced = rows.first().is_none_or(|r| r.announced > 0);
-    Ok(FannedOut {
-        notify_from_rust: (!announced).then(|| {
-            rows.into_iter()
-                .map(|r| Target {
-                    member: r.member_id,
-                    seq: r.seq,
-                    flags: r.flags,
-                    via_group: r.via_group,
-                })
-                .collect()
-        }),
-    })
+    Ok(rows
+        .into_iter()
+        .map(|r| Target {
+            member: r.member_id,
+            seq: r.seq,
+            flags: r.flags,
+            via_group: r.via_group,
+        })
+        .collect())
 }
 
 pub async fn settings(
