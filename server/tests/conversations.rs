@@ -618,6 +618,10 @@ async fn the_thread_page_renders_escaped_text_with_safe_links() {
         "links are safe"
     );
     assert!(html.contains("<br>"), "line breaks are kept");
+    assert!(
+        html.contains(r#"<p class="conduct-line">Messages here follow our <a href="/code-of-conduct">code of conduct</a>"#),
+        "the reply box reminds of the code of conduct"
+    );
     // An outsider gets the not-found page for the same address.
     let outsider = app.member("jose").await;
     let response = outsider
@@ -644,6 +648,10 @@ async fn starting_works_as_a_plain_form_without_javascript() {
     assert!(
         page.contains("Bob Nakamura"),
         "the start page shows the preselected member"
+    );
+    assert!(
+        page.contains(r#"Messages here follow our <a href="/code-of-conduct">code of conduct</a>"#),
+        "the start form reminds of the code of conduct"
     );
     let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
     let response = alice

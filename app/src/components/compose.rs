@@ -358,9 +358,21 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
                 <p class="field-error" id="compose-body-error" role="alert">{body_error}</p>
             </div>
             <p class="form-error" role="alert">{form_error}</p>
+            <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || start.pending().get()>
                 {move || if start.pending().get() { "Sending…" } else { "Send" }}
             </button>
         </form>
+    }
+}
+
+/// The reminder under every message box: what is sent here follows the code of conduct.
+#[component]
+pub fn CodeOfConductLine() -> impl IntoView {
+    view! {
+        <p class="conduct-line">
+            "Messages here follow our " <a href="/code-of-conduct">"code of conduct"</a>
+            ": be respectful, no spam or harassment."
+        </p>
     }
 }

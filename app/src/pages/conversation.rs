@@ -1,7 +1,7 @@
 use crate::api::conversations::{get_thread, MessageView, SendMessage, ThreadView};
 use crate::api::notifications::SetMuted;
 use crate::components::avatar::Avatar;
-use crate::components::compose::new_message_key;
+use crate::components::compose::{new_message_key, CodeOfConductLine};
 use crate::components::live::use_live;
 use crate::components::message_text::MessageText;
 use crate::components::party::PartyName;
@@ -232,6 +232,7 @@ fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) -> impl Int
             ></textarea>
             <p id="reply-counter" class="counter" class:over-limit=over_limit>{move || counter_label(&body.get())}</p>
             <p class="field-error" id="reply-error" role="alert">{error}</p>
+            <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get()>
                 {move || if send.pending().get() { "Sending…" } else { "Send" }}
             </button>
