@@ -179,6 +179,9 @@ run_tests() {
   else
     E2E_DATABASE_URL=$DATABASE_URL
   fi
+  # The suites share the demo accounts across many tests a minute: the spam limits
+  # (tested in server/tests/limits.rs) are raised for these two instances.
+  export PORTAL_LIMIT_MESSAGES_PER_MINUTE=100000 PORTAL_LIMIT_CONVERSATIONS_PER_HOUR=100000
   DATABASE_URL=$E2E_DATABASE_URL PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
     >"$STATE/e2e-server.log" 2>&1 &
   SERVER_PID=$!

@@ -13,6 +13,7 @@ use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::live::{self, Kind, Published, SharedMessage};
 use crate::permissions::{self, Access};
+use crate::state::Settings;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
@@ -229,8 +230,9 @@ pub async fn start(
     to: &[String],
     body: &str,
     key: &str,
-    batch_seconds: i64,
+    settings: &Settings,
 ) -> Result<i64, AppError> {
+    let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
     let mut errors = FieldErrors::new();
     let body = errors.check("body", MessageBody::parse(body));
     let recipients: Result<Vec<Party>, String> = to.iter().map(|t| Party::parse_token(t)).collect();
@@ -255,11 +257,20 @@ pub async fn start(
     let mut parties = recipients;
     parties.push(sender);
     let mut tx = pool.begin().await?;
+    let key_of_parties = party_key(&parties);
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE party_key = $1) AS "exists!""#,
+        key_of_parties
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::moderation::check_send_rate(&mut tx, viewer.id, !exists, limits).await?;
     let conversation_id = sqlx::query_scalar!(
-        "INSERT INTO conversations (party_key) VALUES ($1)
+        "INSERT INTO conversations (party_key, created_by) VALUES ($1, $2)
          ON CONFLICT (party_key) DO UPDATE SET party_key = EXCLUDED.party_key
          RETURNING id",
-        party_key(&parties)
+        key_of_parties,
+        viewer.id
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -471,8 +482,9 @@ pub async fn reply(
     conversation_id: i64,
     body: &str,
     key: &str,
-    batch_seconds: i64,
+    settings: &Settings,
 ) -> Result<MessageView, AppError> {
+    let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     let mut errors = FieldErrors::new();
     let body = errors.check("body", MessageBody::parse(body));
@@ -482,6 +494,7 @@ pub async fn reply(
     };
     // The insert itself recognises a retry (same author and key): no lookup first.
     let mut tx = pool.begin().await?;
+    crate::moderation::check_send_rate(&mut tx, viewer.id, false, limits).await?;
     let inserted = insert_message(
         &mut tx,
         conversation_id,

@@ -27,6 +27,8 @@ pub enum AppError {
     Throttled(u64),
     #[error("{0}")]
     Refused(String),
+    #[error("You are sending faster than our code of conduct allows. Please wait {0} seconds, then send again; your message is kept.")]
+    TooFast(u64),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error("We could not reach the portal. Check your connection and try again.")]
@@ -56,7 +58,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::BadCredentials => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Throttled(_) | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -18,6 +18,8 @@ pub struct Settings {
     pub session_days: i64,
     /// Batched email: at most one email per conversation per this many seconds.
     pub email_batch_seconds: i64,
+    /// Spam limits on sending.
+    pub limits: crate::domain::limits::Limits,
 }
 
 impl Settings {

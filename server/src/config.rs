@@ -25,6 +25,9 @@ pub struct Config {
     pub email_poll_ms: u64,
     /// Longest wait between retries of one email (PORTAL_EMAIL_MAX_BACKOFF_SECONDS, default 300).
     pub email_max_backoff_seconds: i64,
+    /// Spam limits (PORTAL_LIMIT_MESSAGES_PER_MINUTE, default 20;
+    /// PORTAL_LIMIT_CONVERSATIONS_PER_HOUR, default 10).
+    pub limits: app::domain::limits::Limits,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -73,6 +76,11 @@ impl Config {
                 .unwrap_or_else(|| "Conversations <no-reply@localhost>".into()),
             email_poll_ms: number("PORTAL_EMAIL_POLL_MS")?.unwrap_or(1000),
             email_max_backoff_seconds: number("PORTAL_EMAIL_MAX_BACKOFF_SECONDS")?.unwrap_or(300),
+            limits: app::domain::limits::Limits {
+                messages_per_minute: number("PORTAL_LIMIT_MESSAGES_PER_MINUTE")?.unwrap_or(20),
+                conversations_per_hour: number("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR")?
+                    .unwrap_or(10),
+            },
             addr,
             public_url,
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -107,6 +115,7 @@ impl Config {
             trust_proxy: self.trust_proxy,
             session_days: self.session_days,
             email_batch_seconds: self.email_batch_seconds,
+            limits: self.limits,
         }
     }
 }

@@ -17,6 +17,7 @@ fn options(smtp: &SmtpServer, batch_seconds: i64) -> Options {
         public_url: Some(PUBLIC_URL.into()),
         smtp_url: Some(smtp.url()),
         batch_seconds: Some(batch_seconds),
+        ..Options::default()
     }
 }
 

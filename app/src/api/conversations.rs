@@ -139,7 +139,7 @@ pub async fn start_conversation(
             &to,
             &body,
             &key,
-            state.settings.email_batch_seconds,
+            &state.settings,
         )
         .await?;
         leptos_axum::redirect(&format!("/conversations/{id}"));
@@ -194,7 +194,7 @@ pub async fn send_message(
             conversation,
             &body,
             &key,
-            state.settings.email_batch_seconds,
+            &state.settings,
         )
         .await?;
         // A plain form post (no JavaScript) goes back to the thread.

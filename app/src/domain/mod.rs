@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod conversation;
+pub mod limits;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

@@ -27,6 +27,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// The batched-email window (default 600 s).
     pub batch_seconds: Option<i64>,
+    /// Spam limits; by default high enough never to get in a test's way.
+    pub limits: Option<app::domain::limits::Limits>,
 }
 
 /// Starts the portal on a random port over a database of its own (fresh, migrated,
@@ -72,6 +74,10 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         mail_from: "Conversations <no-reply@portal.test>".into(),
         email_poll_ms: 100,
         email_max_backoff_seconds: 2,
+        limits: options.limits.unwrap_or(app::domain::limits::Limits {
+            messages_per_minute: 10_000,
+            conversations_per_hour: 10_000,
+        }),
     };
     let state = server::app_state(&config, pool.clone());
     let hub = server::start_background(&config, &pool).expect("background tasks start");
