@@ -95,7 +95,7 @@ create_database() {
 }
 
 stop_what_we_started() {
-  for pid in ${SERVER_PID:-} ${SERVER2_PID:-}; do
+  for pid in ${SERVER_PID:-} ${SERVER2_PID:-} ${SERVER3_PID:-}; do
     kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   done
   if [ "$PG_STARTED_HERE" = 1 ]; then
@@ -193,11 +193,19 @@ run_tests() {
     >"$STATE/e2e-server-2.log" 2>&1 &
   SERVER2_PID=$!
   wait_for "http://127.0.0.1:$port2/healthz"
+  # A third instance with the real spam limits, for the browser test of the limit message.
+  local port3=${PORTAL_E2E_PORT_3:-$((port + 4))}
+  DATABASE_URL=$E2E_DATABASE_URL PORTAL_ADDR=127.0.0.1:$port3 \
+    PORTAL_LIMIT_MESSAGES_PER_MINUTE=20 PORTAL_LIMIT_CONVERSATIONS_PER_HOUR=10 target/debug/server \
+    >"$STATE/e2e-server-3.log" 2>&1 &
+  SERVER3_PID=$!
+  wait_for "http://127.0.0.1:$port3/healthz"
   (
     cd end2end
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
-    PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" npx playwright test
+    PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
+      PORTAL_URL_3="http://127.0.0.1:$port3" npx playwright test
   )
   log "all checks passed"
 }

@@ -3,10 +3,21 @@ use crate::components::compose::{ComposeDialog, ComposeDialogHost};
 use crate::components::header::Header;
 use crate::components::notifications::Toasts;
 use crate::pages::{
-    code_of_conduct::CodeOfConduct, conversation::ConversationPage,
-    conversations::ConversationsPage, group::GroupPage, groups::GroupsPage, home::HomePage,
-    member::MemberPage, members::MembersPage, new_conversation::NewConversationPage,
-    not_found::NotFound, notification_settings::NotificationSettingsPage, register::RegisterPage,
+    code_of_conduct::CodeOfConduct,
+    conversation::ConversationPage,
+    conversations::ConversationsPage,
+    group::GroupPage,
+    groups::GroupsPage,
+    home::HomePage,
+    member::MemberPage,
+    members::MembersPage,
+    moderation::{ModerationLogPage, ModerationPage},
+    new_conversation::NewConversationPage,
+    not_found::NotFound,
+    notification_settings::NotificationSettingsPage,
+    privacy::PrivacyPage,
+    register::RegisterPage,
+    requests::RequestsPage,
     sign_in::SignInPage,
 };
 use leptos::prelude::*;
@@ -101,8 +112,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/code-of-conduct") view=CodeOfConduct ssr=SsrMode::Async/>
                     <Route path=path!("/conversations") view=ConversationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/requests") view=RequestsPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/moderation") view=ModerationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/moderation/log") view=ModerationLogPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <ComposeDialogHost/>

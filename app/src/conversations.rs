@@ -3,12 +3,13 @@
 
 use crate::api::auth::Viewer;
 use crate::api::conversations::{
-    ComposeInfo, ConversationSummary, InboxPage, MessageView, PartyKind, PartyView, ThreadView,
-    INBOX_PAGE_SIZE, THREAD_PAGE_SIZE,
+    ComposeInfo, ConversationSummary, InboxPage, MessageKind, MessageView, PartyKind, PartyView,
+    RequestView, ThreadView, INBOX_PAGE_SIZE, THREAD_PAGE_SIZE,
 };
 use crate::domain::conversation::{
     check_idempotency_key, check_recipients, party_key, MessageBody, Party,
 };
+use crate::domain::moderation::{check_additions, RequestAnswer, MULTI_PERSON};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::live::{self, Kind, Published, SharedMessage};
@@ -70,6 +71,7 @@ pub async fn search_parties(
                  SELECT id, handle, display_name, search_name FROM members
                  WHERE search_name LIKE '%' || fold_name($1) || '%'
                    AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = members.id)
                  LIMIT $3)
                SELECT id AS "id!", handle AS "handle!", display_name AS "name!" FROM candidates
                ORDER BY search_name LIKE fold_name($1) || '%' DESC, search_name, id LIMIT 8"#,
@@ -88,6 +90,7 @@ pub async fn search_parties(
                WHERE search_name COLLATE "C" >= fold_name($1)
                  AND search_name COLLATE "C" < fold_name($1) || chr(1114111)
                  AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = members.id)
                ORDER BY search_name COLLATE "C", id LIMIT 8"#,
             query.to_lowercase(),
             viewer_id
@@ -254,9 +257,17 @@ pub async fn start(
     }
     check_recipients_exist(pool, &recipients).await?;
 
+    let as_group = match sender {
+        Party::Group(id) => Some(id),
+        Party::Member(_) => None,
+    };
+    let (recipient_members, _) = split_parties(&recipients);
     let mut parties = recipients;
     parties.push(sender);
     let mut tx = pool.begin().await?;
+    // Blocks refuse the send; "who may message me" turns it into a request.
+    let requests =
+        permissions::reach_members(&mut tx, viewer.id, as_group, &recipient_members).await?;
     let key_of_parties = party_key(&parties);
     let exists = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE party_key = $1) AS "exists!""#,
@@ -275,27 +286,18 @@ pub async fn start(
     .fetch_one(&mut *tx)
     .await?;
     let (member_ids, group_ids) = split_parties(&parties);
-    sqlx::query!(
-        "INSERT INTO conversation_parties (conversation_id, member_id, group_id)
-         SELECT $1::bigint, m, NULL::bigint FROM unnest($2::bigint[]) AS m
-         UNION ALL SELECT $1::bigint, NULL::bigint, g FROM unnest($3::bigint[]) AS g
-         ON CONFLICT DO NOTHING",
-        conversation_id,
-        &member_ids,
-        &group_ids
-    )
-    .execute(&mut *tx)
-    .await?;
-    let as_group = match sender {
-        Party::Group(id) => Some(id),
-        Party::Member(_) => None,
-    };
+    add_parties(&mut tx, conversation_id, &member_ids, &group_ids, &requests).await?;
+    if as_group.is_none() {
+        // Writing is accepting: a sender who had this conversation as a request
+        // (or declined it) has it back in their list.
+        accept(&mut tx, conversation_id, viewer.id).await?;
+    }
     let inserted = insert_message(
         &mut tx,
         conversation_id,
         viewer,
         as_group,
-        &body,
+        (MessageKind::Text, body.as_str()),
         key,
         batch_seconds,
     )
@@ -309,6 +311,49 @@ pub async fn start(
             .map(|m| m.1)
             .ok_or(AppError::Internal),
     }
+}
+
+/// Lists members and groups in a conversation; members in `requests` get it as a
+/// request. Parties already in it keep their state.
+async fn add_parties(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+    member_ids: &[i64],
+    group_ids: &[i64],
+    requests: &[i64],
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO conversation_parties (conversation_id, member_id, group_id, state)
+         SELECT $1::bigint, m, NULL::bigint,
+                CASE WHEN m = ANY($4) THEN 'request' ELSE 'active' END
+         FROM unnest($2::bigint[]) AS m
+         UNION ALL SELECT $1::bigint, NULL::bigint, g, 'active' FROM unnest($3::bigint[]) AS g
+         ON CONFLICT DO NOTHING",
+        conversation_id,
+        member_ids,
+        group_ids,
+        requests
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The member takes the conversation into their list (from a request or declined).
+async fn accept(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+    member_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE conversation_parties SET state = 'active'
+         WHERE conversation_id = $1 AND member_id = $2 AND state <> 'active'",
+        conversation_id,
+        member_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// (message id, conversation id) of the viewer's message sent with `key`.
@@ -334,24 +379,31 @@ async fn insert_message(
     conversation_id: i64,
     author: &Viewer,
     as_group: Option<i64>,
-    body: &MessageBody,
+    (kind, body): (MessageKind, &str),
     key: &str,
     batch_seconds: i64,
 ) -> Result<Option<SharedMessage>, AppError> {
     let author_id = author.id;
-    // One statement: store, move the conversation to the top, mark it read for the author.
+    let note = kind != MessageKind::Text;
+    let kind_name = match kind {
+        MessageKind::Text => "text",
+        MessageKind::Left => "left",
+        MessageKind::Added => "added",
+    };
+    // One statement: store, move the conversation to the top, mark it read for the
+    // author. A note ("Alice left") neither moves the conversation nor makes it unread.
     let Some(message) = sqlx::query!(
         r#"WITH inserted AS (
-             INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5)
+             INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key, kind)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT ON CONSTRAINT messages_idempotency DO NOTHING
              RETURNING id, created_at
            ), moved AS (
              UPDATE conversations c SET last_message_id = i.id, last_message_at = i.created_at
-             FROM inserted i WHERE c.id = $1 AND c.last_message_id < i.id
+             FROM inserted i WHERE c.id = $1 AND c.last_message_id < i.id AND NOT $7
            ), author_read AS (
              INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
-             SELECT $1, $2, id FROM inserted
+             SELECT $1, $2, id FROM inserted WHERE NOT $7
              ON CONFLICT (member_id, conversation_id) DO UPDATE
              SET last_read_message_id = EXCLUDED.last_read_message_id
              WHERE conversation_reads.last_read_message_id < EXCLUDED.last_read_message_id
@@ -360,8 +412,10 @@ async fn insert_message(
         conversation_id,
         author_id,
         as_group,
-        body.as_str(),
-        key
+        body,
+        key,
+        kind_name,
+        note
     )
     .fetch_optional(&mut **tx)
     .await?
@@ -376,6 +430,7 @@ async fn insert_message(
         author_id,
         as_group,
         batch_seconds,
+        note,
     )
     .await?;
     let author_view = match as_group {
@@ -393,9 +448,11 @@ async fn insert_message(
     };
     let shared = SharedMessage {
         id: message.id,
+        kind,
+        removed: false,
         author: author_view,
         writer: author.display_name.clone(),
-        body: body.as_str().to_string(),
+        body: body.to_string(),
         created_at: message.created_at,
     };
     live::notify(
@@ -404,6 +461,7 @@ async fn insert_message(
             kind: Kind::Message,
             conversation_id,
             message: Some(shared.clone()),
+            message_id: None,
             to,
         },
     )
@@ -495,12 +553,16 @@ pub async fn reply(
     // The insert itself recognises a retry (same author and key): no lookup first.
     let mut tx = pool.begin().await?;
     crate::moderation::check_send_rate(&mut tx, viewer.id, false, limits).await?;
+    if access.request {
+        // Replying to a request accepts it.
+        accept(&mut tx, conversation_id, viewer.id).await?;
+    }
     let inserted = insert_message(
         &mut tx,
         conversation_id,
         viewer,
         access.as_group(),
-        &body,
+        (MessageKind::Text, body.as_str()),
         key,
         batch_seconds,
     )
@@ -510,6 +572,9 @@ pub async fn reply(
         // The author's own view of what they just sent, without reading it back.
         return Ok(MessageView {
             id: shared.id,
+            kind: shared.kind,
+            removed: false,
+            collapsed: false,
             written_by: access.as_group().map(|_| shared.writer.clone()),
             author: shared.author,
             body: shared.body,
@@ -549,7 +614,11 @@ async fn load_messages(
     limit: i64,
 ) -> Result<Vec<MessageView>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT msg.id, msg.body, msg.created_at, msg.author_id, msg.as_group_id,
+        r#"SELECT msg.id, msg.created_at, msg.author_id, msg.as_group_id, msg.kind,
+                  CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body!",
+                  msg.removed_at IS NOT NULL AS "removed!",
+                  EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $4 AND b.blocked_id = msg.author_id)
+                      AS "author_blocked!",
                   m.handle, m.display_name, g.slug AS "group_slug?", g.name AS "group_name?",
                   EXISTS (SELECT 1 FROM group_memberships gm
                           WHERE gm.group_id = msg.as_group_id AND gm.member_id = $4 AND gm.role = 'manager')
@@ -589,11 +658,14 @@ async fn load_messages(
             };
             MessageView {
                 id: r.id,
+                kind: MessageKind::from_db(&r.kind),
                 author,
                 written_by,
                 body: r.body,
                 created_at: r.created_at,
                 mine,
+                removed: r.removed,
+                collapsed: r.author_blocked && !mine,
             }
         })
         .collect())
@@ -672,8 +744,12 @@ pub async fn thread(
     )
     .fetch_one(pool)
     .await?;
+    let multi_person = others.len() + 1 >= MULTI_PERSON;
     Ok(ThreadView {
         muted,
+        request: access.request,
+        multi_person,
+        may_leave: multi_person && access.as_group().is_none(),
         id: conversation_id,
         others,
         acting_as,
@@ -729,14 +805,15 @@ pub async fn inbox(
     let rows = sqlx::query!(
         r#"SELECT c.id, c.last_message_at, c.last_message_id,
                   c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
-                  lm.body AS "body?", coalesce(lg.name, la.display_name) AS "author?"
+                  CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
+                  coalesce(lg.name, la.display_name) AS "author?"
            FROM conversation_parties cp
            JOIN conversations c ON c.id = cp.conversation_id
            LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $3
            LEFT JOIN messages lm ON lm.id = c.last_message_id
            LEFT JOIN members la ON la.id = lm.author_id
            LEFT JOIN groups lg ON lg.id = lm.as_group_id
-           WHERE (cp.member_id = $1 OR cp.group_id = $2)
+           WHERE ((cp.member_id = $1 AND cp.state = 'active') OR cp.group_id = $2)
              AND ($4::timestamptz IS NULL OR (c.last_message_at, c.id) < ($4, $5))
            ORDER BY c.last_message_at DESC, c.id DESC
            LIMIT $6"#,
@@ -778,11 +855,22 @@ pub async fn inbox(
             }
         })
         .collect();
+    let requests = if group_id.is_none() {
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM conversation_parties WHERE member_id = $1 AND state = 'request'"#,
+            viewer.id
+        )
+        .fetch_one(pool)
+        .await?
+    } else {
+        0
+    };
     Ok(InboxPage {
         conversations,
         next,
         managed_groups: managed,
         group,
+        requests,
     })
 }
 
@@ -808,4 +896,245 @@ pub async fn unread_count(pool: &PgPool, member_id: i64) -> Result<i64, AppError
     )
     .fetch_one(pool)
     .await?)
+}
+
+/// Locks a conversation against concurrent joins and leaves and returns its parties.
+async fn lock_parties(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+) -> Result<Vec<Party>, AppError> {
+    sqlx::query!(
+        "SELECT id FROM conversations WHERE id = $1 FOR UPDATE",
+        conversation_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(sqlx::query!(
+        "SELECT member_id, group_id FROM conversation_parties WHERE conversation_id = $1",
+        conversation_id
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .filter_map(|r| match (r.member_id, r.group_id) {
+        (Some(id), _) => Some(Party::Member(id)),
+        (None, Some(id)) => Some(Party::Group(id)),
+        _ => None,
+    })
+    .collect())
+}
+
+/// Once people join or leave, the conversation is no longer "the one with exactly
+/// these people": starting with the same set creates a new one.
+async fn detach_party_key(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE conversations SET party_key = 'c' || id WHERE id = $1",
+        conversation_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Leaves a multi-person conversation: it leaves the member's list and they can no
+/// longer open it or hear of it (nor see what was said before, by design: leaving
+/// is leaving). The others see "Alice left the conversation."
+pub async fn leave(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    settings: &Settings,
+) -> Result<(), AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    if access.as_group().is_some() {
+        return Err(AppError::Refused(
+            "You answer for a group in this conversation; a group cannot leave it.".into(),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let present = lock_parties(&mut tx, conversation_id).await?;
+    if present.len() < MULTI_PERSON {
+        return Err(AppError::Refused(
+            "Only conversations with three or more people can be left. To stop hearing from someone, mute the conversation or block them.".into(),
+        ));
+    }
+    sqlx::query!(
+        "DELETE FROM conversation_parties WHERE conversation_id = $1 AND member_id = $2",
+        conversation_id,
+        viewer.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM conversation_mutes WHERE conversation_id = $1 AND member_id = $2",
+        conversation_id,
+        viewer.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    detach_party_key(&mut tx, conversation_id).await?;
+    insert_message(
+        &mut tx,
+        conversation_id,
+        viewer,
+        None,
+        (MessageKind::Left, ""),
+        &new_key(),
+        settings.email_batch_seconds,
+    )
+    .await?;
+    // The member's other tabs read their list and unread state again.
+    live::publish_own(&mut tx, viewer.id, Kind::Unread, conversation_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds members or groups to a multi-person conversation, within nine others. The
+/// same code-of-conduct checks as starting one apply (blocks, "who may message me").
+/// Whoever is added sees the whole history: adding someone is sharing the
+/// conversation with them, and the dialog says so.
+pub async fn add_people(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    to: &[String],
+    settings: &Settings,
+) -> Result<(), AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let adding: Vec<Party> = to
+        .iter()
+        .map(|t| Party::parse_token(t))
+        .collect::<Result<_, _>>()
+        .map_err(|e| field_error("to", e))?;
+    check_recipients_exist(pool, &adding).await?;
+    let mut tx = pool.begin().await?;
+    let present = lock_parties(&mut tx, conversation_id).await?;
+    check_additions(&present, &adding).map_err(|e| field_error("to", e))?;
+    crate::moderation::check_send_rate(&mut tx, viewer.id, false, settings.limits).await?;
+    let (member_ids, group_ids) = split_parties(&adding);
+    let requests =
+        permissions::reach_members(&mut tx, viewer.id, access.as_group(), &member_ids).await?;
+    add_parties(&mut tx, conversation_id, &member_ids, &group_ids, &requests).await?;
+    detach_party_key(&mut tx, conversation_id).await?;
+    let names = sqlx::query_scalar!(
+        r#"SELECT string_agg(name, ', ' ORDER BY name) AS "names!" FROM (
+             SELECT display_name AS name FROM members WHERE id = ANY($1)
+             UNION ALL SELECT name FROM groups WHERE id = ANY($2)) n"#,
+        &member_ids,
+        &group_ids
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_message(
+        &mut tx,
+        conversation_id,
+        viewer,
+        access.as_group(),
+        (MessageKind::Added, &names),
+        &new_key(),
+        settings.email_batch_seconds,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Conversations waiting for the viewer to accept them, newest first, each with
+/// what the viewer has in common with the sender and how old the sender's account is.
+pub async fn requests(pool: &PgPool, viewer: &Viewer) -> Result<Vec<RequestView>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.last_message_at,
+                  CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
+                  s.id AS sender_id, s.handle, s.display_name, s.created_at AS sender_since,
+                  fg.id AS "group_id?", fg.slug AS "group_slug?", fg.name AS "group_name?",
+                  ARRAY(SELECT g.name FROM group_memberships a
+                        JOIN group_memberships b ON b.group_id = a.group_id
+                        JOIN groups g ON g.id = a.group_id
+                        WHERE a.member_id = $1 AND b.member_id = s.id ORDER BY g.name) AS "shared_groups!"
+           FROM conversation_parties cp
+           JOIN conversations c ON c.id = cp.conversation_id
+           JOIN LATERAL (SELECT author_id, as_group_id FROM messages
+                         WHERE conversation_id = c.id AND kind = 'text' ORDER BY id LIMIT 1) first ON true
+           JOIN members s ON s.id = first.author_id
+           LEFT JOIN groups fg ON fg.id = first.as_group_id
+           LEFT JOIN messages lm ON lm.id = c.last_message_id
+           WHERE cp.member_id = $1 AND cp.state = 'request'
+           ORDER BY c.last_message_at DESC LIMIT 50"#,
+        viewer.id
+    )
+    .fetch_all(pool)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let parties = parties_of(pool, &ids).await?;
+    let own = Party::Member(viewer.id).token();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let from = match (r.group_id, r.group_slug, r.group_name) {
+                (Some(id), Some(slug), Some(name)) => group_view(id, slug, name),
+                _ => member_view(r.sender_id, r.handle, r.display_name.clone()),
+            };
+            RequestView {
+                id: r.id,
+                from,
+                sender: r.display_name,
+                sender_since: r.sender_since,
+                shared_groups: r.shared_groups,
+                others: parties
+                    .iter()
+                    .filter(|(cid, p)| *cid == r.id && p.token != own)
+                    .map(|(_, p)| p.clone())
+                    .collect(),
+                snippet: snippet(&r.body.unwrap_or_default()),
+                last_message_at: r.last_message_at,
+            }
+        })
+        .collect())
+}
+
+/// Accepts or declines a message request; declining can report the request's first
+/// message as spam in the same step. The sender is told nothing either way.
+pub async fn answer_request(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    answer: RequestAnswer,
+) -> Result<(), AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    if !access.request {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = pool.begin().await?;
+    match answer {
+        RequestAnswer::Accept => accept(&mut tx, conversation_id, viewer.id).await?,
+        RequestAnswer::Decline | RequestAnswer::DeclineAndReport => {
+            sqlx::query!(
+                "UPDATE conversation_parties SET state = 'declined'
+                 WHERE conversation_id = $1 AND member_id = $2",
+                conversation_id,
+                viewer.id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    if answer == RequestAnswer::DeclineAndReport {
+        sqlx::query!(
+            "INSERT INTO reports (message_id, reporter_id, reason, note)
+             SELECT id, $2, 'spam', 'Declined as a message request.' FROM messages
+             WHERE conversation_id = $1 AND kind = 'text' AND author_id <> $2
+             ORDER BY id LIMIT 1
+             ON CONFLICT ON CONSTRAINT reports_once DO NOTHING",
+            conversation_id,
+            viewer.id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    live::publish_own(&mut tx, viewer.id, Kind::Unread, conversation_id).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! PostgreSQL's NOTIFY, which is delivered on commit. The instances' live
 //! endpoints (server/src/live.rs) pass them on to the members' open pages.
 
-use crate::api::conversations::{MessageView, PartyKind, PartyView};
+use crate::api::conversations::{MessageKind, MessageView, PartyKind, PartyView};
 use crate::api::live::{notice_text, LiveEvent};
 use crate::domain::conversation::Party;
 use crate::error::AppError;
@@ -29,12 +29,24 @@ pub mod flags {
     pub const NOTIFY: i16 = 4;
     /// The recipient muted the conversation.
     pub const MUTED: i16 = 8;
+    /// The recipient blocked the author: shown collapsed, no notification.
+    pub const BLOCKED: i16 = 16;
+    /// The conversation is a request the recipient has not accepted.
+    pub const REQUEST: i16 = 32;
+    /// A note ("Alice left"), not a message: nothing becomes unread.
+    pub const NOTE: i16 = 64;
+    /// Any of these keep the envelope as it was.
+    pub const QUIET: i16 = MUTED | BLOCKED | REQUEST | NOTE;
 }
 
 /// A message as every recipient sees it, before the per-recipient parts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SharedMessage {
     pub id: i64,
+    #[serde(default)]
+    pub kind: MessageKind,
+    #[serde(default)]
+    pub removed: bool,
     pub author: PartyView,
     pub writer: String,
     pub body: String,
@@ -59,6 +71,9 @@ pub struct Published {
     pub conversation_id: i64,
     /// `None` for a message too big for NOTIFY: recipients read it from the database.
     pub message: Option<SharedMessage>,
+    /// The message a `Removed` event is about.
+    #[serde(default)]
+    pub message_id: Option<i64>,
     pub to: Vec<Target>,
 }
 
@@ -68,6 +83,7 @@ pub enum Kind {
     Message,
     Read,
     Unread,
+    Removed,
 }
 
 impl Kind {
@@ -76,6 +92,7 @@ impl Kind {
             Kind::Message => "message",
             Kind::Read => "read",
             Kind::Unread => "unread",
+            Kind::Removed => "removed",
         }
     }
 }
@@ -89,6 +106,10 @@ impl Published {
                 conversation_id: self.conversation_id,
             }),
             Kind::Unread => Some(LiveEvent::Unread),
+            Kind::Removed => self.message_id.map(|message_id| LiveEvent::Removed {
+                conversation_id: self.conversation_id,
+                message_id,
+            }),
             Kind::Message => self
                 .message
                 .as_ref()
@@ -105,15 +126,18 @@ fn message_event(conversation_id: i64, message: &SharedMessage, target: &Target)
         conversation_id,
         message: MessageView {
             id: message.id,
+            kind: message.kind,
             author: message.author.clone(),
             written_by: (message.author.kind == PartyKind::Group && has(flags::WRITER))
                 .then(|| message.writer.clone()),
             body: message.body.clone(),
             created_at: message.created_at,
             mine: has(flags::MINE),
+            removed: message.removed,
+            collapsed: has(flags::BLOCKED),
         },
         notice,
-        muted: has(flags::MUTED),
+        muted: target.flags & flags::QUIET != 0,
     }
 }
 
@@ -173,6 +197,7 @@ pub async fn publish_own(
             kind,
             conversation_id,
             message: None,
+            message_id: None,
             to: vec![Target {
                 member: member_id,
                 seq,
@@ -209,7 +234,9 @@ pub async fn events_after(
 ) -> Result<Option<Vec<(i64, LiveEvent)>>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT e.seq, e.kind, e.conversation_id, e.flags, vg.name AS "via_group?",
-                  msg.id AS "message_id?", msg.body AS "body?", msg.created_at AS "created_at?",
+                  e.message_id AS event_message_id, msg.kind AS "message_kind?",
+                  msg.id AS "message_id?", CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body?",
+                  msg.removed_at IS NOT NULL AS "removed?", msg.created_at AS "created_at?",
                   msg.author_id AS "author_id?", msg.as_group_id,
                   am.handle AS "handle?", am.display_name AS "writer?",
                   ag.slug AS "group_slug?", ag.name AS "group_name?"
@@ -237,6 +264,13 @@ pub async fn events_after(
                 conversation_id: r.conversation_id,
             },
             "unread" => LiveEvent::Unread,
+            "removed" => match r.event_message_id {
+                Some(message_id) => LiveEvent::Removed {
+                    conversation_id: r.conversation_id,
+                    message_id,
+                },
+                None => LiveEvent::Unread,
+            },
             _ => {
                 let (
                     Some(id),
@@ -275,6 +309,8 @@ pub async fn events_after(
                 };
                 let shared = SharedMessage {
                     id,
+                    kind: MessageKind::from_db(r.message_kind.as_deref().unwrap_or("text")),
+                    removed: r.removed.unwrap_or(false),
                     author,
                     writer,
                     body,
@@ -292,4 +328,54 @@ pub async fn events_after(
         events.push((r.seq, event));
     }
     Ok(Some(events))
+}
+
+/// Tells everyone who can see a conversation that a message in it was removed, so
+/// open threads replace it at once.
+pub async fn publish_removed(
+    conn: &mut PgConnection,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<(), AppError> {
+    let to = sqlx::query!(
+        r#"WITH recipients AS (
+             SELECT member_id FROM conversation_parties
+             WHERE conversation_id = $1 AND member_id IS NOT NULL AND state <> 'declined'
+             UNION
+             SELECT gm.member_id FROM conversation_parties cp
+             JOIN group_memberships gm ON gm.group_id = cp.group_id AND gm.role = 'manager'
+             WHERE cp.conversation_id = $1
+           ), bumped AS (
+             INSERT INTO live_streams AS s (member_id, seq)
+             SELECT member_id, 1 FROM recipients ORDER BY member_id
+             ON CONFLICT (member_id) DO UPDATE SET seq = s.seq + 1
+             RETURNING s.member_id, s.seq
+           )
+           INSERT INTO live_events (member_id, seq, kind, conversation_id, message_id)
+           SELECT member_id, seq, 'removed', $1, $2 FROM bumped
+           RETURNING member_id, seq"#,
+        conversation_id,
+        message_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| Target {
+        member: r.member_id,
+        seq: r.seq,
+        flags: 0,
+        via_group: None,
+    })
+    .collect();
+    notify(
+        conn,
+        Published {
+            kind: Kind::Removed,
+            conversation_id,
+            message: None,
+            message_id: Some(message_id),
+            to,
+        },
+    )
+    .await
 }

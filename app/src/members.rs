@@ -139,5 +139,6 @@ pub async fn profile(pool: &PgPool, handle: &str) -> Result<Option<MemberProfile
         role: Role::from_db(&member.role),
         member_since: member.since,
         groups,
+        viewer_blocked: None,
     }))
 }

@@ -24,22 +24,30 @@ pub async fn fan_out(
     author_id: i64,
     as_group: Option<i64>,
     batch_seconds: i64,
+    note: bool,
 ) -> Result<Vec<Target>, AppError> {
     // Recipients: the members listed directly and the current managers of the groups
     // listed (a member reached both ways counts once, directly). Event numbers are
     // taken in member order so that concurrent sends never deadlock.
+    // Nobody is notified of a note ("Alice left"), by a pending request, or by a
+    // member they blocked; for the last, the conversation stays read if it was.
     let rows = sqlx::query!(
         r#"WITH parties AS (
-             SELECT member_id, group_id FROM conversation_parties WHERE conversation_id = $1
+             SELECT member_id, group_id, state FROM conversation_parties
+             WHERE conversation_id = $1 AND state <> 'declined'
            ), reach AS (
-             SELECT member_id, NULL::bigint AS via_group, true AS group_notify
+             SELECT member_id, NULL::bigint AS via_group, true AS group_notify, state = 'request' AS request
              FROM parties WHERE member_id IS NOT NULL
              UNION ALL
-             SELECT gm.member_id, gm.group_id, gm.notify FROM parties p
+             SELECT gm.member_id, gm.group_id, gm.notify, false FROM parties p
              JOIN group_memberships gm ON gm.group_id = p.group_id AND gm.role = 'manager'
            ), recipients AS (
-             SELECT DISTINCT ON (member_id) member_id, via_group, group_notify
-             FROM reach ORDER BY member_id, via_group NULLS FIRST
+             -- Suspended members hear nothing more.
+             SELECT DISTINCT ON (member_id) member_id, via_group, group_notify, request
+             FROM reach
+             WHERE NOT EXISTS (SELECT 1 FROM members m
+                               WHERE m.id = reach.member_id AND m.suspended_at IS NOT NULL)
+             ORDER BY member_id, via_group NULLS FIRST
            ), flagged AS (
              SELECT r.member_id, r.via_group,
                     CASE WHEN $4::bigint IS NULL THEN r.via_group IS NULL AND r.member_id = $3
@@ -47,7 +55,9 @@ pub async fn fan_out(
                     $4::bigint IS NOT NULL AND EXISTS (
                       SELECT 1 FROM group_memberships gm
                       WHERE gm.group_id = $4 AND gm.member_id = r.member_id AND gm.role = 'manager') AS writer,
-                    r.group_notify,
+                    r.group_notify, r.request,
+                    EXISTS (SELECT 1 FROM blocks b
+                            WHERE b.blocker_id = r.member_id AND b.blocked_id = $3) AS blocked,
                     coalesce(ns.in_app, true) AS in_app,
                     coalesce(ns.email, 'batched') AS email,
                     EXISTS (SELECT 1 FROM conversation_mutes cm
@@ -55,8 +65,15 @@ pub async fn fan_out(
              FROM recipients r
              LEFT JOIN notification_settings ns ON ns.member_id = r.member_id
            ), decided AS (
-             SELECT *, (NOT mine AND member_id <> $3 AND NOT muted AND group_notify) AS wants
+             SELECT *, (NOT mine AND member_id <> $3 AND NOT muted AND group_notify
+                        AND NOT request AND NOT blocked AND NOT $6) AS wants
              FROM flagged
+           ), still_read AS (
+             UPDATE conversation_reads r SET last_read_message_id = $2
+             FROM decided d
+             WHERE d.blocked AND r.member_id = d.member_id AND r.conversation_id = $1
+               AND r.last_read_message_id >= (SELECT coalesce(max(id), 0) FROM messages
+                                              WHERE conversation_id = $1 AND id < $2 AND kind = 'text')
            ), bumped AS (
              INSERT INTO live_streams AS s (member_id, seq)
              SELECT member_id, 1 FROM decided ORDER BY member_id
@@ -68,7 +85,10 @@ pub async fn fan_out(
                     (CASE WHEN d.mine THEN 1 ELSE 0 END
                      | CASE WHEN d.writer THEN 2 ELSE 0 END
                      | CASE WHEN d.wants AND d.in_app THEN 4 ELSE 0 END
-                     | CASE WHEN d.muted THEN 8 ELSE 0 END)::smallint,
+                     | CASE WHEN d.muted THEN 8 ELSE 0 END
+                     | CASE WHEN d.blocked THEN 16 ELSE 0 END
+                     | CASE WHEN d.request THEN 32 ELSE 0 END
+                     | CASE WHEN $6 THEN 64 ELSE 0 END)::smallint,
                     d.via_group
              FROM decided d JOIN bumped b USING (member_id)
              RETURNING member_id, seq, flags, via_group_id
@@ -87,7 +107,8 @@ pub async fn fan_out(
         message_id,
         author_id,
         as_group,
-        batch_seconds as f64
+        batch_seconds as f64,
+        note
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -374,6 +395,9 @@ pub async fn compose(
         Err(AppError::NotFound) => return Ok(None),
         Err(other) => return Err(other),
     };
+    if access.request {
+        return Ok(None);
+    }
     if let Some(group_id) = access.as_group() {
         let notify = sqlx::query_scalar!(
             "SELECT notify FROM group_memberships WHERE group_id = $1 AND member_id = $2",
@@ -395,6 +419,8 @@ pub async fn compose(
            JOIN members m ON m.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
            WHERE msg.conversation_id = $1 AND msg.id BETWEEN $2 AND $3 AND msg.id > $4
+             AND msg.kind = 'text' AND msg.removed_at IS NULL
+             AND NOT (EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $5 AND b.blocked_id = msg.author_id))
              AND NOT (msg.as_group_id IS NULL AND msg.author_id = $5)
              AND ($6::bigint IS NULL OR msg.as_group_id IS DISTINCT FROM $6)
            ORDER BY msg.id

@@ -47,6 +47,9 @@ pub struct Access {
     /// Who they read and write as: themself when listed directly, otherwise a
     /// group they manage.
     pub acting_as: Party,
+    /// They are listed directly but have not accepted the conversation yet (a
+    /// message request); replying accepts it.
+    pub request: bool,
 }
 
 impl Access {
@@ -59,8 +62,9 @@ impl Access {
 }
 
 /// The one rule for reading and writing a conversation: its participants are the
-/// members listed directly and the current managers of the groups listed. Anyone
-/// else gets `NotFound`, the same answer as for an id that does not exist.
+/// members listed directly (who have not declined it or left) and the current
+/// managers of the groups listed. Anyone else gets `NotFound`, the same answer as
+/// for an id that does not exist.
 pub async fn conversation_access(
     pool: &PgPool,
     member_id: i64,
@@ -68,8 +72,8 @@ pub async fn conversation_access(
 ) -> Result<Access, AppError> {
     let row = sqlx::query!(
         r#"SELECT
-             EXISTS (SELECT 1 FROM conversation_parties
-                     WHERE conversation_id = $1 AND member_id = $2) AS "direct!",
+             (SELECT state FROM conversation_parties
+              WHERE conversation_id = $1 AND member_id = $2) AS direct,
              (SELECT min(cp.group_id) FROM conversation_parties cp
               JOIN group_memberships gm ON gm.group_id = cp.group_id
               WHERE cp.conversation_id = $1 AND gm.member_id = $2 AND gm.role = 'manager') AS managed_group"#,
@@ -78,13 +82,68 @@ pub async fn conversation_access(
     )
     .fetch_one(pool)
     .await?;
-    match (row.direct, row.managed_group) {
-        (true, _) => Ok(Access {
+    match (row.direct.as_deref(), row.managed_group) {
+        (Some(state @ ("active" | "request")), _) => Ok(Access {
             acting_as: Party::Member(member_id),
+            request: state == "request",
         }),
-        (false, Some(group_id)) => Ok(Access {
+        (_, Some(group_id)) => Ok(Access {
             acting_as: Party::Group(group_id),
+            request: false,
         }),
-        (false, None) => Err(AppError::NotFound),
+        _ => Err(AppError::NotFound),
     }
+}
+
+/// Only moderators and administrators reach reports, the review queue and the log.
+pub fn may_moderate(viewer: &crate::api::auth::Viewer) -> Result<(), AppError> {
+    if viewer.role.moderates() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// What the code of conduct says about `writer` bringing these members into a
+/// conversation (starting one with them or adding them): refused outright if any
+/// of them blocked the writer, with a neutral message that does not say so; and
+/// which of them receive it as a request, because they only take messages from
+/// members they share a group with. Writing as a group counts that group as shared.
+pub async fn reach_members(
+    conn: &mut sqlx::PgConnection,
+    writer_id: i64,
+    as_group: Option<i64>,
+    member_ids: &[i64],
+) -> Result<Vec<i64>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT m.id, m.display_name,
+                  EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = m.id AND b.blocked_id = $1) AS "blocked!",
+                  m.message_policy = 'shared_groups' AND NOT EXISTS (
+                    SELECT 1 FROM group_memberships mine
+                    JOIN group_memberships theirs ON theirs.group_id = mine.group_id
+                    WHERE theirs.member_id = m.id AND (mine.member_id = $1 OR mine.group_id = $3)
+                  ) AS "request!"
+           FROM members m WHERE m.id = ANY($2) ORDER BY m.display_name"#,
+        writer_id,
+        member_ids,
+        as_group
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some(blocked) = rows.iter().find(|r| r.blocked) {
+        let mut errors = crate::domain::FieldErrors::new();
+        errors.add(
+            "to",
+            format!(
+                "You can't message {}. Remove them to send to the others.",
+                blocked.display_name
+            ),
+        );
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.request)
+        .map(|r| r.id)
+        .collect())
 }

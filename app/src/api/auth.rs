@@ -19,6 +19,12 @@ impl Role {
         }
     }
 
+    /// Moderators and administrators review reports (administrators moderate too,
+    /// as in Decidim).
+    pub fn moderates(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+
     pub fn label(self) -> Option<&'static str> {
         match self {
             Role::Member => None,

@@ -56,11 +56,55 @@ pub struct InboxPage {
     pub managed_groups: Vec<PartyView>,
     /// The group whose conversations these are, when not the viewer's own.
     pub group: Option<PartyView>,
+    /// Message requests waiting for the viewer (their own list only).
+    pub requests: i64,
+}
+
+/// A conversation someone started with the viewer that waits for their answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: i64,
+    /// Who wrote first (a member, or a group when sent as one).
+    pub from: PartyView,
+    /// The member who wrote it.
+    pub sender: String,
+    pub sender_since: DateTime<Utc>,
+    /// Groups the viewer and the sender are both in.
+    pub shared_groups: Vec<String>,
+    /// Everyone else in it.
+    pub others: Vec<PartyView>,
+    pub snippet: String,
+    pub last_message_at: DateTime<Utc>,
+}
+
+/// What a thread entry is: a message, or a note about who left or was added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Text,
+    /// "Alice left the conversation."
+    Left,
+    /// "Alice added Dan and Erin."; the body names who was added.
+    Added,
+}
+
+impl MessageKind {
+    #[cfg(feature = "ssr")]
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "left" => Self::Left,
+            "added" => Self::Added,
+            _ => Self::Text,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
     pub id: i64,
+    #[serde(default)]
+    pub kind: MessageKind,
     pub author: PartyView,
     /// The manager who wrote a message sent as a group; only that group's managers see it.
     pub written_by: Option<String>,
@@ -68,6 +112,12 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     /// Sent by the viewer's side of the conversation.
     pub mine: bool,
+    /// Removed by a moderator: the body is empty and the thread says so.
+    #[serde(default)]
+    pub removed: bool,
+    /// From a member the viewer blocked: shown collapsed.
+    #[serde(default)]
+    pub collapsed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +132,12 @@ pub struct ThreadView {
     pub older: Option<i64>,
     /// The viewer muted this conversation.
     pub muted: bool,
+    /// A message request the viewer has not answered yet.
+    pub request: bool,
+    /// Three or more people: members can leave it and people can be added.
+    pub multi_person: bool,
+    /// The viewer is listed as themself (not answering for a group): they may leave.
+    pub may_leave: bool,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the
@@ -214,6 +270,71 @@ pub async fn unread_conversations() -> Result<i64, AppError> {
         };
         let state = crate::state::app_state()?;
         crate::conversations::unread_count(&state.pool, viewer.id).await
+    };
+    crate::error::respond(result.await)
+}
+
+/// Leaves a conversation with three or more people (see `conversations::leave`).
+#[server(endpoint = "leave_conversation")]
+pub async fn leave_conversation(conversation: i64) -> Result<(), AppError> {
+    let result = async {
+        let viewer = crate::auth::require_viewer().await?;
+        let state = crate::state::app_state()?;
+        crate::conversations::leave(&state.pool, &viewer, conversation, &state.settings).await?;
+        leptos_axum::redirect("/conversations");
+        Ok(())
+    };
+    crate::error::respond(result.await)
+}
+
+/// Adds members or groups (`member:<id>`, `group:<id>`) to a multi-person conversation.
+#[server(endpoint = "add_people")]
+pub async fn add_people(
+    conversation: i64,
+    #[server(default)] to: Vec<String>,
+) -> Result<(), AppError> {
+    let result = async {
+        let viewer = crate::auth::require_viewer().await?;
+        let state = crate::state::app_state()?;
+        crate::conversations::add_people(&state.pool, &viewer, conversation, &to, &state.settings)
+            .await?;
+        leptos_axum::redirect(&format!("/conversations/{conversation}"));
+        Ok(())
+    };
+    crate::error::respond(result.await)
+}
+
+/// Message requests waiting for the viewer's answer.
+#[server(endpoint = "list_requests")]
+pub async fn list_requests() -> Result<Vec<RequestView>, AppError> {
+    let result = async {
+        let viewer = crate::auth::require_viewer().await?;
+        let state = crate::state::app_state()?;
+        crate::conversations::requests(&state.pool, &viewer).await
+    };
+    crate::error::respond(result.await)
+}
+
+/// Answers a message request: `accept`, `decline` or `decline_and_report`.
+#[server(endpoint = "answer_request")]
+pub async fn answer_request(conversation: i64, answer: String) -> Result<(), AppError> {
+    let result = async {
+        let viewer = crate::auth::require_viewer().await?;
+        let state = crate::state::app_state()?;
+        let answer = crate::domain::moderation::RequestAnswer::parse(&answer).map_err(|e| {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("answer", e);
+            AppError::Invalid(errors)
+        })?;
+        crate::conversations::answer_request(&state.pool, &viewer, conversation, answer).await?;
+        let to = match answer {
+            crate::domain::moderation::RequestAnswer::Accept => {
+                format!("/conversations/{conversation}")
+            }
+            _ => "/conversations/requests".to_string(),
+        };
+        leptos_axum::redirect(&to);
+        Ok(())
     };
     crate::error::respond(result.await)
 }

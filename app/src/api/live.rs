@@ -26,6 +26,11 @@ pub enum LiveEvent {
     },
     /// The member read the conversation (perhaps in another tab).
     Read { conversation_id: i64 },
+    /// A moderator removed a message: open threads replace it.
+    Removed {
+        conversation_id: i64,
+        message_id: i64,
+    },
     /// The unread state changed in a way that is simplest to read again (a mute).
     Unread,
     /// The client fell too far behind: it should reload what it shows.

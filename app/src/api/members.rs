@@ -36,6 +36,9 @@ pub struct MemberProfile {
     pub role: crate::api::auth::Role,
     pub member_since: NaiveDate,
     pub groups: Vec<GroupLink>,
+    /// Whether the signed-in viewer blocked this member (`None` when signed out or
+    /// on their own profile).
+    pub viewer_blocked: Option<bool>,
 }
 
 pub const DIRECTORY_PAGE_SIZE: i64 = 48;
@@ -59,9 +62,16 @@ pub async fn list_members(
 pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppError> {
     let result = async {
         let state = crate::state::app_state()?;
-        crate::members::profile(&state.pool, &handle.to_lowercase())
+        let mut profile = crate::members::profile(&state.pool, &handle.to_lowercase())
             .await?
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        if let Some(viewer) = crate::auth::current_viewer().await? {
+            if viewer.id != profile.id {
+                profile.viewer_blocked =
+                    Some(crate::moderation::has_blocked(&state.pool, viewer.id, profile.id).await?);
+            }
+        }
+        Ok(profile)
     };
     crate::error::respond(result.await)
 }

@@ -6,4 +6,5 @@ pub mod conversations;
 pub mod groups;
 pub mod live;
 pub mod members;
+pub mod moderation;
 pub mod notifications;

@@ -110,6 +110,8 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
             <ul class="member-menu-items">
                 <li><a href=profile>"Your profile"</a></li>
                 <li><a href="/settings/notifications">"Notification settings"</a></li>
+                <li><a href="/settings/privacy">"Privacy and blocking"</a></li>
+                {viewer.role.moderates().then(|| view! { <li><a href="/moderation">"Moderation"</a></li> })}
                 <li>
                     <ActionForm action=session.sign_out>
                         <button type="submit" class="link-button">"Sign out"</button>

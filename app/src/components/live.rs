@@ -30,6 +30,8 @@ pub struct Live {
     /// Bumped when the client fell behind: open threads reload.
     pub resync: RwSignal<u64>,
     pub toasts: RwSignal<Vec<Toast>>,
+    /// The latest message removed by a moderator: (conversation, message).
+    pub removed: RwSignal<Option<(i64, i64)>>,
     /// Whether the stream is connected (shown to screen readers and tests).
     pub connected: RwSignal<bool>,
 }
@@ -42,6 +44,7 @@ impl Live {
             activity: RwSignal::new(0),
             resync: RwSignal::new(0),
             toasts: RwSignal::new(Vec::new()),
+            removed: RwSignal::new(None),
             connected: RwSignal::new(false),
         }
     }
@@ -92,6 +95,13 @@ impl Live {
                         }
                     });
                 }
+                self.activity.update(|n| *n += 1);
+            }
+            LiveEvent::Removed {
+                conversation_id,
+                message_id,
+            } => {
+                self.removed.set(Some((conversation_id, message_id)));
                 self.activity.update(|n| *n += 1);
             }
             LiveEvent::Resync => {

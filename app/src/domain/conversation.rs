@@ -16,7 +16,9 @@ pub struct MessageBody(String);
 
 impl MessageBody {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let text = raw.trim();
+        // One line ending style first: a form posted without JavaScript sends CRLF.
+        let normalized = raw.replace("\r\n", "\n");
+        let text = normalized.trim();
         if text.is_empty() {
             return Err("Write a message before sending.".into());
         }
@@ -34,8 +36,7 @@ impl MessageBody {
                 format_count(length - MESSAGE_MAX)
             ));
         }
-        // One line ending style, so the stored text is the text shown.
-        Ok(Self(text.replace("\r\n", "\n")))
+        Ok(Self(text.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -218,6 +219,12 @@ fn push_text(out: &mut Vec<Segment>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crlf_from_a_plain_form_post_is_one_newline() {
+        assert_eq!(MessageBody::parse("a\r\nb").unwrap().as_str(), "a\nb");
+        assert!(MessageBody::parse("a\rb").is_err());
+    }
 
     #[test]
     fn a_message_is_one_to_a_thousand_visible_characters() {

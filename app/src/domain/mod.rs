@@ -7,6 +7,7 @@
 pub mod account;
 pub mod conversation;
 pub mod limits;
+pub mod moderation;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

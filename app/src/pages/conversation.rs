@@ -1,4 +1,8 @@
-use crate::api::conversations::{get_thread, MessageView, SendMessage, ThreadView};
+use crate::api::conversations::{
+    get_thread, search_parties, AddPeople, AnswerRequest, LeaveConversation, MessageKind,
+    MessageView, PartyKind, PartyView, SendMessage, ThreadView,
+};
+use crate::api::moderation::{ReportMessage, SetBlock};
 use crate::api::notifications::SetMuted;
 use crate::components::avatar::Avatar;
 use crate::components::compose::{new_message_key, CodeOfConductLine};
@@ -6,7 +10,8 @@ use crate::components::live::use_live;
 use crate::components::message_text::MessageText;
 use crate::components::party::PartyName;
 use crate::components::time::Time;
-use crate::domain::conversation::{counter_label, MessageBody, MESSAGE_MAX};
+use crate::domain::conversation::{counter_label, MessageBody, Party, MESSAGE_MAX};
+use crate::domain::moderation::{check_additions, ReportReason};
 use crate::domain::text::visible_length;
 use crate::pages::error_view;
 use leptos::either::Either;
@@ -70,6 +75,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         });
     };
     let acting_as = thread.acting_as.clone();
+    let others = RwSignal::new(thread.others.clone());
     // Live: messages arriving in this conversation join the list, and are marked
     // read while the page is visible (the envelope in other tabs follows).
     let live = use_live();
@@ -90,6 +96,19 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         });
         if !mine {
             mark_read_if_visible(conversation, newest);
+        }
+    });
+    // A moderator removed a message: it is replaced here at once.
+    Effect::new(move |_| {
+        if let Some((id, removed)) = live.removed.get() {
+            if id == conversation {
+                messages.update(|m| {
+                    if let Some(x) = m.iter_mut().find(|x| x.id == removed) {
+                        x.removed = true;
+                        x.body.clear();
+                    }
+                });
+            }
         }
     });
     // Fell behind (a long disconnection): read the newest page again.
@@ -127,7 +146,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
             <header class="thread-head">
                 <h1 class="visually-hidden">{format!("Conversation with {title}")}</h1>
                 <p class="thread-parties">
-                    {thread.others.into_iter().map(|p| view! { <PartyName party=p link=true/> }).collect_view()}
+                    {move || others.get().into_iter().map(|p| view! { <PartyName party=p link=true/> }).collect_view()}
                 </p>
                 {(acting_as.kind == crate::api::conversations::PartyKind::Group).then(|| view! {
                     <p class="meta">{format!("You are answering as the {} group.", acting_as.name)}</p>
@@ -139,14 +158,18 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                         {move || if muted.get() { "Unmute" } else { "Mute" }}
                     </button>
                 </ActionForm>
+                {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
+                {thread.multi_person.then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
             </header>
+            {thread.request.then(|| view! { <RequestBanner conversation/> })}
             <p class="older" hidden=move || older.get().is_none()>
                 <button type="button" class="button button-quiet" on:click=load_older disabled=move || loading_older.get()>
                     "Load older messages"
                 </button>
             </p>
             <ol class="messages" aria-label="Messages">
-                <For each=move || messages.get() key=|m| m.id let:message>
+                // Keyed by removal too, so a message a moderator removes is drawn again.
+                <For each=move || messages.get() key=|m| (m.id, m.removed) let:message>
                     <Message message/>
                 </For>
             </ol>
@@ -157,21 +180,332 @@ fn Thread(thread: ThreadView) -> impl IntoView {
 
 #[component]
 fn Message(message: MessageView) -> impl IntoView {
-    let is_group = message.author.kind == crate::api::conversations::PartyKind::Group;
-    view! {
-        <li class="message" class:mine=message.mine id=format!("message-{}", message.id)>
-            <Avatar name=message.author.name.clone() seed=message.author.handle.clone() group=is_group/>
-            <div class="message-main">
-                <p class="message-head">
-                    <a class="message-author" href=message.author.path()>{message.author.name.clone()}</a>
-                    {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
-                    " · "
-                    <span class="meta"><Time at=message.created_at/></span>
-                </p>
-                <p class="message-body"><MessageText body=message.body/></p>
-            </div>
-        </li>
+    let is_group = message.author.kind == PartyKind::Group;
+    let id = format!("message-{}", message.id);
+    let author = message.author.name.clone();
+    match message.kind {
+        MessageKind::Left => view! {
+            <li class="note" id=id>{format!("{author} left the conversation.")}</li>
+        }
+        .into_any(),
+        MessageKind::Added => view! {
+            <li class="note" id=id>{format!("{author} added {}.", message.body)}</li>
+        }
+        .into_any(),
+        MessageKind::Text if message.removed => view! {
+            <li class="message removed" id=id>
+                <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
+                <div class="message-main">
+                    <p class="message-head">
+                        <a class="message-author" href=message.author.path()>{author.clone()}</a>
+                        " · "
+                        <span class="meta"><Time at=message.created_at/></span>
+                    </p>
+                    <p class="message-body removed-note">"This message was removed by a moderator."</p>
+                </div>
+            </li>
+        }
+        .into_any(),
+        MessageKind::Text => {
+            let actions = (!message.mine).then(|| {
+                view! { <MessageActions message_id=message.id author=message.author.clone()/> }
+            });
+            let body = if message.collapsed {
+                view! {
+                    <details class="collapsed-message">
+                        <summary>"Message from a member you blocked"</summary>
+                        <p class="message-body"><MessageText body=message.body/></p>
+                    </details>
+                }
+                .into_any()
+            } else {
+                view! { <p class="message-body"><MessageText body=message.body/></p> }.into_any()
+            };
+            view! {
+                <li class="message" class:mine=message.mine id=id>
+                    <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
+                    <div class="message-main">
+                        <p class="message-head">
+                            <a class="message-author" href=message.author.path()>{author.clone()}</a>
+                            {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
+                            " · "
+                            <span class="meta"><Time at=message.created_at/></span>
+                        </p>
+                        {body}
+                    </div>
+                    {actions}
+                </li>
+            }
+            .into_any()
+        }
     }
+}
+
+/// Report and block, in a small menu on other people's messages.
+#[component]
+fn MessageActions(message_id: i64, author: PartyView) -> impl IntoView {
+    let reporting = RwSignal::new(false);
+    let block = ServerAction::<SetBlock>::new();
+    let name = author.name.clone();
+    let blocked_note = move || {
+        block.value().get().map(|result| match result {
+            Ok(_) => format!(
+                "You blocked {}. They can't start conversations with you.",
+                name
+            ),
+            Err(error) => error.to_string(),
+        })
+    };
+    let member_author = (author.kind == PartyKind::Member).then(|| {
+        let handle = author.handle.clone();
+        let label = format!("Block {}", author.name);
+        view! {
+            <ActionForm action=block>
+                <input type="hidden" name="handle" value=handle/>
+                <input type="hidden" name="blocked" value="true"/>
+                <button type="submit" class="link-button">{label}</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <div class="message-tools">
+            <details class="message-actions">
+                <summary aria-label="Message actions">"⋯"</summary>
+                <div class="message-actions-menu">
+                    <button type="button" class="link-button" on:click=move |_| reporting.set(true)>
+                        "Report message"
+                    </button>
+                    {member_author}
+                </div>
+            </details>
+            <p role="status" class="meta">{blocked_note}</p>
+            {move || reporting.get().then(|| view! { <ReportForm message_id/> })}
+        </div>
+    }
+}
+
+#[component]
+fn ReportForm(message_id: i64) -> impl IntoView {
+    let report = ServerAction::<ReportMessage>::new();
+    let done = move || matches!(report.value().get(), Some(Ok(())));
+    let error = move || {
+        report.value().get().and_then(Result::err).map(|e| {
+            e.field("reason")
+                .or_else(|| e.field("note"))
+                .unwrap_or_else(|| e.to_string())
+        })
+    };
+    view! {
+        <Show
+            when=done
+            fallback=move || view! {
+                <ActionForm action=report attr:class="report-form" attr:aria-label="Report this message">
+                    <input type="hidden" name="message" value=message_id.to_string()/>
+                    <fieldset>
+                        <legend>"Why are you reporting this message?"</legend>
+                        {ReportReason::ALL.iter().map(|reason| view! {
+                            <label class="choice">
+                                <input type="radio" name="reason" value=reason.as_str() required=true/>
+                                " " {reason.label()}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                    <label for=format!("report-note-{message_id}")>"Note for the moderators (optional)"</label>
+                    <textarea id=format!("report-note-{message_id}") name="note" rows="2" maxlength="2000"></textarea>
+                    <p class="field-error" role="alert">{error}</p>
+                    <button type="submit" class="button" disabled=move || report.pending().get()>"Send report"</button>
+                </ActionForm>
+            }
+        >
+            <p role="status" class="report-done">"Thank you. A moderator will review this message."</p>
+        </Show>
+    }
+}
+
+/// Accept, decline, or decline and report, for a conversation that is a message request.
+#[component]
+fn RequestBanner(conversation: i64) -> impl IntoView {
+    let answer = ServerAction::<AnswerRequest>::new();
+    let error = move || {
+        answer
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let button = move |value: &'static str, label: &'static str| {
+        view! {
+            <ActionForm action=answer>
+                <input type="hidden" name="conversation" value=conversation.to_string()/>
+                <input type="hidden" name="answer" value=value/>
+                <button type="submit" class="button button-quiet">{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <section class="request-banner panel" aria-label="Message request">
+            <p>"This is a message request: you do not share a group with whoever started it. Nobody is told what you decide."</p>
+            <div class="request-actions">
+                {button("accept", "Accept")}
+                {button("decline", "Decline")}
+                {button("decline_and_report", "Decline and report")}
+            </div>
+            <p class="field-error" role="alert">{error}</p>
+        </section>
+    }
+}
+
+#[component]
+fn LeaveButton(conversation: i64) -> impl IntoView {
+    let leave = ServerAction::<LeaveConversation>::new();
+    let error = move || {
+        leave
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action=leave attr:class="leave-form">
+            <input type="hidden" name="conversation" value=conversation.to_string()/>
+            <button type="submit" class="button button-quiet">"Leave conversation"</button>
+            <p class="field-error" role="alert">{error}</p>
+        </ActionForm>
+    }
+}
+
+/// Adds members or groups to a conversation of three or more; the same nine-others
+/// rule as the server, checked before sending.
+#[component]
+fn AddPeoplePanel(
+    conversation: i64,
+    others: RwSignal<Vec<PartyView>>,
+    acting_as: PartyView,
+) -> impl IntoView {
+    let add = ServerAction::<AddPeople>::new();
+    let query = RwSignal::new(String::new());
+    let results = RwSignal::new(Vec::<PartyView>::new());
+    let chosen = RwSignal::new(Vec::<PartyView>::new());
+    let problem = RwSignal::new(None::<String>);
+    let generation = StoredValue::new(0u64);
+    let acting_token = acting_as.token.clone();
+    let present = move || {
+        let mut all: Vec<Party> = others.with_untracked(|o| parties(o));
+        if let Ok(me) = Party::parse_token(&acting_token) {
+            all.push(me);
+        }
+        all
+    };
+    let present = StoredValue::new(present);
+    let pick = move |party: PartyView| {
+        let mut candidate = chosen.get_untracked();
+        if candidate.iter().any(|p| p.token == party.token) {
+            return;
+        }
+        candidate.push(party);
+        match check_additions(&present.with_value(|f| f()), &parties(&candidate)) {
+            Err(reason) => problem.set(Some(reason)),
+            Ok(()) => {
+                problem.set(None);
+                chosen.set(candidate);
+                query.set(String::new());
+                results.set(Vec::new());
+            }
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        query.set(value.clone());
+        let this = generation.get_value() + 1;
+        generation.set_value(this);
+        if value.trim().is_empty() {
+            results.set(Vec::new());
+            return;
+        }
+        set_timeout(
+            move || {
+                if generation.get_value() != this {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    if let Ok(found) = search_parties(value).await {
+                        if generation.get_value() == this {
+                            let taken = present.with_value(|f| f());
+                            results.set(
+                                found
+                                    .into_iter()
+                                    .filter(|p| {
+                                        Party::parse_token(&p.token)
+                                            .is_ok_and(|party| !taken.contains(&party))
+                                    })
+                                    .collect(),
+                            );
+                        }
+                    }
+                });
+            },
+            std::time::Duration::from_millis(200),
+        );
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = add.value().get() {
+            let added = chosen.get_untracked();
+            others.update(|o| o.extend(added));
+            chosen.set(Vec::new());
+        }
+    });
+    let error = move || {
+        problem.get().or_else(|| {
+            add.value()
+                .get()
+                .and_then(Result::err)
+                .map(|e| e.field("to").unwrap_or_else(|| e.to_string()))
+        })
+    };
+    view! {
+        <details class="add-people">
+            <summary>"Add people"</summary>
+            <ActionForm action=add attr:class="add-people-form">
+                <input type="hidden" name="conversation" value=conversation.to_string()/>
+                <label for="add-people-search">"Find members and groups"</label>
+                <input id="add-people-search" type="search" autocomplete="off" prop:value=query on:input=on_input/>
+                <ul class="add-results" aria-label="Matching members and groups">
+                    {move || results.get().into_iter().map(|party| {
+                        let label = format!("Add {}", party.name);
+                        let picked = party.clone();
+                        view! {
+                            <li><button type="button" class="link-button" on:click=move |_| pick(picked.clone())>{label}</button></li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <ul class="chips" aria-label="People to add">
+                    {move || chosen.get().into_iter().enumerate().map(|(index, party)| {
+                        let token = party.token.clone();
+                        view! {
+                            <li class="chip">
+                                <input type="hidden" name=format!("to[{index}]") value=party.token.clone()/>
+                                <span>{party.name.clone()}</span>
+                                <button type="button" class="chip-remove" aria-label=format!("Remove {}", party.name)
+                                    on:click=move |_| chosen.update(|c| c.retain(|p| p.token != token))>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <p class="hint">"Whoever you add sees the whole conversation, including earlier messages. Up to 9 others in all."</p>
+                <p class="field-error" role="alert">{error}</p>
+                <button type="submit" class="button" disabled=move || chosen.with(Vec::is_empty) || add.pending().get()>
+                    "Add to conversation"
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
+
+fn parties(views: &[PartyView]) -> Vec<Party> {
+    views
+        .iter()
+        .filter_map(|p| Party::parse_token(&p.token).ok())
+        .collect()
 }
 
 #[component]

@@ -1,4 +1,5 @@
 use crate::api::conversations::{list_conversations, ConversationSummary, InboxPage};
+use crate::api::moderation::{my_warnings, AcknowledgeWarnings};
 use crate::components::compose::use_compose;
 use crate::components::live::use_live;
 use crate::components::party::PartyName;
@@ -23,9 +24,28 @@ pub fn ConversationsPage() -> impl IntoView {
         |(group, before, _)| list_conversations(group, before),
     );
     let compose = use_compose();
+    let acknowledge = ServerAction::<AcknowledgeWarnings>::new();
+    let warnings = Resource::new(move || acknowledge.version().get(), |_| my_warnings());
 
     view! {
         <Title text="Conversations"/>
+        <Suspense>
+            {move || Suspend::new(async move {
+                let warnings = warnings.await.unwrap_or_default();
+                (!warnings.is_empty()).then(|| view! {
+                    <section class="warning panel" role="alert" aria-label="Warning from a moderator">
+                        <p>"A moderator warned you about a message you sent. Please read our "
+                            <a href="/code-of-conduct">"code of conduct"</a> " before writing again."</p>
+                        <ul>
+                            {warnings.into_iter().map(|w| view! { <li><q>{w.excerpt}</q></li> }).collect_view()}
+                        </ul>
+                        <ActionForm action=acknowledge>
+                            <button type="submit" class="button">"I understand"</button>
+                        </ActionForm>
+                    </section>
+                })
+            })}
+        </Suspense>
         <div class="page-head">
             <h1>"Conversations"</h1>
             <a
@@ -80,8 +100,14 @@ fn Inbox(page: InboxPage) -> impl IntoView {
         view! { <p class="pager"><a class="button button-quiet" href=href rel="next">"Older conversations"</a></p> }
     });
     let empty = page.conversations.is_empty();
+    let requests = (page.requests > 0).then(|| view! {
+        <p class="requests-link">
+            <a href="/conversations/requests">{format!("Message requests ({})", page.requests)}</a>
+        </p>
+    });
     view! {
         {tabs}
+        {requests}
         {empty.then(|| view! { <p class="empty">"No conversations yet. Start one with a member or a group."</p> })}
         <ul class="conversation-list">
             {page.conversations.into_iter().map(|c| view! { <ConversationRow conversation=c/> }).collect_view()}

@@ -1,4 +1,5 @@
 use crate::api::members::get_member_profile;
+use crate::api::moderation::SetBlock;
 use crate::components::{avatar::Avatar, contact::ContactButton};
 use crate::pages::error_view;
 use leptos::either::Either;
@@ -29,6 +30,9 @@ pub fn MemberPage() -> impl IntoView {
                                 </div>
                                 <ContactButton label=format!("Message {}", p.display_name) to=format!("member:{}", p.handle)/>
                             </header>
+                            {p.viewer_blocked.map(|blocked| view! {
+                                <BlockToggle handle=p.handle.clone() name=p.display_name.clone() blocked/>
+                            })}
                             <p class="bio">
                                 {if p.bio.is_empty() { "No bio yet.".to_string() } else { p.bio.clone() }}
                             </p>
@@ -58,5 +62,38 @@ pub fn MemberPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Block or unblock this member. A blocked member can no longer start a
+/// conversation with the viewer or add them to one.
+#[component]
+fn BlockToggle(handle: String, name: String, blocked: bool) -> impl IntoView {
+    let toggle = ServerAction::<SetBlock>::new();
+    let blocked_now = RwSignal::new(blocked);
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = toggle.value().get() {
+            blocked_now.set(now);
+        }
+    });
+    let status_name = name.clone();
+    let status = move || {
+        toggle.value().get().map(|result| match result {
+            Ok(true) => {
+                format!("You blocked {status_name}. They can't start conversations with you.")
+            }
+            Ok(false) => format!("You unblocked {status_name}."),
+            Err(error) => error.to_string(),
+        })
+    };
+    view! {
+        <ActionForm action=toggle attr:class="block-form">
+            <input type="hidden" name="handle" value=handle/>
+            <input type="hidden" name="blocked" prop:value=move || (!blocked_now.get()).to_string()/>
+            <button type="submit" class="button button-quiet">
+                {move || if blocked_now.get() { format!("Unblock {name}") } else { format!("Block {name}") }}
+            </button>
+            <p role="status" class="meta">{status}</p>
+        </ActionForm>
     }
 }

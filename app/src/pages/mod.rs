@@ -8,10 +8,13 @@ pub mod groups;
 pub mod home;
 pub mod member;
 pub mod members;
+pub mod moderation;
 pub mod new_conversation;
 pub mod not_found;
 pub mod notification_settings;
+pub mod privacy;
 pub mod register;
+pub mod requests;
 pub mod sign_in;
 
 use crate::error::AppError;

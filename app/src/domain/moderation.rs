@@ -1,0 +1,253 @@
+//! Code-of-conduct rules shared by the server and the WASM client: report reasons
+//! and notes, moderator actions, who may message a member, and adding people.
+
+use super::conversation::{Party, MAX_OTHERS};
+use super::text::{has_forbidden_control, visible_length};
+use serde::{Deserialize, Serialize};
+
+/// The longest note a reporter or moderator may add.
+pub const NOTE_MAX: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportReason {
+    Harassment,
+    Spam,
+    Other,
+}
+
+impl ReportReason {
+    pub const ALL: [ReportReason; 3] = [
+        ReportReason::Harassment,
+        ReportReason::Spam,
+        ReportReason::Other,
+    ];
+
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "harassment" => Ok(Self::Harassment),
+            "spam" => Ok(Self::Spam),
+            "other" => Ok(Self::Other),
+            _ => Err("Choose why you are reporting this message.".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Harassment => "harassment",
+            Self::Spam => "spam",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Harassment => "Harassment or abuse",
+            Self::Spam => "Spam",
+            Self::Other => "Something else",
+        }
+    }
+}
+
+/// An optional note (from a reporter or a moderator): at most 500 characters, one
+/// style of line ending, no hidden control characters.
+pub fn parse_note(raw: &str) -> Result<String, String> {
+    let normalized = raw.replace("\r\n", "\n");
+    let text = normalized.trim();
+    if has_forbidden_control(text, true) {
+        return Err(
+            "The note contains invisible control characters. Remove them and try again.".into(),
+        );
+    }
+    let length = visible_length(text);
+    if length > NOTE_MAX {
+        return Err(format!(
+            "A note is at most {NOTE_MAX} characters; this one has {length}."
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// What a moderator can do about a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModAction {
+    /// Nothing breaks the code of conduct: the report is closed.
+    Dismiss,
+    /// The message is replaced by "removed by a moderator" for everyone.
+    Remove,
+    /// The author is shown a warning until they acknowledge it.
+    Warn,
+    /// The author can no longer sign in or send; their sessions end.
+    Suspend,
+}
+
+impl ModAction {
+    pub const ALL: [ModAction; 4] = [
+        ModAction::Dismiss,
+        ModAction::Remove,
+        ModAction::Warn,
+        ModAction::Suspend,
+    ];
+
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "dismiss" => Ok(Self::Dismiss),
+            "remove" => Ok(Self::Remove),
+            "warn" => Ok(Self::Warn),
+            "suspend" => Ok(Self::Suspend),
+            _ => Err("Choose an action.".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dismiss => "dismiss",
+            Self::Remove => "remove",
+            Self::Warn => "warn",
+            Self::Suspend => "suspend",
+        }
+    }
+
+    /// The button on a report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Dismiss => "Dismiss",
+            Self::Remove => "Remove message",
+            Self::Warn => "Warn author",
+            Self::Suspend => "Suspend author",
+        }
+    }
+
+    /// The audit log's wording.
+    pub fn past(self) -> &'static str {
+        match self {
+            Self::Dismiss => "dismissed a report",
+            Self::Remove => "removed a message",
+            Self::Warn => "warned a member",
+            Self::Suspend => "suspended a member",
+        }
+    }
+}
+
+/// Who may start a conversation with a member (Decidim's "allow private messages
+/// from"): anyone else's first message becomes a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessagePolicy {
+    Everyone,
+    SharedGroups,
+}
+
+impl MessagePolicy {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "everyone" => Ok(Self::Everyone),
+            "shared_groups" => Ok(Self::SharedGroups),
+            _ => Err("Choose who may message you.".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Everyone => "everyone",
+            Self::SharedGroups => "shared_groups",
+        }
+    }
+}
+
+/// How a member answers a message request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestAnswer {
+    Accept,
+    Decline,
+    /// Decline and report the request's first message as spam, in one step.
+    DeclineAndReport,
+}
+
+impl RequestAnswer {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "accept" => Ok(Self::Accept),
+            "decline" => Ok(Self::Decline),
+            "decline_and_report" => Ok(Self::DeclineAndReport),
+            _ => Err("Choose accept or decline.".into()),
+        }
+    }
+}
+
+/// A conversation with this many parties (the author's side included) is a
+/// multi-person one: people can leave it and be added to it.
+pub const MULTI_PERSON: usize = 3;
+
+/// Checks people to add to a conversation that has `present` parties: at least one
+/// new one, nobody twice, and the conversation stays within nine others.
+/// Members already in it are refused by name on the server.
+pub fn check_additions(present: &[Party], adding: &[Party]) -> Result<(), String> {
+    if present.len() < MULTI_PERSON {
+        return Err(
+            "People can be added to conversations with three or more people. Start a new conversation instead."
+                .into(),
+        );
+    }
+    if adding.is_empty() {
+        return Err("Choose at least one member or group to add.".into());
+    }
+    let mut seen = adding.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() != adding.len() || adding.iter().any(|p| present.contains(p)) {
+        return Err("Each member or group can be in a conversation only once.".into());
+    }
+    let total_others = present.len() + adding.len() - 1;
+    if total_others > MAX_OTHERS {
+        let room = (MAX_OTHERS + 1).saturating_sub(present.len());
+        return Err(format!(
+            "A conversation can include up to {MAX_OTHERS} others besides you; there is room for {room} more."
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members(ids: &[i64]) -> Vec<Party> {
+        ids.iter().map(|&id| Party::Member(id)).collect()
+    }
+
+    #[test]
+    fn additions_keep_within_nine_others() {
+        let present = members(&[1, 2, 3]);
+        assert!(check_additions(&present, &members(&[4, 5, 6, 7, 8, 9, 10])).is_ok());
+        let error = check_additions(&present, &members(&[4, 5, 6, 7, 8, 9, 10, 11])).unwrap_err();
+        assert!(error.contains("room for 7 more"), "{error}");
+        assert!(check_additions(&present, &[]).is_err());
+        assert!(check_additions(&present, &members(&[2])).is_err());
+        assert!(check_additions(&present, &members(&[4, 4])).is_err());
+        assert!(check_additions(&members(&[1, 2]), &members(&[3])).is_err());
+    }
+
+    #[test]
+    fn notes_are_limited_and_cleaned() {
+        assert_eq!(parse_note("  hi\r\nthere ").unwrap(), "hi\nthere");
+        assert!(parse_note(&"é".repeat(NOTE_MAX)).is_ok());
+        assert!(parse_note(&"é".repeat(NOTE_MAX + 1)).is_err());
+        assert!(parse_note("a\u{202E}b").is_err());
+    }
+
+    #[test]
+    fn choices_parse_from_their_form_values() {
+        for reason in ReportReason::ALL {
+            assert_eq!(ReportReason::parse(reason.as_str()), Ok(reason));
+        }
+        for action in ModAction::ALL {
+            assert_eq!(ModAction::parse(action.as_str()), Ok(action));
+        }
+        assert!(ReportReason::parse("rude").is_err());
+        assert!(ModAction::parse("ban").is_err());
+        assert!(MessagePolicy::parse("friends").is_err());
+    }
+}

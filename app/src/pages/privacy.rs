@@ -1,0 +1,87 @@
+//! `/settings/privacy`: who may start a conversation with the member, and the
+//! members they blocked.
+
+use crate::api::moderation::{get_privacy, PrivacySettings, SaveMessagePolicy, SetBlock};
+use crate::domain::moderation::MessagePolicy;
+use crate::pages::error_view;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    let save = ServerAction::<SaveMessagePolicy>::new();
+    let unblock = ServerAction::<SetBlock>::new();
+    let settings = Resource::new(move || unblock.version().get(), |_| get_privacy());
+    view! {
+        <Title text="Privacy and blocking"/>
+        <section class="panel form-panel">
+            <h1>"Privacy and blocking"</h1>
+            <Suspense fallback=|| view! { <p>"Loading your settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Err(error) => Either::Left(error_view(error)),
+                        Ok(settings) => Either::Right(view! { <PrivacyForm settings save unblock/> }),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn PrivacyForm(
+    settings: PrivacySettings,
+    save: ServerAction<SaveMessagePolicy>,
+    unblock: ServerAction<SetBlock>,
+) -> impl IntoView {
+    let status = move || {
+        save.value().get().map(|result| match result {
+            Ok(_) => "Saved.".to_string(),
+            Err(error) => error.to_string(),
+        })
+    };
+    let option = move |policy: MessagePolicy, label: &'static str| {
+        view! {
+            <label class="choice">
+                <input type="radio" name="policy" value=policy.as_str() checked=settings.policy == policy/>
+                " " {label}
+            </label>
+        }
+    };
+    let blocked = if settings.blocked.is_empty() {
+        Either::Left(view! { <p>"You have not blocked anyone."</p> })
+    } else {
+        Either::Right(view! {
+            <ul class="blocked-list">
+                {settings.blocked.into_iter().map(|member| view! {
+                    <li>
+                        <a href=member.path()>{member.name.clone()}</a>
+                        <ActionForm action=unblock attr:class="inline-form">
+                            <input type="hidden" name="handle" value=member.handle.clone()/>
+                            <input type="hidden" name="blocked" value="false"/>
+                            <button type="submit" class="button button-quiet">{format!("Unblock {}", member.name)}</button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+        })
+    };
+    view! {
+        <ActionForm action=save>
+            <fieldset>
+                <legend>"Who may start a conversation with you"</legend>
+                {option(MessagePolicy::Everyone, "Everyone")}
+                {option(MessagePolicy::SharedGroups, "Only members who share a group with me")}
+                <p class="hint">"Anyone else's first message waits in your message requests, where you can accept or decline it. They are not told."</p>
+            </fieldset>
+            <button type="submit" class="button">"Save"</button>
+            <p role="status">{status}</p>
+        </ActionForm>
+        <section>
+            <h2>"Blocked members"</h2>
+            <p class="hint">"A member you block cannot start a conversation with you or add you to one. In conversations you already share, their messages are collapsed and do not notify you."</p>
+            {blocked}
+        </section>
+    }
+}
