@@ -1081,6 +1081,7 @@ pub async fn requests(pool: &PgPool, viewer: &Viewer) -> Result<Vec<RequestView>
                 id: r.id,
                 from,
                 sender: r.display_name,
+                sender_age_days: (Utc::now() - r.sender_since).num_days(),
                 sender_since: r.sender_since,
                 shared_groups: r.shared_groups,
                 others: parties

@@ -69,6 +69,8 @@ pub struct RequestView {
     /// The member who wrote it.
     pub sender: String,
     pub sender_since: DateTime<Utc>,
+    /// How many days old the sender's account is.
+    pub sender_age_days: i64,
     /// Groups the viewer and the sender are both in.
     pub shared_groups: Vec<String>,
     /// Everyone else in it.

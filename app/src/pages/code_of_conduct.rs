@@ -30,14 +30,16 @@ pub fn CodeOfConduct() -> impl IntoView {
             <h2>"Private messages"</h2>
             <p>
                 "Only the people in a conversation can read it. A group's managers read and answer the "
-                "conversations sent to their group. If a message breaks this code, report it: the report "
-                "keeps a copy of the message for the moderators, who review it privately. You can also "
-                "block a member so that they cannot message you."
+                "conversations sent to their group. If a message breaks this code, report it from the "
+                "message's menu: the moderators then see that message with at most two messages before "
+                "and after it, never the rest of the conversation. You can also block a member so that "
+                "they cannot message you, or accept first messages only from members you share a group with."
             </p>
             <h2>"What moderators may do"</h2>
             <p>
-                "Moderators review reports, may hide messages that break this code, and may limit or "
-                "suspend accounts. Sending limits apply to everyone to keep spam out."
+                "Moderators review reports. They may remove a message that breaks this code (everyone in "
+                "the conversation then sees that a moderator removed it), warn its author, or suspend the "
+                "account. Every action is recorded. Sending limits apply to everyone to keep spam out."
             </p>
             <h2>"Contact"</h2>
             <p>

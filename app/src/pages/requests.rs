@@ -65,7 +65,13 @@ fn Request(request: RequestView, answer: ServerAction<AnswerRequest>) -> impl In
                 {(request.others.len() > 1).then(|| format!(" and {} others", request.others.len() - 1))}
             </p>
             <p class="meta">
-                {format!("Written by {} · member since {} · {}", request.sender, request.sender_since.format("%B %-d, %Y"), common)}
+                {format!(
+                    "Written by {} · member since {} ({}) · {}",
+                    request.sender,
+                    request.sender_since.format("%B %-d, %Y"),
+                    account_age(request.sender_age_days),
+                    common
+                )}
             </p>
             <p class="request-snippet">{request.snippet} " · " <span class="meta"><Time at=request.last_message_at/></span></p>
             <div class="request-actions">
@@ -75,5 +81,14 @@ fn Request(request: RequestView, answer: ServerAction<AnswerRequest>) -> impl In
                 {button("decline_and_report", "Decline and report")}
             </div>
         </li>
+    }
+}
+
+/// "a new account, less than a day old", "1 day old", "12 days old".
+fn account_age(days: i64) -> String {
+    match days {
+        ..=0 => "a new account, less than a day old".to_string(),
+        1 => "account 1 day old".to_string(),
+        n => format!("account {n} days old"),
     }
 }
