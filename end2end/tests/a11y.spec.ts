@@ -54,3 +54,18 @@ test('the signed-in header with its member menu open has no serious or critical 
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
   await expectNoSevereViolations(page, '/code-of-conduct, signed in, member menu open');
 });
+
+test('the privacy page, the requests page and the moderation pages have no serious or critical violations', async ({ page }) => {
+  await signIn(page, 'ngozi@example.org', 'Ngozi Okafor');
+  for (const [path, heading] of [
+    ['/settings/privacy', 'Privacy and blocking'],
+    ['/conversations/requests', 'Message requests'],
+    ['/moderation', 'Reports to review'],
+    ['/moderation/log', 'Moderation audit log'],
+  ]) {
+    const response = await gotoHydrated(page, path);
+    expect(response?.status(), path).toBe(200);
+    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+    await expectNoSevereViolations(page, `${path} as a moderator`);
+  }
+});

@@ -101,13 +101,20 @@ fn Envelope(count: i64) -> impl IntoView {
 fn MemberMenu(viewer: Viewer) -> impl IntoView {
     let session = use_session();
     let profile = format!("/members/{}", viewer.handle);
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close_menu = move || {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+    };
     view! {
-        <details class="member-menu">
+        <details class="member-menu" node_ref=menu>
             <summary aria-label=format!("Account menu for {}", viewer.display_name)>
                 <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone()/>
                 <span class="member-menu-name">{viewer.display_name.clone()}</span>
             </summary>
-            <ul class="member-menu-items">
+            // Following a link closes the menu, as it would close on a new page.
+            <ul class="member-menu-items" on:click=move |_| close_menu()>
                 <li><a href=profile>"Your profile"</a></li>
                 <li><a href="/settings/notifications">"Notification settings"</a></li>
                 <li><a href="/settings/privacy">"Privacy and blocking"</a></li>

@@ -76,6 +76,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
     };
     let acting_as = thread.acting_as.clone();
     let others = RwSignal::new(thread.others.clone());
+    let request = RwSignal::new(thread.request);
     // Live: messages arriving in this conversation join the list, and are marked
     // read while the page is visible (the envelope in other tabs follows).
     let live = use_live();
@@ -161,7 +162,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
                 {thread.multi_person.then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
             </header>
-            {thread.request.then(|| view! { <RequestBanner conversation/> })}
+            {move || request.get().then(|| view! { <RequestBanner conversation request/> })}
             <p class="older" hidden=move || older.get().is_none()>
                 <button type="button" class="button button-quiet" on:click=load_older disabled=move || loading_older.get()>
                     "Load older messages"
@@ -324,8 +325,14 @@ fn ReportForm(message_id: i64) -> impl IntoView {
 
 /// Accept, decline, or decline and report, for a conversation that is a message request.
 #[component]
-fn RequestBanner(conversation: i64) -> impl IntoView {
+fn RequestBanner(conversation: i64, request: RwSignal<bool>) -> impl IntoView {
     let answer = ServerAction::<AnswerRequest>::new();
+    // Accepting keeps the member on this page: the banner goes once it is done.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = answer.value().get() {
+            request.set(false);
+        }
+    });
     let error = move || {
         answer
             .value()

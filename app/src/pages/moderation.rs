@@ -21,22 +21,25 @@ pub fn ModerationPage() -> impl IntoView {
     };
     view! {
         <Title text="Moderation"/>
-        <div class="page-head">
-            <h1>"Reports to review"</h1>
-            <a class="button button-quiet" href="/moderation/log">"Audit log"</a>
-        </div>
-        <p role="status" class="meta">{status}</p>
         <Transition fallback=|| view! { <p>"Loading reports…"</p> }>
             {move || Suspend::new(async move {
                 match queue.await {
                     Err(error) => Either::Left(error_view(error)),
-                    Ok(reports) if reports.is_empty() => Either::Right(Either::Left(view! {
-                        <p class="empty">"No reports to review."</p>
-                    })),
-                    Ok(reports) => Either::Right(Either::Right(view! {
-                        <p class="hint">"Each report shows the reported message with at most two messages before and after it: moderators see no more of a private conversation than that."</p>
-                        {reports.into_iter().map(|report| view! { <Report report act/> }).collect_view()}
-                    })),
+                    Ok(reports) => Either::Right(view! {
+                        <div class="page-head">
+                            <h1>"Reports to review"</h1>
+                            <a class="button button-quiet" href="/moderation/log">"Audit log"</a>
+                        </div>
+                        <p role="status" class="meta">{status}</p>
+                        {if reports.is_empty() {
+                            Either::Left(view! { <p class="empty">"No reports to review."</p> })
+                        } else {
+                            Either::Right(view! {
+                                <p class="hint">"Oldest first, 50 at a time. Each report shows the reported message with at most two messages before and after it: moderators see no more of a private conversation than that."</p>
+                                {reports.into_iter().map(|report| view! { <Report report act/> }).collect_view()}
+                            })
+                        }}
+                    }),
                 }
             })}
         </Transition>
@@ -81,15 +84,15 @@ pub fn ModerationLogPage() -> impl IntoView {
     let log = Resource::new(|| (), |_| moderation_log(None));
     view! {
         <Title text="Moderation audit log"/>
-        <div class="page-head">
-            <h1>"Moderation audit log"</h1>
-            <a class="button button-quiet" href="/moderation">"Reports to review"</a>
-        </div>
         <Suspense fallback=|| view! { <p>"Loading the log…"</p> }>
             {move || Suspend::new(async move {
                 match log.await {
                     Err(error) => Either::Left(error_view(error)),
                     Ok(entries) => Either::Right(view! {
+                        <div class="page-head">
+                            <h1>"Moderation audit log"</h1>
+                            <a class="button button-quiet" href="/moderation">"Reports to review"</a>
+                        </div>
                         <div class="table-scroll">
                             <table class="audit-log">
                                 <thead><tr><th>"When"</th><th>"Moderator"</th><th>"Action"</th><th>"Member"</th><th>"Reason"</th><th>"Note"</th></tr></thead>
