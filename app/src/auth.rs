@@ -101,13 +101,26 @@ pub async fn create_session(pool: &PgPool, member_id: i64, days: i64) -> Result<
     Ok(token)
 }
 
+/// What identifies a session in the live endpoint and in revocations: the hex of
+/// the stored hash, never the cookie value itself.
+pub fn session_key(token: &str) -> String {
+    hex::encode(token_hash(token))
+}
+
+/// Ends a session on the server, and the live streams opened with it (on every
+/// instance) with it.
 pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), AppError> {
-    sqlx::query!(
-        "DELETE FROM sessions WHERE token_hash = $1",
+    let mut tx = pool.begin().await?;
+    let member = sqlx::query_scalar!(
+        "DELETE FROM sessions WHERE token_hash = $1 RETURNING member_id",
         token_hash(token)
     )
-    .execute(pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some(member) = member {
+        crate::live::revoke(&mut tx, member, Some(session_key(token))).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

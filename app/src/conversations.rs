@@ -462,6 +462,7 @@ async fn insert_message(
             conversation_id,
             message: Some(shared.clone()),
             message_id: None,
+            session: None,
             to,
         },
     )

@@ -74,6 +74,10 @@ pub struct Published {
     /// The message a `Removed` event is about.
     #[serde(default)]
     pub message_id: Option<i64>,
+    /// With `Revoke`: only the streams of this session (`auth::session_key`); without,
+    /// all of the members' streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
     pub to: Vec<Target>,
 }
 
@@ -84,6 +88,8 @@ pub enum Kind {
     Read,
     Unread,
     Removed,
+    /// Not an event: the members' open streams must end (sign-out, suspension).
+    Revoke,
 }
 
 impl Kind {
@@ -93,6 +99,7 @@ impl Kind {
             Kind::Read => "read",
             Kind::Unread => "unread",
             Kind::Removed => "removed",
+            Kind::Revoke => "revoke",
         }
     }
 }
@@ -106,6 +113,7 @@ impl Published {
                 conversation_id: self.conversation_id,
             }),
             Kind::Unread => Some(LiveEvent::Unread),
+            Kind::Revoke => None,
             Kind::Removed => self.message_id.map(|message_id| LiveEvent::Removed {
                 conversation_id: self.conversation_id,
                 message_id,
@@ -198,6 +206,7 @@ pub async fn publish_own(
             conversation_id,
             message: None,
             message_id: None,
+            session: None,
             to: vec![Target {
                 member: member_id,
                 seq,
@@ -235,6 +244,14 @@ pub async fn events_after(
     let rows = sqlx::query!(
         r#"SELECT e.seq, e.kind, e.conversation_id, e.flags, vg.name AS "via_group?",
                   e.message_id AS event_message_id, msg.kind AS "message_kind?",
+                  -- Access is checked again: a member who left or lost a group since
+                  -- gets no content of that conversation from a replay.
+                  EXISTS (SELECT 1 FROM conversation_parties cp
+                          WHERE cp.conversation_id = e.conversation_id
+                            AND ((cp.member_id = $1 AND cp.state <> 'declined')
+                                 OR cp.group_id IN (SELECT group_id FROM group_memberships
+                                                    WHERE member_id = $1 AND role = 'manager')))
+                      AS "visible!",
                   msg.id AS "message_id?", CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body?",
                   msg.removed_at IS NOT NULL AS "removed?", msg.created_at AS "created_at?",
                   msg.author_id AS "author_id?", msg.as_group_id,
@@ -264,6 +281,8 @@ pub async fn events_after(
                 conversation_id: r.conversation_id,
             },
             "unread" => LiveEvent::Unread,
+            // Out of reach now: the client only re-reads its unread state.
+            _ if !r.visible => LiveEvent::Unread,
             "removed" => match r.event_message_id {
                 Some(message_id) => LiveEvent::Removed {
                     conversation_id: r.conversation_id,
@@ -374,7 +393,34 @@ pub async fn publish_removed(
             conversation_id,
             message: None,
             message_id: Some(message_id),
+            session: None,
             to,
+        },
+    )
+    .await
+}
+
+/// Ends a member's open live streams on every instance, when the transaction
+/// commits: those of one session (sign-out) or all of them (suspension).
+pub async fn revoke(
+    conn: &mut PgConnection,
+    member_id: i64,
+    session: Option<String>,
+) -> Result<(), AppError> {
+    notify(
+        conn,
+        Published {
+            kind: Kind::Revoke,
+            conversation_id: 0,
+            message: None,
+            message_id: None,
+            session,
+            to: vec![Target {
+                member: member_id,
+                seq: 0,
+                flags: 0,
+                via_group: None,
+            }],
         },
     )
     .await

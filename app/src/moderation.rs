@@ -361,6 +361,8 @@ pub async fn act(
             )
             .execute(&mut *tx)
             .await?;
+            // And their open pages stop receiving anything, on every instance.
+            crate::live::revoke(&mut tx, report.author_id, None).await?;
         }
     }
     // Dismissing closes this report; acting on the message closes every open report

@@ -11,7 +11,7 @@
 //! database.
 
 use app::api::live::LiveEvent;
-use app::live::{Published, CHANNEL};
+use app::live::{Kind, Published, CHANNEL};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -43,6 +43,8 @@ enum Delivery {
 
 struct Subscriber {
     id: u64,
+    /// The session the stream was opened with (`app::auth::session_key`).
+    session: Arc<str>,
     tx: mpsc::Sender<Delivery>,
 }
 
@@ -64,14 +66,18 @@ impl Default for Hub {
 }
 
 impl Hub {
-    fn subscribe(self: &Arc<Self>, member: i64) -> (Subscription, mpsc::Receiver<Delivery>) {
+    fn subscribe(
+        self: &Arc<Self>,
+        member: i64,
+        session: Arc<str>,
+    ) -> (Subscription, mpsc::Receiver<Delivery>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut subscribers) = self.subscribers.lock() {
             subscribers
                 .entry(member)
                 .or_default()
-                .push(Subscriber { id, tx });
+                .push(Subscriber { id, session, tx });
         }
         (
             Subscription {
@@ -114,6 +120,22 @@ impl Hub {
         let Ok(mut subscribers) = self.subscribers.lock() else {
             return;
         };
+        if published.kind == Kind::Revoke {
+            // Dropping a stream's sender ends it: the browser reconnects and is
+            // refused (or, after sign-out elsewhere, keeps its other sessions).
+            for target in &published.to {
+                if let Some(list) = subscribers.get_mut(&target.member) {
+                    list.retain(|s| {
+                        published
+                            .session
+                            .as_deref()
+                            .is_some_and(|session| *s.session != *session)
+                    });
+                }
+            }
+            subscribers.retain(|_, list| !list.is_empty());
+            return;
+        }
         for target in &published.to {
             let Some(list) = subscribers.get_mut(&target.member) else {
                 continue;
@@ -216,8 +238,9 @@ pub async fn endpoint(
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let viewer = match app::auth::token_from_headers(&headers) {
-        Some(token) => app::auth::viewer_for_token(&state.pool, &token).await,
+    let token = app::auth::token_from_headers(&headers);
+    let viewer = match &token {
+        Some(token) => app::auth::viewer_for_token(&state.pool, token).await,
         None => Ok(None),
     };
     let viewer = match viewer {
@@ -246,9 +269,15 @@ pub async fn endpoint(
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|v| *v >= 0);
     // Subscribe before reading the starting point: nothing falls in between.
-    let (subscription, rx) = hub.subscribe(viewer.id);
+    let session: Arc<str> = token
+        .as_deref()
+        .map(app::auth::session_key)
+        .unwrap_or_default()
+        .into();
+    let (subscription, rx) = hub.subscribe(viewer.id, session);
     let mut connection = Connection {
         pool: state.pool.clone(),
+        token: token.unwrap_or_default(),
         member: viewer.id,
         last_seq: 0,
         pending: VecDeque::new(),
@@ -281,6 +310,9 @@ pub async fn endpoint(
 
 struct Connection {
     pool: PgPool,
+    /// The session cookie the stream was opened with: checked again whenever the
+    /// connection reads from the database, in case a revocation was missed.
+    token: String,
     member: i64,
     /// The newest event number this connection has sent.
     last_seq: i64,
@@ -317,6 +349,12 @@ impl Connection {
 
     /// Reads the events after `last_seq` from the database.
     async fn catch_up(&mut self) -> Result<(), app::error::AppError> {
+        if app::auth::viewer_for_token(&self.pool, &self.token)
+            .await?
+            .is_none_or(|viewer| viewer.id != self.member)
+        {
+            return Err(app::error::AppError::Unauthenticated);
+        }
         match app::live::events_after(&self.pool, self.member, self.last_seq, None).await? {
             Some(events) => {
                 for (seq, event) in events {

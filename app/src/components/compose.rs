@@ -56,6 +56,37 @@ pub fn new_message_key() -> String {
     }
 }
 
+/// Searches members and groups once typing pauses (200 ms) and hands `show` only
+/// the answer to the newest query: `generation` counts the keystrokes, so an older
+/// answer arriving late is dropped. False (and no search) for a blank query.
+pub fn search_when_typing_pauses(
+    generation: StoredValue<u64>,
+    query: String,
+    show: impl Fn(Vec<PartyView>) + 'static,
+) -> bool {
+    let this = generation.get_value() + 1;
+    generation.set_value(this);
+    if query.trim().is_empty() {
+        return false;
+    }
+    set_timeout(
+        move || {
+            if generation.get_value() != this {
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                if let Ok(found) = search_parties(query).await {
+                    if generation.get_value() == this {
+                        show(found);
+                    }
+                }
+            });
+        },
+        Duration::from_millis(200),
+    );
+    true
+}
+
 /// The native `<dialog>` element: modal, Escape closes it, and focus goes back to
 /// the button that opened it.
 #[component]
@@ -104,7 +135,8 @@ pub fn ComposeForm(to: Vec<String>, #[prop(optional)] in_dialog: bool) -> impl I
     }
 }
 
-fn parties(views: &[PartyView]) -> Vec<Party> {
+/// The parties behind the views (tokens that do not parse are left out).
+pub fn parties(views: &[PartyView]) -> Vec<Party> {
     views
         .iter()
         .filter_map(|p| Party::parse_token(&p.token).ok())
@@ -162,37 +194,19 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         query.set(value.clone());
-        let this = generation.get_value() + 1;
-        generation.set_value(this);
-        if value.trim().is_empty() {
+        let searching = search_when_typing_pauses(generation, value, move |found| {
+            let taken = chosen.get_untracked();
+            let own = send_as.get_untracked();
+            let found: Vec<PartyView> = found
+                .into_iter()
+                .filter(|p| p.token != own && !taken.iter().any(|t| t.token == p.token))
+                .collect();
+            active.set((!found.is_empty()).then_some(0));
+            results.set(found);
+        });
+        if !searching {
             close_results();
-            return;
         }
-        // Debounced: search once typing pauses, and only show the newest answer.
-        set_timeout(
-            move || {
-                if generation.get_value() != this {
-                    return;
-                }
-                leptos::task::spawn_local(async move {
-                    if let Ok(found) = search_parties(value).await {
-                        if generation.get_value() == this {
-                            let taken = chosen.get_untracked();
-                            let own = send_as.get_untracked();
-                            let found: Vec<PartyView> = found
-                                .into_iter()
-                                .filter(|p| {
-                                    p.token != own && !taken.iter().any(|t| t.token == p.token)
-                                })
-                                .collect();
-                            active.set((!found.is_empty()).then_some(0));
-                            results.set(found);
-                        }
-                    }
-                });
-            },
-            Duration::from_millis(200),
-        );
     };
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {

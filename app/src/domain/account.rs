@@ -240,14 +240,13 @@ pub fn check_sign_in(email: &str, password: &str) -> Result<(), FieldErrors> {
 }
 
 /// A search query for the member and group directories.
+/// Control characters go first (so "a \0 b" is "a b"); then runs of white space
+/// become one space; at most 100 characters, never ending in a space.
 pub fn normalize_query(raw: &str) -> String {
-    raw.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect()
+    let visible: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let joined = visible.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = joined.chars().take(100).collect();
+    cut.trim_end().to_string()
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ pub mod account;
 pub mod conversation;
 pub mod limits;
 pub mod moderation;
+#[cfg(test)]
+mod properties;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

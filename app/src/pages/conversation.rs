@@ -1,11 +1,13 @@
 use crate::api::conversations::{
-    get_thread, search_parties, AddPeople, AnswerRequest, LeaveConversation, MessageKind,
-    MessageView, PartyKind, PartyView, SendMessage, ThreadView,
+    get_thread, AddPeople, AnswerRequest, LeaveConversation, MessageKind, MessageView, PartyKind,
+    PartyView, SendMessage, ThreadView,
 };
 use crate::api::moderation::{ReportMessage, SetBlock};
 use crate::api::notifications::SetMuted;
 use crate::components::avatar::Avatar;
-use crate::components::compose::{new_message_key, CodeOfConductLine};
+use crate::components::compose::{
+    new_message_key, parties, search_when_typing_pauses, CodeOfConductLine,
+};
 use crate::components::live::use_live;
 use crate::components::message_text::MessageText;
 use crate::components::party::PartyName;
@@ -423,36 +425,20 @@ fn AddPeoplePanel(
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         query.set(value.clone());
-        let this = generation.get_value() + 1;
-        generation.set_value(this);
-        if value.trim().is_empty() {
+        let searching = search_when_typing_pauses(generation, value, move |found| {
+            let taken = present.with_value(|f| f());
+            results.set(
+                found
+                    .into_iter()
+                    .filter(|p| {
+                        Party::parse_token(&p.token).is_ok_and(|party| !taken.contains(&party))
+                    })
+                    .collect(),
+            );
+        });
+        if !searching {
             results.set(Vec::new());
-            return;
         }
-        set_timeout(
-            move || {
-                if generation.get_value() != this {
-                    return;
-                }
-                leptos::task::spawn_local(async move {
-                    if let Ok(found) = search_parties(value).await {
-                        if generation.get_value() == this {
-                            let taken = present.with_value(|f| f());
-                            results.set(
-                                found
-                                    .into_iter()
-                                    .filter(|p| {
-                                        Party::parse_token(&p.token)
-                                            .is_ok_and(|party| !taken.contains(&party))
-                                    })
-                                    .collect(),
-                            );
-                        }
-                    }
-                });
-            },
-            std::time::Duration::from_millis(200),
-        );
     };
     Effect::new(move |_| {
         if let Some(Ok(())) = add.value().get() {
@@ -506,13 +492,6 @@ fn AddPeoplePanel(
             </ActionForm>
         </details>
     }
-}
-
-fn parties(views: &[PartyView]) -> Vec<Party> {
-    views
-        .iter()
-        .filter_map(|p| Party::parse_token(&p.token).ok())
-        .collect()
 }
 
 #[component]
