@@ -1,4 +1,12 @@
-import { expect, type APIRequestContext, type APIResponse, type Page, type Response } from '@playwright/test';
+import {
+  expect,
+  type APIRequestContext,
+  type APIResponse,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Response,
+} from '@playwright/test';
 
 /** The password of every demo account (see the portal's README and server/src/demo.rs). */
 export const DEMO_PASSWORD = 'portal-demo-pass';
@@ -126,4 +134,86 @@ export async function expectNoHorizontalOverflow(page: Page, what: string) {
   expect(scrollWidth, `${what}: page is ${scrollWidth}px wide in a ${innerWidth}px viewport`).toBeLessThanOrEqual(
     innerWidth,
   );
+}
+
+/** A short tag that makes this run's message texts unique. */
+export const tag = () => Math.random().toString(36).slice(2, 8);
+
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A second, independent browser (own cookies) with the same project settings. */
+export async function newBrowserPage(
+  browser: Browser,
+  baseURL?: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** The header's envelope link to the conversations. */
+export function envelope(page: Page) {
+  return page.locator('header a.envelope');
+}
+
+/** Waits until the page's live stream is connected (events sent now reach it). */
+export async function waitForLiveStream(page: Page) {
+  await expect(envelope(page)).toHaveAttribute('data-live', 'connected', { timeout: 15_000 });
+}
+
+/**
+ * Marks the document, so `expectNotReloaded` can tell that what the test sees
+ * afterwards came without a reload (client-side navigation keeps the mark too).
+ */
+export async function markDocument(page: Page): Promise<string> {
+  const mark = tag();
+  await page.evaluate((m) => {
+    (window as unknown as { e2eMark?: string }).e2eMark = m;
+  }, mark);
+  return mark;
+}
+
+export async function expectNotReloaded(page: Page, mark: string, what: string) {
+  const now = await page.evaluate(() => (window as unknown as { e2eMark?: string }).e2eMark);
+  expect(now, `${what} was reloaded`).toBe(mark);
+}
+
+/** The list of the open thread's messages and notes. */
+export function threadList(page: Page) {
+  return page.getByRole('list', { name: 'Messages' });
+}
+
+/** The messages of the open thread, oldest first. */
+export function messages(page: Page) {
+  return threadList(page).locator('li.message');
+}
+
+/** The rows of the conversation list, most recent first. */
+export function conversationRows(page: Page) {
+  return page.locator('ul.conversation-list li.conversation-row');
+}
+
+/** The thread's reply form. */
+export function replyForm(page: Page) {
+  return {
+    body: page.getByRole('textbox', { name: 'Reply', exact: true }),
+    error: page.locator('#reply-error'),
+    send: page.locator('form.reply').getByRole('button', { name: 'Send', exact: true }),
+  };
+}
+
+/** Waits for the thread page and returns its path. */
+export async function expectThread(page: Page): Promise<string> {
+  await expect(page).toHaveURL(/\/conversations\/\d+$/);
+  await expect(threadList(page)).toBeVisible();
+  return new URL(page.url()).pathname;
+}
+
+/** Replies in the open thread and waits until the reply is shown and the box is empty. */
+export async function reply(page: Page, text: string) {
+  const form = replyForm(page);
+  await form.body.fill(text);
+  await form.send.click();
+  await expect(messages(page).last().locator('.message-body')).toHaveText(text);
+  await expect(form.body).toHaveValue('');
 }

@@ -1,5 +1,22 @@
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { DEMO, gotoHydrated, registerMember, signIn, type Account } from './helpers';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import {
+  DEMO,
+  conversationRows,
+  envelope,
+  escapeRegExp,
+  expectNotReloaded,
+  expectThread,
+  gotoHydrated,
+  markDocument,
+  messages,
+  newBrowserPage,
+  registerMember,
+  reply,
+  signIn,
+  tag,
+  waitForLiveStream,
+  type Account,
+} from './helpers';
 
 // Live updates and notifications: the envelope, the conversation list and open
 // threads follow new messages without a reload (across tabs and across server
@@ -23,16 +40,6 @@ const FIRST_URL = process.env.PORTAL_URL ?? 'http://127.0.0.1:3100';
 const SECOND_URL = process.env.PORTAL_URL_2 ?? FIRST_URL;
 const TWO_INSTANCES = new URL(SECOND_URL).origin !== new URL(FIRST_URL).origin;
 
-/** A short tag that makes this run's message texts unique. */
-const tag = () => Math.random().toString(36).slice(2, 8);
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The header's envelope link to the conversations. */
-function envelope(page: Page) {
-  return page.locator('header a.envelope');
-}
-
 /** The header's notifications menu and its parts. */
 function notificationsMenu(page: Page) {
   const menu = page.locator('header details.notifications-menu');
@@ -50,16 +57,6 @@ function toasts(page: Page) {
   return { region, all: region.locator('a.toast') };
 }
 
-/** The messages of the open thread, oldest first. */
-function messages(page: Page) {
-  return page.getByRole('list', { name: 'Messages' }).locator('li.message');
-}
-
-/** The rows of the conversation list, most recent first. */
-function conversationRows(page: Page) {
-  return page.locator('ul.conversation-list li.conversation-row');
-}
-
 /** The envelope shows no unread conversations. */
 async function expectEnvelopeNormal(page: Page) {
   await expect(envelope(page)).toBeVisible();
@@ -74,9 +71,9 @@ async function expectEnvelopeGold(page: Page, unread = 1) {
   await expect(envelope(page)).toHaveAttribute('aria-label', `Conversations, ${unread} unread`);
 }
 
-/** Waits until the page's live stream is connected (events sent now reach it). */
+/** Waits until the page's live stream is connected, with the header's bell and envelope on screen. */
 async function waitForLive(page: Page) {
-  await expect(envelope(page)).toHaveAttribute('data-live', 'connected', { timeout: 15_000 });
+  await waitForLiveStream(page);
   // On a phone too, the header's bell and envelope are on screen.
   await expect(envelope(page)).toBeInViewport();
   await expect(notificationsMenu(page).summary).toBeInViewport();
@@ -86,45 +83,6 @@ async function waitForLive(page: Page) {
 async function openLive(page: Page, path: string) {
   await gotoHydrated(page, path);
   await waitForLive(page);
-}
-
-/**
- * Marks the document, so `expectNotReloaded` can tell that what the test sees
- * afterwards came without a reload (client-side navigation keeps the mark too).
- */
-async function markDocument(page: Page): Promise<string> {
-  const mark = tag();
-  await page.evaluate((m) => {
-    (window as unknown as { e2eLiveMark?: string }).e2eLiveMark = m;
-  }, mark);
-  return mark;
-}
-
-async function expectNotReloaded(page: Page, mark: string, what: string) {
-  const now = await page.evaluate(() => (window as unknown as { e2eLiveMark?: string }).e2eLiveMark);
-  expect(now, `${what} was reloaded`).toBe(mark);
-}
-
-/** A second, independent browser (own cookies) with the same project settings. */
-async function newBrowserPage(browser: Browser, baseURL?: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(baseURL ? { baseURL } : {});
-  const page = await context.newPage();
-  return { context, page };
-}
-
-/** The thread's reply form. */
-function replyForm(page: Page) {
-  return {
-    body: page.getByRole('textbox', { name: 'Reply', exact: true }),
-    send: page.locator('form.reply').getByRole('button', { name: 'Send', exact: true }),
-  };
-}
-
-/** Waits for the thread page and returns its path. */
-async function expectThread(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/\/conversations\/\d+$/);
-  await expect(page.getByRole('list', { name: 'Messages' })).toBeVisible();
-  return new URL(page.url()).pathname;
 }
 
 /**
@@ -153,15 +111,6 @@ async function startWith(page: Page, to: string, toName: string, text: string): 
 /** Writes to one member (see `startWith`). */
 async function writeTo(page: Page, to: Account, text: string): Promise<string> {
   return startWith(page, `member:${to.handle}`, to.name, text);
-}
-
-/** Replies in the open thread and waits until the reply is shown. */
-async function reply(page: Page, text: string) {
-  const form = replyForm(page);
-  await form.body.fill(text);
-  await form.send.click();
-  await expect(messages(page).last().locator('.message-body')).toHaveText(text);
-  await expect(form.body).toHaveValue('');
 }
 
 /** Alice, signed in through the form in her own browser context. */

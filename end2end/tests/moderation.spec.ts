@@ -1,5 +1,25 @@
-import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, accountMenu, gotoHydrated, registerMember, signIn, type Account } from './helpers';
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import {
+  DEMO,
+  DEMO_PASSWORD,
+  accountMenu,
+  conversationRows,
+  escapeRegExp,
+  expectNotReloaded,
+  expectThread,
+  gotoHydrated,
+  markDocument,
+  messages,
+  newBrowserPage,
+  registerMember,
+  reply,
+  replyForm,
+  signIn,
+  tag,
+  threadList,
+  waitForLiveStream,
+  type Account,
+} from './helpers';
 
 // The code of conduct in practice: reporting a message and a moderator removing
 // it, blocking, "who may message me" and message requests, leaving a
@@ -27,18 +47,6 @@ const NOT_ALLOWED = 'You are not allowed to do that.';
 const TOO_FAST =
   /^You are sending faster than our code of conduct allows\. Please wait (\d+) seconds?, then send again; your message is kept\.$/;
 
-/** A short tag that makes this run's message texts unique. */
-const tag = () => Math.random().toString(36).slice(2, 8);
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** A second, independent browser (own cookies) with the same project settings. */
-async function newBrowserPage(browser: Browser, baseURL?: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(baseURL ? { baseURL } : {});
-  const page = await context.newPage();
-  return { context, page };
-}
-
 /** Registers a member in a browser of its own, closed again at once: someone to write to. */
 async function registerElsewhere(browser: Browser, label: string): Promise<Account> {
   const side = await newBrowserPage(browser);
@@ -49,58 +57,15 @@ async function registerElsewhere(browser: Browser, label: string): Promise<Accou
   }
 }
 
-/** The header's envelope link to the conversations. */
-function envelope(page: Page) {
-  return page.locator('header a.envelope');
-}
-
 /** Opens `path`, waits for hydration and for the live stream (events sent now reach it). */
 async function openLive(page: Page, path: string) {
   await gotoHydrated(page, path);
-  await expect(envelope(page)).toHaveAttribute('data-live', 'connected', { timeout: 15_000 });
-}
-
-/** Marks the document, so `expectNotReloaded` can tell that what follows came without a reload. */
-async function markDocument(page: Page): Promise<string> {
-  const mark = tag();
-  await page.evaluate((m) => {
-    (window as unknown as { e2eModerationMark?: string }).e2eModerationMark = m;
-  }, mark);
-  return mark;
-}
-
-async function expectNotReloaded(page: Page, mark: string, what: string) {
-  const now = await page.evaluate(() => (window as unknown as { e2eModerationMark?: string }).e2eModerationMark);
-  expect(now, `${what} was reloaded`).toBe(mark);
-}
-
-/** The list of the open thread's messages and notes. */
-function threadList(page: Page) {
-  return page.getByRole('list', { name: 'Messages' });
-}
-
-/** The messages of the open thread, oldest first. */
-function messages(page: Page) {
-  return threadList(page).locator('li.message');
+  await waitForLiveStream(page);
 }
 
 /** The one message of the open thread whose text contains `text`. */
 function messageWith(page: Page, text: string) {
   return messages(page).filter({ hasText: text });
-}
-
-/** The rows of the conversation list. */
-function conversationRows(page: Page) {
-  return page.locator('ul.conversation-list li.conversation-row');
-}
-
-/** The thread's reply form. */
-function replyForm(page: Page) {
-  return {
-    body: page.getByRole('textbox', { name: 'Reply', exact: true }),
-    error: page.locator('#reply-error'),
-    send: page.locator('form.reply').getByRole('button', { name: 'Send', exact: true }),
-  };
 }
 
 /** The parts of the start form, inside `scope` (the dialog, or the page for /conversations/new). */
@@ -134,13 +99,6 @@ async function pickMember(scope: Page | Locator, name: string) {
   await expect(chip(scope, name)).toBeVisible();
 }
 
-/** Waits for the thread page and returns its path. */
-async function expectThread(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/\/conversations\/\d+$/);
-  await expect(threadList(page)).toBeVisible();
-  return new URL(page.url()).pathname;
-}
-
 /** Opens the start page with one member preselected. */
 async function openStartPage(page: Page, to: Account) {
   await gotoHydrated(page, `/conversations/new?to=member:${to.handle}`);
@@ -162,15 +120,6 @@ async function startConversation(page: Page, to: Account, text: string, others: 
   const path = await expectThread(page);
   await expect(messages(page).last().locator('.message-body')).toHaveText(text);
   return path;
-}
-
-/** Replies in the open thread and waits until the reply is shown and the box is empty. */
-async function reply(page: Page, text: string) {
-  const form = replyForm(page);
-  await form.body.fill(text);
-  await form.send.click();
-  await expect(messages(page).last().locator('.message-body')).toHaveText(text);
-  await expect(form.body).toHaveValue('');
 }
 
 /** A message's actions menu (someone else's message): its summary and what it holds. */

@@ -28,34 +28,17 @@ async fn portal(batch_seconds: i64) -> (TestApp, SmtpServer) {
     (app, smtp)
 }
 
-/// Saves the notification settings form: in-app on, this email mode, and the
-/// managed groups whose conversations notify (the checked boxes).
-async fn settings(app: &TestApp, client: &reqwest::Client, email: &str, groups_notify: &[&str]) {
-    let mut form: Vec<(String, String)> = vec![
-        ("in_app".into(), "on".into()),
-        ("email".into(), email.into()),
-    ];
-    for (i, slug) in groups_notify.iter().enumerate() {
-        form.push((format!("groups_notify[{i}]"), slug.to_string()));
-    }
-    let response = client
-        .post(format!("{}/api/save_notification_settings", app.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
-    assert!(
-        response.status().is_success(),
-        "settings saved: {}",
-        response.status()
-    );
-    let saved: serde_json::Value = app
-        .call_with(client, "get_notification_settings", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(saved["email"], email, "the email mode is saved");
+/// Another manager of `group` than Alice: the first by id.
+async fn other_manager(app: &TestApp, group: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT m.handle FROM group_memberships gm JOIN members m ON m.id = gm.member_id
+         WHERE gm.group_id = $1 AND gm.role = 'manager' AND m.handle <> 'alice'
+         ORDER BY m.id LIMIT 1",
+    )
+    .bind(group)
+    .fetch_one(&app.pool)
+    .await
+    .expect("the group has a second manager")
 }
 
 async fn outbox_len(app: &TestApp) -> i64 {
@@ -106,8 +89,8 @@ async fn settle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_mode_sends_one_email_per_message() {
     let (app, smtp) = portal(600).await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     settings(&app, &bob, "each", &["developers"]).await;
 
     let first = "Hi Bob <script>alert('x')</script> & welcome";
@@ -187,7 +170,7 @@ async fn each_mode_sends_one_email_per_message() {
 async fn batched_mode_sends_one_email_listing_the_window_s_messages() {
     let (app, smtp) = portal(2).await;
     let alice = app.member("alice").await;
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [a, b] = app.ids(["alice", "bob"]).await;
     // Batched is the default: Bob changes nothing.
     let sent_at = Instant::now();
     let id = start(&app, &alice, a, &[member(b)], "Batch one").await;
@@ -232,16 +215,8 @@ async fn batched_mode_sends_one_email_listing_the_window_s_messages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_off_sends_nothing() {
     let (app, smtp) = portal(600).await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     settings(&app, &bob, "off", &["developers"]).await;
     // José, in the same conversation, shows that the worker does send.
     settings(&app, &jose, "each", &[]).await;
@@ -260,28 +235,13 @@ async fn email_off_sends_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_muted_conversation_sends_nothing() {
     let (app, smtp) = portal(2).await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     settings(&app, &jose, "each", &[]).await;
 
     // Bob (batched) mutes the conversation within the window of its first message.
     let id = start(&app, &alice, a, &[member(b), member(j)], "Weekly digest").await;
-    let response = app
-        .call_with(
-            &bob,
-            "set_muted",
-            &[("conversation", &id.to_string()), ("muted", "true")],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    set_muted(&app, &bob, id, true).await;
     reply(&app, &alice, id, "Weekly digest, part two").await;
 
     smtp.wait_for(2, WAIT).await;
@@ -308,25 +268,14 @@ async fn a_muted_conversation_sends_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_read_before_the_batch_goes_out_are_not_emailed() {
     let (app, smtp) = portal(2).await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
 
     // Two batched conversations for Bob; he opens only the first in time.
     let read = start(&app, &alice, a, &[member(b)], "Read this soon").await;
     reply(&app, &alice, read, "And this").await;
     let unread = start(&app, &jose, j, &[member(b)], "Nobody reads this").await;
-    let response = app
-        .call_with(&bob, "get_thread", &[("id", &read.to_string())])
-        .await;
-    assert_eq!(response.status(), 200);
+    open_thread(&app, &bob, read).await;
 
     let emails = smtp.wait_for(1, WAIT).await;
     wait_for_empty_outbox(&app, WAIT).await;
@@ -345,19 +294,11 @@ async fn messages_read_before_the_batch_goes_out_are_not_emailed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_who_silenced_a_group_gets_no_email_for_it() {
     let (app, smtp) = portal(600).await;
-    let (alice, jose) = (app.member("alice").await, app.member("jose").await);
+    let [alice, jose] = app.members(["alice", "jose"]).await;
     let j = app.id_of("jose").await;
     let marketing = app.group_id("marketing").await;
     // The other manager of Marketing keeps its notifications on.
-    let other: String = sqlx::query_scalar(
-        "SELECT m.handle FROM group_memberships gm JOIN members m ON m.id = gm.member_id
-         WHERE gm.group_id = $1 AND gm.role = 'manager' AND m.handle <> 'alice'
-         ORDER BY m.id LIMIT 1",
-    )
-    .bind(marketing)
-    .fetch_one(&app.pool)
-    .await
-    .expect("Marketing has a second manager");
+    let other = other_manager(&app, marketing).await;
     let other_client = app.member(&other).await;
     settings(&app, &other_client, "each", &["marketing"]).await;
     // Alice wants every email, but not about Marketing's conversations.
@@ -400,8 +341,8 @@ async fn a_manager_who_silenced_a_group_gets_no_email_for_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_author_is_never_emailed_about_their_own_messages() {
     let (app, smtp) = portal(600).await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     settings(&app, &alice, "each", &["marketing"]).await;
     settings(&app, &bob, "each", &["developers"]).await;
 
@@ -423,28 +364,21 @@ async fn the_author_is_never_emailed_about_their_own_messages() {
     // Writing as a group: the recipient is told; the group's side (the writer and
     // its other manager) is not.
     let marketing = app.group_id("marketing").await;
-    let co_manager: String = sqlx::query_scalar(
-        "SELECT m.handle FROM group_memberships gm JOIN members m ON m.id = gm.member_id
-         WHERE gm.group_id = $1 AND gm.role = 'manager' AND m.handle <> 'alice'
-         ORDER BY m.id LIMIT 1",
-    )
-    .bind(marketing)
-    .fetch_one(&app.pool)
-    .await
-    .expect("Marketing has a second manager");
+    let co_manager = other_manager(&app, marketing).await;
     let co_client = app.member(&co_manager).await;
     settings(&app, &co_client, "each", &["marketing"]).await;
-    let response = alice
-        .post(format!("{}/api/start_conversation", app.url))
-        .form(&[
-            ("send_as", group(marketing)),
-            ("to[0]", member(b)),
-            ("body", "From the Marketing group".into()),
-            ("key", fresh_key()),
-        ])
-        .send()
-        .await
-        .expect("request");
+    let response = app
+        .call_with(
+            &alice,
+            "start_conversation",
+            &[
+                ("send_as", &group(marketing)),
+                ("to[0]", &member(b)),
+                ("body", "From the Marketing group"),
+                ("key", &fresh_key()),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let emails = smtp.wait_for(3, WAIT).await;
     wait_for_empty_outbox(&app, WAIT).await;
@@ -460,8 +394,8 @@ async fn the_author_is_never_emailed_about_their_own_messages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emails_due_during_an_smtp_outage_go_out_once_it_is_back() {
     let (app, mut smtp) = portal(600).await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     settings(&app, &bob, "each", &["developers"]).await;
 
     // One email before the outage: the worker holds a connection to the old server.

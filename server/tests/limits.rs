@@ -31,11 +31,8 @@ async fn try_reply(
 }
 
 async fn messages_in(app: &TestApp, conversation: i64) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM messages WHERE conversation_id = $1")
-        .bind(conversation)
-        .fetch_one(&app.pool)
-        .await
-        .expect("count")
+    let sql = "SELECT count(*) FROM messages WHERE conversation_id = $1";
+    scalar(app, sql, conversation).await
 }
 
 /// The 21st message within a minute is refused with how long to wait, and nothing is
@@ -112,12 +109,7 @@ async fn new_accounts_have_stricter_limits() {
         ("to[0]".into(), member(dave)),
     ];
     form.sort();
-    let response = newcomer
-        .post(format!("{}/api/start_conversation", app.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
+    let response = app.post_form(&newcomer, "start_conversation", &form).await;
     let (status, body) = error_kind(response).await;
     assert_eq!(status, 429, "a fourth new conversation within the hour");
     assert_eq!(body["kind"], "too_fast");

@@ -2,132 +2,14 @@
 
 mod common;
 
+use common::sse::{connect, live_request, SseEvent};
 use common::*;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
-
-/// How long a test waits for an event that should come.
-const WAIT: Duration = Duration::from_secs(10);
-/// How long a test listens to be sure that no (further) event comes.
-const QUIET: Duration = Duration::from_millis(800);
-
-/// Opens the thread (which reads it).
-async fn open_thread(app: &TestApp, client: &reqwest::Client, conversation: i64) {
-    let response = app
-        .call_with(client, "get_thread", &[("id", &conversation.to_string())])
-        .await;
-    assert_eq!(response.status(), 200, "the thread opens");
-}
 
 async fn unread_ids(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
     let response = app.call_with(client, "unread_ids", &[]).await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("json")
-}
-
-/// One server-sent event.
-#[derive(Debug, Clone)]
-struct SseEvent {
-    id: Option<i64>,
-    data: Value,
-}
-
-/// A member's open `GET /api/live` stream, parsed as a browser's EventSource would.
-struct LiveStream {
-    response: reqwest::Response,
-    buffer: Vec<u8>,
-}
-
-async fn connect(
-    app: &TestApp,
-    client: &reqwest::Client,
-    last_event_id: Option<i64>,
-) -> LiveStream {
-    let mut request = client
-        .get(format!("{}/api/live", app.url))
-        .header("accept", "text/event-stream");
-    if let Some(id) = last_event_id {
-        request = request.header("last-event-id", id.to_string());
-    }
-    let response = request.send().await.expect("request");
-    assert_eq!(response.status(), 200, "the live stream opens");
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap_or_default();
-    assert!(
-        content_type.starts_with("text/event-stream"),
-        "{content_type}"
-    );
-    LiveStream {
-        response,
-        buffer: Vec::new(),
-    }
-}
-
-impl LiveStream {
-    /// The next event within `timeout`; `None` when none came (or the stream ended).
-    async fn next_within(&mut self, timeout: Duration) -> Option<SseEvent> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            while let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
-                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
-                if let Some(event) = parse_block(&String::from_utf8_lossy(&block)) {
-                    return Some(event);
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.response.chunk()).await {
-                Ok(Ok(Some(chunk))) => self.buffer.extend_from_slice(&chunk),
-                Ok(Ok(None)) | Ok(Err(_)) | Err(_) => return None,
-            }
-        }
-    }
-
-    /// The next event; fails the test when none comes in time.
-    async fn next(&mut self) -> SseEvent {
-        match self.next_within(WAIT).await {
-            Some(event) => event,
-            None => panic!("no live event within {WAIT:?}"),
-        }
-    }
-
-    /// The first event of a connection, which must be the hello; returns it.
-    async fn hello(&mut self) -> SseEvent {
-        let event = self.next().await;
-        assert_eq!(event.data["type"], "hello", "{:?}", event.data);
-        assert!(event.id.is_some(), "the hello carries the event number");
-        event
-    }
-
-    /// Asserts that nothing more arrives for a while.
-    async fn assert_quiet(&mut self) {
-        if let Some(event) = self.next_within(QUIET).await {
-            panic!("unexpected live event: {event:?}");
-        }
-    }
-}
-
-/// Parses one SSE block (`id:` and `data:` lines; `:` comments and `retry:` ignored).
-fn parse_block(block: &str) -> Option<SseEvent> {
-    let mut id = None;
-    let mut data: Vec<&str> = Vec::new();
-    for line in block.lines() {
-        if line.is_empty() || line.starts_with(':') {
-            continue;
-        }
-        let (field, value) = line.split_once(':').unwrap_or((line, ""));
-        let value = value.strip_prefix(' ').unwrap_or(value);
-        match field {
-            "id" => id = Some(value.parse::<i64>().expect("numeric event id")),
-            "data" => data.push(value),
-            _ => {}
-        }
-    }
-    if data.is_empty() {
-        return None;
-    }
-    let data = serde_json::from_str(&data.join("\n")).expect("event data is JSON");
-    Some(SseEvent { id, data })
 }
 
 fn unread_of(hello: &SseEvent) -> Vec<i64> {
@@ -142,10 +24,7 @@ fn unread_of(hello: &SseEvent) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_stream_is_only_for_signed_in_members() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/api/live", app.url))
-        .header("accept", "text/event-stream")
+    let response = live_request(&app, &app.client)
         .send()
         .await
         .expect("request");
@@ -156,8 +35,8 @@ async fn the_live_stream_is_only_for_signed_in_members() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_reaches_the_recipient_and_the_authors_own_pages_at_once() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let mut bobs = connect(&app, &bob, None).await;
     let mut alices = connect(&app, &alice, None).await;
     let bob_hello = bobs.hello().await;
@@ -214,8 +93,8 @@ async fn a_message_reaches_the_recipient_and_the_authors_own_pages_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_too_big_for_notify_still_arrives_whole() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let mut bobs = connect(&app, &bob, None).await;
     let hello = bobs.hello().await;
     let big = "👨‍👩‍👧‍👦".repeat(1000);
@@ -234,10 +113,7 @@ async fn a_message_sent_through_one_instance_arrives_live_on_another() {
     let b_instance = a_instance.another_instance(&Options::default()).await;
     let alice = a_instance.member("alice").await;
     let bob = b_instance.member("bob").await;
-    let (a, b) = (
-        a_instance.id_of("alice").await,
-        a_instance.id_of("bob").await,
-    );
+    let [a, b] = a_instance.ids(["alice", "bob"]).await;
 
     let mut bobs = connect(&b_instance, &bob, None).await;
     let mut alices = connect(&a_instance, &alice, None).await;
@@ -271,8 +147,8 @@ async fn a_message_sent_through_one_instance_arrives_live_on_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnecting_page_gets_exactly_the_events_it_missed_then_hello() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
 
     let mut bobs = connect(&app, &bob, None).await;
     bobs.hello().await;
@@ -322,8 +198,8 @@ async fn a_reconnecting_page_gets_exactly_the_events_it_missed_then_hello() {
 async fn reading_a_thread_on_one_device_clears_it_on_the_others() {
     let app = spawn_app().await;
     let alice = app.member("alice").await;
-    let (bob_laptop, bob_phone) = (app.member("bob").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [bob_laptop, bob_phone] = app.members(["bob", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let id = start(&app, &alice, a, &[member(b)], "Read me somewhere").await;
 
     let mut laptop = connect(&app, &bob_laptop, None).await;
@@ -353,29 +229,14 @@ async fn reading_a_thread_on_one_device_clears_it_on_the_others() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_muted_conversation_arrives_quietly_and_stays_out_of_unread() {
     let app = spawn_app().await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     let muted = start(&app, &alice, a, &[member(b)], "Newsletter #1").await;
     let mut bobs = connect(&app, &bob, None).await;
     let hello = bobs.hello().await;
     assert_eq!(unread_of(&hello), vec![muted]);
 
-    let response = app
-        .call_with(
-            &bob,
-            "set_muted",
-            &[("conversation", &muted.to_string()), ("muted", "true")],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    set_muted(&app, &bob, muted, true).await;
     let event = bobs.next().await;
     assert_eq!(
         event.data,
@@ -403,14 +264,7 @@ async fn a_muted_conversation_arrives_quietly_and_stays_out_of_unread() {
     assert_eq!(unread_of(&again.hello().await), vec![loud]);
 
     // Unmuting brings it back.
-    let response = app
-        .call_with(
-            &bob,
-            "set_muted",
-            &[("conversation", &muted.to_string()), ("muted", "false")],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    set_muted(&app, &bob, muted, false).await;
     assert_eq!(again.next().await.data, json!({"type": "unread"}));
     let mut ids = unread_ids(&app, &bob).await;
     ids.sort();
@@ -420,12 +274,8 @@ async fn a_muted_conversation_arrives_quietly_and_stays_out_of_unread() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_app_notices_follow_the_members_settings() {
     let app = spawn_app().await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (b, j) = (app.id_of("bob").await, app.id_of("jose").await);
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [b, j] = app.ids(["bob", "jose"]).await;
     let marketing = app.group_id("marketing").await;
 
     // A message to a group Alice manages names the group.
@@ -440,14 +290,7 @@ async fn in_app_notices_follow_the_members_settings() {
     );
 
     // Alice stops the group's notifications: its messages still arrive, silently.
-    let response = app
-        .call_with(
-            &alice,
-            "save_notification_settings",
-            &[("in_app", "on"), ("email", "batched")],
-        )
-        .await;
-    assert!(response.status().is_success(), "{}", response.status());
+    settings(&app, &alice, "batched", &[]).await;
     reply(&app, &jose, to_group, "Anyone?").await;
     let event = alices.next().await;
     assert_eq!(event.data["message"]["body"], "Anyone?");
@@ -455,10 +298,7 @@ async fn in_app_notices_follow_the_members_settings() {
 
     // Bob turns in-app notifications off: messages arrive, without a notice, and
     // still count as unread.
-    let response = app
-        .call_with(&bob, "save_notification_settings", &[("email", "off")])
-        .await;
-    assert!(response.status().is_success(), "{}", response.status());
+    settings_without_in_app(&app, &bob, "off").await;
     let mut bobs = connect(&app, &bob, None).await;
     bobs.hello().await;
     let direct = start(&app, &jose, j, &[member(b)], "Quiet hello").await;
@@ -469,14 +309,7 @@ async fn in_app_notices_follow_the_members_settings() {
     assert_eq!(unread_ids(&app, &bob).await, vec![direct]);
 
     // Turned on again (checkbox present), notices come back.
-    let response = app
-        .call_with(
-            &bob,
-            "save_notification_settings",
-            &[("in_app", "on"), ("email", "off")],
-        )
-        .await;
-    assert!(response.status().is_success(), "{}", response.status());
+    settings(&app, &bob, "off", &[]).await;
     reply(&app, &jose, direct, "Louder hello").await;
     assert_eq!(
         bobs.next().await.data["notice"],

@@ -4,34 +4,11 @@
 
 mod common;
 
+use common::sse::{listen, QUIET};
 use common::*;
 use serde_json::Value;
-use std::time::{Duration, Instant};
 
 // --- calling the portal ------------------------------------------------------
-
-/// Posts a form with owned values (lists go as `to[0]=…&to[1]=…`).
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(String, String)],
-) -> reqwest::Response {
-    client
-        .post(format!("{}/api/{endpoint}", app.url))
-        .form(form)
-        .send()
-        .await
-        .expect("request")
-}
-
-/// `to[0]=…&to[1]=…` for a list of party tokens.
-fn to_fields(to: &[String]) -> Vec<(String, String)> {
-    to.iter()
-        .enumerate()
-        .map(|(i, t)| (format!("to[{i}]"), t.clone()))
-        .collect()
-}
 
 /// Status and JSON body (`null` for a function returning nothing).
 async fn answer(response: reqwest::Response) -> (u16, Value) {
@@ -39,6 +16,28 @@ async fn answer(response: reqwest::Response) -> (u16, Value) {
     let text = response.text().await.expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, body)
+}
+
+/// Calls a server function; its status and JSON body.
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    answer(app.call_with(client, endpoint, form).await).await
+}
+
+/// Calls a server function, which must succeed; its JSON body.
+async fn call_ok(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Value {
+    let (status, body) = call(app, client, endpoint, form).await;
+    assert_eq!(status, 200, "{endpoint}: {body}");
+    body
 }
 
 /// The message for `field` in an `invalid` answer (`detail` is `[[field, message], …]`).
@@ -49,21 +48,20 @@ fn field_message(body: &Value, field: &str) -> Option<String> {
     })
 }
 
-/// Starts a conversation as the member `from`; the raw answer.
-async fn try_start(
-    app: &TestApp,
-    client: &reqwest::Client,
-    from: i64,
-    to: &[String],
-    body: &str,
-) -> reqwest::Response {
-    let mut form = vec![
-        ("send_as".to_string(), member(from)),
-        ("body".to_string(), body.to_string()),
-        ("key".to_string(), fresh_key()),
-    ];
-    form.extend(to_fields(to));
-    post(app, client, "start_conversation", &form).await
+/// The message for `field` in an answer that must be a 422 `invalid`.
+#[track_caller]
+fn invalid_field(answer: &(u16, Value), field: &str) -> String {
+    let (status, body) = answer;
+    assert_eq!(*status, 422, "an invalid answer: {body}");
+    field_message(body, field).unwrap_or_else(|| panic!("a message on {field}: {body}"))
+}
+
+/// Asserts that an answer is a 409 `refused`; `what` says what was refused.
+#[track_caller]
+fn assert_refused(answer: &(u16, Value), what: &str) {
+    let (status, body) = answer;
+    assert_eq!(*status, 409, "{what}: {body}");
+    assert_eq!(body["kind"], "refused", "{what}: {body}");
 }
 
 async fn try_reply(
@@ -72,34 +70,18 @@ async fn try_reply(
     conversation: i64,
     body: &str,
 ) -> (u16, Value) {
-    answer(
-        app.call_with(
-            client,
-            "send_message",
-            &[
-                ("conversation", &conversation.to_string()),
-                ("body", body),
-                ("key", &fresh_key()),
-            ],
-        )
-        .await,
-    )
-    .await
+    let conversation = conversation.to_string();
+    let key = fresh_key();
+    let form = [
+        ("conversation", &*conversation),
+        ("body", body),
+        ("key", &*key),
+    ];
+    call(app, client, "send_message", &form).await
 }
 
 async fn thread(app: &TestApp, client: &reqwest::Client, id: i64) -> (u16, Value) {
-    answer(
-        app.call_with(client, "get_thread", &[("id", &id.to_string())])
-            .await,
-    )
-    .await
-}
-
-/// The thread, which must open.
-async fn open_thread(app: &TestApp, client: &reqwest::Client, id: i64) -> Value {
-    let (status, body) = thread(app, client, id).await;
-    assert_eq!(status, 200, "the thread {id} opens: {body}");
-    body
+    call(app, client, "get_thread", &[("id", &id.to_string())]).await
 }
 
 fn entries(thread: &Value) -> &Vec<Value> {
@@ -114,9 +96,7 @@ fn entry(thread: &Value, message: i64) -> &Value {
 }
 
 async fn inbox(app: &TestApp, client: &reqwest::Client) -> Value {
-    let (status, body) = answer(app.call_with(client, "list_conversations", &[]).await).await;
-    assert_eq!(status, 200, "the list opens: {body}");
-    body
+    call_ok(app, client, "list_conversations", &[]).await
 }
 
 fn ids(inbox: &Value) -> Vec<i64> {
@@ -134,15 +114,13 @@ async fn listed(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
 
 /// The envelope's count of unread conversations.
 async fn unread(app: &TestApp, client: &reqwest::Client) -> i64 {
-    let (status, body) = answer(app.call_with(client, "unread_conversations", &[]).await).await;
-    assert_eq!(status, 200, "{body}");
+    let body = call_ok(app, client, "unread_conversations", &[]).await;
     body.as_i64().expect("a count")
 }
 
 /// The conversations the in-app notifications menu lists.
 async fn notices(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
-    let (status, body) = answer(app.call_with(client, "list_notifications", &[]).await).await;
-    assert_eq!(status, 200, "{body}");
+    let body = call_ok(app, client, "list_notifications", &[]).await;
     body.as_array()
         .expect("notifications")
         .iter()
@@ -151,8 +129,7 @@ async fn notices(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
 }
 
 async fn requests(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
-    let (status, body) = answer(app.call_with(client, "list_requests", &[]).await).await;
-    assert_eq!(status, 200, "{body}");
+    let body = call_ok(app, client, "list_requests", &[]).await;
     body.as_array().expect("requests").clone()
 }
 
@@ -169,15 +146,9 @@ async fn answer_request(
     conversation: i64,
     how: &str,
 ) -> (u16, Value) {
-    answer(
-        app.call_with(
-            client,
-            "answer_request",
-            &[("conversation", &conversation.to_string()), ("answer", how)],
-        )
-        .await,
-    )
-    .await
+    let conversation = conversation.to_string();
+    let form = [("conversation", &*conversation), ("answer", how)];
+    call(app, client, "answer_request", &form).await
 }
 
 async fn report(
@@ -187,30 +158,26 @@ async fn report(
     reason: &str,
     note: &str,
 ) -> (u16, Value) {
-    answer(
-        app.call_with(
-            client,
-            "report_message",
-            &[
-                ("message", &message.to_string()),
-                ("reason", reason),
-                ("note", note),
-            ],
-        )
-        .await,
-    )
-    .await
+    let message = message.to_string();
+    let form = [("message", &*message), ("reason", reason), ("note", note)];
+    call(app, client, "report_message", &form).await
 }
 
 /// Reports a message, which must succeed; returns the report's id.
 async fn report_ok(app: &TestApp, client: &reqwest::Client, message: i64) -> i64 {
     let (status, body) = report(app, client, message, "harassment", "").await;
     assert_eq!(status, 200, "the report is received: {body}");
-    sqlx::query_scalar("SELECT max(id) FROM reports WHERE message_id = $1")
-        .bind(message)
-        .fetch_one(&app.pool)
-        .await
-        .expect("the report is stored")
+    scalar(
+        app,
+        "SELECT max(id) FROM reports WHERE message_id = $1",
+        message,
+    )
+    .await
+}
+
+/// Reports the first message of a conversation, which must succeed; the report's id.
+async fn report_opening(app: &TestApp, client: &reqwest::Client, conversation: i64) -> i64 {
+    report_ok(app, client, first_message(app, conversation).await).await
 }
 
 async fn set_block(
@@ -219,15 +186,9 @@ async fn set_block(
     handle: &str,
     blocked: bool,
 ) -> (u16, Value) {
-    answer(
-        app.call_with(
-            client,
-            "set_block",
-            &[("handle", handle), ("blocked", &blocked.to_string())],
-        )
-        .await,
-    )
-    .await
+    let blocked = blocked.to_string();
+    let form = [("handle", handle), ("blocked", &*blocked)];
+    call(app, client, "set_block", &form).await
 }
 
 async fn block(app: &TestApp, client: &reqwest::Client, handle: &str) {
@@ -239,12 +200,23 @@ async fn block(app: &TestApp, client: &reqwest::Client, handle: &str) {
     );
 }
 
+/// The privacy settings: the message policy and the blocked members.
+async fn privacy(app: &TestApp, client: &reqwest::Client) -> Value {
+    call_ok(app, client, "get_privacy", &[]).await
+}
+
 async fn save_policy(app: &TestApp, client: &reqwest::Client, policy: &str) -> (u16, Value) {
-    answer(
-        app.call_with(client, "save_message_policy", &[("policy", policy)])
-            .await,
-    )
-    .await
+    call(app, client, "save_message_policy", &[("policy", policy)]).await
+}
+
+/// The handles of the parties a search for `query` offers.
+async fn search(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<String> {
+    let body = call_ok(app, client, "search_parties", &[("query", query)]).await;
+    body.as_array()
+        .expect("parties")
+        .iter()
+        .map(|p| p["handle"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 async fn add_people(
@@ -255,23 +227,24 @@ async fn add_people(
 ) -> (u16, Value) {
     let mut form = vec![("conversation".to_string(), conversation.to_string())];
     form.extend(to_fields(to));
-    answer(post(app, client, "add_people", &form).await).await
+    answer(app.post_form(client, "add_people", &form).await).await
 }
 
 async fn leave(app: &TestApp, client: &reqwest::Client, conversation: i64) -> (u16, Value) {
-    answer(
-        app.call_with(
-            client,
-            "leave_conversation",
-            &[("conversation", &conversation.to_string())],
-        )
-        .await,
+    let conversation = conversation.to_string();
+    call(
+        app,
+        client,
+        "leave_conversation",
+        &[("conversation", &conversation)],
     )
     .await
 }
 
-async fn queue(app: &TestApp, client: &reqwest::Client) -> (u16, Value) {
-    answer(app.call_with(client, "moderation_queue", &[]).await).await
+/// The open reports in the moderators' queue.
+async fn open_reports(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let body = call_ok(app, client, "moderation_queue", &[]).await;
+    body.as_array().expect("reports").clone()
 }
 
 async fn moderate(
@@ -281,19 +254,9 @@ async fn moderate(
     action: &str,
     note: &str,
 ) -> (u16, Value) {
-    answer(
-        app.call_with(
-            client,
-            "moderate",
-            &[
-                ("report", &report.to_string()),
-                ("action", action),
-                ("note", note),
-            ],
-        )
-        .await,
-    )
-    .await
+    let report = report.to_string();
+    let form = [("report", &*report), ("action", action), ("note", note)];
+    call(app, client, "moderate", &form).await
 }
 
 async fn moderate_ok(app: &TestApp, client: &reqwest::Client, report: i64, action: &str) {
@@ -302,35 +265,85 @@ async fn moderate_ok(app: &TestApp, client: &reqwest::Client, report: i64, actio
 }
 
 async fn audit_log(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
-    let (status, body) = answer(app.call_with(client, "moderation_log", &[]).await).await;
-    assert_eq!(status, 200, "{body}");
+    let body = call_ok(app, client, "moderation_log", &[]).await;
     body.as_array().expect("log entries").clone()
+}
+
+/// The warnings shown to this member.
+async fn warnings(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let body = call_ok(app, client, "my_warnings", &[]).await;
+    body.as_array().expect("warnings").clone()
+}
+
+// --- members and requests ------------------------------------------------------
+
+/// Bob, who takes new conversations only from members he shares a group with.
+async fn choosy_bob(app: &TestApp) -> (reqwest::Client, i64) {
+    let bob = app.member("bob").await;
+    assert_eq!(
+        save_policy(app, &bob, "shared_groups").await,
+        (200, Value::from("shared_groups")),
+        "Bob's message policy is saved"
+    );
+    (bob, app.id_of("bob").await)
+}
+
+/// A stranger's first message to choosy Bob: a request waiting for his answer.
+struct Request {
+    bob: reqwest::Client,
+    b: i64,
+    /// The first ordinary demo member who shares no group with Bob, signed in.
+    stranger: reqwest::Client,
+    s: i64,
+    /// The stranger's handle.
+    handle: String,
+    conversation: i64,
+}
+
+async fn request_to_bob(app: &TestApp, body: &str) -> Request {
+    let (bob, b) = choosy_bob(app).await;
+    let (s, handle) = members_sharing(app, "bob", false).await[0].clone();
+    let stranger = app.member(&handle).await;
+    let conversation = start(app, &stranger, s, &[member(b)], body).await;
+    Request {
+        bob,
+        b,
+        stranger,
+        s,
+        handle,
+        conversation,
+    }
 }
 
 // --- looking at the database ---------------------------------------------------
 
-async fn count(app: &TestApp, sql: &str, id: i64) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .expect("count")
+async fn reports_about(app: &TestApp, message: i64) -> i64 {
+    let sql = "SELECT count(*) FROM reports WHERE message_id = $1";
+    scalar(app, sql, message).await
+}
+
+async fn reports_by(app: &TestApp, reporter: i64) -> i64 {
+    let sql = "SELECT count(*) FROM reports WHERE reporter_id = $1";
+    scalar(app, sql, reporter).await
+}
+
+async fn messages_by(app: &TestApp, author: i64) -> i64 {
+    let sql = "SELECT count(*) FROM messages WHERE author_id = $1";
+    scalar(app, sql, author).await
 }
 
 async fn first_message(app: &TestApp, conversation: i64) -> i64 {
-    sqlx::query_scalar("SELECT min(id) FROM messages WHERE conversation_id = $1")
-        .bind(conversation)
-        .fetch_one(&app.pool)
-        .await
-        .expect("a first message")
+    let sql = "SELECT min(id) FROM messages WHERE conversation_id = $1";
+    scalar(app, sql, conversation).await
+}
+
+async fn last_message(app: &TestApp, conversation: i64) -> i64 {
+    let sql = "SELECT max(id) FROM messages WHERE conversation_id = $1";
+    scalar(app, sql, conversation).await
 }
 
 async fn name_of(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("SELECT display_name FROM members WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .expect("member exists")
+    scalar(app, "SELECT display_name FROM members WHERE id = $1", id).await
 }
 
 /// Email notifications waiting for `member` about `conversation`.
@@ -364,78 +377,14 @@ async fn members_sharing(app: &TestApp, handle: &str, shared: bool) -> Vec<(i64,
     .expect("members")
 }
 
-// --- live events -------------------------------------------------------------
-
-const WAIT: Duration = Duration::from_secs(10);
-const QUIET: Duration = Duration::from_millis(800);
-
-/// A member's open `GET /api/live` stream.
-struct LiveStream {
-    response: reqwest::Response,
-    buffer: Vec<u8>,
-}
-
-async fn connect(app: &TestApp, client: &reqwest::Client) -> LiveStream {
-    let response = client
-        .get(format!("{}/api/live", app.url))
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200, "the live stream opens");
-    let mut stream = LiveStream {
-        response,
-        buffer: Vec::new(),
-    };
-    let hello = stream.next().await;
-    assert_eq!(hello["type"], "hello", "{hello}");
-    stream
-}
-
-impl LiveStream {
-    async fn next_within(&mut self, timeout: Duration) -> Option<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            while let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
-                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
-                let data: Vec<String> = String::from_utf8_lossy(&block)
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(|v| v.strip_prefix(' ').unwrap_or(v).to_string())
-                    .collect();
-                if !data.is_empty() {
-                    return Some(serde_json::from_str(&data.join("\n")).expect("JSON event"));
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.response.chunk()).await {
-                Ok(Ok(Some(chunk))) => self.buffer.extend_from_slice(&chunk),
-                _ => return None,
-            }
-        }
-    }
-
-    async fn next(&mut self) -> Value {
-        self.next_within(WAIT)
-            .await
-            .unwrap_or_else(|| panic!("no live event within {WAIT:?}"))
-    }
-
-    async fn assert_quiet(&mut self) {
-        if let Some(event) = self.next_within(QUIET).await {
-            panic!("unexpected live event: {event}");
-        }
-    }
-}
-
 // --- reports -----------------------------------------------------------------
 
 /// Reporting a message twice is one report, and both answers are the same plain success.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reporting_a_message_twice_files_one_report_and_both_calls_succeed() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "You are hopeless.").await;
     let message = first_message(&app, conversation).await;
 
@@ -444,12 +393,7 @@ async fn reporting_a_message_twice_files_one_report_and_both_calls_succeed() {
     assert_eq!(first, (200, Value::Null), "the first report is received");
     assert_eq!(second, first, "the second report gets the same answer");
     assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM reports WHERE message_id = $1",
-            message
-        )
-        .await,
+        reports_about(&app, message).await,
         1,
         "one report row for the message"
     );
@@ -460,12 +404,8 @@ async fn reporting_a_message_twice_files_one_report_and_both_calls_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_others_messages_in_ones_own_conversations_can_be_reported() {
     let app = spawn_app().await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Between the two of us").await;
     let message = first_message(&app, conversation).await;
 
@@ -477,9 +417,8 @@ async fn only_others_messages_in_ones_own_conversations_can_be_reported() {
         "indistinguishable from a missing message"
     );
 
-    let (status, body) = report(&app, &alice, message, "spam", "").await;
-    assert_eq!(status, 409, "one's own message: {body}");
-    assert_eq!(body["kind"], "refused");
+    let own = report(&app, &alice, message, "spam", "").await;
+    assert_refused(&own, "one's own message");
 
     assert_eq!(
         report(&app, &bob, message, "harassment", "").await.0,
@@ -487,12 +426,7 @@ async fn only_others_messages_in_ones_own_conversations_can_be_reported() {
         "the recipient may report it"
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM reports WHERE message_id = $1",
-            message
-        )
-        .await,
+        reports_about(&app, message).await,
         1,
         "only the recipient's report is stored"
     );
@@ -502,40 +436,29 @@ async fn only_others_messages_in_ones_own_conversations_can_be_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_reasons_and_notes_are_checked() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Buy cheap followers!").await;
     let message = first_message(&app, conversation).await;
 
-    let (status, body) = report(&app, &bob, message, "rude", "").await;
-    assert_eq!(status, 422);
-    assert!(field_message(&body, "reason").is_some(), "{body}");
-    let (status, body) = report(&app, &bob, message, "", "").await;
-    assert_eq!(status, 422, "no reason at all");
-    assert!(field_message(&body, "reason").is_some(), "{body}");
+    invalid_field(&report(&app, &bob, message, "rude", "").await, "reason");
+    // No reason at all.
+    invalid_field(&report(&app, &bob, message, "", "").await, "reason");
 
-    let (status, body) = report(&app, &bob, message, "spam", &"é".repeat(501)).await;
-    assert_eq!(status, 422);
-    assert!(field_message(&body, "note").is_some(), "{body}");
+    let too_long = "é".repeat(501);
+    invalid_field(
+        &report(&app, &bob, message, "spam", &too_long).await,
+        "note",
+    );
     assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM reports WHERE message_id = $1",
-            message
-        )
-        .await,
+        reports_about(&app, message).await,
         0,
         "refused reports are not stored"
     );
 
     for reason in ["harassment", "spam", "other"] {
         let conversation = start(&app, &alice, a, &[member(b)], reason).await;
-        let last: i64 =
-            sqlx::query_scalar("SELECT max(id) FROM messages WHERE conversation_id = $1")
-                .bind(conversation)
-                .fetch_one(&app.pool)
-                .await
-                .unwrap();
+        let last = last_message(&app, conversation).await;
         let (status, body) = report(&app, &bob, last, reason, &"é".repeat(500)).await;
         assert_eq!(status, 200, "{reason} with a 500-character note: {body}");
     }
@@ -546,8 +469,8 @@ async fn report_reasons_and_notes_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_changes_nothing_the_reported_author_can_see() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Something rude").await;
     reply(&app, &bob, conversation, "That was rude.").await;
     let message = first_message(&app, conversation).await;
@@ -555,7 +478,7 @@ async fn a_report_changes_nothing_the_reported_author_can_see() {
     let thread_before = open_thread(&app, &alice, conversation).await;
     let inbox_before = inbox(&app, &alice).await;
     let unread_before = unread(&app, &alice).await;
-    let mut alices = connect(&app, &alice).await;
+    let mut alices = listen(&app, &alice).await;
 
     assert_eq!(
         report(&app, &bob, message, "harassment", "Please look").await,
@@ -568,9 +491,8 @@ async fn a_report_changes_nothing_the_reported_author_can_see() {
     assert_eq!(inbox(&app, &alice).await, inbox_before);
     assert_eq!(unread(&app, &alice).await, unread_before);
     // The control: the report does exist, for the moderators.
-    let (status, q) = queue(&app, &app.member("ngozi").await).await;
-    assert_eq!(status, 200);
-    assert_eq!(q.as_array().map(Vec::len), Some(1), "{q}");
+    let reports = open_reports(&app, &app.member("ngozi").await).await;
+    assert_eq!(reports.len(), 1, "{reports:?}");
 }
 
 // --- blocking ----------------------------------------------------------------
@@ -580,23 +502,19 @@ async fn a_report_changes_nothing_the_reported_author_can_see() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_member_cannot_start_a_conversation_until_unblocked() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     let (status, body) = set_block(&app, &alice, "alice", true).await;
     assert_eq!(status, 409, "blocking oneself: {body}");
     block(&app, &alice, "bob").await;
 
-    let (status, body) = answer(try_start(&app, &bob, b, &[member(a)], "Hi Alice").await).await;
-    assert_eq!(status, 422, "{body}");
-    let message = field_message(&body, "to").expect("a message on the recipients");
+    let refused = answer(try_start(&app, &bob, b, &[member(a)], "Hi Alice").await).await;
+    let message = invalid_field(&refused, "to");
     assert!(
         message.contains("You can't message Alice Martin"),
         "{message}"
     );
+    let body = &refused.1;
     assert!(
         !body.to_string().to_lowercase().contains("block"),
         "the answer does not say that Alice blocked Bob: {body}"
@@ -604,16 +522,7 @@ async fn a_blocked_member_cannot_start_a_conversation_until_unblocked() {
     let (status, _) =
         answer(try_start(&app, &bob, b, &[member(a), member(j)], "Hi all").await).await;
     assert_eq!(status, 422, "not in a group conversation either");
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM messages WHERE author_id = $1",
-            b
-        )
-        .await,
-        0,
-        "nothing was stored"
-    );
+    assert_eq!(messages_by(&app, b).await, 0, "nothing was stored");
 
     // Bob can still write to others, and Alice to Bob.
     start(&app, &bob, b, &[member(j)], "Hi José").await;
@@ -629,19 +538,16 @@ async fn a_blocked_member_cannot_start_a_conversation_until_unblocked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_member_cannot_add_the_blocker_to_a_conversation() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     let others = members_sharing(&app, "bob", true).await;
     let conversation = start(&app, &bob, b, &[member(j), member(others[0].0)], "Team").await;
     block(&app, &alice, "bob").await;
 
-    let (status, body) = add_people(&app, &bob, conversation, &[member(a)]).await;
-    assert_eq!(status, 422, "{body}");
-    let message = field_message(&body, "to").expect("a message on the recipients");
+    let message = invalid_field(
+        &add_people(&app, &bob, conversation, &[member(a)]).await,
+        "to",
+    );
     assert!(
         message.contains("Alice Martin") && !message.to_lowercase().contains("block"),
         "{message}"
@@ -660,38 +566,25 @@ async fn a_blocked_member_cannot_add_the_blocker_to_a_conversation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_member_is_left_out_of_the_blockers_search_and_listed_in_privacy() {
     let app = spawn_app().await;
-    let (alice, jose) = (app.member("alice").await, app.member("jose").await);
+    let [alice, jose] = app.members(["alice", "jose"]).await;
     let b = app.id_of("bob").await;
-    let search = |client: reqwest::Client| {
-        let app = &app;
-        async move {
-            let (status, body) = answer(
-                app.call_with(&client, "search_parties", &[("query", "Bob")])
-                    .await,
-            )
-            .await;
-            assert_eq!(status, 200, "{body}");
-            body.as_array()
-                .expect("parties")
-                .iter()
-                .map(|p| p["handle"].as_str().unwrap_or_default().to_string())
-                .collect::<Vec<_>>()
-        }
-    };
     assert!(
-        search(alice.clone()).await.contains(&"bob".to_string()),
+        search(&app, &alice, "Bob")
+            .await
+            .contains(&"bob".to_string()),
         "before blocking, Alice finds Bob"
     );
     block(&app, &alice, "bob").await;
-    let found = search(alice.clone()).await;
+    let found = search(&app, &alice, "Bob").await;
     assert!(!found.contains(&"bob".to_string()), "{found:?}");
     assert!(
-        search(jose.clone()).await.contains(&"bob".to_string()),
+        search(&app, &jose, "Bob")
+            .await
+            .contains(&"bob".to_string()),
         "José still finds Bob"
     );
 
-    let (status, privacy) = answer(app.call_with(&alice, "get_privacy", &[]).await).await;
-    assert_eq!(status, 200);
+    let privacy = privacy(&app, &alice).await;
     assert_eq!(privacy["blocked"][0]["token"], member(b), "{privacy}");
     assert_eq!(privacy["blocked"][0]["name"], "Bob Nakamura");
 }
@@ -701,14 +594,14 @@ async fn a_blocked_member_is_left_out_of_the_blockers_search_and_listed_in_priva
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_members_reply_arrives_collapsed_and_quietly() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Hi Bob").await;
-    let mut alices = connect(&app, &alice).await;
+    let mut alices = listen(&app, &alice).await;
 
     // The control, before blocking: Bob's reply is news to Alice.
     reply(&app, &bob, conversation, "Hi Alice").await;
-    let event = alices.next().await;
+    let event = alices.next().await.data;
     assert_eq!(event["notice"], "Bob Nakamura wrote to you", "{event}");
     assert_eq!(unread(&app, &alice).await, 1);
     assert_eq!(notices(&app, &alice).await, [conversation]);
@@ -726,7 +619,7 @@ async fn a_blocked_members_reply_arrives_collapsed_and_quietly() {
     assert_eq!(status, 200, "Bob's reply is accepted: {sent}");
     let id = sent["id"].as_i64().expect("message id");
 
-    let event = alices.next().await;
+    let event = alices.next().await.data;
     assert_eq!(event["type"], "message");
     assert_eq!(event["message"]["collapsed"], true, "{event}");
     assert_eq!(event["notice"], Value::Null, "no in-app notice: {event}");
@@ -757,16 +650,8 @@ async fn a_blocked_members_reply_arrives_collapsed_and_quietly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_members_reply_after_a_note_stays_quiet() {
     let app = spawn_app().await;
-    let (alice, bob, jose) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-    );
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     let other = members_sharing(&app, "bob", true).await[0].0;
     let conversation = start(
         &app,
@@ -801,21 +686,17 @@ async fn a_blocked_members_reply_after_a_note_stays_quiet() {
 async fn the_message_policy_is_saved_and_unknown_values_are_refused() {
     let app = spawn_app().await;
     let bob = app.member("bob").await;
-    let (status, privacy) = answer(app.call_with(&bob, "get_privacy", &[]).await).await;
-    assert_eq!(status, 200);
-    assert_eq!(privacy["policy"], "everyone", "the default: {privacy}");
-    assert_eq!(privacy["blocked"], serde_json::json!([]));
+    let before = privacy(&app, &bob).await;
+    assert_eq!(before["policy"], "everyone", "the default: {before}");
+    assert_eq!(before["blocked"], serde_json::json!([]));
 
-    let (status, body) = save_policy(&app, &bob, "friends").await;
-    assert_eq!(status, 422);
-    assert!(field_message(&body, "policy").is_some(), "{body}");
+    invalid_field(&save_policy(&app, &bob, "friends").await, "policy");
 
     assert_eq!(
         save_policy(&app, &bob, "shared_groups").await,
         (200, Value::from("shared_groups"))
     );
-    let (_, privacy) = answer(app.call_with(&bob, "get_privacy", &[]).await).await;
-    assert_eq!(privacy["policy"], "shared_groups");
+    assert_eq!(privacy(&app, &bob).await["policy"], "shared_groups");
 }
 
 /// With "shared groups only", a stranger's first message becomes a request: the sender
@@ -823,15 +704,12 @@ async fn the_message_policy_is_saved_and_unknown_values_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_strangers_first_message_becomes_a_request_the_sender_cannot_tell() {
     let app = spawn_app().await;
-    let bob = app.member("bob").await;
-    let b = app.id_of("bob").await;
+    let (bob, b) = choosy_bob(&app).await;
     let (s, stranger_handle) = members_sharing(&app, "bob", false).await[0].clone();
     let (f, friend_handle) = members_sharing(&app, "bob", true).await[0].clone();
-    let (stranger, friend) = (
-        app.member(&stranger_handle).await,
-        app.member(&friend_handle).await,
-    );
-    save_policy(&app, &bob, "shared_groups").await;
+    let [stranger, friend] = app
+        .members([stranger_handle.as_str(), friend_handle.as_str()])
+        .await;
 
     let response = try_start(&app, &stranger, s, &[member(b)], "Hello, can we talk?").await;
     let (status, body) = answer(response).await;
@@ -870,12 +748,12 @@ async fn a_strangers_first_message_becomes_a_request_the_sender_cannot_tell() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accepting_a_request_moves_it_into_the_list() {
     let app = spawn_app().await;
-    let bob = app.member("bob").await;
-    let b = app.id_of("bob").await;
-    let (s, handle) = members_sharing(&app, "bob", false).await[0].clone();
-    let stranger = app.member(&handle).await;
-    save_policy(&app, &bob, "shared_groups").await;
-    let request = start(&app, &stranger, s, &[member(b)], "A question for you").await;
+    let Request {
+        bob,
+        stranger,
+        conversation: request,
+        ..
+    } = request_to_bob(&app, "A question for you").await;
 
     let (status, body) = answer_request(&app, &bob, request, "maybe").await;
     assert_eq!(status, 422, "{body}");
@@ -897,12 +775,11 @@ async fn accepting_a_request_moves_it_into_the_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replying_to_a_request_accepts_it() {
     let app = spawn_app().await;
-    let bob = app.member("bob").await;
-    let b = app.id_of("bob").await;
-    let (s, handle) = members_sharing(&app, "bob", false).await[0].clone();
-    let stranger = app.member(&handle).await;
-    save_policy(&app, &bob, "shared_groups").await;
-    let request = start(&app, &stranger, s, &[member(b)], "Got a minute?").await;
+    let Request {
+        bob,
+        conversation: request,
+        ..
+    } = request_to_bob(&app, "Got a minute?").await;
     assert!(!listed(&app, &bob).await.contains(&request));
 
     reply(&app, &bob, request, "Sure, what is it?").await;
@@ -916,12 +793,14 @@ async fn replying_to_a_request_accepts_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_request_disappears_for_good_without_the_sender_noticing() {
     let app = spawn_app().await;
-    let bob = app.member("bob").await;
-    let b = app.id_of("bob").await;
-    let (s, handle) = members_sharing(&app, "bob", false).await[0].clone();
-    let stranger = app.member(&handle).await;
-    save_policy(&app, &bob, "shared_groups").await;
-    let request = start(&app, &stranger, s, &[member(b)], "Special offer").await;
+    let Request {
+        bob,
+        b,
+        stranger,
+        s,
+        conversation: request,
+        ..
+    } = request_to_bob(&app, "Special offer").await;
 
     assert_eq!(answer_request(&app, &bob, request, "decline").await.0, 200);
     assert_eq!(thread(&app, &bob, request).await.0, 404, "gone for Bob");
@@ -942,12 +821,7 @@ async fn a_declined_request_disappears_for_good_without_the_sender_noticing() {
     assert_eq!(unread(&app, &bob).await, 0);
     assert_eq!(outbox_rows(&app, b, request).await, 0, "no email either");
     assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM reports WHERE reporter_id = $1",
-            b
-        )
-        .await,
+        reports_by(&app, b).await,
         0,
         "a plain decline reports nothing"
     );
@@ -957,12 +831,15 @@ async fn a_declined_request_disappears_for_good_without_the_sender_noticing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decline_and_report_files_a_spam_report_about_the_first_message() {
     let app = spawn_app().await;
-    let (bob, ngozi) = (app.member("bob").await, app.member("ngozi").await);
-    let b = app.id_of("bob").await;
-    let (s, handle) = members_sharing(&app, "bob", false).await[0].clone();
-    let stranger = app.member(&handle).await;
-    save_policy(&app, &bob, "shared_groups").await;
-    let request = start(&app, &stranger, s, &[member(b)], "Cheap watches here").await;
+    let Request {
+        bob,
+        b,
+        stranger,
+        handle,
+        conversation: request,
+        ..
+    } = request_to_bob(&app, "Cheap watches here").await;
+    let ngozi = app.member("ngozi").await;
     reply(&app, &stranger, request, "Still interested?").await;
     let first = first_message(&app, request).await;
 
@@ -971,25 +848,16 @@ async fn decline_and_report_files_a_spam_report_about_the_first_message() {
         (200, Value::Null)
     );
     assert_eq!(thread(&app, &bob, request).await.0, 404);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM reports WHERE reporter_id = $1",
-            b
-        )
-        .await,
-        1
-    );
+    assert_eq!(reports_by(&app, b).await, 1);
     let row: (i64, i64, String) =
         sqlx::query_as("SELECT message_id, reporter_id, reason FROM reports")
             .fetch_one(&app.pool)
             .await
             .expect("exactly one report");
     assert_eq!(row, (first, b, "spam".to_string()));
-    let (status, q) = queue(&app, &ngozi).await;
-    assert_eq!(status, 200);
-    assert_eq!(q[0]["reason"], "spam", "{q}");
-    assert_eq!(q[0]["author"]["handle"], handle.as_str());
+    let reports = open_reports(&app, &ngozi).await;
+    assert_eq!(reports[0]["reason"], "spam", "{reports:?}");
+    assert_eq!(reports[0]["author"]["handle"], handle.as_str());
 }
 
 // --- leaving and adding people -----------------------------------------------
@@ -999,12 +867,8 @@ async fn decline_and_report_files_a_spam_report_about_the_first_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaving_a_three_person_conversation() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     let pair = start(&app, &alice, a, &[member(b)], "Just us").await;
     let (status, body) = leave(&app, &alice, pair).await;
     assert_eq!(status, 409, "a 1:1 conversation cannot be left: {body}");
@@ -1020,7 +884,7 @@ async fn leaving_a_three_person_conversation() {
     assert_eq!(note["kind"], "left", "{t}");
     assert_eq!(note["author"]["name"], "Alice Martin");
 
-    let mut alices = connect(&app, &alice).await;
+    let mut alices = listen(&app, &alice).await;
     reply(&app, &bob, trio, "She left").await;
     alices.assert_quiet().await;
     assert_eq!(unread(&app, &alice).await, 0);
@@ -1042,28 +906,22 @@ async fn leaving_a_three_person_conversation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_member_sees_the_history_and_a_note_naming_them() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.member("alice").await, app.member("bob").await);
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     let candidates = members_sharing(&app, "alice", true).await;
     let (c, carol_handle) = candidates[0].clone();
     let (_, outsider_handle) = candidates[1].clone();
-    let (carol, outsider) = (
-        app.member(&carol_handle).await,
-        app.member(&outsider_handle).await,
-    );
+    let [carol, outsider] = app
+        .members([carol_handle.as_str(), outsider_handle.as_str()])
+        .await;
     let trio = start(&app, &alice, a, &[member(b), member(j)], "Before Carol").await;
     reply(&app, &bob, trio, "Also before Carol").await;
     assert_eq!(thread(&app, &carol, trio).await.0, 404, "not yet added");
 
     let (status, body) = add_people(&app, &outsider, trio, &[member(c)]).await;
     assert_eq!(status, 404, "a non-participant cannot add anyone: {body}");
-    let (status, body) = add_people(&app, &alice, trio, &[member(b)]).await;
-    assert_eq!(status, 422, "Bob is already in it: {body}");
-    assert!(field_message(&body, "to").is_some(), "{body}");
+    // Bob is already in it.
+    invalid_field(&add_people(&app, &alice, trio, &[member(b)]).await, "to");
     assert_eq!(thread(&app, &carol, trio).await.0, 404, "still not added");
 
     assert_eq!(add_people(&app, &alice, trio, &[member(c)]).await.0, 200);
@@ -1097,7 +955,7 @@ async fn an_added_member_sees_the_history_and_a_note_naming_them() {
 async fn adding_people_needs_three_and_stays_within_nine_others() {
     let app = spawn_app().await;
     let alice = app.member("alice").await;
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let others: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM members WHERE id <> $1 AND role = 'member' ORDER BY id LIMIT 11",
     )
@@ -1108,14 +966,17 @@ async fn adding_people_needs_three_and_stays_within_nine_others() {
     let tokens = |ids: &[i64]| ids.iter().map(|id| member(*id)).collect::<Vec<_>>();
 
     let pair = start(&app, &alice, a, &[member(b)], "Two of us").await;
-    let (status, body) = add_people(&app, &alice, pair, &[member(others[5])]).await;
-    assert_eq!(status, 422, "{body}");
-    assert!(field_message(&body, "to").is_some(), "{body}");
+    invalid_field(
+        &add_people(&app, &alice, pair, &[member(others[5])]).await,
+        "to",
+    );
 
     let ten = start(&app, &alice, a, &tokens(&others[..9]), "Ten of us").await;
-    let (status, body) = add_people(&app, &alice, ten, &[member(others[10])]).await;
-    assert_eq!(status, 422, "an eleventh: {body}");
-    assert!(field_message(&body, "to").is_some(), "{body}");
+    // An eleventh.
+    invalid_field(
+        &add_people(&app, &alice, ten, &[member(others[10])]).await,
+        "to",
+    );
 
     let nine = start(&app, &alice, a, &tokens(&others[..8]), "Nine of us").await;
     let (status, body) = add_people(&app, &alice, nine, &[member(others[10])]).await;
@@ -1129,12 +990,8 @@ async fn adding_people_needs_three_and_stays_within_nine_others() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_shows_a_reported_message_with_two_either_side_only() {
     let app = spawn_app().await;
-    let (alice, bob, ngozi) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("ngozi").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, ngozi] = app.members(["alice", "bob", "ngozi"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let words = [
         "apricot",
         "blueberry",
@@ -1156,10 +1013,8 @@ async fn the_queue_shows_a_reported_message_with_two_either_side_only() {
     // The fifth message ("elderberry") is Alice's.
     let reported = report_ok(&app, &bob, ids[4]).await;
 
-    let (status, q) = queue(&app, &ngozi).await;
-    assert_eq!(status, 200);
-    let reports = q.as_array().expect("reports");
-    assert_eq!(reports.len(), 1, "{q}");
+    let reports = open_reports(&app, &ngozi).await;
+    assert_eq!(reports.len(), 1, "{reports:?}");
     let r = &reports[0];
     assert_eq!(r["id"], reported);
     assert_eq!(r["reason"], "harassment");
@@ -1181,7 +1036,7 @@ async fn the_queue_shows_a_reported_message_with_two_either_side_only() {
         404,
         "the moderator cannot open the whole conversation either"
     );
-    let text = q.to_string();
+    let text = serde_json::to_string(&reports).expect("JSON");
     for far in [0, 1, 7, 8, 9] {
         assert!(
             !text.contains(words[far]),
@@ -1196,30 +1051,18 @@ async fn the_queue_shows_a_reported_message_with_two_either_side_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_is_handled_once_and_unknown_actions_are_refused() {
     let app = spawn_app().await;
-    let (alice, bob, ngozi, lars) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("ngozi").await,
-        app.member("lars").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, ngozi, lars] = app.members(["alice", "bob", "ngozi", "lars"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Borderline").await;
-    let id = report_ok(&app, &bob, first_message(&app, conversation).await).await;
+    let id = report_opening(&app, &bob, conversation).await;
 
-    let (status, body) = moderate(&app, &ngozi, id, "ban", "").await;
-    assert_eq!(status, 422);
-    assert!(field_message(&body, "action").is_some(), "{body}");
-    assert_eq!(
-        queue(&app, &ngozi).await.1.as_array().map(Vec::len),
-        Some(1),
-        "still open"
-    );
+    invalid_field(&moderate(&app, &ngozi, id, "ban", "").await, "action");
+    assert_eq!(open_reports(&app, &ngozi).await.len(), 1, "still open");
 
     moderate_ok(&app, &ngozi, id, "dismiss").await;
-    let (status, body) = moderate(&app, &lars, id, "remove", "").await;
-    assert_eq!(status, 409, "already handled: {body}");
-    assert_eq!(body["kind"], "refused");
-    assert_eq!(queue(&app, &ngozi).await.1, serde_json::json!([]));
+    let late = moderate(&app, &lars, id, "remove", "").await;
+    assert_refused(&late, "already handled");
+    assert_eq!(open_reports(&app, &ngozi).await, Vec::<Value>::new());
     assert_eq!(
         open_thread(&app, &bob, conversation).await["messages"][0]["removed"],
         false,
@@ -1232,23 +1075,18 @@ async fn a_report_is_handled_once_and_unknown_actions_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_message_is_gone_for_the_participants_at_once() {
     let app = spawn_app().await;
-    let (alice, bob, jose, ngozi) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-        app.member("ngozi").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, jose, ngozi] = app.members(["alice", "bob", "jose", "ngozi"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Hello Bob").await;
     let kept = first_message(&app, conversation).await;
     let offending = reply(&app, &alice, conversation, "Zanzibar-grade insult").await;
     let id = report_ok(&app, &bob, offending).await;
-    let mut streams = [connect(&app, &alice).await, connect(&app, &bob).await];
-    let mut joses = connect(&app, &jose).await;
+    let mut streams = [listen(&app, &alice).await, listen(&app, &bob).await];
+    let mut joses = listen(&app, &jose).await;
 
     moderate_ok(&app, &ngozi, id, "remove").await;
     for stream in &mut streams {
-        let event = stream.next().await;
+        let event = stream.next().await.data;
         assert_eq!(
             event,
             serde_json::json!({"type": "removed", "conversation_id": conversation, "message_id": offending})
@@ -1278,37 +1116,24 @@ async fn a_removed_message_is_gone_for_the_participants_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_warning_is_shown_to_the_author_until_acknowledged() {
     let app = spawn_app().await;
-    let (alice, bob, ngozi) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("ngozi").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, ngozi] = app.members(["alice", "bob", "ngozi"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Mind your own business").await;
-    let id = report_ok(&app, &bob, first_message(&app, conversation).await).await;
-    let warnings = |client: reqwest::Client| {
-        let app = &app;
-        async move {
-            let (status, body) = answer(app.call_with(&client, "my_warnings", &[]).await).await;
-            assert_eq!(status, 200, "{body}");
-            body.as_array().expect("warnings").clone()
-        }
-    };
-    assert_eq!(warnings(alice.clone()).await, Vec::<Value>::new());
+    let id = report_opening(&app, &bob, conversation).await;
+    assert_eq!(warnings(&app, &alice).await, Vec::<Value>::new());
 
     moderate_ok(&app, &ngozi, id, "warn").await;
-    let shown = warnings(alice.clone()).await;
+    let shown = warnings(&app, &alice).await;
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0]["excerpt"], "Mind your own business");
     assert_eq!(
-        warnings(bob.clone()).await,
+        warnings(&app, &bob).await,
         Vec::<Value>::new(),
         "only Alice"
     );
 
-    let (status, _) = answer(app.call_with(&alice, "acknowledge_warnings", &[]).await).await;
-    assert_eq!(status, 200);
-    assert_eq!(warnings(alice.clone()).await, Vec::<Value>::new());
+    call_ok(&app, &alice, "acknowledge_warnings", &[]).await;
+    assert_eq!(warnings(&app, &alice).await, Vec::<Value>::new());
     assert_eq!(
         open_thread(&app, &bob, conversation).await["messages"][0]["body"],
         "Mind your own business",
@@ -1320,18 +1145,14 @@ async fn a_warning_is_shown_to_the_author_until_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspended_member_is_signed_out_and_cannot_sign_in() {
     let app = spawn_app().await;
-    let (alice, bob, lars) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("lars").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, lars] = app.members(["alice", "bob", "lars"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Spam spam spam").await;
-    let id = report_ok(&app, &bob, first_message(&app, conversation).await).await;
+    let id = report_opening(&app, &bob, conversation).await;
     assert_eq!(app.current_handle(&alice).await.as_deref(), Some("alice"));
 
     moderate_ok(&app, &lars, id, "suspend").await;
-    let (status, body) = answer(app.call_with(&alice, "list_conversations", &[]).await).await;
+    let (status, body) = call(&app, &alice, "list_conversations", &[]).await;
     assert_eq!(status, 401, "the old session no longer works: {body}");
     assert_eq!(app.current_handle(&alice).await, None);
     let (status, body) = try_reply(&app, &alice, conversation, "Still here?").await;
@@ -1357,18 +1178,14 @@ async fn a_suspended_member_is_signed_out_and_cannot_sign_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspended_members_open_page_stops_receiving_messages() {
     let app = spawn_app().await;
-    let (alice, bob, lars) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("lars").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, lars] = app.members(["alice", "bob", "lars"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "Spam spam spam").await;
-    let id = report_ok(&app, &bob, first_message(&app, conversation).await).await;
-    let mut alices = connect(&app, &alice).await;
+    let id = report_opening(&app, &bob, conversation).await;
+    let mut alices = listen(&app, &alice).await;
     // The control: while Alice may use the portal, Bob's reply reaches her page.
     reply(&app, &bob, conversation, "Please stop").await;
-    assert_eq!(alices.next().await["message"]["body"], "Please stop");
+    assert_eq!(alices.next().await.data["message"]["body"], "Please stop");
 
     moderate_ok(&app, &lars, id, "suspend").await;
     assert_eq!(app.current_handle(&alice).await, None, "signed out");
@@ -1380,7 +1197,7 @@ async fn a_suspended_members_open_page_stops_receiving_messages() {
     )
     .await;
     if let Some(event) = alices.next_within(QUIET).await {
-        panic!("the suspended member's open page still receives: {event}");
+        panic!("the suspended member's open page still receives: {event:?}");
     }
 }
 
@@ -1389,33 +1206,24 @@ async fn a_suspended_members_open_page_stops_receiving_messages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moderators_and_administrators_cannot_be_suspended() {
     let app = spawn_app().await;
-    let (bob, ngozi, lars) = (
-        app.member("bob").await,
-        app.member("ngozi").await,
-        app.member("lars").await,
-    );
-    let (b, n, l) = (
-        app.id_of("bob").await,
-        app.id_of("ngozi").await,
-        app.id_of("lars").await,
-    );
+    let [bob, ngozi, lars] = app.members(["bob", "ngozi", "lars"]).await;
+    let [b, n, l] = app.ids(["bob", "ngozi", "lars"]).await;
     let from_ngozi = start(&app, &ngozi, n, &[member(b)], "Please behave").await;
     let from_lars = start(&app, &lars, l, &[member(b)], "Admin here").await;
-    let about_ngozi = report_ok(&app, &bob, first_message(&app, from_ngozi).await).await;
-    let about_lars = report_ok(&app, &bob, first_message(&app, from_lars).await).await;
+    let about_ngozi = report_opening(&app, &bob, from_ngozi).await;
+    let about_lars = report_opening(&app, &bob, from_lars).await;
 
     for (report, moderator, who) in [(about_ngozi, &lars, "ngozi"), (about_lars, &ngozi, "lars")] {
-        let (status, body) = moderate(&app, moderator, report, "suspend", "").await;
-        assert_eq!(status, 409, "suspending {who}: {body}");
-        assert_eq!(body["kind"], "refused");
+        let suspend = moderate(&app, moderator, report, "suspend", "").await;
+        assert_refused(&suspend, &format!("suspending {who}"));
         assert_eq!(
             app.current_handle(&app.member(who).await).await.as_deref(),
             Some(who)
         );
     }
     assert_eq!(
-        queue(&app, &ngozi).await.1.as_array().map(Vec::len),
-        Some(2),
+        open_reports(&app, &ngozi).await.len(),
+        2,
         "both reports are still open"
     );
     assert_eq!(
@@ -1431,15 +1239,10 @@ async fn moderators_and_administrators_cannot_be_suspended() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_action_is_logged_newest_first() {
     let app = spawn_app().await;
-    let (alice, bob, ngozi, lars) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("ngozi").await,
-        app.member("lars").await,
-    );
-    let (a, b) = (app.id_of("alice").await, app.id_of("bob").await);
+    let [alice, bob, ngozi, lars] = app.members(["alice", "bob", "ngozi", "lars"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
     let conversation = start(&app, &alice, a, &[member(b)], "one").await;
-    let mut reports = vec![report_ok(&app, &bob, first_message(&app, conversation).await).await];
+    let mut reports = vec![report_opening(&app, &bob, conversation).await];
     for body in ["two", "three", "four"] {
         let message = reply(&app, &alice, conversation, body).await;
         reports.push(report_ok(&app, &bob, message).await);
@@ -1516,25 +1319,16 @@ async fn every_action_is_logged_newest_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_moderators_and_administrators_reach_moderation() {
     let app = spawn_app().await;
-    let (alice, bob, jose, ngozi, lars) = (
-        app.member("alice").await,
-        app.member("bob").await,
-        app.member("jose").await,
-        app.member("ngozi").await,
-        app.member("lars").await,
-    );
-    let (a, b, j) = (
-        app.id_of("alice").await,
-        app.id_of("bob").await,
-        app.id_of("jose").await,
-    );
+    let [alice, bob, jose, ngozi, lars] =
+        app.members(["alice", "bob", "jose", "ngozi", "lars"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
     // José is suspended through the API; his old client is kept.
     let from_jose = start(&app, &jose, j, &[member(b)], "Buy now").await;
-    let about_jose = report_ok(&app, &bob, first_message(&app, from_jose).await).await;
+    let about_jose = report_opening(&app, &bob, from_jose).await;
     moderate_ok(&app, &lars, about_jose, "suspend").await;
     // Two open reports: one for each moderator to dismiss.
     let conversation = start(&app, &alice, a, &[member(b)], "first").await;
-    let for_ngozi = report_ok(&app, &bob, first_message(&app, conversation).await).await;
+    let for_ngozi = report_opening(&app, &bob, conversation).await;
     let second = reply(&app, &alice, conversation, "second").await;
     let for_lars = report_ok(&app, &bob, second).await;
 

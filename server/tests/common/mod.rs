@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod sse;
 
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
@@ -159,6 +160,20 @@ impl TestApp {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> reqwest::Response {
+        let form: Vec<(String, String)> = form
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        self.post_form(client, endpoint, &form).await
+    }
+
+    /// `call_with` for a form with owned values (lists go as `to[0]=…&to[1]=…`).
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(String, String)],
+    ) -> reqwest::Response {
         client
             .post(format!("{}/api/{endpoint}", self.url))
             .form(form)
@@ -182,6 +197,26 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), 200, "{handle} signs in");
         client
+    }
+
+    /// New clients signed in as these demo members, in the same order.
+    pub async fn members<const N: usize>(&self, handles: [&str; N]) -> [reqwest::Client; N] {
+        let mut clients = Vec::with_capacity(N);
+        for handle in handles {
+            clients.push(self.member(handle).await);
+        }
+        clients
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("one client per handle"))
+    }
+
+    /// The ids of these members, in the same order.
+    pub async fn ids<const N: usize>(&self, handles: [&str; N]) -> [i64; N] {
+        let mut ids = [0; N];
+        for (id, handle) in ids.iter_mut().zip(handles) {
+            *id = self.id_of(handle).await;
+        }
+        ids
     }
 
     pub async fn id_of(&self, handle: &str) -> i64 {
@@ -276,6 +311,31 @@ pub fn group(id: i64) -> String {
     format!("group:{id}")
 }
 
+/// `to[0]=…&to[1]=…` for a list of party tokens.
+pub fn to_fields(to: &[String]) -> Vec<(String, String)> {
+    to.iter()
+        .enumerate()
+        .map(|(i, t)| (format!("to[{i}]"), t.clone()))
+        .collect()
+}
+
+/// Starts a conversation as `from` (a member id); the raw answer.
+pub async fn try_start(
+    app: &TestApp,
+    client: &reqwest::Client,
+    from: i64,
+    to: &[String],
+    body: &str,
+) -> reqwest::Response {
+    let mut form = vec![
+        ("send_as".to_string(), member(from)),
+        ("body".to_string(), body.to_string()),
+        ("key".to_string(), fresh_key()),
+    ];
+    form.extend(to_fields(to));
+    app.post_form(client, "start_conversation", &form).await
+}
+
 /// Starts a conversation as `from` (a member id); returns its id.
 pub async fn start(
     app: &TestApp,
@@ -284,20 +344,7 @@ pub async fn start(
     to: &[String],
     body: &str,
 ) -> i64 {
-    let mut form: Vec<(String, String)> = vec![
-        ("send_as".into(), member(from)),
-        ("body".into(), body.into()),
-        ("key".into(), fresh_key()),
-    ];
-    for (i, t) in to.iter().enumerate() {
-        form.push((format!("to[{i}]"), t.clone()));
-    }
-    let response = client
-        .post(format!("{}/api/start_conversation", app.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
+    let response = try_start(app, client, from, to, body).await;
     assert_eq!(response.status(), 200, "the conversation starts");
     response.json().await.expect("conversation id")
 }
@@ -318,4 +365,92 @@ pub async fn reply(app: &TestApp, client: &reqwest::Client, conversation: i64, b
     assert_eq!(response.status(), 200, "the reply is sent");
     let message: serde_json::Value = response.json().await.expect("json");
     message["id"].as_i64().expect("message id")
+}
+
+/// Opens a thread (which reads it), which must succeed; returns it.
+pub async fn open_thread(app: &TestApp, client: &reqwest::Client, id: i64) -> serde_json::Value {
+    let response = app
+        .call_with(client, "get_thread", &[("id", &id.to_string())])
+        .await;
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    assert_eq!(status, 200, "the thread {id} opens: {text}");
+    serde_json::from_str(&text).expect("the thread is JSON")
+}
+
+/// Mutes or unmutes a conversation for this member, which must succeed.
+pub async fn set_muted(app: &TestApp, client: &reqwest::Client, conversation: i64, muted: bool) {
+    let response = app
+        .call_with(
+            client,
+            "set_muted",
+            &[
+                ("conversation", &conversation.to_string()),
+                ("muted", &muted.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "muted is set to {muted}");
+}
+
+/// Saves the notification settings form: in-app on, this email mode, and the
+/// managed groups whose conversations notify (the checked boxes).
+pub async fn settings(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    groups_notify: &[&str],
+) {
+    save_settings_form(app, client, true, email, groups_notify).await;
+}
+
+/// Saves the notification settings form with in-app notifications off (the checkbox
+/// left out) and no managed group notifying.
+pub async fn settings_without_in_app(app: &TestApp, client: &reqwest::Client, email: &str) {
+    save_settings_form(app, client, false, email, &[]).await;
+}
+
+async fn save_settings_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    in_app: bool,
+    email: &str,
+    groups_notify: &[&str],
+) {
+    let mut form: Vec<(String, String)> = Vec::new();
+    if in_app {
+        form.push(("in_app".into(), "on".into()));
+    }
+    form.push(("email".into(), email.into()));
+    for (i, slug) in groups_notify.iter().enumerate() {
+        form.push((format!("groups_notify[{i}]"), slug.to_string()));
+    }
+    let response = app
+        .post_form(client, "save_notification_settings", &form)
+        .await;
+    assert!(
+        response.status().is_success(),
+        "settings saved: {}",
+        response.status()
+    );
+    let saved: serde_json::Value = app
+        .call_with(client, "get_notification_settings", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(saved["email"], email, "the email mode is saved");
+    assert_eq!(saved["in_app"], in_app, "in-app notifications are saved");
+}
+
+/// One value from the database, for a query with one id parameter (`$1`).
+pub async fn scalar<T>(app: &TestApp, sql: &str, id: i64) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
