@@ -97,6 +97,20 @@ impl LiveStream {
         event
     }
 
+    /// Whether the server ends the stream within `timeout` (events before the end are
+    /// passed over).
+    pub async fn ends_within(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.response.chunk()).await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Asserts that nothing more arrives for a while.
     pub async fn assert_quiet(&mut self) {
         if let Some(event) = self.next_within(QUIET).await {
