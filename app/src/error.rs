@@ -31,6 +31,10 @@ pub enum AppError {
     TooFast(u64),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    #[error(
+        "The portal is briefly unavailable. Please try again in a moment; what you typed is kept."
+    )]
+    Unavailable,
     #[error("We could not reach the portal. Check your connection and try again.")]
     Transport(String),
 }
@@ -61,6 +65,7 @@ impl AppError {
             AppError::Throttled(_) | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -90,9 +95,24 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        // Database text stays in the log; the user gets a generic message.
-        tracing::error!(%error, "database error");
-        AppError::Internal
+        // Database text stays in the log; the user gets a generic message. The
+        // database being unreachable or restarting is said as such (503): trying
+        // again shortly will work, and nothing was stored.
+        let unavailable = match &error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                // 08: connection exceptions; 57P0x: shutdown, crash, starting up.
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        };
+        if unavailable {
+            tracing::warn!(%error, "database unavailable");
+            AppError::Unavailable
+        } else {
+            tracing::error!(%error, "database error");
+            AppError::Internal
+        }
     }
 }
 
