@@ -95,6 +95,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>
         <Title formatter=|title: String| {
+            // Names are member-chosen, and leptos_meta writes the server-rendered
+            // <title> unescaped: a "<" could close the element and start markup.
+            let title = title.replace('<', "\u{2039}").replace('>', "\u{203A}");
             if title.is_empty() || title == PORTAL_NAME { PORTAL_NAME.to_string() } else { format!("{title} · {PORTAL_NAME}") }
         }/>
         <Router>

@@ -553,7 +553,18 @@ pub async fn reply(
     };
     // The insert itself recognises a retry (same author and key): no lookup first.
     let mut tx = pool.begin().await?;
-    crate::moderation::check_send_rate(&mut tx, viewer.id, false, limits).await?;
+    match crate::moderation::check_send_rate(&mut tx, viewer.id, false, limits).await {
+        Ok(()) => {}
+        // A retry of a send that was accepted is not a new send: answer it as such.
+        Err(AppError::TooFast(wait)) => {
+            drop(tx);
+            return match message_by_key(pool, viewer.id, key).await? {
+                Some(_) => already_sent(pool, viewer, &access, conversation_id, key).await,
+                None => Err(AppError::TooFast(wait)),
+            };
+        }
+        Err(other) => return Err(other),
+    }
     if access.request {
         // Replying to a request accepts it.
         accept(&mut tx, conversation_id, viewer.id).await?;
@@ -583,6 +594,17 @@ pub async fn reply(
             mine: true,
         });
     }
+    already_sent(pool, viewer, &access, conversation_id, key).await
+}
+
+/// The viewer's message sent earlier with `key`, as a reply's answer.
+async fn already_sent(
+    pool: &PgPool,
+    viewer: &Viewer,
+    access: &Access,
+    conversation_id: i64,
+    key: &str,
+) -> Result<MessageView, AppError> {
     let (message_id, in_conversation) = message_by_key(pool, viewer.id, key)
         .await?
         .ok_or(AppError::Internal)?;
@@ -596,7 +618,7 @@ pub async fn reply(
     let messages = load_messages(
         pool,
         viewer,
-        &access,
+        access,
         conversation_id,
         Some(message_id + 1),
         1,

@@ -82,14 +82,27 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Arguments that do not even decode are bad input, not a network fault.
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                let mut errors = FieldErrors::new();
-                errors.add("form", "The form was incomplete. Please fill it in again.");
-                AppError::Invalid(errors)
-            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => undecodable_form(),
+            // On the server, a request body that does not decode (bytes that are
+            // not UTF-8, say) is bad input too; the decoder's words stay out of it.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => undecodable_form(),
             other => AppError::Transport(other.to_string()),
         }
     }
+}
+
+/// "The form was incomplete", answered with 422 like any other invalid input (the
+/// server-function layer would otherwise answer 500 before our code runs).
+fn undecodable_form() -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add("form", "The form was incomplete. Please fill it in again.");
+    let error = AppError::Invalid(errors);
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.status());
+    }
+    error
 }
 
 #[cfg(feature = "ssr")]

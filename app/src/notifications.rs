@@ -160,6 +160,13 @@ pub async fn settings(
            LEFT JOIN members m ON m.id = cp.member_id AND m.id <> $1
            LEFT JOIN groups g ON g.id = cp.group_id
            WHERE cm.member_id = $1
+             -- Only conversations the member can still see (not those of a group
+             -- they no longer manage, nor a declined request).
+             AND EXISTS (SELECT 1 FROM conversation_parties own
+                         WHERE own.conversation_id = cm.conversation_id
+                           AND ((own.member_id = $1 AND own.state <> 'declined')
+                                OR own.group_id IN (SELECT group_id FROM group_memberships
+                                                    WHERE member_id = $1 AND role = 'manager')))
            GROUP BY cm.conversation_id ORDER BY cm.conversation_id DESC"#,
         member_id
     )

@@ -3,7 +3,7 @@
 //! "Parse, don't validate": each newtype can only be built through `parse`,
 //! so a value of that type is known to follow the rules.
 
-use super::text::{has_forbidden_control, visible_length};
+use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
 use super::FieldErrors;
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,9 @@ impl DisplayName {
         }
         if has_forbidden_control(name, false) {
             return Err("A name cannot contain control characters.".into());
+        }
+        if has_overlong_cluster(name) {
+            return Err("A name cannot stack that many accents or marks on one letter.".into());
         }
         Ok(Self(name.split_whitespace().collect::<Vec<_>>().join(" ")))
     }

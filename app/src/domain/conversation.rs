@@ -1,7 +1,7 @@
 //! Conversation rules shared by the server and the WASM client: message length,
 //! who may be in a conversation, and how a message's text is shown.
 
-use super::text::{has_forbidden_control, visible_length};
+use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
 use serde::{Deserialize, Serialize};
 
 /// The longest message, in characters as a person sees them.
@@ -25,6 +25,12 @@ impl MessageBody {
         if has_forbidden_control(text, true) {
             return Err(
                 "The message contains invisible control characters. Remove them and try again."
+                    .into(),
+            );
+        }
+        if has_overlong_cluster(text) {
+            return Err(
+                "The message has a character with too many accents or marks stacked on it. Remove them and try again."
                     .into(),
             );
         }
@@ -219,6 +225,17 @@ fn push_text(out: &mut Vec<Segment>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stacked_marks_are_refused_but_long_emoji_sequences_are_not() {
+        assert!(MessageBody::parse(&format!("e{}", "\u{301}".repeat(10_000))).is_err());
+        assert!(MessageBody::parse(&format!("e{}", "\u{301}".repeat(15))).is_ok());
+        // 👩🏽‍❤️‍💋‍👨🏿: a kiss with skin tones, 10 code points, one character.
+        assert!(MessageBody::parse(
+            "\u{1F469}\u{1F3FD}\u{200D}\u{2764}\u{FE0F}\u{200D}\u{1F48B}\u{200D}\u{1F468}\u{1F3FF}"
+        )
+        .is_ok());
+    }
 
     #[test]
     fn crlf_from_a_plain_form_post_is_one_newline() {

@@ -2,7 +2,7 @@
 //! and notes, moderator actions, who may message a member, and adding people.
 
 use super::conversation::{Party, MAX_OTHERS};
-use super::text::{has_forbidden_control, visible_length};
+use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
 use serde::{Deserialize, Serialize};
 
 /// The longest note a reporter or moderator may add.
@@ -57,6 +57,12 @@ pub fn parse_note(raw: &str) -> Result<String, String> {
     if has_forbidden_control(text, true) {
         return Err(
             "The note contains invisible control characters. Remove them and try again.".into(),
+        );
+    }
+    if has_overlong_cluster(text) {
+        return Err(
+            "The note has a character with too many marks stacked on it. Remove them and try again."
+                .into(),
         );
     }
     let length = visible_length(text);

@@ -18,6 +18,17 @@ pub fn has_forbidden_control(text: &str, allow_newlines: bool) -> bool {
     })
 }
 
+/// The most code points one visible character may carry: the longest emoji
+/// sequences have 10; more is marks stacked to smear over other lines ("Zalgo"),
+/// and it would let a 1,000-character message grow without bound.
+pub const MAX_CLUSTER_CODE_POINTS: usize = 16;
+
+/// A visible character made of more than `MAX_CLUSTER_CODE_POINTS` code points.
+pub fn has_overlong_cluster(text: &str) -> bool {
+    text.graphemes(true)
+        .any(|g| g.chars().nth(MAX_CLUSTER_CODE_POINTS).is_some())
+}
+
 /// Initials for an avatar: the first visible character of the first two words,
 /// or only one for a single word (as for most CJK names).
 pub fn initials(name: &str) -> String {
