@@ -76,10 +76,10 @@ ensure_postgres() {
     [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$PGDATA"
     run_as_pg "$bin/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  PG_OPTIONS="-p $PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
   if ! run_as_pg "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     log "starting PostgreSQL on port $PG_PORT"
-    run_as_pg "$bin/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
-      -o "-p $PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+    run_as_pg "$bin/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o "$PG_OPTIONS" start >/dev/null
     PG_STARTED_HERE=1
   fi
   PG_ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
@@ -207,7 +207,48 @@ run_tests() {
     PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
       PORTAL_URL_3="http://127.0.0.1:$port3" npx playwright test
   )
+  log "reliability under load and faults (short version; long: bash .ci/portal.sh reliability)"
+  cargo build -p server --bin reliability --features bench
+  RELIABILITY_SECONDS=10 RELIABILITY_OUTAGE_SECONDS=3 RELIABILITY_PG_FAULTS=2 RELIABILITY_SMTP_OUTAGE_SECONDS=3 \
+    RELIABILITY_EMAILS=200 RELIABILITY_EMAIL_LEASE_SECONDS=10 RELIABILITY_SLOW_SECONDS=5 \
+    run_reliability target/debug/server
   log "all checks passed"
+}
+
+# The reliability harness (server/src/bin/reliability.rs) against the cluster this
+# script runs: it stops and restarts PostgreSQL itself for the fault scenario,
+# which is skipped when DATABASE_URL points at a server we do not run.
+run_reliability() {
+  local exe=$1 db=portal_reliability scenarios
+  if [ -n "${PG_ADMIN_URL:-}" ]; then
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    create_database "$db"
+  fi
+  scenarios=concurrent_send,graceful_shutdown,smtp_outage,slow_clients,stream_revocation
+  if [ -n "${PGDATA:-}" ]; then
+    local bin as=""; bin=$(pg_bin)
+    [ "$(id -u)" = 0 ] && as="runuser -u postgres --"
+    export RELIABILITY_PG_STOP_IMMEDIATE="$as $bin/pg_ctl -D $PGDATA -m immediate -w stop >/dev/null"
+    export RELIABILITY_PG_STOP_FAST="$as $bin/pg_ctl -D $PGDATA -m fast -w stop >/dev/null"
+    export RELIABILITY_PG_START="$as $bin/pg_ctl -D $PGDATA -l $PGDATA/server.log -w -o '$PG_OPTIONS' start >/dev/null"
+    scenarios=concurrent_send,postgres_faults,graceful_shutdown,smtp_outage,slow_clients,stream_revocation
+  fi
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  RELIABILITY_SMTP_PYTHON=$(bash .ci/smtp.sh | tail -n 1) RELIABILITY_SCENARIOS=${RELIABILITY_SCENARIOS:-$scenarios} \
+    RELIABILITY_SERVER=$exe DATABASE_URL="${DATABASE_URL%/*}/$db" "$(dirname "$exe")/reliability"
+}
+
+# The long version: release build, 10 minutes of concurrent sends, four 10-second
+# PostgreSQL outages, a 5-minute SMTP outage. Figures go to RELIABILITY.md.
+reliability() {
+  apt_install curl postgresql
+  ensure_postgres
+  log "building the server and the reliability harness (release)"
+  cargo build --release -p server --bin server
+  cargo build --release -p server --bin reliability --features bench
+  RELIABILITY_SECONDS=${RELIABILITY_SECONDS:-600} RELIABILITY_OUTAGE_SECONDS=${RELIABILITY_OUTAGE_SECONDS:-10} \
+    RELIABILITY_SMTP_OUTAGE_SECONDS=${RELIABILITY_SMTP_OUTAGE_SECONDS:-300} RELIABILITY_SLOW_SECONDS=${RELIABILITY_SLOW_SECONDS:-60} \
+    run_reliability target/release/server
 }
 
 bench() {
@@ -240,7 +281,8 @@ case "${1:-}" in
   test) run_tests ;;
   bench) bench ;;
   live-bench) live_bench ;;
+  reliability) reliability ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
-  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|db" >&2; exit 2 ;;
+  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|reliability|db" >&2; exit 2 ;;
 esac

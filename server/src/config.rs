@@ -25,6 +25,9 @@ pub struct Config {
     pub email_poll_ms: u64,
     /// Longest wait between retries of one email (PORTAL_EMAIL_MAX_BACKOFF_SECONDS, default 300).
     pub email_max_backoff_seconds: i64,
+    /// How long a worker's claim on outbox rows lasts (PORTAL_EMAIL_LEASE_SECONDS,
+    /// default 120): after a crash, its unsent rows wait this long for another worker.
+    pub email_lease_seconds: i64,
     /// Spam limits (PORTAL_LIMIT_MESSAGES_PER_MINUTE, default 20;
     /// PORTAL_LIMIT_CONVERSATIONS_PER_HOUR, default 10).
     pub limits: app::domain::limits::Limits,
@@ -76,6 +79,9 @@ impl Config {
                 .unwrap_or_else(|| "Conversations <no-reply@localhost>".into()),
             email_poll_ms: number("PORTAL_EMAIL_POLL_MS")?.unwrap_or(1000),
             email_max_backoff_seconds: number("PORTAL_EMAIL_MAX_BACKOFF_SECONDS")?.unwrap_or(300),
+            email_lease_seconds: number::<i64>("PORTAL_EMAIL_LEASE_SECONDS")?
+                .unwrap_or(120)
+                .max(5),
             limits: app::domain::limits::Limits {
                 messages_per_minute: number("PORTAL_LIMIT_MESSAGES_PER_MINUTE")?.unwrap_or(20),
                 conversations_per_hour: number("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR")?
@@ -106,6 +112,7 @@ impl Config {
             batch_seconds: self.email_batch_seconds,
             poll: std::time::Duration::from_millis(self.email_poll_ms.max(10)),
             max_backoff_seconds: self.email_max_backoff_seconds,
+            lease_seconds: self.email_lease_seconds,
         })
     }
 

@@ -22,13 +22,13 @@ pub struct MailerConfig {
     pub poll: Duration,
     /// Longest wait between two attempts at one email.
     pub max_backoff_seconds: i64,
+    /// A claim on a batch lasts this long: longer than the batch's SMTP
+    /// conversations may take, so a live worker never loses its claim.
+    pub lease_seconds: i64,
 }
 
 /// Rows claimed per round.
 const BATCH: i64 = 20;
-/// A claim lasts this long: longer than one SMTP conversation may take (the
-/// transport's timeout is shorter), so a live worker never loses its claim.
-const LEASE_SECONDS: i64 = 120;
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +81,7 @@ impl Mailer {
 
     /// Claims and handles one batch of due rows; returns how many.
     pub async fn round(&self, pool: &PgPool) -> Result<usize, app::error::AppError> {
-        let claimed = notifications::claim_due(pool, BATCH, LEASE_SECONDS).await?;
+        let claimed = notifications::claim_due(pool, BATCH, self.config.lease_seconds).await?;
         for row in &claimed {
             self.handle(pool, row).await?;
         }

@@ -1528,6 +1528,10 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
         ("PORTAL_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
         ("PORTAL_EMAIL_POLL_MS", "100".to_string()),
         ("PORTAL_EMAIL_MAX_BACKOFF_SECONDS", "2".to_string()),
+        (
+            "PORTAL_EMAIL_LEASE_SECONDS",
+            env_or("RELIABILITY_EMAIL_LEASE_SECONDS", 120u64).to_string(),
+        ),
     ];
     let mut instances = vec![
         env.spawn_with(base_port, &worker_env)?,
@@ -1538,7 +1542,7 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
     }
     // The SMTP server is down while the 500 notifications are made.
     let tally = Tally::default();
-    let total = 500usize;
+    let total: usize = env_or("RELIABILITY_EMAILS", 500);
     for i in 0..total {
         let attempt = Attempt {
             key: format!("{run}-mail-{i}"),

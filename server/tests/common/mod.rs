@@ -75,6 +75,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         mail_from: "Conversations <no-reply@portal.test>".into(),
         email_poll_ms: 100,
         email_max_backoff_seconds: 2,
+        email_lease_seconds: 120,
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
             conversations_per_hour: 10_000,
