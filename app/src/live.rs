@@ -16,8 +16,10 @@ pub const CHANNEL: &str = "portal_live";
 /// NOTIFY payloads must stay under 8000 bytes; a bigger message travels without its
 /// text and the instances read it from the database instead.
 const MAX_PAYLOAD: usize = 7800;
-/// A reconnecting client missing more events than this reloads instead.
-pub const MAX_BACKFILL: i64 = 500;
+/// A reconnecting client missing more events than this reloads instead. 2,000
+/// covers a minute offline in the busiest conversations (the reliability harness's
+/// slow clients miss up to ~800), at about 1 MB to send.
+pub const MAX_BACKFILL: i64 = 2000;
 
 /// Bits of `live_events.flags`: how the recipient sees a message event.
 pub mod flags {

@@ -1432,8 +1432,9 @@ impl Smtp {
         Ok(())
     }
 
-    /// (emails received, distinct Message-IDs)
-    fn received(&self) -> (u64, u64) {
+    /// (emails received, distinct Message-IDs) of those sent to this run's members
+    /// (other scenarios' batched emails may fall due meanwhile: not counted).
+    fn received(&self, run: &str) -> (u64, u64) {
         let mut total = 0;
         let mut ids = HashSet::new();
         for sub in ["new", "cur"] {
@@ -1444,6 +1445,12 @@ impl Smtp {
                 let Ok(text) = std::fs::read_to_string(entry.path()) else {
                     continue;
                 };
+                let to_this_run = text.lines().any(|l| {
+                    l.to_ascii_lowercase().starts_with("to:") && l.contains(&format!("<{run}"))
+                });
+                if !to_this_run {
+                    continue;
+                }
                 total += 1;
                 if let Some(line) = text
                     .lines()
@@ -1573,7 +1580,7 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
     // Kill the instances' workers mid-batch, twice, and bring them back.
     let mut kills = 0u64;
     for threshold in [total as u64 / 5, total as u64 / 2] {
-        while smtp.received().0 < threshold && back.elapsed() < Duration::from_secs(120) {
+        while smtp.received(run).0 < threshold && back.elapsed() < Duration::from_secs(120) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let victim = &mut instances[kills as usize % 2];
@@ -1583,7 +1590,7 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
         println!(
             "  SIGKILL to the instance on port {} after {} emails",
             victim.port,
-            smtp.received().0
+            smtp.received(run).0
         );
         let port = victim.port;
         *victim = env.spawn_with(port, &worker_env)?;
@@ -1598,14 +1605,14 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
                 .bind(&members)
                 .fetch_one(pool)
                 .await?;
-        if left == 0 && smtp.received().1 >= total as u64 {
+        if left == 0 && smtp.received(run).1 >= total as u64 {
             drained_s = back.elapsed().as_secs_f64();
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let (received, distinct) = smtp.received();
+    let (received, distinct) = smtp.received(run);
     let missing = (total as u64).saturating_sub(distinct);
     let duplicated = received - distinct;
     println!(
