@@ -143,6 +143,24 @@ struct World {
     conversations: Vec<(i64, Vec<usize>)>,
 }
 
+/// A conversation between `members`, with its own party key (never matched by a start).
+async fn conversation_between(pool: &PgPool, key: String, members: &[i64]) -> Result<i64, Error> {
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO conversations (party_key) VALUES ($1) RETURNING id")
+            .bind(key)
+            .fetch_one(pool)
+            .await?;
+    sqlx::query(
+        "INSERT INTO conversation_parties (conversation_id, member_id)
+         SELECT $1, m FROM unnest($2::bigint[]) m",
+    )
+    .bind(id)
+    .bind(members)
+    .execute(pool)
+    .await?;
+    Ok(id)
+}
+
 /// Members `rl…` and conversations between them: 40 one-to-one, 20 of ten people.
 async fn seed(pool: &PgPool, run: &str, count: usize) -> Result<World, Error> {
     sqlx::query(
@@ -179,22 +197,8 @@ async fn seed(pool: &PgPool, run: &str, count: usize) -> Result<World, Error> {
                 chosen.push(m);
             }
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (party_key) VALUES ($1 || '-' || $2) RETURNING id",
-        )
-        .bind(run)
-        .bind(k as i64)
-        .fetch_one(pool)
-        .await?;
         let member_ids: Vec<i64> = chosen.iter().map(|&i| members[i].id).collect();
-        sqlx::query(
-            "INSERT INTO conversation_parties (conversation_id, member_id)
-             SELECT $1, m FROM unnest($2::bigint[]) m",
-        )
-        .bind(id)
-        .bind(&member_ids)
-        .execute(pool)
-        .await?;
+        let id = conversation_between(pool, format!("{run}-{k}"), &member_ids).await?;
         conversations.push((id, chosen));
     }
     Ok(World {
@@ -1316,21 +1320,8 @@ async fn stream_revocation(
             id: member.id,
             token,
         };
-        let conversation: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (party_key) VALUES ($1 || '-s' || $2) RETURNING id",
-        )
-        .bind(run)
-        .bind(n as i64)
-        .fetch_one(pool)
-        .await?;
-        sqlx::query(
-            "INSERT INTO conversation_parties (conversation_id, member_id) VALUES ($1, $2), ($1, $3)",
-        )
-        .bind(conversation)
-        .bind(member.id)
-        .bind(reporter.id)
-        .execute(pool)
-        .await?;
+        let conversation =
+            conversation_between(pool, format!("{run}-s{n}"), &[member.id, reporter.id]).await?;
         let attempt = Attempt {
             key: format!("{run}-s-{n}"),
             body: "Buy cheap watches".into(),
@@ -1497,21 +1488,7 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
     let recipients = &world.members[1..];
     let mut conversations = Vec::new();
     for (k, r) in recipients.iter().enumerate() {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (party_key) VALUES ($1 || '-mail-' || $2) RETURNING id",
-        )
-        .bind(run)
-        .bind(k as i64)
-        .fetch_one(pool)
-        .await?;
-        sqlx::query(
-            "INSERT INTO conversation_parties (conversation_id, member_id) VALUES ($1, $2), ($1, $3)",
-        )
-        .bind(id)
-        .bind(sender.id)
-        .bind(r.id)
-        .execute(pool)
-        .await?;
+        let id = conversation_between(pool, format!("{run}-mail-{k}"), &[sender.id, r.id]).await?;
         sqlx::query(
             "INSERT INTO notification_settings (member_id, in_app, email) VALUES ($1, true, 'each')",
         )
