@@ -276,13 +276,41 @@ live_bench() {
   DATABASE_URL=$url target/release/live_bench
 }
 
+# The portal against Matrix Synapse: the same workload on one process of each, one
+# after the other (server/src/bin/synapse_bench.rs; Synapse from PyPI, installed
+# and configured by .ci/synapse.sh into .portal/synapse-venv and .portal/synapse).
+synapse_bench() {
+  apt_install curl postgresql
+  ensure_postgres
+  if [ -z "${PG_ADMIN_URL:-}" ]; then
+    echo "synapse-bench runs on the private PostgreSQL cluster: unset DATABASE_URL" >&2
+    exit 1
+  fi
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  local synapse_port=${SYNAPSE_PORT:-8448} synapse_db=synapse_bench db=portal_synapse_bench setup
+  log "installing and configuring Synapse"
+  setup=$(SYNAPSE_PORT=$synapse_port SYNAPSE_PG_PORT=$PG_PORT SYNAPSE_DB=$synapse_db bash .ci/synapse.sh)
+  log "building the server and the Synapse benchmark (release)"
+  cargo build --release -p server --bin server
+  cargo build --release -p server --bin synapse_bench --features bench
+  # Fresh databases for both; Synapse insists on the C collation.
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  create_database "$db"
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $synapse_db WITH (FORCE)" >/dev/null
+  psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $synapse_db TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null
+  SYNAPSE_BENCH_PYTHON=$(sed -n 1p <<<"$setup") SYNAPSE_BENCH_CONFIG=$(sed -n 2p <<<"$setup") \
+    SYNAPSE_PORT=$synapse_port SYNAPSE_BENCH_DB=$synapse_db DATABASE_URL="${DATABASE_URL%/*}/$db" \
+    target/release/synapse_bench
+}
+
 case "${1:-}" in
   serve) serve ;;
   test) run_tests ;;
   bench) bench ;;
   live-bench) live_bench ;;
+  synapse-bench) synapse_bench ;;
   reliability) reliability ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
-  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|reliability|db" >&2; exit 2 ;;
+  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|synapse-bench|reliability|db" >&2; exit 2 ;;
 esac

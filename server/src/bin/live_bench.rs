@@ -11,44 +11,14 @@
 //! Run it through `bash .ci/portal.sh live-bench` (release build, own database).
 
 use reqwest::Client;
+use server::benchkit::{
+    env_or, percentile, portal_command, rss_kb, spawn, wait_for_count, wait_until_up, Error,
+};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Instance {
-    url: String,
-    child: std::process::Child,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// Deliveries seen by the recipients: message body → when it arrived.
 #[derive(Default)]
@@ -81,48 +51,26 @@ async fn main() -> Result<(), Error> {
     }
 
     // Two real server processes, as behind a load balancer.
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().ok_or("no executable directory")?;
+    let server = server::benchkit::sibling_server()?;
     let base_port: u16 = env_or("BENCH_LIVE_PORT", 3300);
     let mut instances = Vec::new();
     for i in 0..2u16 {
         let port = base_port + i;
-        let child = std::process::Command::new(dir.join("server"))
-            .env("DATABASE_URL", &url)
-            .env("PORTAL_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            // 1,000 members sending 500 messages a second is 30 a minute each: above
-            // the spam limit, which is still checked on every send, just not reached.
-            .env("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "1000000")
-            .env("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "1000000")
-            .env_remove("PORTAL_SMTP_URL")
-            .stdout(std::process::Stdio::null())
-            .spawn()?;
-        instances.push(Instance {
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-        });
+        // 1,000 members sending 500 messages a second is 30 a minute each: above
+        // the spam limit, which is still checked on every send, just not reached.
+        let mut command = portal_command(&server, &url, port);
+        instances.push(spawn(command.env("RUST_LOG", "warn"), port)?);
     }
     let client = Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
         .build()?;
     for instance in &instances {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while client
-            .get(format!("{}/healthz", instance.url))
-            .send()
-            .await
-            .is_err()
-        {
-            if Instant::now() > deadline {
-                return Err("a server instance did not start".into());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        let healthz = format!("{}/healthz", instance.url);
+        wait_until_up(&client, &healthz, Duration::from_secs(30)).await?;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_before: u64 = instances.iter().map(|i| rss_kb(i.child.id())).sum();
+    let rss_before: u64 = instances.iter().map(|i| rss_kb(i.pid())).sum();
 
     // Every member connects; even members to one instance, odd to the other.
     let board = Arc::new(Board::default());
@@ -135,19 +83,16 @@ async fn main() -> Result<(), Error> {
             .header("cookie", format!("portal_session={token}"));
         tokio::spawn(read_stream(request, board.clone(), recording.clone()));
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while board.hellos.load(Ordering::Relaxed) < connections as u64 {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "only {} of {connections} live connections opened",
-                board.hellos.load(Ordering::Relaxed)
-            )
-            .into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let within = Duration::from_secs(60);
+    wait_for_count(
+        &board.hellos,
+        connections as u64,
+        within,
+        "live connections opened",
+    )
+    .await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss_after: u64 = instances.iter().map(|i| rss_kb(i.child.id())).sum();
+    let rss_after: u64 = instances.iter().map(|i| rss_kb(i.pid())).sum();
     let idle_conn_kb = rss_after.saturating_sub(rss_before) as f64 / connections as f64;
     println!(
         "{connections} live connections over 2 instances: servers' RSS {rss_before} KB → {rss_after} KB"
@@ -288,15 +233,12 @@ fn figures(board: &Board) -> (f64, f64, u64) {
         .lock()
         .map(|l| l.clone())
         .unwrap_or_default();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let at = |q: f64| {
-        if latencies.is_empty() {
-            f64::NAN
-        } else {
-            latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1]
-        }
-    };
-    (at(0.50), at(0.99), latencies.len() as u64)
+    let p50 = percentile(&mut latencies, 0.50);
+    (
+        p50,
+        percentile(&mut latencies, 0.99),
+        latencies.len() as u64,
+    )
 }
 
 /// Reads one member's live stream, recording when others' messages arrive.
@@ -305,45 +247,29 @@ async fn read_stream(
     board: Arc<Board>,
     recording: Arc<AtomicBool>,
 ) {
-    use futures_util::StreamExt;
     let Ok(response) = request.send().await else {
         return;
     };
-    let mut bytes = response.bytes_stream();
-    let mut buffer = String::new();
-    while let Some(Ok(chunk)) = bytes.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            for line in block.lines() {
-                let Some(data) = line.strip_prefix("data: ") else {
-                    continue;
-                };
-                let Ok(event) = serde_json::from_str::<serde_json::Value>(data) else {
-                    continue;
-                };
-                match event["type"].as_str() {
-                    Some("hello") => {
-                        board.hellos.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Some("message") if event["message"]["mine"] == false => {
-                        let arrived = Instant::now();
-                        let Some(body) = event["message"]["body"].as_str() else {
-                            continue;
-                        };
-                        let sent = board.sent.lock().ok().and_then(|s| s.get(body).copied());
-                        if let (Some(sent), true) = (sent, recording.load(Ordering::Relaxed)) {
-                            board.delivered.fetch_add(1, Ordering::Relaxed);
-                            if let Ok(mut l) = board.latencies_ms.lock() {
-                                l.push((arrived - sent).as_secs_f64() * 1000.0);
-                            }
-                        }
-                    }
-                    _ => {}
+    server::benchkit::read_events(response, |event| match event["type"].as_str() {
+        Some("hello") => {
+            board.hellos.fetch_add(1, Ordering::Relaxed);
+        }
+        Some("message") if event["message"]["mine"] == false => {
+            let arrived = Instant::now();
+            let Some(body) = event["message"]["body"].as_str() else {
+                return;
+            };
+            let sent = board.sent.lock().ok().and_then(|s| s.get(body).copied());
+            if let (Some(sent), true) = (sent, recording.load(Ordering::Relaxed)) {
+                board.delivered.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut l) = board.latencies_ms.lock() {
+                    l.push((arrived - sent).as_secs_f64() * 1000.0);
                 }
             }
         }
-    }
+        _ => {}
+    })
+    .await;
 }
 
 /// `count` members named lb…, paired into one-to-one conversations (once).

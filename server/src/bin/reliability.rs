@@ -24,58 +24,15 @@
 use futures_util::StreamExt;
 use reqwest::Client;
 use serde_json::Value;
+use server::benchkit::{
+    drain_events, env_or, percentile, portal_command, spawn, wait_until_up, Error, Instance, Rng,
+};
 use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A small deterministic generator: runs are repeatable for a given seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn percentile(values: &mut [f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[((values.len() as f64 * q).ceil() as usize).clamp(1, values.len()) - 1]
-}
-
-/// One server process.
-struct Instance {
-    url: String,
-    port: u16,
-    child: Child,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Env {
     database_url: String,
@@ -89,45 +46,15 @@ impl Env {
     }
 
     fn spawn_with(&self, port: u16, extra: &[(&str, String)]) -> Result<Instance, Error> {
-        let mut command = Command::new(&self.server);
-        command.env_remove("PORTAL_SMTP_URL");
+        let mut command = portal_command(&self.server, &self.database_url, port);
         for (name, value) in extra {
             command.env(name, value);
         }
-        let child = command
-            .env("DATABASE_URL", &self.database_url)
-            .env("PORTAL_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "error")
-            .env("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "1000000")
-            .env("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "1000000")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        Ok(Instance {
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            child,
-        })
+        spawn(command.env("RUST_LOG", "error").stderr(Stdio::null()), port)
     }
 
     async fn healthy(&self, url: &str, within: Duration) -> Result<Duration, Error> {
-        let started = Instant::now();
-        loop {
-            let ok = self
-                .client
-                .get(format!("{url}/healthz"))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if ok {
-                return Ok(started.elapsed());
-            }
-            if started.elapsed() > within {
-                return Err(format!("{url} did not become healthy").into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until_up(&self.client, &format!("{url}/healthz"), within).await
     }
 }
 
@@ -230,27 +157,6 @@ impl Board {
             f(seen.entry(member).or_default());
         }
     }
-}
-
-/// Parses the SSE blocks in `buffer`, returning (id, data) pairs.
-fn drain_events(buffer: &mut String) -> Vec<(Option<i64>, Value)> {
-    let mut out = Vec::new();
-    while let Some(end) = buffer.find("\n\n") {
-        let block: String = buffer.drain(..end + 2).collect();
-        let mut id = None;
-        let mut data = String::new();
-        for line in block.lines() {
-            if let Some(v) = line.strip_prefix("id: ") {
-                id = v.trim().parse().ok();
-            } else if let Some(v) = line.strip_prefix("data: ") {
-                data.push_str(v);
-            }
-        }
-        if let Ok(value) = serde_json::from_str::<Value>(&data) {
-            out.push((id, value));
-        }
-    }
-    out
 }
 
 /// Keeps one member's live stream open until `stop`, reconnecting (to the next
