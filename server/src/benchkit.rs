@@ -56,6 +56,12 @@ impl Instance {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Whether the process has ended (for instance because its port was taken, while
+    /// another server answers there).
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
 }
 
 impl Drop for Instance {

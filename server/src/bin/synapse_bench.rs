@@ -635,7 +635,7 @@ async fn portal(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repor
     pool.close().await;
 
     let mut command = portal_command(&sibling_server()?, &url, port);
-    let instance = spawn(command.env("RUST_LOG", "warn"), port)?;
+    let mut instance = spawn(command.env("RUST_LOG", "warn"), port)?;
     let client = send_client()?;
     wait_until_up(
         &client,
@@ -643,6 +643,9 @@ async fn portal(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repor
         Duration::from_secs(30),
     )
     .await?;
+    if instance.exited() {
+        return Err(format!("the portal exited at once: is port {port} taken?").into());
+    }
 
     let board = Arc::new(Board::default());
     let stream_client = Client::builder().build()?;
@@ -761,10 +764,18 @@ async fn synapse(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repo
         .current_dir(folder)
         .stdout(Stdio::null())
         .stderr(log);
-    let instance = spawn(&mut command, port)?;
+    let mut instance = spawn(&mut command, port)?;
     let base = instance.url.clone();
     let client = send_client()?;
     wait_until_up(&client, &format!("{base}/health"), Duration::from_secs(180)).await?;
+    if instance.exited() {
+        let log = folder.join("synapse.log");
+        return Err(format!(
+            "Synapse exited at once (port {port} taken?): see {}",
+            log.display()
+        )
+        .into());
+    }
     let version = matrix(
         &client,
         Method::GET,
