@@ -106,16 +106,54 @@ stop_what_we_started() {
 trap stop_what_we_started EXIT
 
 # --- build ------------------------------------------------------------------
+ensure_node() {
+  command -v npm >/dev/null || apt_install nodejs npm
+}
+
 build() {
   log "building the server"
   cargo build -p server
+  build_client
+}
+
+# The client: WASM (size-optimised by wasm-opt), its JavaScript and the stylesheet,
+# named after a hash of their content (app-<hash>.js, app-<hash>_bg.wasm,
+# app-<hash>.css) with brotli and gzip copies next to them. The server reads the
+# name from pkg/output-name and lets browsers cache the files for a year.
+build_client() {
+  apt_install brotli
+  ensure_node
   log "building the WASM client"
   cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release --features hydrate
-  mkdir -p target/site/pkg
-  wasm-bindgen --target web --no-typescript --out-name app --out-dir target/site/pkg \
+  local stage=target/site-stage
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  wasm-bindgen --target web --no-typescript --out-name app --out-dir "$stage" \
     target/wasm32-unknown-unknown/wasm-release/app.wasm
-  cp style/main.css target/site/pkg/app.css
+  (
+    cd .ci/build-tools
+    [ -x node_modules/.bin/wasm-opt ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
+      || npm ci --no-audit --no-fund --loglevel=error
+  )
+  log "wasm-opt -Oz"
+  .ci/build-tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --strip-debug --strip-producers -o "$stage/app_bg.opt.wasm" "$stage/app_bg.wasm"
+  mv "$stage/app_bg.opt.wasm" "$stage/app_bg.wasm"
+  cp style/main.css "$stage/app.css"
+  local name
+  name=app-$(cat "$stage/app.js" "$stage/app_bg.wasm" "$stage/app.css" | sha256sum | cut -c1-16)
+  rm -rf target/site/pkg
+  mkdir -p target/site/pkg
+  cp "$stage/app.js" "target/site/pkg/$name.js"
+  cp "$stage/app_bg.wasm" "target/site/pkg/${name}_bg.wasm"
+  cp "$stage/app.css" "target/site/pkg/$name.css"
+  for file in "target/site/pkg/$name.js" "target/site/pkg/${name}_bg.wasm" "target/site/pkg/$name.css"; do
+    brotli -f -k -q 11 "$file"
+    gzip -f -k -9 "$file"
+  done
+  printf '%s\n' "$name" >target/site/pkg/output-name
   cp -r public/. target/site/
+  log "client: $(ls -l target/site/pkg | awk 'NR>1 {printf "%s %s B; ", $NF, $5}')"
 }
 
 wait_for() {
@@ -303,14 +341,37 @@ synapse_bench() {
     target/release/synapse_bench
 }
 
+# Server-rendered page throughput, the client's size, and Lighthouse (BENCHMARKS.md).
+page_bench() {
+  apt_install curl postgresql chromium brotli
+  ensure_rust_tools
+  ensure_postgres
+  log "building the server, the client and the page benchmark (release)"
+  cargo build --release -p server --bin server
+  cargo build --release -p server --bin page_bench --features bench
+  build_client
+  (
+    cd .ci/lighthouse
+    [ -d node_modules/lighthouse ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
+      || npm ci --no-audit --no-fund --loglevel=error
+  )
+  local db=portal_page_bench
+  if [ -n "${PG_ADMIN_URL:-}" ]; then
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    create_database "$db"
+  fi
+  DATABASE_URL="${BENCH_DATABASE_URL:-${DATABASE_URL%/*}/$db}" target/release/page_bench
+}
+
 case "${1:-}" in
   serve) serve ;;
   test) run_tests ;;
   bench) bench ;;
   live-bench) live_bench ;;
+  page-bench) page_bench ;;
   synapse-bench) synapse_bench ;;
   reliability) reliability ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
-  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|synapse-bench|reliability|db" >&2; exit 2 ;;
+  *) echo "usage: bash .ci/portal.sh serve|test|bench|live-bench|page-bench|synapse-bench|reliability|db" >&2; exit 2 ;;
 esac

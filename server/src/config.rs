@@ -5,6 +5,7 @@ use crate::StartupError;
 use app::state::Settings;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
+use std::path::Path;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -95,9 +96,26 @@ impl Config {
         })
     }
 
+    /// The client's file names: the site build (`.ci/portal.sh`) names them after a
+    /// hash of their content, `pkg/app-<hash>.js`, `…_bg.wasm` and `….css`, and writes
+    /// that name to `pkg/output-name`, so browsers may cache them for a year. A site
+    /// built without it (by hand, for development) keeps the plain name `app`.
+    pub fn output_name(&self) -> String {
+        std::fs::read_to_string(Path::new(&self.site_root).join("pkg/output-name"))
+            .ok()
+            .map(|name| name.trim().to_owned())
+            .filter(|name| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+            .unwrap_or_else(|| "app".into())
+    }
+
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
-            .output_name("app")
+            .output_name(self.output_name())
             .site_root(self.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(self.addr)

@@ -11,7 +11,10 @@ use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::compression::predicate::DefaultPredicate;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// No form or server function of the portal needs more; bigger bodies get 413.
@@ -32,7 +35,16 @@ pub fn router(state: AppState, hub: Arc<crate::live::Hub>) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .nest_service("/pkg", client_files(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Pages and server-function answers are compressed as they are sent; the
+        // default predicate leaves the live stream (text/event-stream) alone, and
+        // the client files above already carry their encoding.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(4))
+                .compress_when(DefaultPredicate::new()),
+        )
         .layer(middleware::from_fn_with_state(settings, refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -48,6 +60,26 @@ pub fn router(state: AppState, hub: Arc<crate::live::Hub>) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+/// The WASM client, its JavaScript and the stylesheet. The site build writes each
+/// file with `.br` and `.gz` siblings, sent to browsers that accept them. Names
+/// carry a hash of the content, so a file never changes under its name: browsers
+/// keep it for a year and ask again only after a deploy renames it. A site built
+/// by hand keeps the plain name `app`, and must then be revalidated every time.
+fn client_files(options: &leptos::prelude::LeptosOptions) -> Router {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache = if options.output_name.as_ref() == "app" {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
+    Router::new()
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache),
+        ))
 }
 
 /// Server functions have no CSRF protection of their own, so every state-changing

@@ -140,6 +140,12 @@ async fn fresh_database() -> PgPool {
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+/// The HTML without the empty comments Leptos leaves around dynamic text for
+/// hydration (`<!>`, `<!-- -->`): what a reader of the page sees.
+pub fn without_markers(html: &str) -> String {
+    html.replace("<!>", "").replace("<!-- -->", "")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -250,7 +256,10 @@ impl TestApp {
             .await
             .expect("request");
         let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
+        (
+            status,
+            without_markers(&response.text().await.expect("body")),
+        )
     }
 
     /// Who the server thinks is signed in, by handle.
