@@ -52,14 +52,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Loads the WASM client and hydrates the page once the server-rendered page has
 /// been painted. Leptos' `HydrationScripts` preloads the client from the `<head>`,
-/// where its 460 KB compete with the stylesheet for a slow connection and delay the
+/// where it competes with the stylesheet for a slow connection and delays the
 /// first paint (Lighthouse's mobile LCP went from about 1 s to 3.3 s); the page is
 /// complete without it, so it waits for the first frame. A tab opened in the
-/// background, which paints nothing, loads it at once.
+/// background, which paints nothing, loads it at once. Instantiating the WASM and
+/// hydrating run as two tasks, so the browser can handle input between them.
+///
+/// Until it hydrates, the page is plain HTML that people can already type into,
+/// and hydration sets every bound field to its signal's value, which would wipe
+/// what they typed. So the text typed into fields is noted just before and put
+/// back just after, with an `input` event that the field's binding picks up.
+/// `data-hydrated` on `<html>` then says the page is live (end-to-end tests wait
+/// for it). The script is raw text in `<script>`: it must not contain `&` or `<`.
 fn hydration_script(options: &LeptosOptions) -> String {
     let base = format!("/{}/{}", options.site_pkg_dir, options.output_name);
     format!(
-        "const hydrate = () => import('{base}.js').then(m => m.default({{ module_or_path: '{base}_bg.wasm' }}).then(() => m.hydrate()));\
+        "const fields = () => Array.from(document.querySelectorAll('textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])'), e => [e, e.value]).filter(([e, v]) => v !== e.defaultValue);\
+         const live = m => {{ const typed = fields(); m.hydrate(); setTimeout(() => {{ for (const [e, v] of typed) if (e.isConnected) if (e.value !== v) {{ e.value = v; e.dispatchEvent(new Event('input', {{ bubbles: true }})); }} document.documentElement.dataset.hydrated = ''; }}, 0); }};\
+         const hydrate = () => import('{base}.js').then(m => m.default({{ module_or_path: '{base}_bg.wasm' }}).then(() => setTimeout(() => live(m), 0)));\
          if (document.visibilityState === 'visible') requestAnimationFrame(() => setTimeout(hydrate, 0)); else hydrate();"
     )
 }

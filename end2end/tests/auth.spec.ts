@@ -1,7 +1,31 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, accountMenu, gotoHydrated, uniqueHandle } from './helpers';
+import { DEMO, DEMO_PASSWORD, accountMenu, gotoHydrated, uniqueHandle, waitForHydration } from './helpers';
 
 test.describe('signing in and out', () => {
+  test('what is typed before the page is live survives hydration, and the live form sends it', async ({ page }) => {
+    // The client loads after the first paint: hold it back until the fields are filled.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/pkg/*_bg.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/sign-in');
+    const email = page.getByLabel('Email', { exact: true });
+    const password = page.getByLabel('Password', { exact: true });
+    await email.fill(DEMO.jose.email);
+    await password.fill(DEMO_PASSWORD);
+    await expect(page.locator('html[data-hydrated]')).toHaveCount(0);
+
+    release();
+    await waitForHydration(page);
+    await expect(email).toHaveValue(DEMO.jose.email);
+    await expect(password).toHaveValue(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(accountMenu(page, DEMO.jose.name)).toBeVisible();
+  });
+
   test('a wrong password is refused, the right one signs in, and sign out signs out', async ({ page }) => {
     // Bob's account is used only here. Each wrong password counts towards the
     // portal's sign-in throttle, so this test makes exactly one failed attempt.

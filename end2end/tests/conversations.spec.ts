@@ -280,7 +280,7 @@ test.describe('conversations', () => {
 
       // The sender sees the group's answer, authored by the group.
       await page.reload();
-      await page.waitForLoadState('networkidle');
+      await waitForHydration(page);
       await expect(messages(page)).toHaveCount(2);
       const received = messages(page).last();
       await expect(received.locator('.message-body')).toHaveText(answer);

@@ -55,8 +55,13 @@ async function withRetry<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
  */
 export async function gotoHydrated(page: Page, path: string): Promise<Response | null> {
   const response = await withRetry(() => page.goto(path));
-  await page.waitForLoadState('networkidle');
+  await waitForHydration(page);
   return response;
+}
+
+/** Waits until the page's client has hydrated it (it then marks `<html data-hydrated>`). */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 20_000 });
 }
 
 /** A server-side GET (no browser, no script): what "view source" shows. */
