@@ -4,8 +4,8 @@
 //! Workload (identical for both, from one seed): 200 members in 100 conversations
 //! of 2 to 10 people, every member connected live (the portal: its event stream
 //! `GET /api/live`; Synapse: a `/sync` long-poll loop, `timeout=30000`, after an
-//! initial sync that is discarded), then senders at fixed rates (open loop: 50, 200
-//! and 500 messages/s by default, 20 s each, at most 512 sends in flight, the rest
+//! initial sync that is discarded), then senders at fixed rates (open loop: 10, 50,
+//! 200 and 500 messages/s by default, 20 s each, at most 512 sends in flight, the rest
 //! counted as skipped) and at saturation (closed loop: 32 senders for 20 s). Each
 //! message goes from a random member of a random conversation, through the HTTP API
 //! a client uses (the portal's `send_message` server function, Synapse's
@@ -24,7 +24,7 @@
 //! script), SYNAPSE_BENCH_PYTHON and SYNAPSE_BENCH_CONFIG (from `.ci/synapse.sh`),
 //! SYNAPSE_BENCH_DB (Synapse's database, default synapse_bench), SYNAPSE_PORT (8448),
 //! SYNAPSE_BENCH_PORTAL_PORT (3600), SYNAPSE_BENCH_MEMBERS (200),
-//! SYNAPSE_BENCH_CONVERSATIONS (100), SYNAPSE_BENCH_RATES ("50,200,500"),
+//! SYNAPSE_BENCH_CONVERSATIONS (100), SYNAPSE_BENCH_RATES ("10,50,200,500"),
 //! SYNAPSE_BENCH_SECONDS (20), SYNAPSE_BENCH_SENDERS (32), SYNAPSE_BENCH_IN_FLIGHT
 //! (512), SYNAPSE_BENCH_GRACE_SECONDS (5), SYNAPSE_BENCH_SYSTEMS ("portal,synapse").
 //!
@@ -57,7 +57,7 @@ struct Settings {
 
 impl Settings {
     fn from_env() -> Settings {
-        let rates: String = env_or("SYNAPSE_BENCH_RATES", "50,200,500".to_string());
+        let rates: String = env_or("SYNAPSE_BENCH_RATES", "10,50,200,500".to_string());
         Settings {
             members: env_or("SYNAPSE_BENCH_MEMBERS", 200usize).max(2),
             conversations: env_or("SYNAPSE_BENCH_CONVERSATIONS", 100usize).max(1),
