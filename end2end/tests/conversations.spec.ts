@@ -6,6 +6,7 @@ import {
   gotoHydrated,
   registerMember,
   signIn,
+  waitForHydration,
 } from './helpers';
 
 // Conversations: starting one (dialog and page), the recipient picker, the
