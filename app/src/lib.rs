@@ -1,35 +1,24 @@
-//! The Conversations portal: everything the server and the browser share
-//! (pages, components, routes, server function declarations, domain rules),
-//! plus the server-only modules behind the `ssr` feature.
+//! The Conversations portal: everything the server and the browser share, and
+//! the server-only part behind the `ssr` feature.
+//!
+//! - `model`: wire types both sides share (serde only).
+//! - `domain`: input rules, compiled for both targets.
+//! - `api`: server functions; thin policy over `backend`.
+//! - `backend` (ssr only): SQL and rules by concern; never imports `api`.
+//! - `pages`, `components`: the views; `app`: the shell and the routes.
 #![recursion_limit = "256"]
 
 pub mod api;
 mod app;
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod model;
 pub mod pages;
 
 pub use app::{shell, App};
-
-#[cfg(feature = "ssr")]
-pub mod auth;
-#[cfg(feature = "ssr")]
-pub mod conversations;
-#[cfg(feature = "ssr")]
-pub mod groups;
-#[cfg(feature = "ssr")]
-pub mod live;
-#[cfg(feature = "ssr")]
-pub mod members;
-#[cfg(feature = "ssr")]
-pub mod moderation;
-#[cfg(feature = "ssr")]
-pub mod notifications;
-#[cfg(feature = "ssr")]
-pub mod permissions;
-#[cfg(feature = "ssr")]
-pub mod state;
 
 /// Entry point of the WASM client: takes over the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -2,7 +2,7 @@
 //! on a developer machine. The README lists them.
 
 use crate::StartupError;
-use app::state::Settings;
+use app::backend::state::Settings;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::Path;

@@ -11,7 +11,7 @@ pub mod mailer;
 pub mod router;
 pub mod telemetry;
 
-use app::state::AppState;
+use app::backend::state::AppState;
 use config::Config;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;

@@ -11,7 +11,7 @@
 //! database.
 
 use app::api::live::LiveEvent;
-use app::live::{Kind, Published, CHANNEL};
+use app::backend::live::{Kind, Published, CHANNEL};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -43,7 +43,7 @@ enum Delivery {
 
 struct Subscriber {
     id: u64,
-    /// The session the stream was opened with (`app::auth::session_key`).
+    /// The session the stream was opened with (`app::backend::auth::session_key`).
     session: Arc<str>,
     tx: mpsc::Sender<Delivery>,
 }
@@ -233,14 +233,14 @@ pub async fn listen(pool: PgPool, hub: Arc<Hub>) {
 
 /// `GET /api/live`: the signed-in member's event stream.
 pub async fn endpoint(
-    State(state): State<app::state::AppState>,
+    State(state): State<app::backend::state::AppState>,
     axum::Extension(hub): axum::Extension<Arc<Hub>>,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let token = app::auth::token_from_headers(&headers);
+    let token = app::backend::auth::token_from_headers(&headers);
     let viewer = match &token {
-        Some(token) => app::auth::viewer_for_token(&state.pool, token).await,
+        Some(token) => app::backend::auth::viewer_for_token(&state.pool, token).await,
         None => Ok(None),
     };
     let viewer = match viewer {
@@ -271,7 +271,7 @@ pub async fn endpoint(
     // Subscribe before reading the starting point: nothing falls in between.
     let session: Arc<str> = token
         .as_deref()
-        .map(app::auth::session_key)
+        .map(app::backend::auth::session_key)
         .unwrap_or_default()
         .into();
     let (subscription, rx) = hub.subscribe(viewer.id, session);
@@ -331,10 +331,12 @@ impl Connection {
     /// Queues what a new connection sends first: the events after `last_seen` (a
     /// reconnect), then the current unread state.
     async fn start(&mut self, last_seen: Option<i64>) -> Result<(), app::error::AppError> {
-        let (seq, hello) = app::live::hello(&self.pool, self.member).await?;
+        let (seq, hello) = app::backend::live::hello(&self.pool, self.member).await?;
         match last_seen.filter(|l| *l <= seq) {
             Some(after) if after < seq => {
-                match app::live::events_after(&self.pool, self.member, after, Some(seq)).await? {
+                match app::backend::live::events_after(&self.pool, self.member, after, Some(seq))
+                    .await?
+                {
                     Some(events) => self.pending.extend(events.iter().map(|(s, e)| sse(*s, e))),
                     None => self.pending.push_back(sse(seq, &LiveEvent::Resync)),
                 }
@@ -349,13 +351,14 @@ impl Connection {
 
     /// Reads the events after `last_seq` from the database.
     async fn catch_up(&mut self) -> Result<(), app::error::AppError> {
-        if app::auth::viewer_for_token(&self.pool, &self.token)
+        if app::backend::auth::viewer_for_token(&self.pool, &self.token)
             .await?
             .is_none_or(|viewer| viewer.id != self.member)
         {
             return Err(app::error::AppError::Unauthenticated);
         }
-        match app::live::events_after(&self.pool, self.member, self.last_seq, None).await? {
+        match app::backend::live::events_after(&self.pool, self.member, self.last_seq, None).await?
+        {
             Some(events) => {
                 for (seq, event) in events {
                     self.last_seq = seq;
@@ -363,7 +366,7 @@ impl Connection {
                 }
             }
             None => {
-                let (seq, hello) = app::live::hello(&self.pool, self.member).await?;
+                let (seq, hello) = app::backend::live::hello(&self.pool, self.member).await?;
                 self.last_seq = seq;
                 self.pending.push_back(sse(seq, &LiveEvent::Resync));
                 self.pending.push_back(sse(seq, &hello));

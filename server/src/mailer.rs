@@ -1,10 +1,10 @@
 //! The email worker: drains the outbox that message sends fill (see
-//! `app::notifications`). Every instance runs one; rows are claimed with
+//! `app::backend::notifications`). Every instance runs one; rows are claimed with
 //! `FOR UPDATE SKIP LOCKED` and a lease, so two instances never send the same email,
 //! and an email whose SMTP server is down stays in the outbox and is retried with
 //! growing waits until it goes out.
 
-use app::notifications::{self, Claimed, Email};
+use app::backend::notifications::{self, Claimed, Email};
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

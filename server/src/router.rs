@@ -1,7 +1,7 @@
 //! The HTTP router: Leptos pages and server functions, static files, and the
 //! protections every request goes through.
 
-use app::state::{AppState, Settings};
+use app::backend::state::{AppState, Settings};
 use app::{shell, App};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};

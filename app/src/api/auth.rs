@@ -1,52 +1,11 @@
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Moderator,
-    Admin,
-}
-
-impl Role {
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "admin" => Role::Admin,
-            "moderator" => Role::Moderator,
-            _ => Role::Member,
-        }
-    }
-
-    /// Moderators and administrators review reports (administrators moderate too,
-    /// as in Decidim).
-    pub fn moderates(self) -> bool {
-        matches!(self, Role::Moderator | Role::Admin)
-    }
-
-    pub fn label(self) -> Option<&'static str> {
-        match self {
-            Role::Member => None,
-            Role::Moderator => Some("Moderator"),
-            Role::Admin => Some("Administrator"),
-        }
-    }
-}
-
-/// The signed-in member, as the pages need to know them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Viewer {
-    pub id: i64,
-    pub handle: String,
-    pub display_name: String,
-    pub role: Role,
-}
-
+pub use crate::model::account::*;
 /// Who is signed in, if anyone.
 #[server(endpoint = "current_member")]
 pub async fn current_member() -> Result<Option<Viewer>, AppError> {
-    crate::error::respond(crate::auth::current_viewer().await)
+    crate::error::respond(crate::api::context::current_viewer().await)
 }
 
 /// Creates an account and signs it in.
@@ -88,11 +47,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use crate::auth::{self, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS};
+    use crate::api::context::{self, app_state};
+    use crate::backend::auth::{self, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS};
+    use crate::backend::members;
     use crate::domain::account::{check_sign_in, Email, Registration};
     use crate::error::AppError;
-    use crate::members;
-    use crate::state::app_state;
 
     pub async fn register(
         display_name: String,
@@ -123,7 +82,7 @@ mod ssr {
         let keys = [
             (account_key.clone(), FREE_FAILURES_PER_ACCOUNT),
             (
-                format!("address:{}", auth::client_address(&state.settings)),
+                format!("address:{}", context::client_address(&state.settings)),
                 FREE_FAILURES_PER_ADDRESS,
             ),
         ];
@@ -148,22 +107,25 @@ mod ssr {
 
     /// A new session id on every sign-in: a session id planted before sign-in
     /// (session fixation) never becomes a signed-in one.
-    async fn start_session(state: &crate::state::AppState, member_id: i64) -> Result<(), AppError> {
-        if let Some(old) = auth::request_token() {
+    async fn start_session(
+        state: &crate::backend::state::AppState,
+        member_id: i64,
+    ) -> Result<(), AppError> {
+        if let Some(old) = context::request_token() {
             auth::delete_session(&state.pool, &old).await?;
         }
         let token =
             auth::create_session(&state.pool, member_id, state.settings.session_days).await?;
-        auth::set_session_cookie(&state.settings, &token);
+        context::set_session_cookie(&state.settings, &token);
         Ok(())
     }
 
     pub async fn sign_out() -> Result<(), AppError> {
         let state = app_state()?;
-        if let Some(token) = auth::request_token() {
+        if let Some(token) = context::request_token() {
             auth::delete_session(&state.pool, &token).await?;
         }
-        auth::clear_session_cookie(&state.settings);
+        context::clear_session_cookie(&state.settings);
         leptos_axum::redirect("/");
         Ok(())
     }

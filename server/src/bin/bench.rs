@@ -7,7 +7,7 @@
 //! It also reports whether any sequential scan touched `messages` while measuring.
 
 use app::api::auth::{Role, Viewer};
-use app::conversations;
+use app::backend::conversations;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -129,7 +129,7 @@ async fn main() -> Result<(), Error> {
     let (p, s) = (pool.clone(), short.clone());
     let run = std::process::id();
     // Server-side timing only: no spam limits in the way.
-    let settings = Arc::new(app::state::Settings {
+    let settings = Arc::new(app::backend::state::Settings {
         public_url: "http://localhost:3000".into(),
         trust_proxy: false,
         session_days: 30,

@@ -44,7 +44,7 @@ async fn main() -> Result<(), Error> {
     let mut tokens = Vec::with_capacity(members.len());
     for id in &members {
         tokens.push(
-            app::auth::create_session(&pool, *id, 1)
+            app::backend::auth::create_session(&pool, *id, 1)
                 .await
                 .map_err(|e| e.to_string())?,
         );

@@ -34,7 +34,7 @@ async fn main() -> Result<(), Error> {
     server::MIGRATOR.run(&pool).await?;
     server::demo::load(&pool).await?;
     let (member, newest) = seed(&pool).await?;
-    let token = app::auth::create_session(&pool, member, 1)
+    let token = app::backend::auth::create_session(&pool, member, 1)
         .await
         .map_err(|e| e.to_string())?;
     let cookie = format!("portal_session={token}");

@@ -107,7 +107,7 @@ async fn seed(pool: &PgPool, run: &str, count: usize) -> Result<World, Error> {
             .await?;
     let mut members = Vec::new();
     for id in ids {
-        let token = app::auth::create_session(pool, id, 1)
+        let token = app::backend::auth::create_session(pool, id, 1)
             .await
             .map_err(|e| e.to_string())?;
         members.push(Member { id, token });
@@ -1219,7 +1219,7 @@ async fn stream_revocation(
         .execute(pool)
         .await?;
     for (n, member) in world.members[20..25].iter().enumerate() {
-        let token = app::auth::create_session(pool, member.id, 1)
+        let token = app::backend::auth::create_session(pool, member.id, 1)
             .await
             .map_err(|e| e.to_string())?;
         let member = Member {

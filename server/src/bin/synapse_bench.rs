@@ -627,7 +627,7 @@ async fn portal(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repor
     let mut tokens = Vec::new();
     for id in &ids {
         tokens.push(
-            app::auth::create_session(&pool, *id, 1)
+            app::backend::auth::create_session(&pool, *id, 1)
                 .await
                 .map_err(|e| e.to_string())?,
         );

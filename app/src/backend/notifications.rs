@@ -6,12 +6,12 @@
 //! inside the transaction that stores the message: the live event, the in-app
 //! notice and the outbox row commit together with it or not at all.
 
-use crate::api::live::notice_text;
-use crate::api::notifications::{
+use crate::backend::live::{self, Kind, Target};
+use crate::error::AppError;
+use crate::model::live::notice_text;
+use crate::model::notification::{
     EmailMode, GroupNotify, MutedConversation, NotificationItem, NotificationSettings,
 };
-use crate::error::AppError;
-use crate::live::{self, Kind, Target};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -224,7 +224,7 @@ pub async fn set_muted(
     conversation_id: i64,
     muted: bool,
 ) -> Result<(), AppError> {
-    crate::permissions::conversation_access(pool, member_id, conversation_id).await?;
+    crate::backend::permissions::conversation_access(pool, member_id, conversation_id).await?;
     let mut tx = pool.begin().await?;
     let changed = if muted {
         sqlx::query!(
@@ -391,7 +391,7 @@ pub async fn compose(
     if member.mode == "off" || member.muted {
         return Ok(None);
     }
-    let access = match crate::permissions::conversation_access(
+    let access = match crate::backend::permissions::conversation_access(
         pool,
         claimed.member_id,
         claimed.conversation_id,

@@ -46,12 +46,3 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
 }
-
-/// The application state, provided as context by leptos_axum to every route and
-/// server function.
-pub fn app_state() -> Result<AppState, crate::error::AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from context");
-        crate::error::AppError::Internal
-    })
-}

@@ -3,13 +3,15 @@
 //! sending (counted from the database so they hold across every server instance).
 //! Who may do each of these is decided in `permissions`.
 
-use crate::api::auth::{Role, Viewer};
-use crate::api::conversations::{PartyKind, PartyView};
-use crate::api::moderation::{AuditEntry, PrivacySettings, QueueMessage, ReportView, WarningView};
 use crate::domain::conversation::Party;
 use crate::domain::limits::{check_send, Limits, RecentSends};
 use crate::domain::moderation::{MessagePolicy, ModAction, ReportReason};
 use crate::error::AppError;
+use crate::model::account::{Role, Viewer};
+use crate::model::conversation::{PartyKind, PartyView};
+use crate::model::moderation::{
+    AuditEntry, PrivacySettings, QueueMessage, ReportView, WarningView,
+};
 use sqlx::{PgConnection, PgPool};
 
 /// Refuses a send that would break a limit, with how long to wait. Runs inside the
@@ -70,7 +72,8 @@ pub async fn report(
     .await?
     .ok_or(AppError::NotFound)?;
     let access =
-        crate::permissions::conversation_access(pool, viewer.id, message.conversation_id).await?;
+        crate::backend::permissions::conversation_access(pool, viewer.id, message.conversation_id)
+            .await?;
     let own = match access.acting_as {
         Party::Member(id) => message.as_group_id.is_none() && message.author_id == id,
         Party::Group(id) => message.as_group_id == Some(id),
@@ -328,8 +331,12 @@ pub async fn act(
             .await?
             .rows_affected();
             if removed > 0 {
-                crate::live::publish_removed(&mut tx, report.conversation_id, report.message_id)
-                    .await?;
+                crate::backend::live::publish_removed(
+                    &mut tx,
+                    report.conversation_id,
+                    report.message_id,
+                )
+                .await?;
             }
         }
         ModAction::Warn => {
@@ -362,7 +369,7 @@ pub async fn act(
             .execute(&mut *tx)
             .await?;
             // And their open pages stop receiving anything, on every instance.
-            crate::live::revoke(&mut tx, report.author_id, None).await?;
+            crate::backend::live::revoke(&mut tx, report.author_id, None).await?;
         }
     }
     // Dismissing closes this report; acting on the message closes every open report

@@ -1,10 +1,10 @@
 //! Members: the SQL behind accounts, the directory and profiles (server only).
 
-use crate::api::auth::Role;
-use crate::api::members::{GroupLink, MemberPage, MemberProfile, MemberSummary};
 use crate::domain::account::Registration;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::model::account::Role;
+use crate::model::member::{GroupLink, MemberPage, MemberProfile, MemberSummary};
 use sqlx::PgPool;
 
 /// The user's text for use inside a LIKE pattern: `%`, `_` and `\\` taken literally.

@@ -1,8 +1,10 @@
 //! Groups: the SQL behind the group directory, group pages and membership (server only).
 
-use crate::api::groups::{GroupDetails, GroupSummary, MemberLink, Membership, GROUP_MEMBERS_SHOWN};
+use crate::backend::permissions;
 use crate::error::AppError;
-use crate::permissions;
+use crate::model::group::{
+    GroupDetails, GroupSummary, MemberLink, Membership, GROUP_MEMBERS_SHOWN,
+};
 use sqlx::PgPool;
 
 pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppError> {
@@ -12,7 +14,7 @@ pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppEr
            FROM groups g
            WHERE $1 = '' OR g.search_name LIKE '%' || fold_name($1) || '%'
            ORDER BY fold_name(g.name)"#,
-        crate::members::like_escape(query)
+        crate::backend::members::like_escape(query)
     )
     .fetch_all(pool)
     .await?;

@@ -3,10 +3,10 @@
 //! PostgreSQL's NOTIFY, which is delivered on commit. The instances' live
 //! endpoints (server/src/live.rs) pass them on to the members' open pages.
 
-use crate::api::conversations::{MessageKind, MessageView, PartyKind, PartyView};
-use crate::api::live::{notice_text, LiveEvent};
 use crate::domain::conversation::Party;
 use crate::error::AppError;
+use crate::model::conversation::{MessageKind, MessageView, PartyKind, PartyView};
+use crate::model::live::{notice_text, LiveEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};

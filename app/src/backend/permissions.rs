@@ -96,7 +96,7 @@ pub async fn conversation_access(
 }
 
 /// Only moderators and administrators reach reports, the review queue and the log.
-pub fn may_moderate(viewer: &crate::api::auth::Viewer) -> Result<(), AppError> {
+pub fn may_moderate(viewer: &crate::model::account::Viewer) -> Result<(), AppError> {
     if viewer.role.moderates() {
         Ok(())
     } else {

@@ -1,0 +1,129 @@
+//! What every server function repeats: the request's session, the application
+//! state, and the HTTP status of the answer. Server only; the one place that
+//! reads the request and writes cookies.
+
+use crate::backend::auth::{token_from_headers, viewer_for_token, SESSION_COOKIE};
+use crate::backend::state::{AppState, Settings};
+use crate::error::AppError;
+use crate::model::account::Viewer;
+use http::header::SET_COOKIE;
+use http::request::Parts;
+use http::HeaderValue;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use std::future::Future;
+
+pub use crate::error::respond;
+
+/// The application state, provided as context by leptos_axum to every route and
+/// server function.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+/// Runs a server function's body for a signed-in member: `Unauthenticated`
+/// otherwise, and the error's HTTP status set on the answer.
+pub async fn signed_in<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(Viewer, AppState) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let viewer = require_viewer().await?;
+        let state = app_state()?;
+        body(viewer, state).await
+    };
+    respond(result.await)
+}
+
+/// Runs a server function's body that anyone may call, signed in or not.
+pub async fn public<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let result = async { body(app_state()?).await };
+    respond(result.await)
+}
+
+/// The signed-in member making the current request, if any.
+pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
+    let Some(token) = request_token() else {
+        return Ok(None);
+    };
+    let state = app_state()?;
+    viewer_for_token(&state.pool, &token).await
+}
+
+/// The signed-in member, or `Unauthenticated`.
+pub async fn require_viewer() -> Result<Viewer, AppError> {
+    current_viewer().await?.ok_or(AppError::Unauthenticated)
+}
+
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// Sets the session cookie: HttpOnly (no script can read it), SameSite=Lax (not sent
+/// on cross-site POSTs), Secure when the portal is served over https.
+pub fn set_session_cookie(settings: &Settings, token: &str) {
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = settings.session_days * 24 * 3600;
+    set_cookie(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ));
+}
+
+pub fn clear_session_cookie(settings: &Settings) {
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ));
+}
+
+/// The client's address: the peer address, or the last `X-Forwarded-For` hop when
+/// the portal runs behind a trusted proxy.
+pub fn client_address(settings: &Settings) -> String {
+    let Some(parts) = use_context::<Parts>() else {
+        return "unknown".into();
+    };
+    if settings.trust_proxy {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if let Some(address) = forwarded {
+            return address;
+        }
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The session token sent with the current request, if any.
+pub fn request_token() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    token_from_headers(&parts.headers)
+}

@@ -1,0 +1,220 @@
+//! Storing a message (once per idempotency key) and replying in a thread.
+
+use super::requests::accept;
+use super::thread::load_messages;
+use super::{field_error, group_view, member_view};
+use crate::backend::live::{self, Kind, Published, SharedMessage};
+use crate::backend::permissions::{self, Access};
+use crate::backend::state::Settings;
+use crate::domain::conversation::{check_idempotency_key, MessageBody};
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::model::account::Viewer;
+use crate::model::conversation::{MessageKind, MessageView};
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// (message id, conversation id) of the viewer's message sent with `key`.
+pub(super) async fn message_by_key(
+    pool: &PgPool,
+    author_id: i64,
+    key: &str,
+) -> Result<Option<(i64, i64)>, AppError> {
+    Ok(sqlx::query!(
+        "SELECT id, conversation_id FROM messages WHERE author_id = $1 AND idempotency_key = $2",
+        author_id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| (r.id, r.conversation_id)))
+}
+
+/// Stores a message, moves the conversation to the top and marks it read for its
+/// author. Returns `None` when a message with this key already exists.
+pub(super) async fn insert_message(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+    author: &Viewer,
+    as_group: Option<i64>,
+    (kind, body): (MessageKind, &str),
+    key: &str,
+    batch_seconds: i64,
+) -> Result<Option<SharedMessage>, AppError> {
+    let author_id = author.id;
+    let note = kind != MessageKind::Text;
+    let kind_name = match kind {
+        MessageKind::Text => "text",
+        MessageKind::Left => "left",
+        MessageKind::Added => "added",
+    };
+    // One statement: store, move the conversation to the top, mark it read for the
+    // author. A note ("Alice left") neither moves the conversation nor makes it unread.
+    let Some(message) = sqlx::query!(
+        r#"WITH inserted AS (
+             INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key, kind)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT ON CONSTRAINT messages_idempotency DO NOTHING
+             RETURNING id, created_at
+           ), moved AS (
+             UPDATE conversations c SET last_message_id = i.id, last_message_at = i.created_at
+             FROM inserted i WHERE c.id = $1 AND c.last_message_id < i.id AND NOT $7
+           ), author_read AS (
+             INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
+             SELECT $1, $2, id FROM inserted WHERE NOT $7
+             ON CONFLICT (member_id, conversation_id) DO UPDATE
+             SET last_read_message_id = EXCLUDED.last_read_message_id
+             WHERE conversation_reads.last_read_message_id < EXCLUDED.last_read_message_id
+           )
+           SELECT id, created_at FROM inserted"#,
+        conversation_id,
+        author_id,
+        as_group,
+        body,
+        key,
+        kind_name,
+        note
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    // Live events and notifications commit with the message or not at all.
+    let to = crate::backend::notifications::fan_out(
+        tx,
+        conversation_id,
+        message.id,
+        author_id,
+        as_group,
+        batch_seconds,
+        note,
+    )
+    .await?;
+    let author_view = match as_group {
+        Some(group_id) => {
+            let group = sqlx::query!("SELECT slug, name FROM groups WHERE id = $1", group_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            group_view(group_id, group.slug, group.name)
+        }
+        None => member_view(
+            author_id,
+            author.handle.clone(),
+            author.display_name.clone(),
+        ),
+    };
+    let shared = SharedMessage {
+        id: message.id,
+        kind,
+        removed: false,
+        author: author_view,
+        writer: author.display_name.clone(),
+        body: body.to_string(),
+        created_at: message.created_at,
+    };
+    live::notify(
+        tx,
+        Published {
+            kind: Kind::Message,
+            conversation_id,
+            message: Some(shared.clone()),
+            message_id: None,
+            session: None,
+            to,
+        },
+    )
+    .await?;
+    Ok(Some(shared))
+}
+
+pub async fn reply(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    body: &str,
+    key: &str,
+    settings: &Settings,
+) -> Result<MessageView, AppError> {
+    let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let mut errors = FieldErrors::new();
+    let body = errors.check("body", MessageBody::parse(body));
+    errors.check("body", check_idempotency_key(key));
+    let Some(body) = body.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    // The insert itself recognises a retry (same author and key): no lookup first.
+    let mut tx = pool.begin().await?;
+    match crate::backend::moderation::check_send_rate(&mut tx, viewer.id, false, limits).await {
+        Ok(()) => {}
+        // A retry of a send that was accepted is not a new send: answer it as such.
+        Err(AppError::TooFast(wait)) => {
+            drop(tx);
+            return match message_by_key(pool, viewer.id, key).await? {
+                Some(_) => already_sent(pool, viewer, &access, conversation_id, key).await,
+                None => Err(AppError::TooFast(wait)),
+            };
+        }
+        Err(other) => return Err(other),
+    }
+    if access.request {
+        // Replying to a request accepts it.
+        accept(&mut tx, conversation_id, viewer.id).await?;
+    }
+    let inserted = insert_message(
+        &mut tx,
+        conversation_id,
+        viewer,
+        access.as_group(),
+        (MessageKind::Text, body.as_str()),
+        key,
+        batch_seconds,
+    )
+    .await?;
+    tx.commit().await?;
+    if let Some(shared) = inserted {
+        // The author's own view of what they just sent, without reading it back.
+        return Ok(MessageView {
+            id: shared.id,
+            kind: shared.kind,
+            removed: false,
+            collapsed: false,
+            written_by: access.as_group().map(|_| shared.writer.clone()),
+            author: shared.author,
+            body: shared.body,
+            created_at: shared.created_at,
+            mine: true,
+        });
+    }
+    already_sent(pool, viewer, &access, conversation_id, key).await
+}
+
+/// The viewer's message sent earlier with `key`, as a reply's answer.
+pub(super) async fn already_sent(
+    pool: &PgPool,
+    viewer: &Viewer,
+    access: &Access,
+    conversation_id: i64,
+    key: &str,
+) -> Result<MessageView, AppError> {
+    let (message_id, in_conversation) = message_by_key(pool, viewer.id, key)
+        .await?
+        .ok_or(AppError::Internal)?;
+    if in_conversation != conversation_id {
+        return Err(field_error(
+            "body",
+            "This message was already sent in another conversation. Reload the page and try again."
+                .into(),
+        ));
+    }
+    let messages = load_messages(
+        pool,
+        viewer,
+        access,
+        conversation_id,
+        Some(message_id + 1),
+        1,
+    )
+    .await?;
+    messages.into_iter().next().ok_or(AppError::Internal)
+}

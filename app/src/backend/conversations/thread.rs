@@ -1,0 +1,167 @@
+//! A thread: its parties and a page of its messages.
+
+use super::read::read_up_to;
+use super::{group_view, member_view};
+use crate::backend::permissions::{self, Access};
+use crate::domain::conversation::Party;
+use crate::domain::moderation::MULTI_PERSON;
+use crate::error::AppError;
+use crate::model::account::Viewer;
+use crate::model::conversation::{
+    MessageKind, MessageView, PartyView, ThreadView, THREAD_PAGE_SIZE,
+};
+use sqlx::PgPool;
+
+/// Messages of a conversation, newest first, older than `before` when given.
+pub(super) async fn load_messages(
+    pool: &PgPool,
+    viewer: &Viewer,
+    access: &Access,
+    conversation_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MessageView>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT msg.id, msg.created_at, msg.author_id, msg.as_group_id, msg.kind,
+                  CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body!",
+                  msg.removed_at IS NOT NULL AS "removed!",
+                  EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $4 AND b.blocked_id = msg.author_id)
+                      AS "author_blocked!",
+                  m.handle, m.display_name, g.slug AS "group_slug?", g.name AS "group_name?",
+                  EXISTS (SELECT 1 FROM group_memberships gm
+                          WHERE gm.group_id = msg.as_group_id AND gm.member_id = $4 AND gm.role = 'manager')
+                      AS "viewer_manages_author_group!"
+           -- The page is cut first (walking messages_thread backwards), then joined,
+           -- so a long conversation costs no more than a short one.
+           FROM (SELECT * FROM messages
+                 WHERE conversation_id = $1 AND ($2::bigint IS NULL OR id < $2)
+                 ORDER BY id DESC LIMIT $3) msg
+           JOIN members m ON m.id = msg.author_id
+           LEFT JOIN groups g ON g.id = msg.as_group_id
+           ORDER BY msg.id DESC"#,
+        conversation_id,
+        before,
+        limit,
+        viewer.id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (author, written_by) = match (r.as_group_id, r.group_slug, r.group_name) {
+                (Some(group_id), Some(slug), Some(name)) => (
+                    group_view(group_id, slug, name),
+                    r.viewer_manages_author_group
+                        .then(|| r.display_name.clone()),
+                ),
+                _ => (
+                    member_view(r.author_id, r.handle, r.display_name.clone()),
+                    None,
+                ),
+            };
+            let mine = match access.acting_as {
+                Party::Member(id) => r.as_group_id.is_none() && r.author_id == id,
+                Party::Group(id) => r.as_group_id == Some(id),
+            };
+            MessageView {
+                id: r.id,
+                kind: MessageKind::from_db(&r.kind),
+                author,
+                written_by,
+                body: r.body,
+                created_at: r.created_at,
+                mine,
+                removed: r.removed,
+                collapsed: r.author_blocked && !mine,
+            }
+        })
+        .collect())
+}
+
+/// Everyone in a conversation, each as a `PartyView`, per conversation id.
+pub(super) async fn parties_of(
+    pool: &PgPool,
+    conversation_ids: &[i64],
+) -> Result<Vec<(i64, PartyView)>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT cp.conversation_id, cp.member_id, cp.group_id,
+                  coalesce(m.handle, g.slug) AS "key!", coalesce(m.display_name, g.name) AS "name!"
+           FROM conversation_parties cp
+           LEFT JOIN members m ON m.id = cp.member_id
+           LEFT JOIN groups g ON g.id = cp.group_id
+           WHERE cp.conversation_id = ANY($1)
+           ORDER BY cp.group_id IS NULL, coalesce(m.display_name, g.name)"#,
+        conversation_ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let view = match (r.member_id, r.group_id) {
+                (Some(id), _) => member_view(id, r.key, r.name),
+                (None, Some(id)) => group_view(id, r.key, r.name),
+                (None, None) => member_view(0, r.key, r.name),
+            };
+            (r.conversation_id, view)
+        })
+        .collect())
+}
+
+pub async fn thread(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    before: Option<i64>,
+) -> Result<ThreadView, AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let mut messages = load_messages(
+        pool,
+        viewer,
+        &access,
+        conversation_id,
+        before,
+        THREAD_PAGE_SIZE + 1,
+    )
+    .await?;
+    let older = if messages.len() as i64 > THREAD_PAGE_SIZE {
+        messages.truncate(THREAD_PAGE_SIZE as usize);
+        messages.last().map(|m| m.id)
+    } else {
+        None
+    };
+    messages.reverse();
+    if before.is_none() {
+        if let Some(newest) = messages.last() {
+            read_up_to(pool, conversation_id, viewer.id, newest.id).await?;
+        }
+    }
+    let acting_token = access.acting_as.token();
+    let (acting, others): (Vec<PartyView>, Vec<PartyView>) = parties_of(pool, &[conversation_id])
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .partition(|p| p.token == acting_token);
+    let acting_as = acting.into_iter().next().ok_or(AppError::Internal)?;
+    let muted = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM conversation_mutes
+                          WHERE member_id = $1 AND conversation_id = $2) AS "muted!""#,
+        viewer.id,
+        conversation_id
+    )
+    .fetch_one(pool)
+    .await?;
+    let multi_person = others.len() + 1 >= MULTI_PERSON;
+    Ok(ThreadView {
+        muted,
+        request: access.request,
+        multi_person,
+        may_leave: multi_person && access.as_group().is_none(),
+        id: conversation_id,
+        others,
+        acting_as,
+        messages,
+        older,
+    })
+}

@@ -1,0 +1,44 @@
+//! Who is signed in and what they may do, as both sides see it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "admin" => Role::Admin,
+            "moderator" => Role::Moderator,
+            _ => Role::Member,
+        }
+    }
+
+    /// Moderators and administrators review reports (administrators moderate too,
+    /// as in Decidim).
+    pub fn moderates(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Role::Member => None,
+            Role::Moderator => Some("Moderator"),
+            Role::Admin => Some("Administrator"),
+        }
+    }
+}
+
+/// The signed-in member, as the pages need to know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub role: Role,
+}

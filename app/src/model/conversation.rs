@@ -1,0 +1,150 @@
+//! Conversations as the pages show them: parties, the inbox, threads, messages and requests.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    Member,
+    Group,
+}
+
+/// A member or group as shown in conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyView {
+    /// `member:12` or `group:3` (see `domain::conversation::Party`).
+    pub token: String,
+    pub kind: PartyKind,
+    pub name: String,
+    /// Handle or slug: the avatar colour and the profile link come from it.
+    pub handle: String,
+}
+
+impl PartyView {
+    pub fn path(&self) -> String {
+        match self.kind {
+            PartyKind::Member => format!("/members/{}", self.handle),
+            PartyKind::Group => format!("/groups/{}", self.handle),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: i64,
+    /// Everyone in it except the viewer's own side.
+    pub others: Vec<PartyView>,
+    pub last_author: String,
+    pub snippet: String,
+    pub last_message_at: DateTime<Utc>,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub conversations: Vec<ConversationSummary>,
+    /// Cursor of the next (older) page.
+    pub next: Option<String>,
+    /// The groups the viewer manages: each has its own list of conversations.
+    pub managed_groups: Vec<PartyView>,
+    /// The group whose conversations these are, when not the viewer's own.
+    pub group: Option<PartyView>,
+    /// Message requests waiting for the viewer (their own list only).
+    pub requests: i64,
+}
+
+/// A conversation someone started with the viewer that waits for their answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: i64,
+    /// Who wrote first (a member, or a group when sent as one).
+    pub from: PartyView,
+    /// The member who wrote it.
+    pub sender: String,
+    pub sender_since: DateTime<Utc>,
+    /// How many days old the sender's account is.
+    pub sender_age_days: i64,
+    /// Groups the viewer and the sender are both in.
+    pub shared_groups: Vec<String>,
+    /// Everyone else in it.
+    pub others: Vec<PartyView>,
+    pub snippet: String,
+    pub last_message_at: DateTime<Utc>,
+}
+
+/// What a thread entry is: a message, or a note about who left or was added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Text,
+    /// "Alice left the conversation."
+    Left,
+    /// "Alice added Dan and Erin."; the body names who was added.
+    Added,
+}
+
+impl MessageKind {
+    #[cfg(feature = "ssr")]
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "left" => Self::Left,
+            "added" => Self::Added,
+            _ => Self::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i64,
+    #[serde(default)]
+    pub kind: MessageKind,
+    pub author: PartyView,
+    /// The manager who wrote a message sent as a group; only that group's managers see it.
+    pub written_by: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// Sent by the viewer's side of the conversation.
+    pub mine: bool,
+    /// Removed by a moderator: the body is empty and the thread says so.
+    #[serde(default)]
+    pub removed: bool,
+    /// From a member the viewer blocked: shown collapsed.
+    #[serde(default)]
+    pub collapsed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub id: i64,
+    pub others: Vec<PartyView>,
+    /// Who the viewer writes as in this conversation (themself or a group they manage).
+    pub acting_as: PartyView,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// Id to pass as `before` to load older messages, if there are any.
+    pub older: Option<i64>,
+    /// The viewer muted this conversation.
+    pub muted: bool,
+    /// A message request the viewer has not answered yet.
+    pub request: bool,
+    /// Three or more people: members can leave it and people can be added.
+    pub multi_person: bool,
+    /// The viewer is listed as themself (not answering for a group): they may leave.
+    pub may_leave: bool,
+}
+
+/// What the start-conversation form needs: the preselected recipients and whom the
+/// viewer can write as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComposeInfo {
+    pub preselected: Vec<PartyView>,
+    pub send_as: Vec<PartyView>,
+    /// A fresh idempotency key for forms posted without JavaScript.
+    pub key: String,
+}
+
+pub const INBOX_PAGE_SIZE: i64 = 20;
+pub const THREAD_PAGE_SIZE: i64 = 30;

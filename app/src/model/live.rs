@@ -1,0 +1,46 @@
+//! What the live endpoint (`GET /api/live`, server-sent events) tells a signed-in
+//! member's open pages. Each event's SSE id is the member's event number, so a
+//! reconnecting browser resumes exactly after the last one it saw (Last-Event-ID).
+
+use super::conversation::MessageView;
+use serde::{Deserialize, Serialize};
+
+/// Where the browser connects for live events.
+pub const LIVE_PATH: &str = "/api/live";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// The first event of every connection: the conversations unread at that moment
+    /// (muted ones left out), so the envelope is right whatever was missed before.
+    Hello { unread: Vec<i64> },
+    /// A new message in one of the member's conversations (their own included, so
+    /// their other tabs follow).
+    Message {
+        conversation_id: i64,
+        message: MessageView,
+        /// "Alice wrote to you": set when the member wants an in-app notification.
+        notice: Option<String>,
+        /// The member muted this conversation: it does not turn the envelope gold.
+        muted: bool,
+    },
+    /// The member read the conversation (perhaps in another tab).
+    Read { conversation_id: i64 },
+    /// A moderator removed a message: open threads replace it.
+    Removed {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    /// The unread state changed in a way that is simplest to read again (a mute).
+    Unread,
+    /// The client fell too far behind: it should reload what it shows.
+    Resync,
+}
+
+/// "Alice wrote to you" or "Alice wrote to the Marketing group".
+pub fn notice_text(author: &str, via_group: Option<&str>) -> String {
+    match via_group {
+        Some(group) => format!("{author} wrote to the {group} group"),
+        None => format!("{author} wrote to you"),
+    }
+}

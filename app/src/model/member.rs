@@ -1,0 +1,45 @@
+//! Members as the directory and profile pages show them. No email: addresses are never published.
+
+use super::account::Role;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A member as listed in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSummary {
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+}
+
+/// One page of the directory; `next` is the cursor of the following page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub members: Vec<MemberSummary>,
+    pub next: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupLink {
+    pub slug: String,
+    pub name: String,
+    pub is_manager: bool,
+}
+
+/// Everything a profile page shows. No email: addresses are never published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberProfile {
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub role: Role,
+    pub member_since: NaiveDate,
+    pub groups: Vec<GroupLink>,
+    /// Whether the signed-in viewer blocked this member (`None` when signed out or
+    /// on their own profile).
+    pub viewer_blocked: Option<bool>,
+}
+
+pub const DIRECTORY_PAGE_SIZE: i64 = 48;

@@ -1,0 +1,60 @@
+//! The code of conduct as the pages show it: reports, the queue, the audit log, privacy and warnings.
+
+use super::conversation::PartyView;
+use crate::domain::moderation::{MessagePolicy, ModAction, ReportReason};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A message as a moderator sees it in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMessage {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// The message the report is about (the others are its context).
+    pub reported: bool,
+    pub removed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub id: i64,
+    pub reason: ReportReason,
+    pub note: String,
+    pub reported_at: DateTime<Utc>,
+    pub reporter: String,
+    pub author: PartyView,
+    /// The reported message with up to two messages before and after it, oldest
+    /// first: only that much of a private conversation is shown to a moderator.
+    pub context: Vec<QueueMessage>,
+    /// Other open reports about the same message.
+    pub other_reports: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub moderator: String,
+    pub action: ModAction,
+    /// The member acted on (the reported message's author).
+    pub member: Option<String>,
+    pub report_reason: Option<ReportReason>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacySettings {
+    pub policy: MessagePolicy,
+    pub blocked: Vec<PartyView>,
+}
+
+/// A moderator's warning, shown to its member until acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The start of the message it was about.
+    pub excerpt: String,
+}

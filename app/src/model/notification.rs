@@ -1,0 +1,69 @@
+//! Notification settings and the in-app notifications menu.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a member wants email about new messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailMode {
+    Off,
+    /// One email per message.
+    Each,
+    /// At most one email per conversation per batching window, listing every new
+    /// message (the default).
+    Batched,
+}
+
+impl EmailMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailMode::Off => "off",
+            EmailMode::Each => "each",
+            EmailMode::Batched => "batched",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "off" => Ok(EmailMode::Off),
+            "each" => Ok(EmailMode::Each),
+            "batched" => Ok(EmailMode::Batched),
+            _ => Err("Choose one of the email options.".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupNotify {
+    pub slug: String,
+    pub name: String,
+    pub notify: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutedConversation {
+    pub id: i64,
+    /// The other people and groups in it.
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationSettings {
+    pub in_app: bool,
+    pub email: EmailMode,
+    /// The batching window, for the explanation next to the option.
+    pub batch_minutes: i64,
+    /// Groups the member manages, and whether their conversations notify them.
+    pub groups: Vec<GroupNotify>,
+    pub muted: Vec<MutedConversation>,
+}
+
+/// One entry of the notifications menu: an unread conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationItem {
+    pub conversation_id: i64,
+    /// "Alice wrote to you" / "Alice wrote to the Marketing group".
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
