@@ -17,7 +17,11 @@ const chromium = {
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // A test's whole budget. The longest (several members, each signing in and
+  // loading pages with the live stream) take 10-15 s here with two workers; a CI
+  // machine was seen running a scripted load 5 times slower than this one. A
+  // step that hangs still fails after the expect timeout below.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,

@@ -6,6 +6,9 @@
 //! - `api`: server functions; thin policy over `backend`.
 //! - `backend` (ssr only): SQL and rules by concern; never imports `api`.
 //! - `pages`, `components`: the views; `app`: the shell and the routes.
+//!
+//! The WASM client is the `client` crate beside it (`app/client`), which only
+//! calls `hydrate_body(App)`.
 #![recursion_limit = "256"]
 
 pub mod api;
@@ -19,11 +22,3 @@ pub mod model;
 pub mod pages;
 
 pub use app::{shell, App};
-
-/// Entry point of the WASM client: takes over the server-rendered page.
-#[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-}

@@ -1,8 +1,6 @@
 //! The server: configuration, database pool and migrations, the HTTP router,
 //! demo data and graceful shutdown. Request handling itself lives in `app`.
 
-#[cfg(feature = "bench")]
-pub mod benchkit;
 pub mod config;
 pub mod demo;
 pub mod housekeeping;

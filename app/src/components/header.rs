@@ -1,9 +1,10 @@
 use crate::api::auth::Viewer;
 use crate::api::conversations::unread_conversations;
-use crate::app::{use_session, PORTAL_NAME};
 use crate::components::avatar::Avatar;
 use crate::components::live::use_live;
 use crate::components::notifications::NotificationsMenu;
+use crate::components::session::use_session;
+use crate::model::PORTAL_NAME;
 use leptos::either::Either;
 use leptos::prelude::*;
 

@@ -1,4 +1,5 @@
-use crate::app::{use_session, PORTAL_NAME};
+use crate::components::session::use_session;
+use crate::model::PORTAL_NAME;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;

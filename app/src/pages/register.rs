@@ -1,6 +1,6 @@
 use crate::api::auth::Register;
-use crate::app::use_session;
 use crate::components::field::{FormErrors, TextField};
+use crate::components::session::use_session;
 use crate::domain::account::{Registration, HANDLE_MAX, HANDLE_MIN, PASSWORD_MIN};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

@@ -1,6 +1,6 @@
 use crate::api::auth::SignIn;
-use crate::app::use_session;
 use crate::components::field::{FormErrors, TextField};
+use crate::components::session::use_session;
 use crate::domain::account::check_sign_in;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

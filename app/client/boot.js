@@ -1,0 +1,55 @@
+// Loads the WASM client and hydrates the server-rendered page. Served from /pkg/
+// next to the client, under the same content hash. The page's `<script>` tag
+// (`shell` in app/src/app.rs) names the client's two files in `data-client` and
+// `data-wasm`.
+//
+// It waits for the first frame: the page is complete without the client, and
+// loading it earlier competes with the stylesheet on a slow connection (the
+// first paint came later). A tab opened in the background paints nothing, so it
+// loads at once. Instantiating the WASM and hydrating run as two tasks, so the
+// browser can handle input between them.
+//
+// Until it hydrates, the page is plain HTML that people can already type into,
+// and hydration sets every bound field to its signal's value, which would wipe
+// what they typed. So the text typed into fields is noted just before and put
+// back just after, with an `input` event that the field's binding picks up.
+// `data-hydrated` on `<html>` then says the page is live (the browser tests wait
+// for it).
+
+const { client: CLIENT, wasm: WASM } = document.querySelector('script[data-client][data-wasm]').dataset;
+
+const TYPED_FIELDS =
+  'textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])';
+
+/** The fields whose text differs from what the server rendered, with that text. */
+function typedFields() {
+  return Array.from(document.querySelectorAll(TYPED_FIELDS), (field) => [field, field.value]).filter(
+    ([field, value]) => value !== field.defaultValue,
+  );
+}
+
+function takeOver(client) {
+  const typed = typedFields();
+  client.hydrate();
+  setTimeout(() => {
+    for (const [field, value] of typed) {
+      if (field.isConnected && field.value !== value) {
+        field.value = value;
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }
+    document.documentElement.dataset.hydrated = '';
+  }, 0);
+}
+
+function load() {
+  import(CLIENT).then((client) =>
+    client.default({ module_or_path: WASM }).then(() => setTimeout(() => takeOver(client), 0)),
+  );
+}
+
+if (document.visibilityState === 'visible') {
+  requestAnimationFrame(() => setTimeout(load, 0));
+} else {
+  load();
+}

@@ -1,0 +1,158 @@
+//! Live events (server only): written in the same transaction as the change they
+//! announce, numbered per member, and announced to every server instance with
+//! PostgreSQL's NOTIFY, which is delivered on commit. The instances' live
+//! endpoints (server/src/live.rs) pass them on to the members' open pages.
+//!
+//! `publish`: recording events and announcing them; `replay`: where a connection
+//! starts and what it missed.
+
+mod publish;
+mod replay;
+
+pub use publish::{notify, publish_own, publish_removed, revoke};
+pub use replay::{events_after, hello};
+
+use crate::model::conversation::{MessageKind, MessageView, PartyKind, PartyView};
+use crate::model::live::{notice_text, LiveEvent};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The NOTIFY channel every instance listens on.
+pub const CHANNEL: &str = "portal_live";
+/// NOTIFY payloads must stay under 8000 bytes; a bigger message travels without its
+/// text and the instances read it from the database instead.
+const MAX_PAYLOAD: usize = 7800;
+/// A reconnecting client missing more events than this reloads instead. 2,000
+/// covers a minute offline in the busiest conversations (the reliability harness's
+/// slow clients miss up to ~800), at about 1 MB to send.
+pub const MAX_BACKFILL: i64 = 2000;
+
+/// Bits of `live_events.flags`: how the recipient sees a message event.
+pub mod flags {
+    /// Sent by the recipient's own side of the conversation.
+    pub const MINE: i16 = 1;
+    /// The recipient manages the group the message was sent as, so sees who wrote it.
+    pub const WRITER: i16 = 2;
+    /// The recipient wants an in-app notification for it.
+    pub const NOTIFY: i16 = 4;
+    /// The recipient muted the conversation.
+    pub const MUTED: i16 = 8;
+    /// The recipient blocked the author: shown collapsed, no notification.
+    pub const BLOCKED: i16 = 16;
+    /// The conversation is a request the recipient has not accepted.
+    pub const REQUEST: i16 = 32;
+    /// A note ("Alice left"), not a message: nothing becomes unread.
+    pub const NOTE: i16 = 64;
+    /// Any of these keep the envelope as it was.
+    pub const QUIET: i16 = MUTED | BLOCKED | REQUEST | NOTE;
+}
+
+/// A message as every recipient sees it, before the per-recipient parts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SharedMessage {
+    pub id: i64,
+    #[serde(default)]
+    pub kind: MessageKind,
+    #[serde(default)]
+    pub removed: bool,
+    pub author: PartyView,
+    pub writer: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One recipient of an event: their event number and how they see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Target {
+    pub member: i64,
+    pub seq: i64,
+    #[serde(default)]
+    pub flags: i16,
+    #[serde(default)]
+    pub via_group: Option<String>,
+}
+
+/// What travels through NOTIFY.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Published {
+    pub kind: Kind,
+    pub conversation_id: i64,
+    /// `None` for a message too big for NOTIFY: recipients read it from the database.
+    pub message: Option<SharedMessage>,
+    /// The message a `Removed` event is about.
+    #[serde(default)]
+    pub message_id: Option<i64>,
+    /// With `Revoke`: only the streams of this session (`auth::session_key`); without,
+    /// all of the members' streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    pub to: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Message,
+    Read,
+    Unread,
+    Removed,
+    /// Not an event: the members' open streams must end (sign-out, suspension).
+    Revoke,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Message => "message",
+            Kind::Read => "read",
+            Kind::Unread => "unread",
+            Kind::Removed => "removed",
+            Kind::Revoke => "revoke",
+        }
+    }
+}
+
+impl Published {
+    /// The event as `target` sees it; `None` when the message must be read from the
+    /// database first.
+    pub fn event_for(&self, target: &Target) -> Option<LiveEvent> {
+        match self.kind {
+            Kind::Read => Some(LiveEvent::Read {
+                conversation_id: self.conversation_id,
+            }),
+            Kind::Unread => Some(LiveEvent::Unread),
+            Kind::Revoke => None,
+            Kind::Removed => self.message_id.map(|message_id| LiveEvent::Removed {
+                conversation_id: self.conversation_id,
+                message_id,
+            }),
+            Kind::Message => self
+                .message
+                .as_ref()
+                .map(|m| message_event(self.conversation_id, m, target)),
+        }
+    }
+}
+
+fn message_event(conversation_id: i64, message: &SharedMessage, target: &Target) -> LiveEvent {
+    let has = |bit: i16| target.flags & bit != 0;
+    let notice =
+        has(flags::NOTIFY).then(|| notice_text(&message.author.name, target.via_group.as_deref()));
+    LiveEvent::Message {
+        conversation_id,
+        message: MessageView {
+            id: message.id,
+            kind: message.kind,
+            author: message.author.clone(),
+            written_by: (message.author.kind == PartyKind::Group && has(flags::WRITER))
+                .then(|| message.writer.clone()),
+            body: message.body.clone(),
+            created_at: message.created_at,
+            mine: has(flags::MINE),
+            removed: message.removed,
+            collapsed: has(flags::BLOCKED),
+        },
+        notice,
+        muted: target.flags & flags::QUIET != 0,
+    }
+}

@@ -1,0 +1,151 @@
+//! Recording live events and announcing them to every instance on commit.
+
+use super::*;
+use crate::error::AppError;
+use sqlx::PgConnection;
+
+/// Announces `published` to every instance when the transaction commits.
+pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result<(), AppError> {
+    let mut payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
+    if payload.len() > MAX_PAYLOAD {
+        published.message = None;
+        payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
+    }
+    if payload.len() > MAX_PAYLOAD {
+        // So many recipients that even the ids do not fit: announce them in parts.
+        for part in published.to.chunks(100) {
+            let part = Published {
+                to: part.to_vec(),
+                message: None,
+                ..published.clone()
+            };
+            let payload = serde_json::to_string(&part).map_err(|_| AppError::Internal)?;
+            send_notify(conn, &payload).await?;
+        }
+        return Ok(());
+    }
+    send_notify(conn, &payload).await
+}
+
+async fn send_notify(conn: &mut PgConnection, payload: &str) -> Result<(), AppError> {
+    sqlx::query!("SELECT pg_notify($1, $2)", CHANNEL, payload)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a `read` or `unread` event for one member (their other tabs follow).
+pub async fn publish_own(
+    conn: &mut PgConnection,
+    member_id: i64,
+    kind: Kind,
+    conversation_id: i64,
+) -> Result<(), AppError> {
+    let seq = sqlx::query_scalar!(
+        r#"WITH bumped AS (
+             INSERT INTO live_streams AS s (member_id, seq) VALUES ($1, 1)
+             ON CONFLICT (member_id) DO UPDATE SET seq = s.seq + 1
+             RETURNING s.seq)
+           INSERT INTO live_events (member_id, seq, kind, conversation_id)
+           SELECT $1, seq, $2, $3 FROM bumped RETURNING seq"#,
+        member_id,
+        kind.as_str(),
+        conversation_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    notify(
+        conn,
+        Published {
+            kind,
+            conversation_id,
+            message: None,
+            message_id: None,
+            session: None,
+            to: vec![Target {
+                member: member_id,
+                seq,
+                flags: 0,
+                via_group: None,
+            }],
+        },
+    )
+    .await
+}
+
+/// Tells everyone who can see a conversation that a message in it was removed, so
+/// open threads replace it at once.
+pub async fn publish_removed(
+    conn: &mut PgConnection,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<(), AppError> {
+    let to = sqlx::query!(
+        r#"WITH recipients AS (
+             SELECT member_id FROM conversation_parties
+             WHERE conversation_id = $1 AND member_id IS NOT NULL AND state <> 'declined'
+             UNION
+             SELECT gm.member_id FROM conversation_parties cp
+             JOIN group_memberships gm ON gm.group_id = cp.group_id AND gm.role = 'manager'
+             WHERE cp.conversation_id = $1
+           ), bumped AS (
+             INSERT INTO live_streams AS s (member_id, seq)
+             SELECT member_id, 1 FROM recipients ORDER BY member_id
+             ON CONFLICT (member_id) DO UPDATE SET seq = s.seq + 1
+             RETURNING s.member_id, s.seq
+           )
+           INSERT INTO live_events (member_id, seq, kind, conversation_id, message_id)
+           SELECT member_id, seq, 'removed', $1, $2 FROM bumped
+           RETURNING member_id, seq"#,
+        conversation_id,
+        message_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| Target {
+        member: r.member_id,
+        seq: r.seq,
+        flags: 0,
+        via_group: None,
+    })
+    .collect();
+    notify(
+        conn,
+        Published {
+            kind: Kind::Removed,
+            conversation_id,
+            message: None,
+            message_id: Some(message_id),
+            session: None,
+            to,
+        },
+    )
+    .await
+}
+
+/// Ends a member's open live streams on every instance, when the transaction
+/// commits: those of one session (sign-out) or all of them (suspension).
+pub async fn revoke(
+    conn: &mut PgConnection,
+    member_id: i64,
+    session: Option<String>,
+) -> Result<(), AppError> {
+    notify(
+        conn,
+        Published {
+            kind: Kind::Revoke,
+            conversation_id: 0,
+            message: None,
+            message_id: None,
+            session,
+            to: vec![Target {
+                member: member_id,
+                seq: 0,
+                flags: 0,
+                via_group: None,
+            }],
+        },
+    )
+    .await
+}

@@ -1,0 +1,139 @@
+//! Where a live connection starts, and the events a reconnecting one missed.
+
+use super::*;
+use crate::domain::conversation::Party;
+use crate::error::AppError;
+use crate::model::conversation::{MessageKind, PartyKind, PartyView};
+use crate::model::live::LiveEvent;
+use sqlx::PgPool;
+
+/// Where a connection starts: the member's latest event number and unread conversations.
+pub async fn hello(pool: &PgPool, member_id: i64) -> Result<(i64, LiveEvent), AppError> {
+    // One statement, one snapshot: events after `seq` are exactly those not yet
+    // reflected in `unread`.
+    let row = sqlx::query!(
+        r#"SELECT coalesce((SELECT seq FROM live_streams WHERE member_id = $1), 0) AS "seq!",
+                  ARRAY(SELECT id FROM unread_conversations($1) LIMIT 1000) AS "unread!""#,
+        member_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((row.seq, LiveEvent::Hello { unread: row.unread }))
+}
+
+/// The member's events after `after` (up to `up_to` when given), oldest first, at
+/// most `MAX_BACKFILL`; `None` when some were already trimmed or there are more
+/// (the client must reload).
+pub async fn events_after(
+    pool: &PgPool,
+    member_id: i64,
+    after: i64,
+    up_to: Option<i64>,
+) -> Result<Option<Vec<(i64, LiveEvent)>>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT e.seq, e.kind, e.conversation_id, e.flags, vg.name AS "via_group?",
+                  e.message_id AS event_message_id, msg.kind AS "message_kind?",
+                  -- Access is checked again: a member who left or lost a group since
+                  -- gets no content of that conversation from a replay.
+                  EXISTS (SELECT 1 FROM conversation_parties cp
+                          WHERE cp.conversation_id = e.conversation_id
+                            AND ((cp.member_id = $1 AND cp.state <> 'declined')
+                                 OR cp.group_id IN (SELECT group_id FROM group_memberships
+                                                    WHERE member_id = $1 AND role = 'manager')))
+                      AS "visible!",
+                  msg.id AS "message_id?", CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body?",
+                  msg.removed_at IS NOT NULL AS "removed?", msg.created_at AS "created_at?",
+                  msg.author_id AS "author_id?", msg.as_group_id,
+                  am.handle AS "handle?", am.display_name AS "writer?",
+                  ag.slug AS "group_slug?", ag.name AS "group_name?"
+           FROM live_events e
+           LEFT JOIN groups vg ON vg.id = e.via_group_id
+           LEFT JOIN messages msg ON msg.id = e.message_id
+           LEFT JOIN members am ON am.id = msg.author_id
+           LEFT JOIN groups ag ON ag.id = msg.as_group_id
+           WHERE e.member_id = $1 AND e.seq > $2 AND ($4::bigint IS NULL OR e.seq <= $4)
+           ORDER BY e.seq LIMIT $3"#,
+        member_id,
+        after,
+        MAX_BACKFILL + 1,
+        up_to
+    )
+    .fetch_all(pool)
+    .await?;
+    if rows.len() as i64 > MAX_BACKFILL || rows.first().is_some_and(|r| r.seq != after + 1) {
+        return Ok(None);
+    }
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        let event = match r.kind.as_str() {
+            "read" => LiveEvent::Read {
+                conversation_id: r.conversation_id,
+            },
+            "unread" => LiveEvent::Unread,
+            // Out of reach now: the client only re-reads its unread state.
+            _ if !r.visible => LiveEvent::Unread,
+            "removed" => match r.event_message_id {
+                Some(message_id) => LiveEvent::Removed {
+                    conversation_id: r.conversation_id,
+                    message_id,
+                },
+                None => LiveEvent::Unread,
+            },
+            _ => {
+                let (
+                    Some(id),
+                    Some(body),
+                    Some(created_at),
+                    Some(author_id),
+                    Some(handle),
+                    Some(writer),
+                ) = (
+                    r.message_id,
+                    r.body,
+                    r.created_at,
+                    r.author_id,
+                    r.handle,
+                    r.writer,
+                )
+                else {
+                    // The message is gone (its conversation was deleted): the client
+                    // only needs to re-read its unread state.
+                    events.push((r.seq, LiveEvent::Unread));
+                    continue;
+                };
+                let author = match (r.as_group_id, r.group_slug, r.group_name) {
+                    (Some(gid), Some(slug), Some(name)) => PartyView {
+                        token: Party::Group(gid).token(),
+                        kind: PartyKind::Group,
+                        name,
+                        handle: slug,
+                    },
+                    _ => PartyView {
+                        token: Party::Member(author_id).token(),
+                        kind: PartyKind::Member,
+                        name: writer.clone(),
+                        handle,
+                    },
+                };
+                let shared = SharedMessage {
+                    id,
+                    kind: MessageKind::from_db(r.message_kind.as_deref().unwrap_or("text")),
+                    removed: r.removed.unwrap_or(false),
+                    author,
+                    writer,
+                    body,
+                    created_at,
+                };
+                let target = Target {
+                    member: member_id,
+                    seq: r.seq,
+                    flags: r.flags,
+                    via_group: r.via_group,
+                };
+                message_event(r.conversation_id, &shared, &target)
+            }
+        };
+        events.push((r.seq, event));
+    }
+    Ok(Some(events))
+}

@@ -1,0 +1,114 @@
+//! A moderator acts on a report.
+
+use crate::domain::moderation::ModAction;
+use crate::error::AppError;
+use crate::model::account::{Role, Viewer};
+use sqlx::PgPool;
+
+/// A moderator acts on an open report. Everything the action changes, the report's
+/// resolution and the audit-log entry commit together.
+pub async fn act(
+    pool: &PgPool,
+    moderator: &Viewer,
+    report_id: i64,
+    action: ModAction,
+    note: &str,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let report = sqlx::query!(
+        r#"SELECT r.message_id, r.resolved_at, msg.conversation_id, msg.author_id, a.role
+           FROM reports r JOIN messages msg ON msg.id = r.message_id
+           JOIN members a ON a.id = msg.author_id
+           WHERE r.id = $1 FOR UPDATE OF r"#,
+        report_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if report.resolved_at.is_some() {
+        return Err(AppError::Refused(
+            "Another moderator has already handled this report.".into(),
+        ));
+    }
+    match action {
+        ModAction::Dismiss => {}
+        ModAction::Remove => {
+            let removed = sqlx::query!(
+                "UPDATE messages SET removed_at = now(), removed_by = $2
+                 WHERE id = $1 AND removed_at IS NULL",
+                report.message_id,
+                moderator.id
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if removed > 0 {
+                crate::backend::live::publish_removed(
+                    &mut tx,
+                    report.conversation_id,
+                    report.message_id,
+                )
+                .await?;
+            }
+        }
+        ModAction::Warn => {
+            sqlx::query!(
+                "INSERT INTO member_warnings (member_id, message_id) VALUES ($1, $2)",
+                report.author_id,
+                report.message_id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        ModAction::Suspend => {
+            if Role::from_db(&report.role).moderates() {
+                return Err(AppError::Refused(
+                    "Moderators and administrators cannot be suspended from the review queue."
+                        .into(),
+                ));
+            }
+            sqlx::query!(
+                "UPDATE members SET suspended_at = now() WHERE id = $1 AND suspended_at IS NULL",
+                report.author_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            // Signed out everywhere at once: every request checks its session.
+            sqlx::query!(
+                "DELETE FROM sessions WHERE member_id = $1",
+                report.author_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            // And their open pages stop receiving anything, on every instance.
+            crate::backend::live::revoke(&mut tx, report.author_id, None).await?;
+        }
+    }
+    // Dismissing closes this report; acting on the message closes every open report
+    // about it.
+    sqlx::query!(
+        "UPDATE reports SET resolved_at = now(), resolved_by = $2, outcome = $3
+         WHERE resolved_at IS NULL AND (id = $1 OR ($4 AND message_id = $5))",
+        report_id,
+        moderator.id,
+        action.as_str(),
+        action != ModAction::Dismiss,
+        report.message_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO moderation_log (moderator_id, action, report_id, message_id, member_id, note)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        moderator.id,
+        action.as_str(),
+        report_id,
+        report.message_id,
+        report.author_id,
+        note
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The spam limits on sending, counted from the database so they hold across
+//! every server instance.
+
+use crate::domain::limits::{check_send, Limits, RecentSends};
+use crate::error::AppError;
+use sqlx::PgConnection;
+
+/// Refuses a send that would break a limit, with how long to wait. Runs inside the
+/// sending transaction after a per-member lock, so concurrent sends (through any
+/// instance) are counted one after the other and cannot slip past together.
+pub async fn check_send_rate(
+    conn: &mut PgConnection,
+    member_id: i64,
+    starting: bool,
+    limits: Limits,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(7001, hashint8($1))",
+        member_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    // A new statement, so a new snapshot: it sees sends committed while we waited.
+    let row = sqlx::query!(
+        r#"SELECT now() AS "now!", m.created_at AS joined,
+                  ARRAY(SELECT created_at FROM messages
+                        WHERE author_id = $1 AND created_at > now() - interval '1 minute'
+                        ORDER BY created_at DESC LIMIT $2) AS "messages!",
+                  ARRAY(SELECT created_at FROM conversations
+                        WHERE created_by = $1 AND created_at > now() - interval '1 hour'
+                        ORDER BY created_at DESC LIMIT $3) AS "conversations!"
+           FROM members m WHERE m.id = $1"#,
+        member_id,
+        limits.messages_per_minute as i64,
+        limits.conversations_per_hour as i64
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let recent = RecentSends {
+        now: row.now,
+        joined: row.joined,
+        messages: &row.messages,
+        conversations: starting.then_some(row.conversations.as_slice()),
+    };
+    check_send(limits, &recent).map_err(AppError::TooFast)
+}

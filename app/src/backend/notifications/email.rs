@@ -1,0 +1,327 @@
+//! What a notification email says: checked again at sending time, then put
+//! into words (text and HTML, every member-written string escaped).
+
+use super::outbox::Claimed;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+/// One message as an email lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub author: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything an email says; the server's mail worker turns it into MIME.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to_name: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The same for every attempt at this notification for this recipient, so a
+    /// duplicate (a crash between the SMTP server's acceptance and our commit) is
+    /// recognisable.
+    pub message_id: String,
+    pub thread_url: String,
+    pub settings_url: String,
+}
+
+/// Most messages one email lists; the rest are summed up with a link.
+const EMAIL_MAX_MESSAGES: i64 = 20;
+
+/// What to send for a claimed row, checked again at sending time: nothing when the
+/// member read the messages meanwhile, turned email off, muted the conversation,
+/// lost access to it, or can no longer use the portal.
+pub async fn compose(
+    pool: &PgPool,
+    claimed: &Claimed,
+    public_url: &str,
+) -> Result<Option<Email>, AppError> {
+    let Some(member) = sqlx::query!(
+        r#"SELECT m.email, m.display_name,
+                  coalesce(ns.email, 'batched') AS "mode!",
+                  EXISTS (SELECT 1 FROM conversation_mutes cm
+                          WHERE cm.member_id = m.id AND cm.conversation_id = $2) AS "muted!",
+                  coalesce((SELECT last_read_message_id FROM conversation_reads
+                            WHERE member_id = m.id AND conversation_id = $2), 0) AS "last_read!"
+           FROM members m LEFT JOIN notification_settings ns ON ns.member_id = m.id
+           WHERE m.id = $1 AND m.suspended_at IS NULL AND m.deleted_at IS NULL"#,
+        claimed.member_id,
+        claimed.conversation_id
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    if member.mode == "off" || member.muted {
+        return Ok(None);
+    }
+    let access = match crate::backend::permissions::conversation_access(
+        pool,
+        claimed.member_id,
+        claimed.conversation_id,
+    )
+    .await
+    {
+        Ok(access) => access,
+        Err(AppError::NotFound) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    if access.request {
+        return Ok(None);
+    }
+    if let Some(group_id) = access.as_group() {
+        let notify = sqlx::query_scalar!(
+            "SELECT notify FROM group_memberships WHERE group_id = $1 AND member_id = $2",
+            group_id,
+            claimed.member_id
+        )
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(false);
+        if !notify {
+            return Ok(None);
+        }
+    }
+    // The covered messages the member has not read and did not send (as themself or
+    // as the group they act for here).
+    let messages = sqlx::query!(
+        r#"SELECT msg.body, msg.created_at, coalesce(g.name, m.display_name) AS "author!"
+           FROM messages msg
+           JOIN members m ON m.id = msg.author_id
+           LEFT JOIN groups g ON g.id = msg.as_group_id
+           WHERE msg.conversation_id = $1 AND msg.id BETWEEN $2 AND $3 AND msg.id > $4
+             AND msg.kind = 'text' AND msg.removed_at IS NULL
+             AND NOT (EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $5 AND b.blocked_id = msg.author_id))
+             AND NOT (msg.as_group_id IS NULL AND msg.author_id = $5)
+             AND ($6::bigint IS NULL OR msg.as_group_id IS DISTINCT FROM $6)
+           ORDER BY msg.id
+           LIMIT $7"#,
+        claimed.conversation_id,
+        claimed.first_message_id,
+        claimed.last_message_id,
+        member.last_read,
+        claimed.member_id,
+        access.as_group(),
+        EMAIL_MAX_MESSAGES + 1
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| EmailMessage {
+        author: r.author,
+        body: r.body,
+        at: r.created_at,
+    })
+    .collect::<Vec<_>>();
+    if messages.is_empty() {
+        return Ok(None);
+    }
+    let via_group = match access.as_group() {
+        Some(group_id) => {
+            sqlx::query_scalar!("SELECT name FROM groups WHERE id = $1", group_id)
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
+    let host = public_url
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(public_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost")
+        .to_string();
+    Ok(Some(render_email(RenderInput {
+        to_name: member.display_name,
+        to_address: member.email,
+        via_group,
+        messages,
+        public_url: public_url.trim_end_matches('/'),
+        conversation_id: claimed.conversation_id,
+        message_id: format!(
+            "<n{}.{}.{}@{host}>",
+            claimed.id, claimed.first_message_id, claimed.member_id
+        ),
+    })))
+}
+
+pub struct RenderInput<'a> {
+    pub to_name: String,
+    pub to_address: String,
+    pub via_group: Option<String>,
+    /// Oldest first; one more than the email lists means "and more".
+    pub messages: Vec<EmailMessage>,
+    pub public_url: &'a str,
+    pub conversation_id: i64,
+    pub message_id: String,
+}
+
+/// The email's words, in text and HTML (every member-written string escaped).
+pub fn render_email(input: RenderInput<'_>) -> Email {
+    let RenderInput {
+        to_name,
+        to_address,
+        via_group,
+        mut messages,
+        public_url,
+        conversation_id,
+        message_id,
+    } = input;
+    let more = messages.len() as i64 > EMAIL_MAX_MESSAGES;
+    messages.truncate(EMAIL_MAX_MESSAGES as usize);
+    let mut authors: Vec<&str> = Vec::new();
+    for m in &messages {
+        if !authors.contains(&m.author.as_str()) {
+            authors.push(&m.author);
+        }
+    }
+    let who = match authors.as_slice() {
+        [one] => one.to_string(),
+        [first, second] => format!("{first} and {second}"),
+        [first, rest @ ..] => format!("{first} and {} others", rest.len()),
+        [] => "Someone".to_string(),
+    };
+    let target = match &via_group {
+        Some(group) => format!("the {group} group"),
+        None => "you".to_string(),
+    };
+    // Header values must be one line: names cannot smuggle headers in.
+    let one_line = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+    };
+    let subject = one_line(&if messages.len() == 1 {
+        format!("{who} wrote to {target}")
+    } else {
+        format!("{} new messages from {who} to {target}", messages.len())
+    });
+    let thread_url = format!("{public_url}/conversations/{conversation_id}");
+    let settings_url = format!("{public_url}/settings/notifications");
+
+    let mut text = format!("Hello {to_name},\n\n{subject}:\n");
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><p>{}:</p>",
+        escape(&to_name),
+        escape(&subject)
+    );
+    for m in &messages {
+        let when = m.at.format("%Y-%m-%d %H:%M UTC");
+        text.push_str(&format!("\n{} ({when}):\n", m.author));
+        for line in m.body.lines() {
+            text.push_str(&format!("> {line}\n"));
+        }
+        html.push_str(&format!(
+            "<p><strong>{}</strong> <small>({when})</small></p><blockquote style=\"white-space:pre-wrap\">{}</blockquote>",
+            escape(&m.author),
+            escape(&m.body)
+        ));
+    }
+    if more {
+        text.push_str("\nThere are more new messages in the conversation.\n");
+        html.push_str("<p>There are more new messages in the conversation.</p>");
+    }
+    text.push_str(&format!(
+        "\nRead and reply: {thread_url}\n\n--\nYou receive this because of your notification settings. \
+         Change them or stop these emails: {settings_url}\n"
+    ));
+    html.push_str(&format!(
+        "<p><a href=\"{}\">Read and reply</a></p><hr><p><small>You receive this because of your notification settings. \
+         <a href=\"{}\">Change them or stop these emails</a>.</small></p></body></html>",
+        escape(&thread_url),
+        escape(&settings_url)
+    ));
+    Email {
+        to_name: one_line(&to_name),
+        to_address,
+        subject,
+        text,
+        html,
+        message_id,
+        thread_url,
+        settings_url,
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(author: &str, body: &str) -> EmailMessage {
+        EmailMessage {
+            author: author.into(),
+            body: body.into(),
+            at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+        }
+    }
+
+    fn render(messages: Vec<EmailMessage>, via_group: Option<&str>) -> Email {
+        render_email(RenderInput {
+            to_name: "Bob\r\nBcc: x@evil.test".into(),
+            to_address: "bob@example.org".into(),
+            via_group: via_group.map(str::to_string),
+            messages,
+            public_url: "https://portal.example.org",
+            conversation_id: 7,
+            message_id: "<n1.2.3@portal.example.org>".into(),
+        })
+    }
+
+    #[test]
+    fn names_sender_target_and_links() {
+        let email = render(vec![message("Alice", "Hi <b>there</b>")], None);
+        assert_eq!(email.subject, "Alice wrote to you");
+        assert!(email.text.contains("> Hi <b>there</b>"));
+        assert!(email.html.contains("Hi &lt;b&gt;there&lt;/b&gt;"));
+        assert!(!email.html.contains("<b>there"));
+        assert_eq!(
+            email.thread_url,
+            "https://portal.example.org/conversations/7"
+        );
+        assert!(email
+            .text
+            .contains("https://portal.example.org/settings/notifications"));
+        assert!(!email.to_name.contains('\n'), "{:?}", email.to_name);
+    }
+
+    #[test]
+    fn batches_list_every_message_and_name_the_group() {
+        let email = render(
+            vec![
+                message("Alice", "one"),
+                message("Carol", "two"),
+                message("Alice", "three"),
+            ],
+            Some("Marketing"),
+        );
+        assert_eq!(
+            email.subject,
+            "3 new messages from Alice and Carol to the Marketing group"
+        );
+        for body in ["> one", "> two", "> three"] {
+            assert!(email.text.contains(body), "{body} missing");
+        }
+    }
+}

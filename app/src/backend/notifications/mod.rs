@@ -1,0 +1,20 @@
+//! Notifications (server only): who hears about a new message and how
+//! (`fan_out`), each member's settings (`settings`), the in-app menu (`in_app`),
+//! and the email outbox (`outbox`) whose rows the server's mail worker turns into
+//! emails (`email`).
+//!
+//! Every decision about one recipient of one message is made once, in `fan_out`,
+//! inside the transaction that stores the message; the email is checked again
+//! when it goes out (`email::compose`).
+
+mod email;
+mod fan_out;
+mod in_app;
+mod outbox;
+mod settings;
+
+pub use email::{compose, render_email, Email, EmailMessage, RenderInput};
+pub use fan_out::fan_out;
+pub use in_app::in_app_list;
+pub use outbox::{claim_due, finish, retry_later, Claimed};
+pub use settings::{save_settings, set_muted, settings};

@@ -1,0 +1,41 @@
+//! The one message box: a textarea with its live counter ("12 / 1,000", marked
+//! past the limit, counted as the server counts) and its error.
+
+use crate::domain::conversation::{counter_label, MESSAGE_MAX};
+use crate::domain::text::visible_length;
+use leptos::prelude::*;
+
+/// The element ids a message box uses (the browser tests and `aria-describedby`
+/// name them).
+#[derive(Clone, Copy)]
+pub struct MessageFieldIds {
+    pub body: &'static str,
+    pub counter: &'static str,
+    pub error: &'static str,
+}
+
+/// Posted as `body`; `error` is shown under the counter and marks the box invalid.
+#[component]
+pub fn MessageField(
+    ids: MessageFieldIds,
+    label: &'static str,
+    rows: u32,
+    body: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let over_limit = move || body.with(|b| visible_length(b.trim()) > MESSAGE_MAX);
+    view! {
+        <label for=ids.body>{label}</label>
+        <textarea
+            id=ids.body
+            name="body"
+            rows=rows.to_string()
+            aria-describedby=format!("{} {}", ids.counter, ids.error)
+            aria-invalid=move || (error.get().is_some() || over_limit()).then_some("true")
+            prop:value=body
+            on:input=move |ev| body.set(event_target_value(&ev))
+        ></textarea>
+        <p id=ids.counter class="counter" class:over-limit=over_limit>{move || counter_label(&body.get())}</p>
+        <p class="field-error" id=ids.error role="alert">{move || error.get()}</p>
+    }
+}

@@ -1,0 +1,63 @@
+//! What a conversation's page offers besides its messages: the message-request
+//! banner and leaving.
+
+use crate::api::conversations::{AnswerRequest, LeaveConversation};
+use leptos::prelude::*;
+
+/// Accept, decline, or decline and report, for a conversation that is a message request.
+#[component]
+pub(super) fn RequestBanner(conversation: i64, request: RwSignal<bool>) -> impl IntoView {
+    let answer = ServerAction::<AnswerRequest>::new();
+    // Accepting keeps the member on this page: the banner goes once it is done.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = answer.value().get() {
+            request.set(false);
+        }
+    });
+    let error = move || {
+        answer
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let button = move |value: &'static str, label: &'static str| {
+        view! {
+            <ActionForm action=answer>
+                <input type="hidden" name="conversation" value=conversation.to_string()/>
+                <input type="hidden" name="answer" value=value/>
+                <button type="submit" class="button button-quiet">{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <section class="request-banner panel" aria-label="Message request">
+            <p>"This is a message request: you do not share a group with whoever started it. Nobody is told what you decide."</p>
+            <div class="request-actions">
+                {button("accept", "Accept")}
+                {button("decline", "Decline")}
+                {button("decline_and_report", "Decline and report")}
+            </div>
+            <p class="field-error" role="alert">{error}</p>
+        </section>
+    }
+}
+
+#[component]
+pub(super) fn LeaveButton(conversation: i64) -> impl IntoView {
+    let leave = ServerAction::<LeaveConversation>::new();
+    let error = move || {
+        leave
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action=leave attr:class="leave-form">
+            <input type="hidden" name="conversation" value=conversation.to_string()/>
+            <button type="submit" class="button button-quiet">"Leave conversation"</button>
+            <p class="field-error" role="alert">{error}</p>
+        </ActionForm>
+    }
+}

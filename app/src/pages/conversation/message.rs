@@ -1,0 +1,153 @@
+//! One message of a thread, with its report and block menu.
+
+use crate::api::conversations::{MessageKind, MessageView, PartyKind, PartyView};
+use crate::api::moderation::{ReportMessage, SetBlock};
+use crate::components::avatar::Avatar;
+use crate::components::message_text::MessageText;
+use crate::components::time::Time;
+use crate::domain::moderation::ReportReason;
+use leptos::prelude::*;
+
+#[component]
+pub(super) fn Message(message: MessageView) -> impl IntoView {
+    let is_group = message.author.kind == PartyKind::Group;
+    let id = format!("message-{}", message.id);
+    let author = message.author.name.clone();
+    match message.kind {
+        MessageKind::Left => view! {
+            <li class="note" id=id>{format!("{author} left the conversation.")}</li>
+        }
+        .into_any(),
+        MessageKind::Added => view! {
+            <li class="note" id=id>{format!("{author} added {}.", message.body)}</li>
+        }
+        .into_any(),
+        MessageKind::Text if message.removed => view! {
+            <li class="message removed" id=id>
+                <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
+                <div class="message-main">
+                    <p class="message-head">
+                        <a class="message-author" href=message.author.path()>{author.clone()}</a>
+                        " · "
+                        <span class="meta"><Time at=message.created_at/></span>
+                    </p>
+                    <p class="message-body removed-note">"This message was removed by a moderator."</p>
+                </div>
+            </li>
+        }
+        .into_any(),
+        MessageKind::Text => {
+            let actions = (!message.mine).then(|| {
+                view! { <MessageActions message_id=message.id author=message.author.clone()/> }
+            });
+            let body = if message.collapsed {
+                view! {
+                    <details class="collapsed-message">
+                        <summary>"Message from a member you blocked"</summary>
+                        <p class="message-body"><MessageText body=message.body/></p>
+                    </details>
+                }
+                .into_any()
+            } else {
+                view! { <p class="message-body"><MessageText body=message.body/></p> }.into_any()
+            };
+            view! {
+                <li class="message" class:mine=message.mine id=id>
+                    <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
+                    <div class="message-main">
+                        <p class="message-head">
+                            <a class="message-author" href=message.author.path()>{author.clone()}</a>
+                            {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
+                            " · "
+                            <span class="meta"><Time at=message.created_at/></span>
+                        </p>
+                        {body}
+                    </div>
+                    {actions}
+                </li>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Report and block, in a small menu on other people's messages.
+#[component]
+pub(super) fn MessageActions(message_id: i64, author: PartyView) -> impl IntoView {
+    let reporting = RwSignal::new(false);
+    let block = ServerAction::<SetBlock>::new();
+    let name = author.name.clone();
+    let blocked_note = move || {
+        block.value().get().map(|result| match result {
+            Ok(_) => format!(
+                "You blocked {}. They can't start conversations with you.",
+                name
+            ),
+            Err(error) => error.to_string(),
+        })
+    };
+    let member_author = (author.kind == PartyKind::Member).then(|| {
+        let handle = author.handle.clone();
+        let label = format!("Block {}", author.name);
+        view! {
+            <ActionForm action=block>
+                <input type="hidden" name="handle" value=handle/>
+                <input type="hidden" name="blocked" value="true"/>
+                <button type="submit" class="link-button">{label}</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <div class="message-tools">
+            <details class="message-actions">
+                <summary aria-label="Message actions">"⋯"</summary>
+                <div class="message-actions-menu">
+                    <button type="button" class="link-button" on:click=move |_| reporting.set(true)>
+                        "Report message"
+                    </button>
+                    {member_author}
+                </div>
+            </details>
+            <p role="status" class="meta">{blocked_note}</p>
+            {move || reporting.get().then(|| view! { <ReportForm message_id/> })}
+        </div>
+    }
+}
+
+#[component]
+pub(super) fn ReportForm(message_id: i64) -> impl IntoView {
+    let report = ServerAction::<ReportMessage>::new();
+    let done = move || matches!(report.value().get(), Some(Ok(())));
+    let error = move || {
+        report.value().get().and_then(Result::err).map(|e| {
+            e.field("reason")
+                .or_else(|| e.field("note"))
+                .unwrap_or_else(|| e.to_string())
+        })
+    };
+    view! {
+        <Show
+            when=done
+            fallback=move || view! {
+                <ActionForm action=report attr:class="report-form" attr:aria-label="Report this message">
+                    <input type="hidden" name="message" value=message_id.to_string()/>
+                    <fieldset>
+                        <legend>"Why are you reporting this message?"</legend>
+                        {ReportReason::ALL.iter().map(|reason| view! {
+                            <label class="choice">
+                                <input type="radio" name="reason" value=reason.as_str() required=true/>
+                                " " {reason.label()}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                    <label for=format!("report-note-{message_id}")>"Note for the moderators (optional)"</label>
+                    <textarea id=format!("report-note-{message_id}") name="note" rows="2" maxlength="2000"></textarea>
+                    <p class="field-error" role="alert">{error}</p>
+                    <button type="submit" class="button" disabled=move || report.pending().get()>"Send report"</button>
+                </ActionForm>
+            }
+        >
+            <p role="status" class="report-done">"Thank you. A moderator will review this message."</p>
+        </Show>
+    }
+}

@@ -1,0 +1,179 @@
+//! A conversation's page: the thread, live, with its reply box.
+
+mod add_people;
+mod banners;
+mod message;
+mod reply_box;
+
+use crate::api::conversations::{get_thread, ThreadView};
+use crate::api::notifications::SetMuted;
+use crate::components::live::use_live;
+use crate::components::party::PartyName;
+use crate::pages::error_view;
+use add_people::AddPeoplePanel;
+use banners::{LeaveButton, RequestBanner};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use message::Message;
+use reply_box::{mark_read_if_visible, ReplyBox};
+
+#[component]
+pub fn ConversationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let thread = Resource::new(id, |id| get_thread(id, None));
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading conversation…"</p> }>
+            {move || Suspend::new(async move {
+                match thread.await {
+                    Err(error) => Either::Left(error_view(error)),
+                    Ok(thread) => Either::Right(view! { <Thread thread/> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Thread(thread: ThreadView) -> impl IntoView {
+    let conversation = thread.id;
+    let title = thread
+        .others
+        .iter()
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Older pages are prepended, replies appended; the server's page sits between.
+    let messages = RwSignal::new(thread.messages.clone());
+    let older = RwSignal::new(thread.older);
+    let loading_older = RwSignal::new(false);
+    let load_older = move |_| {
+        let Some(before) = older.get_untracked() else {
+            return;
+        };
+        loading_older.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = get_thread(conversation, Some(before)).await {
+                older.set(page.older);
+                messages.update(|m| {
+                    let mut all = page.messages;
+                    all.retain(|x| !m.iter().any(|y| y.id == x.id));
+                    all.append(m);
+                    *m = all;
+                });
+            }
+            loading_older.set(false);
+        });
+    };
+    let acting_as = thread.acting_as.clone();
+    let others = RwSignal::new(thread.others.clone());
+    let request = RwSignal::new(thread.request);
+    // Live: messages arriving in this conversation join the list, and are marked
+    // read while the page is visible (the envelope in other tabs follows).
+    let live = use_live();
+    Effect::new(move |_| {
+        let Some((id, message)) = live.message.get() else {
+            return;
+        };
+        if id != conversation {
+            return;
+        }
+        let newest = message.id;
+        let mine = message.mine;
+        messages.update(|m| {
+            if !m.iter().any(|x| x.id == message.id) {
+                m.push(message);
+                m.sort_by_key(|x| x.id);
+            }
+        });
+        if !mine {
+            mark_read_if_visible(conversation, newest);
+        }
+    });
+    // A moderator removed a message: it is replaced here at once.
+    Effect::new(move |_| {
+        if let Some((id, removed)) = live.removed.get() {
+            if id == conversation {
+                messages.update(|m| {
+                    if let Some(x) = m.iter_mut().find(|x| x.id == removed) {
+                        x.removed = true;
+                        x.body.clear();
+                    }
+                });
+            }
+        }
+    });
+    // Fell behind (a long disconnection): read the newest page again.
+    Effect::new(move |previous: Option<u64>| {
+        let now = live.resync.get();
+        if previous.is_some_and(|p| p != now) {
+            leptos::task::spawn_local(async move {
+                if let Ok(page) = get_thread(conversation, None).await {
+                    messages.update(|m| {
+                        m.retain(|x| !page.messages.iter().any(|y| y.id == x.id));
+                        m.extend(page.messages);
+                        m.sort_by_key(|x| x.id);
+                    });
+                }
+            });
+        }
+        now
+    });
+    // Back to a tab that was hidden when messages arrived: they are read now.
+    let _visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if let Some(newest) = messages.with_untracked(|m| m.last().map(|x| x.id)) {
+            mark_read_if_visible(conversation, newest);
+        }
+    });
+    let muted = RwSignal::new(thread.muted);
+    let mute = ServerAction::<SetMuted>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = mute.value().get() {
+            muted.set(now);
+        }
+    });
+    view! {
+        <Title text=title.clone()/>
+        <article class="thread panel">
+            <header class="thread-head">
+                <h1 class="visually-hidden">{format!("Conversation with {title}")}</h1>
+                <p class="thread-parties">
+                    {move || others.get().into_iter().map(|p| view! { <PartyName party=p link=true/> }).collect_view()}
+                </p>
+                {(acting_as.kind == crate::api::conversations::PartyKind::Group).then(|| view! {
+                    <p class="meta">{format!("You are answering as the {} group.", acting_as.name)}</p>
+                })}
+                <ActionForm action=mute attr:class="mute-form">
+                    <input type="hidden" name="conversation" value=conversation.to_string()/>
+                    <input type="hidden" name="muted" prop:value=move || (!muted.get()).to_string()/>
+                    <button type="submit" class="button button-quiet" aria-pressed=move || muted.get().to_string()>
+                        {move || if muted.get() { "Unmute" } else { "Mute" }}
+                    </button>
+                </ActionForm>
+                {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
+                {thread.multi_person.then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
+            </header>
+            {move || request.get().then(|| view! { <RequestBanner conversation request/> })}
+            <p class="older" hidden=move || older.get().is_none()>
+                <button type="button" class="button button-quiet" on:click=load_older disabled=move || loading_older.get()>
+                    "Load older messages"
+                </button>
+            </p>
+            <ol class="messages" aria-label="Messages">
+                // Keyed by removal too, so a message a moderator removes is drawn again.
+                <For each=move || messages.get() key=|m| (m.id, m.removed) let:message>
+                    <Message message/>
+                </For>
+            </ol>
+            <ReplyBox conversation messages/>
+        </article>
+    }
+}

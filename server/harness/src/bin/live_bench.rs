@@ -1,0 +1,319 @@
+//! Live delivery benchmark: two server instances (real processes) on one
+//! PostgreSQL, 1,000 members each with a live stream open (spread over both),
+//! 500 one-to-one conversations. It measures
+//! - memory per idle live connection (servers' resident memory before and after
+//!   the connections open, divided by their number),
+//! - send → delivery latency at the recipient at a steady rate (default 500/s),
+//! - accepted sends per second at saturation (closed-loop senders).
+//!
+//! Sends go through the HTTP server function, as a browser's do.
+//!
+//! Run it through `bash .ci/portal.sh live-bench` (release build, own database).
+
+use harness::{
+    env_or, percentile, portal_command, rss_kb, spawn, wait_for_count, wait_until_up, Error,
+};
+use reqwest::Client;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Deliveries seen by the recipients: message body → when it arrived.
+#[derive(Default)]
+struct Board {
+    sent: Mutex<HashMap<String, Instant>>,
+    latencies_ms: Mutex<Vec<f64>>,
+    delivered: AtomicU64,
+    hellos: AtomicU64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set")?;
+    let connections: usize = env_or("BENCH_LIVE_CONNECTIONS", 1000);
+    let rate: u64 = env_or("BENCH_LIVE_RATE", 500);
+    let seconds: u64 = env_or("BENCH_LIVE_SECONDS", 10);
+    let senders: usize = env_or("BENCH_LIVE_SENDERS", 32);
+    let connections = connections - connections % 2;
+
+    let pool = server::connect(&url, 8).await?;
+    server::MIGRATOR.run(&pool).await?;
+    let (members, conversations) = seed(&pool, connections as i64).await?;
+    let mut tokens = Vec::with_capacity(members.len());
+    for id in &members {
+        tokens.push(
+            app::backend::auth::create_session(&pool, *id, 1)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+    }
+
+    // Two real server processes, as behind a load balancer.
+    let server = harness::sibling_server()?;
+    let base_port: u16 = env_or("BENCH_LIVE_PORT", 3300);
+    let mut instances = Vec::new();
+    for i in 0..2u16 {
+        let port = base_port + i;
+        // 1,000 members sending 500 messages a second is 30 a minute each: above
+        // the spam limit, which is still checked on every send, just not reached.
+        let mut command = portal_command(&server, &url, port);
+        instances.push(spawn(command.env("RUST_LOG", "warn"), port)?);
+    }
+    let client = Client::builder()
+        .pool_max_idle_per_host(256)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    for instance in &instances {
+        let healthz = format!("{}/healthz", instance.url);
+        wait_until_up(&client, &healthz, Duration::from_secs(30)).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_before: u64 = instances.iter().map(|i| rss_kb(i.pid())).sum();
+
+    // Every member connects; even members to one instance, odd to the other.
+    let board = Arc::new(Board::default());
+    let recording = Arc::new(AtomicBool::new(false));
+    let stream_client = Client::builder().build()?;
+    for (i, token) in tokens.iter().enumerate() {
+        let url = format!("{}/api/live", instances[i % 2].url);
+        let request = stream_client
+            .get(url)
+            .header("cookie", format!("portal_session={token}"));
+        tokio::spawn(read_stream(request, board.clone(), recording.clone()));
+    }
+    let within = Duration::from_secs(60);
+    wait_for_count(
+        &board.hellos,
+        connections as u64,
+        within,
+        "live connections opened",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss_after: u64 = instances.iter().map(|i| rss_kb(i.pid())).sum();
+    let idle_conn_kb = rss_after.saturating_sub(rss_before) as f64 / connections as f64;
+    println!(
+        "{connections} live connections over 2 instances: servers' RSS {rss_before} KB → {rss_after} KB"
+    );
+
+    // Conversation k is between members 2k and 2k+1; the sender alternates.
+    let pairs: Arc<Vec<(i64, String, String)>> = Arc::new(
+        conversations
+            .iter()
+            .enumerate()
+            .map(|(k, c)| (*c, tokens[2 * k].clone(), tokens[2 * k + 1].clone()))
+            .collect(),
+    );
+    let urls: Arc<Vec<String>> = Arc::new(instances.iter().map(|i| i.url.clone()).collect());
+
+    // Steady rate.
+    recording.store(true, Ordering::Relaxed);
+    let counter = Arc::new(AtomicU64::new(0));
+    let accepted = Arc::new(AtomicU64::new(0));
+    let total = rate * seconds;
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::new();
+    for _ in 0..total {
+        tick.tick().await;
+        tasks.push(tokio::spawn(send_one(
+            client.clone(),
+            pairs.clone(),
+            urls.clone(),
+            board.clone(),
+            counter.clone(),
+            accepted.clone(),
+        )));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let offered = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    recording.store(false, Ordering::Relaxed);
+    let steady_accepted = accepted.load(Ordering::Relaxed);
+    let (p50, p99, delivered) = figures(&board);
+    println!(
+        "steady: {total} sends offered at {rate}/s over {:.1} s; {steady_accepted} accepted, {delivered} delivered to their recipient; delivery p50 {p50:.2} ms, p99 {p99:.2} ms",
+        offered.as_secs_f64()
+    );
+
+    // Saturation: closed-loop senders for `seconds`.
+    board.latencies_ms.lock().map(|mut l| l.clear()).ok();
+    board.delivered.store(0, Ordering::Relaxed);
+    accepted.store(0, Ordering::Relaxed);
+    recording.store(true, Ordering::Relaxed);
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut loops = Vec::new();
+    for _ in 0..senders {
+        let (client, pairs, urls, board, counter, accepted) = (
+            client.clone(),
+            pairs.clone(),
+            urls.clone(),
+            board.clone(),
+            counter.clone(),
+            accepted.clone(),
+        );
+        loops.push(tokio::spawn(async move {
+            while Instant::now() < stop {
+                send_one(
+                    client.clone(),
+                    pairs.clone(),
+                    urls.clone(),
+                    board.clone(),
+                    counter.clone(),
+                    accepted.clone(),
+                )
+                .await;
+            }
+        }));
+    }
+    for l in loops {
+        let _ = l.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    recording.store(false, Ordering::Relaxed);
+    let saturated = accepted.load(Ordering::Relaxed);
+    let (sp50, sp99, sdelivered) = figures(&board);
+    let sends_per_s = saturated as f64 / elapsed;
+    println!(
+        "saturation: {senders} closed-loop senders for {elapsed:.1} s: {saturated} accepted ({sends_per_s:.0}/s), {sdelivered} delivered; delivery p50 {sp50:.2} ms, p99 {sp99:.2} ms"
+    );
+
+    println!();
+    println!("| metric | value | target |");
+    println!("|---|---|---|");
+    println!("| delivery_p50_ms | {p50:.2} | < 10 at {rate} msg/s |");
+    println!("| delivery_p99_ms | {p99:.2} | < 50 at {rate} msg/s |");
+    println!("| sends_per_s | {sends_per_s:.0} | >= 2000 |");
+    println!("| idle_conn_kb | {idle_conn_kb:.1} | <= 20 |");
+    drop(instances);
+    Ok(())
+}
+
+async fn send_one(
+    client: Client,
+    pairs: Arc<Vec<(i64, String, String)>>,
+    urls: Arc<Vec<String>>,
+    board: Arc<Board>,
+    counter: Arc<AtomicU64>,
+    accepted: Arc<AtomicU64>,
+) {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let (conversation, first, second) = &pairs[(n as usize * 7919) % pairs.len()];
+    let token = if n.is_multiple_of(2) { first } else { second };
+    let url = &urls[(n as usize / 3) % urls.len()];
+    let body = format!("bench {n}");
+    if let Ok(mut sent) = board.sent.lock() {
+        sent.insert(body.clone(), Instant::now());
+    }
+    let response = client
+        .post(format!("{url}/api/send_message"))
+        .header("cookie", format!("portal_session={token}"))
+        .form(&[
+            ("conversation", conversation.to_string()),
+            ("body", body),
+            ("key", format!("live-bench-{}-{n:010}", std::process::id())),
+        ])
+        .send()
+        .await;
+    if response.is_ok_and(|r| r.status().is_success()) {
+        accepted.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn figures(board: &Board) -> (f64, f64, u64) {
+    let mut latencies = board
+        .latencies_ms
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
+    let p50 = percentile(&mut latencies, 0.50);
+    (
+        p50,
+        percentile(&mut latencies, 0.99),
+        latencies.len() as u64,
+    )
+}
+
+/// Reads one member's live stream, recording when others' messages arrive.
+async fn read_stream(
+    request: reqwest::RequestBuilder,
+    board: Arc<Board>,
+    recording: Arc<AtomicBool>,
+) {
+    let Ok(response) = request.send().await else {
+        return;
+    };
+    harness::read_events(response, |event| match event["type"].as_str() {
+        Some("hello") => {
+            board.hellos.fetch_add(1, Ordering::Relaxed);
+        }
+        Some("message") if event["message"]["mine"] == false => {
+            let arrived = Instant::now();
+            let Some(body) = event["message"]["body"].as_str() else {
+                return;
+            };
+            let sent = board.sent.lock().ok().and_then(|s| s.get(body).copied());
+            if let (Some(sent), true) = (sent, recording.load(Ordering::Relaxed)) {
+                board.delivered.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut l) = board.latencies_ms.lock() {
+                    l.push((arrived - sent).as_secs_f64() * 1000.0);
+                }
+            }
+        }
+        _ => {}
+    })
+    .await;
+}
+
+/// `count` members named lb…, paired into one-to-one conversations (once).
+async fn seed(pool: &PgPool, count: i64) -> Result<(Vec<i64>, Vec<i64>), Error> {
+    sqlx::query(
+        "INSERT INTO members (handle, display_name, email, password_hash)
+         SELECT 'lb' || lpad(n::text, 5, '0'), 'Live Bench ' || n, 'lb' || n || '@bench.invalid', 'x'
+         FROM generate_series(0, $1 - 1) n
+         ON CONFLICT (handle) DO NOTHING",
+    )
+    .bind(count)
+    .execute(pool)
+    .await?;
+    let members: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM members WHERE handle LIKE 'lb%' ORDER BY handle LIMIT $1",
+    )
+    .bind(count)
+    .fetch_all(pool)
+    .await?;
+    let mut conversations = Vec::new();
+    for pair in members.chunks(2) {
+        let [a, b] = pair else { break };
+        let parties = [
+            app::domain::conversation::Party::Member(*a),
+            app::domain::conversation::Party::Member(*b),
+        ];
+        let key = app::domain::conversation::party_key(&parties);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO conversations (party_key) VALUES ($1)
+             ON CONFLICT (party_key) DO UPDATE SET party_key = EXCLUDED.party_key RETURNING id",
+        )
+        .bind(&key)
+        .fetch_one(pool)
+        .await?;
+        sqlx::query(
+            "INSERT INTO conversation_parties (conversation_id, member_id)
+             VALUES ($1, $2), ($1, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(a)
+        .bind(b)
+        .execute(pool)
+        .await?;
+        conversations.push(id);
+    }
+    Ok((members, conversations))
+}

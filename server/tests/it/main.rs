@@ -1,0 +1,18 @@
+//! The integration tests, one binary: each suite starts the real router on a random
+//! port over a fresh database of its own (see `common`). One binary links `app` and
+//! `server` once instead of once per suite.
+
+mod common;
+
+mod auth;
+mod authz;
+mod bad_input;
+mod conversations;
+mod email;
+mod limits;
+mod live;
+mod moderation;
+mod pages;
+mod revocation;
+mod security;
+mod static_files;

@@ -1,0 +1,210 @@
+//! Pages render their content on the server; unknown things get a real 404.
+
+use crate::common;
+
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_page_shows_the_member_and_a_contact_button_in_the_html() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/members/alice").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<h1>Alice Martin</h1>"),
+        "the name is rendered server-side"
+    );
+    assert!(
+        html.contains("@<!-- -->alice") || html.contains("@alice"),
+        "the handle is shown"
+    );
+    assert!(
+        html.contains("Marketing automation consultant in Lyon"),
+        "the bio is shown"
+    );
+    assert!(
+        html.contains(r#"aria-label="Message Alice Martin""#),
+        "the contact icon is labelled"
+    );
+    assert!(html.contains("Member since"));
+    assert!(
+        html.contains(r#"href="/groups/marketing""#),
+        "her groups are listed"
+    );
+    assert!(
+        !html.contains("alice@example.org"),
+        "email addresses are never published"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_page_shows_its_managers_members_and_contact_button() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/groups/marketing").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Marketing</h1>"));
+    assert!(html.contains(r#"aria-label="Message the Marketing group""#));
+    let managers = html.find("<h2>Managers</h2>").expect("a managers section");
+    let members = html.find("<h2>Members</h2>").expect("a members section");
+    let alice = html[managers..]
+        .find("Alice Martin")
+        .map(|i| i + managers)
+        .expect("alice is listed");
+    assert!(
+        managers < alice && alice < members,
+        "alice is listed among the managers"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_member_or_group_gets_a_real_404_page() {
+    let app = spawn_app().await;
+    for path in [
+        "/members/no-such-member",
+        "/groups/no-such-group",
+        "/no/such/page",
+    ] {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(html.contains("Page not found"), "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_search_ignores_accents_and_case() {
+    let app = spawn_app().await;
+    let (status, html) = app.page("/members?q=jose").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("José Álvarez"), "jose finds José");
+    assert!(!html.contains("Alice Martin"), "the filter applies");
+    let (_, html) = app.page("/members?q=%E7%8E%8B").await; // 王
+    assert!(html.contains("王"), "CJK names are found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_pages_through_every_member_once() {
+    let app = spawn_app().await;
+    let mut seen = std::collections::HashSet::new();
+    let mut after: Option<i64> = None;
+    loop {
+        let mut form = vec![("query", String::new())];
+        if let Some(a) = after {
+            form.push(("after", a.to_string()));
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page: serde_json::Value = app.call("list_members", &form).await.json().await.unwrap();
+        for m in page["members"].as_array().unwrap() {
+            assert!(
+                seen.insert(m["handle"].as_str().unwrap().to_string()),
+                "no member twice"
+            );
+        }
+        match page["next"].as_i64() {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), server::demo::MEMBER_COUNT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_shows_the_signed_in_member_menu() {
+    let app = spawn_app().await;
+    let (_, html) = app.page("/groups").await;
+    assert!(html.contains(r#"href="/sign-in""#));
+    app.sign_in("alice@example.org", PASSWORD).await;
+    let (_, html) = app.page("/groups").await;
+    assert!(html.contains("Account menu for Alice Martin"));
+    assert!(html.contains("Sign out"));
+    assert!(html.contains(r#"href="/code-of-conduct""#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_join_and_leave_open_groups_but_not_closed_ones() {
+    let app = spawn_app().await;
+    app.sign_in("jose@example.org", PASSWORD).await;
+    let in_group = |slug: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+                 JOIN members m ON m.id = gm.member_id WHERE g.slug = $1 AND m.handle = 'jose')",
+            )
+            .bind(slug)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    sqlx::query("DELETE FROM group_memberships WHERE member_id = (SELECT id FROM members WHERE handle = 'jose')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call("join_group", &[("slug", "design")]).await.status(),
+        200
+    );
+    assert!(in_group("design").await);
+    assert_eq!(
+        app.call("leave_group", &[("slug", "design")])
+            .await
+            .status(),
+        200
+    );
+    assert!(!in_group("design").await);
+    let (status, body) = error_kind(app.call("join_group", &[("slug", "security")]).await).await;
+    assert_eq!(status, 409);
+    assert!(body.to_string().contains("closed"), "{body}");
+    assert!(!in_group("security").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_manager_cannot_leave_a_group() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "DELETE FROM group_memberships WHERE role = 'manager' AND group_id = (SELECT id FROM groups WHERE slug = 'marketing')
+         AND member_id <> (SELECT id FROM members WHERE handle = 'alice')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    app.sign_in("alice@example.org", PASSWORD).await;
+    let (status, body) = error_kind(app.call("leave_group", &[("slug", "marketing")]).await).await;
+    assert_eq!(status, 409);
+    assert!(body.to_string().contains("only manager"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_group_requires_signing_in() {
+    let app = spawn_app().await;
+    let (status, body) = error_kind(app.call("join_group", &[("slug", "design")]).await).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["kind"], "unauthenticated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loading_the_demo_data_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT (SELECT count(*) FROM members) * 1000000 + (SELECT count(*) FROM groups) * 10000
+                    + (SELECT count(*) FROM group_memberships)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = count().await;
+    server::demo::load(&app.pool).await.unwrap();
+    assert_eq!(count().await, before);
+    let (members, groups): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM groups)")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(members >= 200 && groups == 12);
+    let roles: Vec<String> = sqlx::query_scalar("SELECT DISTINCT role FROM members ORDER BY role")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(roles, ["admin", "member", "moderator"]);
+}

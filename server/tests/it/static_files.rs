@@ -1,0 +1,178 @@
+//! The client files are sent precompressed, under names that change with their
+//! content, with a year-long cache; pages are compressed on the way out.
+//! These tests read the site the test command builds (`target/site`).
+
+use crate::common;
+
+use common::*;
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+
+fn built_name() -> String {
+    let name = std::fs::read_to_string("../target/site/pkg/output-name")
+        .expect("the site is built (bash .ci/portal.sh builds it before the tests)");
+    name.trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_load_the_hashed_client_files() {
+    let app = spawn_app().await;
+    let name = built_name();
+    assert!(name.starts_with("app-") && name.len() == 20, "{name}");
+    let (status, html) = app.page("/").await;
+    assert_eq!(status, 200);
+    for file in [
+        format!("/pkg/{name}.js"),
+        format!("/pkg/{name}_bg.wasm"),
+        format!("/pkg/{name}.css"),
+    ] {
+        assert!(html.contains(&file), "the page refers to {file}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_files_are_sent_precompressed_with_a_long_cache() {
+    let app = spawn_app().await;
+    let name = built_name();
+    let wasm = format!("{}/pkg/{name}_bg.wasm", app.url);
+    let raw = std::fs::read(format!("../target/site/pkg/{name}_bg.wasm")).expect("wasm");
+    let brotli = std::fs::read(format!("../target/site/pkg/{name}_bg.wasm.br")).expect("br");
+    assert!(
+        brotli.len() * 2 < raw.len(),
+        "the brotli copy is much smaller"
+    );
+
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), brotli.clone()),
+        ("gzip", Some("gzip"), Vec::new()),
+        ("identity", None, raw.clone()),
+    ] {
+        let response = app
+            .client
+            .get(&wasm)
+            .header(ACCEPT_ENCODING, accept)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200, "{accept}");
+        let headers = response.headers().clone();
+        assert_eq!(
+            headers
+                .get(CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap_or("")),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(
+            headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            Some("application/wasm")
+        );
+        assert_eq!(
+            headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok()),
+            Some("public, max-age=31536000, immutable")
+        );
+        let bytes = response.bytes().await.expect("body");
+        if !body.is_empty() {
+            assert_eq!(bytes.as_ref(), body.as_slice(), "{accept}: the file itself");
+        } else {
+            assert!(bytes.len() < raw.len(), "the gzip copy is smaller");
+        }
+    }
+
+    let missing = app
+        .client
+        .get(format!("{}/pkg/app-0000000000000000.js", app.url))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(missing.status(), 404, "an old name is not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_compressed_for_browsers_that_ask_but_the_live_stream_is_not() {
+    let app = spawn_app().await;
+    let plain = app
+        .client
+        .get(format!("{}/members/alice", app.url))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(plain.headers().get(CONTENT_ENCODING), None);
+    let plain_len = plain.bytes().await.expect("body").len();
+
+    let compressed = app
+        .client
+        .get(format!("{}/members/alice", app.url))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        compressed
+            .headers()
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+        Some("br")
+    );
+    let compressed_len = compressed.bytes().await.expect("body").len();
+    assert!(
+        compressed_len * 2 < plain_len,
+        "{compressed_len} of {plain_len} bytes"
+    );
+
+    app.sign_in("bob@example.org", PASSWORD).await;
+    let stream = app
+        .client
+        .get(format!("{}{}", app.url, app::api::live::LIVE_PATH))
+        .header(ACCEPT_ENCODING, "br, gzip")
+        .send()
+        .await
+        .expect("live");
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers().get(CONTENT_ENCODING), None);
+}
+
+/// The page loads the client through the boot script, a hashed file served like
+/// the others. The only inline scripts are Leptos' own (the data the server
+/// rendered with), and each carries the request's nonce, so a strict
+/// Content-Security-Policy can allow exactly them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_boot_script_is_a_hashed_file_and_every_inline_script_has_a_nonce() {
+    let app = spawn_app().await;
+    let name = built_name();
+    let (status, html) = app.page("/members/alice").await;
+    assert_eq!(status, 200);
+    let boot = format!("/pkg/{name}.boot.js");
+    assert!(
+        html.contains(&format!(r#"src="{boot}""#)),
+        "the page loads {boot}"
+    );
+    for (at, _) in html.match_indices("<script") {
+        let tag = &html[at..at + html[at..].find('>').expect("tag end")];
+        assert!(
+            tag.contains(" src=") || tag.contains(" nonce="),
+            "an inline script without a nonce: {tag}"
+        );
+    }
+
+    let response = app
+        .client
+        .get(format!("{}{boot}", app.url))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(
+        headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()),
+        Some("br")
+    );
+    assert!(headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/javascript")));
+    assert_eq!(
+        headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok()),
+        Some("public, max-age=31536000, immutable")
+    );
+}
