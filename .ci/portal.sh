@@ -98,13 +98,14 @@ build_client() {
 # The development client: the debug WASM straight from wasm-bindgen (no wasm-opt,
 # no hashing) in target/site-dev, under the plain name `app`, which the server
 # serves with `no-cache`, so a refresh always loads the newest build.
+# It has a target folder of its own, so it builds at the same time as the server.
 build_dev_client() {
-  local site=target/site-dev
+  local site=target/site-dev out=target/dev-client
   # Chained: in the dev loop this runs inside `if`, where `set -e` does not stop it.
-  cargo build -p client --target wasm32-unknown-unknown &&
+  CARGO_TARGET_DIR=$out cargo build -p client --target wasm32-unknown-unknown &&
     mkdir -p "$site/pkg" &&
     wasm-bindgen --target web --no-typescript --out-name app --out-dir "$site/pkg" \
-      target/wasm32-unknown-unknown/debug/client.wasm &&
+      "$out/wasm32-unknown-unknown/debug/client.wasm" &&
     cp style/main.css "$site/pkg/app.css" &&
     cp app/client/boot.js "$site/pkg/app.boot.js" &&
     rm -f "$site/pkg/output-name" &&
@@ -123,6 +124,15 @@ serve() {
   wait "${SERVERS[0]}"
 }
 
+# The server and the development client, built side by side.
+dev_build() {
+  local server_build client=0
+  cargo build -p server &
+  server_build=$!
+  build_dev_client || client=$?
+  wait "$server_build" && [ "$client" = 0 ]
+}
+
 # Rebuilds the server and the debug client and restarts the server whenever a
 # source file, the stylesheet or a public file changes; refresh the browser to
 # see the change. A build error is shown and the loop waits for the next edit.
@@ -133,7 +143,7 @@ dev() {
   local addr=${PORTAL_ADDR:-127.0.0.1:3000}
   while true; do
     local started=$SECONDS
-    if cargo build -p server && build_dev_client; then
+    if dev_build; then
       PORTAL_SITE_ROOT=target/site-dev PORTAL_ADDR=$addr target/debug/server --demo &
       SERVERS+=($!)
       wait_for "http://$addr/healthz" &&
