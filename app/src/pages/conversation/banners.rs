@@ -1,7 +1,8 @@
-//! What a conversation's page offers besides its messages: the message-request
-//! banner and leaving.
+//! What a conversation's page offers besides its messages: muting, the
+//! message-request banner and leaving.
 
 use crate::api::conversations::{AnswerRequest, LeaveConversation};
+use crate::api::notifications::SetMuted;
 use leptos::prelude::*;
 
 /// Accept, decline, or decline and report, for a conversation that is a message request.
@@ -58,6 +59,28 @@ pub(super) fn LeaveButton(conversation: i64) -> impl IntoView {
             <input type="hidden" name="conversation" value=conversation.to_string()/>
             <button type="submit" class="button button-quiet">"Leave conversation"</button>
             <p class="field-error" role="alert">{error}</p>
+        </ActionForm>
+    }
+}
+
+/// Mute or unmute: a form that works without JavaScript too (the hidden field
+/// holds the state to switch to).
+#[component]
+pub(super) fn MuteButton(conversation: i64, muted: bool) -> impl IntoView {
+    let muted = RwSignal::new(muted);
+    let mute = ServerAction::<SetMuted>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = mute.value().get() {
+            muted.set(now);
+        }
+    });
+    view! {
+        <ActionForm action=mute attr:class="mute-form">
+            <input type="hidden" name="conversation" value=conversation.to_string()/>
+            <input type="hidden" name="muted" prop:value=move || (!muted.get()).to_string()/>
+            <button type="submit" class="button button-quiet" aria-pressed=move || muted.get().to_string()>
+                {move || if muted.get() { "Unmute" } else { "Mute" }}
+            </button>
         </ActionForm>
     }
 }

@@ -2,22 +2,22 @@
 
 mod add_people;
 mod banners;
+mod live;
 mod message;
 mod reply_box;
 
 use crate::api::conversations::{get_thread, ThreadView};
-use crate::api::notifications::SetMuted;
-use crate::components::live::use_live;
 use crate::components::party::PartyName;
 use crate::pages::error_view;
 use add_people::AddPeoplePanel;
-use banners::{LeaveButton, RequestBanner};
+use banners::{LeaveButton, MuteButton, RequestBanner};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use live::follow_live;
 use message::Message;
-use reply_box::{mark_read_if_visible, ReplyBox};
+use reply_box::ReplyBox;
 
 #[component]
 pub fn ConversationPage() -> impl IntoView {
@@ -76,70 +76,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
     let acting_as = thread.acting_as.clone();
     let others = RwSignal::new(thread.others.clone());
     let request = RwSignal::new(thread.request);
-    // Live: messages arriving in this conversation join the list, and are marked
-    // read while the page is visible (the envelope in other tabs follows).
-    let live = use_live();
-    Effect::new(move |_| {
-        let Some((id, message)) = live.message.get() else {
-            return;
-        };
-        if id != conversation {
-            return;
-        }
-        let newest = message.id;
-        let mine = message.mine;
-        messages.update(|m| {
-            if !m.iter().any(|x| x.id == message.id) {
-                m.push(message);
-                m.sort_by_key(|x| x.id);
-            }
-        });
-        if !mine {
-            mark_read_if_visible(conversation, newest);
-        }
-    });
-    // A moderator removed a message: it is replaced here at once.
-    Effect::new(move |_| {
-        if let Some((id, removed)) = live.removed.get() {
-            if id == conversation {
-                messages.update(|m| {
-                    if let Some(x) = m.iter_mut().find(|x| x.id == removed) {
-                        x.removed = true;
-                        x.body.clear();
-                    }
-                });
-            }
-        }
-    });
-    // Fell behind (a long disconnection): read the newest page again.
-    Effect::new(move |previous: Option<u64>| {
-        let now = live.resync.get();
-        if previous.is_some_and(|p| p != now) {
-            leptos::task::spawn_local(async move {
-                if let Ok(page) = get_thread(conversation, None).await {
-                    messages.update(|m| {
-                        m.retain(|x| !page.messages.iter().any(|y| y.id == x.id));
-                        m.extend(page.messages);
-                        m.sort_by_key(|x| x.id);
-                    });
-                }
-            });
-        }
-        now
-    });
-    // Back to a tab that was hidden when messages arrived: they are read now.
-    let _visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
-        if let Some(newest) = messages.with_untracked(|m| m.last().map(|x| x.id)) {
-            mark_read_if_visible(conversation, newest);
-        }
-    });
-    let muted = RwSignal::new(thread.muted);
-    let mute = ServerAction::<SetMuted>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(now)) = mute.value().get() {
-            muted.set(now);
-        }
-    });
+    follow_live(conversation, messages);
     view! {
         <Title text=title.clone()/>
         <article class="thread panel">
@@ -151,13 +88,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 {(acting_as.kind == crate::api::conversations::PartyKind::Group).then(|| view! {
                     <p class="meta">{format!("You are answering as the {} group.", acting_as.name)}</p>
                 })}
-                <ActionForm action=mute attr:class="mute-form">
-                    <input type="hidden" name="conversation" value=conversation.to_string()/>
-                    <input type="hidden" name="muted" prop:value=move || (!muted.get()).to_string()/>
-                    <button type="submit" class="button button-quiet" aria-pressed=move || muted.get().to_string()>
-                        {move || if muted.get() { "Unmute" } else { "Mute" }}
-                    </button>
-                </ActionForm>
+                <MuteButton conversation muted=thread.muted/>
                 {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
                 {thread.multi_person.then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
             </header>
