@@ -19,6 +19,20 @@ pub(super) fn cursor(at: DateTime<Utc>, id: i64) -> String {
     format!("{}_{id}", at.timestamp_micros())
 }
 
+/// The group whose inbox is asked for: listed only for its current managers
+/// (`NotFound` for anyone else); `None` for the member's own inbox.
+fn managed_group(managed: &[PartyView], slug: Option<&str>) -> Result<Option<PartyView>, AppError> {
+    match slug.filter(|g| !g.is_empty()) {
+        None => Ok(None),
+        Some(slug) => managed
+            .iter()
+            .find(|g| g.handle == slug)
+            .cloned()
+            .map(Some)
+            .ok_or(AppError::NotFound),
+    }
+}
+
 pub async fn inbox(
     pool: &PgPool,
     viewer: &Viewer,
@@ -30,17 +44,7 @@ pub async fn inbox(
         .into_iter()
         .skip(1)
         .collect();
-    // A group's conversations are listed only for its current managers.
-    let group = match group.filter(|g| !g.is_empty()) {
-        None => None,
-        Some(slug) => Some(
-            managed
-                .iter()
-                .find(|g| g.handle == slug)
-                .cloned()
-                .ok_or(AppError::NotFound)?,
-        ),
-    };
+    let group = managed_group(&managed, group)?;
     let party = match &group {
         Some(g) => Party::parse_token(&g.token).map_err(|_| AppError::Internal)?,
         None => Party::Member(viewer.id),
@@ -107,12 +111,7 @@ pub async fn inbox(
         })
         .collect();
     let requests = if group_id.is_none() {
-        sqlx::query_scalar!(
-            r#"SELECT count(*) AS "n!" FROM conversation_parties WHERE member_id = $1 AND state = 'request'"#,
-            viewer.id
-        )
-        .fetch_one(pool)
-        .await?
+        pending_requests(pool, viewer.id).await?
     } else {
         0
     };
@@ -123,6 +122,16 @@ pub async fn inbox(
         group,
         requests,
     })
+}
+
+/// How many message requests wait for the member (shown on their own inbox).
+async fn pending_requests(pool: &PgPool, member_id: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM conversation_parties WHERE member_id = $1 AND state = 'request'"#,
+        member_id
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// The start of a message for the inbox: one line, at most 120 visible characters.

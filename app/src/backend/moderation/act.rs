@@ -3,7 +3,7 @@
 use crate::domain::moderation::ModAction;
 use crate::error::AppError;
 use crate::model::account::{Role, Viewer};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 /// A moderator acts on an open report. Everything the action changes, the report's
 /// resolution and the audit-log entry commit together.
@@ -15,7 +15,8 @@ pub async fn act(
     note: &str,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let report = sqlx::query!(
+    let report = sqlx::query_as!(
+        Reported,
         r#"SELECT r.message_id, r.resolved_at, msg.conversation_id, msg.author_id, a.role
            FROM reports r JOIN messages msg ON msg.id = r.message_id
            JOIN members a ON a.id = msg.author_id
@@ -32,57 +33,9 @@ pub async fn act(
     }
     match action {
         ModAction::Dismiss => {}
-        ModAction::Remove => {
-            let removed = sqlx::query!(
-                "UPDATE messages SET removed_at = now(), removed_by = $2
-                 WHERE id = $1 AND removed_at IS NULL",
-                report.message_id,
-                moderator.id
-            )
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if removed > 0 {
-                crate::backend::live::publish_removed(
-                    &mut tx,
-                    report.conversation_id,
-                    report.message_id,
-                )
-                .await?;
-            }
-        }
-        ModAction::Warn => {
-            sqlx::query!(
-                "INSERT INTO member_warnings (member_id, message_id) VALUES ($1, $2)",
-                report.author_id,
-                report.message_id
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
-        ModAction::Suspend => {
-            if Role::from_db(&report.role).moderates() {
-                return Err(AppError::Refused(
-                    "Moderators and administrators cannot be suspended from the review queue."
-                        .into(),
-                ));
-            }
-            sqlx::query!(
-                "UPDATE members SET suspended_at = now() WHERE id = $1 AND suspended_at IS NULL",
-                report.author_id
-            )
-            .execute(&mut *tx)
-            .await?;
-            // Signed out everywhere at once: every request checks its session.
-            sqlx::query!(
-                "DELETE FROM sessions WHERE member_id = $1",
-                report.author_id
-            )
-            .execute(&mut *tx)
-            .await?;
-            // And their open pages stop receiving anything, on every instance.
-            crate::backend::live::revoke(&mut tx, report.author_id, None).await?;
-        }
+        ModAction::Remove => remove_message(&mut tx, &report, moderator).await?,
+        ModAction::Warn => warn(&mut tx, &report).await?,
+        ModAction::Suspend => suspend(&mut tx, &report).await?,
     }
     // Dismissing closes this report; acting on the message closes every open report
     // about it.
@@ -111,4 +64,74 @@ pub async fn act(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The report being acted on, with its message's author.
+struct Reported {
+    message_id: i64,
+    resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+    conversation_id: i64,
+    author_id: i64,
+    role: String,
+}
+
+/// Hides the message from everyone, live; a message already removed stays as it is.
+async fn remove_message(
+    tx: &mut PgConnection,
+    report: &Reported,
+    moderator: &Viewer,
+) -> Result<(), AppError> {
+    // The statement's text (indentation included) is unchanged: its offline query
+    // data is keyed by it.
+    let removed = sqlx::query!(
+        "UPDATE messages SET removed_at = now(), removed_by = $2
+                 WHERE id = $1 AND removed_at IS NULL",
+        report.message_id,
+        moderator.id
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if removed > 0 {
+        crate::backend::live::publish_removed(tx, report.conversation_id, report.message_id)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records a warning the author sees on their privacy page.
+async fn warn(tx: &mut PgConnection, report: &Reported) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO member_warnings (member_id, message_id) VALUES ($1, $2)",
+        report.author_id,
+        report.message_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Suspends the author (never a moderator or administrator), signs them out
+/// everywhere and ends their open streams on every instance.
+async fn suspend(tx: &mut PgConnection, report: &Reported) -> Result<(), AppError> {
+    if Role::from_db(&report.role).moderates() {
+        return Err(AppError::Refused(
+            "Moderators and administrators cannot be suspended from the review queue.".into(),
+        ));
+    }
+    sqlx::query!(
+        "UPDATE members SET suspended_at = now() WHERE id = $1 AND suspended_at IS NULL",
+        report.author_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Signed out everywhere at once: every request checks its session.
+    sqlx::query!(
+        "DELETE FROM sessions WHERE member_id = $1",
+        report.author_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    // And their open pages stop receiving anything, on every instance.
+    crate::backend::live::revoke(tx, report.author_id, None).await
 }
