@@ -42,8 +42,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href=format!("{pkg}.css")/>
                 // Loads the client and hydrates the page after its first paint
                 // (app/client/boot.js): a file, so the page needs no inline script.
+                // Low priority: nothing on screen waits for it, and fetched early at
+                // high priority it competed with the stylesheet (Lighthouse's
+                // simulated FCP went from about 0.75 s to 1 s).
                 <script
                     type="module"
+                    fetchpriority="low"
                     src=format!("{pkg}.boot.js")
                     data-client=format!("{pkg}.js")
                     data-wasm=format!("{pkg}_bg.wasm")

@@ -287,6 +287,7 @@ fn client_sizes(site_root: &Path) -> Result<(), Error> {
     for file in [
         format!("{name}_bg.wasm"),
         format!("{name}.js"),
+        format!("{name}.boot.js"),
         format!("{name}.css"),
     ] {
         let sizes = [
