@@ -1150,19 +1150,7 @@ async fn slow_clients(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Re
 
 /// Resident memory of these processes, in KB (from `/proc`).
 fn rss_of(pids: &[u32]) -> u64 {
-    pids.iter()
-        .map(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmRSS:"))
-                        .and_then(|l| l.split_whitespace().nth(1))
-                        .and_then(|v| v.parse::<u64>().ok())
-                })
-                .unwrap_or(0)
-        })
-        .sum()
+    pids.iter().map(|&pid| harness::rss_kb(pid)).sum()
 }
 
 /// Sends `rate` messages a second for `seconds` into random conversations of
