@@ -63,36 +63,32 @@ impl Access {
 
 /// The one rule for reading and writing a conversation: its participants are the
 /// members listed directly (who have not declined it or left) and the current
-/// managers of the groups listed. Anyone else gets `NotFound`, the same answer as
-/// for an id that does not exist.
+/// managers of the groups listed (the SQL view `conversation_viewers`, which every
+/// listing and reading query uses too). Listed directly wins over managing a
+/// group listed in it. Anyone else gets `NotFound`, the same answer as for an id
+/// that does not exist.
 pub async fn conversation_access(
     pool: &PgPool,
     member_id: i64,
     conversation_id: i64,
 ) -> Result<Access, AppError> {
     let row = sqlx::query!(
-        r#"SELECT
-             (SELECT state FROM conversation_parties
-              WHERE conversation_id = $1 AND member_id = $2) AS direct,
-             (SELECT min(cp.group_id) FROM conversation_parties cp
-              JOIN group_memberships gm ON gm.group_id = cp.group_id
-              WHERE cp.conversation_id = $1 AND gm.member_id = $2 AND gm.role = 'manager') AS managed_group"#,
+        r#"SELECT via_group_id, request AS "request!" FROM conversation_viewers
+           WHERE conversation_id = $1 AND member_id = $2
+           ORDER BY via_group_id NULLS FIRST LIMIT 1"#,
         conversation_id,
         member_id
     )
-    .fetch_one(pool)
-    .await?;
-    match (row.direct.as_deref(), row.managed_group) {
-        (Some(state @ ("active" | "request")), _) => Ok(Access {
-            acting_as: Party::Member(member_id),
-            request: state == "request",
-        }),
-        (_, Some(group_id)) => Ok(Access {
-            acting_as: Party::Group(group_id),
-            request: false,
-        }),
-        _ => Err(AppError::NotFound),
-    }
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(Access {
+        acting_as: match row.via_group_id {
+            Some(group_id) => Party::Group(group_id),
+            None => Party::Member(member_id),
+        },
+        request: row.request,
+    })
 }
 
 /// Only moderators and administrators reach reports, the review queue and the log.

@@ -96,14 +96,7 @@ pub fn RecipientPicker(
         let value = event_target_value(&ev);
         query.set(value.clone());
         let searching = search_when_typing_pauses(generation, value, move |found| {
-            let taken = chosen.get_untracked();
-            let excluded = excluded.run(());
-            let found: Vec<PartyView> = found
-                .into_iter()
-                .filter(|p| {
-                    !excluded.contains(&p.token) && !taken.iter().any(|t| t.token == p.token)
-                })
-                .collect();
+            let found = offered(found, &chosen.get_untracked(), &excluded.run(()));
             active.set((!found.is_empty()).then_some(0));
             results.set(found);
         });
@@ -142,6 +135,14 @@ pub fn RecipientPicker(
             <p class="field-error" id=format!("{id}-to-error") role="alert">{move || problem.get().or_else(|| error.get())}</p>
         </div>
     }
+}
+
+/// Search results without the members and groups already chosen or excluded.
+fn offered(found: Vec<PartyView>, chosen: &[PartyView], excluded: &[String]) -> Vec<PartyView> {
+    found
+        .into_iter()
+        .filter(|p| !excluded.contains(&p.token) && !chosen.iter().any(|t| t.token == p.token))
+        .collect()
 }
 
 /// The chosen members and groups, each posted as `to[i]`, each with a Remove button.

@@ -49,45 +49,16 @@ pub async fn inbox(
         Some(g) => Party::parse_token(&g.token).map_err(|_| AppError::Internal)?,
         None => Party::Member(viewer.id),
     };
-    let (member_id, group_id) = match party {
-        Party::Member(id) => (Some(id), None),
-        Party::Group(id) => (None, Some(id)),
+    let group_id = match party {
+        Party::Member(_) => None,
+        Party::Group(id) => Some(id),
     };
-    let (before_at, before_id) = match before.and_then(parse_cursor) {
-        Some((at, id)) => (Some(at), Some(id)),
-        None => (None, None),
-    };
-    let rows = sqlx::query!(
-        r#"SELECT c.id, c.last_message_at, c.last_message_id,
-                  c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
-                  CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
-                  coalesce(lg.name, la.display_name) AS "author?"
-           FROM conversation_parties cp
-           JOIN conversations c ON c.id = cp.conversation_id
-           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $3
-           LEFT JOIN messages lm ON lm.id = c.last_message_id
-           LEFT JOIN members la ON la.id = lm.author_id
-           LEFT JOIN groups lg ON lg.id = lm.as_group_id
-           WHERE ((cp.member_id = $1 AND cp.state = 'active') OR cp.group_id = $2)
-             AND ($4::timestamptz IS NULL OR (c.last_message_at, c.id) < ($4, $5))
-           ORDER BY c.last_message_at DESC, c.id DESC
-           LIMIT $6"#,
-        member_id,
-        group_id,
-        viewer.id,
-        before_at,
-        before_id,
-        INBOX_PAGE_SIZE + 1
-    )
-    .fetch_all(pool)
-    .await?;
+    let mut rows = page(pool, viewer.id, group_id, before.and_then(parse_cursor)).await?;
     let has_more = rows.len() as i64 > INBOX_PAGE_SIZE;
-    let rows: Vec<_> = rows.into_iter().take(INBOX_PAGE_SIZE as usize).collect();
-    let next = if has_more {
-        rows.last().map(|r| cursor(r.last_message_at, r.id))
-    } else {
-        None
-    };
+    rows.truncate(INBOX_PAGE_SIZE as usize);
+    let next = has_more
+        .then(|| rows.last().map(|r| cursor(r.last_message_at, r.id)))
+        .flatten();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let own_token = party.token();
     let parties = parties_of(pool, &ids).await?;
@@ -110,10 +81,9 @@ pub async fn inbox(
             }
         })
         .collect();
-    let requests = if group_id.is_none() {
-        pending_requests(pool, viewer.id).await?
-    } else {
-        0
+    let requests = match group_id {
+        None => pending_requests(pool, viewer.id).await?,
+        Some(_) => 0,
     };
     Ok(InboxPage {
         conversations,
@@ -124,10 +94,54 @@ pub async fn inbox(
     })
 }
 
+/// One conversation of an inbox page, with its latest message.
+struct InboxRow {
+    id: i64,
+    last_message_at: DateTime<Utc>,
+    unread: bool,
+    body: Option<String>,
+    author: Option<String>,
+}
+
+/// One more than a page of the conversations the viewer sees as themself (not
+/// requests) or, with `group_id`, as that group's manager, older than `before`.
+async fn page(
+    pool: &PgPool,
+    viewer_id: i64,
+    group_id: Option<i64>,
+    before: Option<(DateTime<Utc>, i64)>,
+) -> Result<Vec<InboxRow>, AppError> {
+    let (before_at, before_id) = before.unzip();
+    Ok(sqlx::query_as!(
+        InboxRow,
+        r#"SELECT c.id, c.last_message_at,
+                  c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
+                  CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
+                  coalesce(lg.name, la.display_name) AS "author?"
+           FROM conversation_viewers v
+           JOIN conversations c ON c.id = v.conversation_id
+           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $1
+           LEFT JOIN messages lm ON lm.id = c.last_message_id
+           LEFT JOIN members la ON la.id = lm.author_id
+           LEFT JOIN groups lg ON lg.id = lm.as_group_id
+           WHERE v.member_id = $1 AND v.via_group_id IS NOT DISTINCT FROM $2 AND NOT v.request
+             AND ($3::timestamptz IS NULL OR (c.last_message_at, c.id) < ($3, $4))
+           ORDER BY c.last_message_at DESC, c.id DESC
+           LIMIT $5"#,
+        viewer_id,
+        group_id,
+        before_at,
+        before_id,
+        INBOX_PAGE_SIZE + 1
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// How many message requests wait for the member (shown on their own inbox).
 async fn pending_requests(pool: &PgPool, member_id: i64) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM conversation_parties WHERE member_id = $1 AND state = 'request'"#,
+        r#"SELECT count(*) AS "n!" FROM conversation_viewers WHERE member_id = $1 AND request"#,
         member_id
     )
     .fetch_one(pool)

@@ -10,7 +10,8 @@ use crate::domain::conversation::{check_idempotency_key, MessageBody};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::model::account::Viewer;
-use crate::model::conversation::{MessageKind, MessageView};
+use crate::model::conversation::{MessageKind, MessageView, PartyView};
+use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// (message id, conversation id) of the viewer's message sent with `key`.
@@ -40,16 +41,64 @@ pub(super) async fn insert_message(
     key: &str,
     batch_seconds: i64,
 ) -> Result<Option<SharedMessage>, AppError> {
-    let author_id = author.id;
     let note = kind != MessageKind::Text;
+    let Some((id, created_at)) =
+        store(tx, conversation_id, author.id, as_group, (kind, body), key).await?
+    else {
+        return Ok(None);
+    };
+    // Live events and notifications commit with the message or not at all.
+    let to = crate::backend::notifications::fan_out(
+        tx,
+        conversation_id,
+        id,
+        author.id,
+        as_group,
+        batch_seconds,
+        note,
+    )
+    .await?;
+    let shared = SharedMessage {
+        id,
+        kind,
+        removed: false,
+        author: author_view(tx, author, as_group).await?,
+        writer: author.display_name.clone(),
+        body: body.to_string(),
+        created_at,
+    };
+    live::notify(
+        tx,
+        Published {
+            kind: Kind::Message,
+            conversation_id,
+            message: Some(shared.clone()),
+            message_id: None,
+            session: None,
+            to,
+        },
+    )
+    .await?;
+    Ok(Some(shared))
+}
+
+/// One statement: store, move the conversation to the top, mark it read for the
+/// author. A note ("Alice left") neither moves the conversation nor makes it
+/// unread. `None` when the author already sent a message with this key.
+async fn store(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation_id: i64,
+    author_id: i64,
+    as_group: Option<i64>,
+    (kind, body): (MessageKind, &str),
+    key: &str,
+) -> Result<Option<(i64, DateTime<Utc>)>, AppError> {
     let kind_name = match kind {
         MessageKind::Text => "text",
         MessageKind::Left => "left",
         MessageKind::Added => "added",
     };
-    // One statement: store, move the conversation to the top, mark it read for the
-    // author. A note ("Alice left") neither moves the conversation nor makes it unread.
-    let Some(message) = sqlx::query!(
+    Ok(sqlx::query!(
         r#"WITH inserted AS (
              INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key, kind)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -72,25 +121,20 @@ pub(super) async fn insert_message(
         body,
         key,
         kind_name,
-        note
+        kind != MessageKind::Text
     )
     .fetch_optional(&mut **tx)
     .await?
-    else {
-        return Ok(None);
-    };
-    // Live events and notifications commit with the message or not at all.
-    let to = crate::backend::notifications::fan_out(
-        tx,
-        conversation_id,
-        message.id,
-        author_id,
-        as_group,
-        batch_seconds,
-        note,
-    )
-    .await?;
-    let author_view = match as_group {
+    .map(|r| (r.id, r.created_at)))
+}
+
+/// Whom the message shows as written by: the group it was sent as, or its author.
+async fn author_view(
+    tx: &mut Transaction<'_, Postgres>,
+    author: &Viewer,
+    as_group: Option<i64>,
+) -> Result<PartyView, AppError> {
+    Ok(match as_group {
         Some(group_id) => {
             let group = sqlx::query!("SELECT slug, name FROM groups WHERE id = $1", group_id)
                 .fetch_one(&mut **tx)
@@ -98,33 +142,11 @@ pub(super) async fn insert_message(
             group_view(group_id, group.slug, group.name)
         }
         None => member_view(
-            author_id,
+            author.id,
             author.handle.clone(),
             author.display_name.clone(),
         ),
-    };
-    let shared = SharedMessage {
-        id: message.id,
-        kind,
-        removed: false,
-        author: author_view,
-        writer: author.display_name.clone(),
-        body: body.to_string(),
-        created_at: message.created_at,
-    };
-    live::notify(
-        tx,
-        Published {
-            kind: Kind::Message,
-            conversation_id,
-            message: Some(shared.clone()),
-            message_id: None,
-            session: None,
-            to,
-        },
-    )
-    .await?;
-    Ok(Some(shared))
+    })
 }
 
 pub async fn reply(

@@ -9,11 +9,12 @@ use crate::backend::state::Settings;
 use crate::domain::conversation::{
     check_idempotency_key, check_recipients, party_key, MessageBody, Party,
 };
+use crate::domain::limits::Limits;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::model::account::Viewer;
 use crate::model::conversation::MessageKind;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
 /// The side the viewer writes as when starting a conversation; never taken on trust.
 pub(super) async fn resolve_sender(
@@ -63,21 +64,7 @@ pub async fn start(
     settings: &Settings,
 ) -> Result<i64, AppError> {
     let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
-    let mut errors = FieldErrors::new();
-    let body = errors.check("body", MessageBody::parse(body));
-    let recipients: Result<Vec<Party>, String> = to.iter().map(|t| Party::parse_token(t)).collect();
-    let recipients = errors.check("to", recipients);
-    errors.check("body", check_idempotency_key(key));
-    let sender = resolve_sender(pool, viewer, send_as).await?;
-    if let Some(recipients) = &recipients {
-        errors.check("to", check_recipients(sender, recipients));
-    }
-    let (Some(body), Some(recipients)) = (body, recipients) else {
-        return Err(errors.into());
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
+    let (body, recipients, sender) = checked_input(pool, viewer, send_as, to, body, key).await?;
     // A retry of a send that already succeeded returns the same conversation.
     if let Some(existing) = message_by_key(pool, viewer.id, key).await? {
         return Ok(existing.1);
@@ -95,23 +82,7 @@ pub async fn start(
     // Blocks refuse the send; "who may message me" turns it into a request.
     let requests =
         permissions::reach_members(&mut tx, viewer.id, as_group, &recipient_members).await?;
-    let key_of_parties = party_key(&parties);
-    let exists = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE party_key = $1) AS "exists!""#,
-        key_of_parties
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    crate::backend::moderation::check_send_rate(&mut tx, viewer.id, !exists, limits).await?;
-    let conversation_id = sqlx::query_scalar!(
-        "INSERT INTO conversations (party_key, created_by) VALUES ($1, $2)
-         ON CONFLICT (party_key) DO UPDATE SET party_key = EXCLUDED.party_key
-         RETURNING id",
-        key_of_parties,
-        viewer.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let conversation_id = find_or_create(&mut tx, viewer.id, &parties, limits).await?;
     let (member_ids, group_ids) = split_parties(&parties);
     add_parties(&mut tx, conversation_id, &member_ids, &group_ids, &requests).await?;
     if as_group.is_none() {
@@ -138,4 +109,56 @@ pub async fn start(
             .map(|m| m.1)
             .ok_or(AppError::Internal),
     }
+}
+
+/// The message, the recipients and the side the viewer writes as, each checked
+/// with the rules the form uses; every field's errors at once.
+async fn checked_input(
+    pool: &PgPool,
+    viewer: &Viewer,
+    send_as: &str,
+    to: &[String],
+    body: &str,
+    key: &str,
+) -> Result<(MessageBody, Vec<Party>, Party), AppError> {
+    let mut errors = FieldErrors::new();
+    let body = errors.check("body", MessageBody::parse(body));
+    let recipients: Result<Vec<Party>, String> = to.iter().map(|t| Party::parse_token(t)).collect();
+    let recipients = errors.check("to", recipients);
+    errors.check("body", check_idempotency_key(key));
+    let sender = resolve_sender(pool, viewer, send_as).await?;
+    if let Some(recipients) = &recipients {
+        errors.check("to", check_recipients(sender, recipients));
+    }
+    match (body, recipients) {
+        (Some(body), Some(recipients)) if errors.is_empty() => Ok((body, recipients, sender)),
+        _ => Err(errors.into()),
+    }
+}
+
+/// The conversation of exactly these parties, created if there is none yet. The
+/// send limits count a new conversation more strictly than a message.
+async fn find_or_create(
+    tx: &mut Transaction<'_, Postgres>,
+    viewer_id: i64,
+    parties: &[Party],
+    limits: Limits,
+) -> Result<i64, AppError> {
+    let key_of_parties = party_key(parties);
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE party_key = $1) AS "exists!""#,
+        key_of_parties
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    crate::backend::moderation::check_send_rate(tx, viewer_id, !exists, limits).await?;
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO conversations (party_key, created_by) VALUES ($1, $2)
+         ON CONFLICT (party_key) DO UPDATE SET party_key = EXCLUDED.party_key
+         RETURNING id",
+        key_of_parties,
+        viewer_id
+    )
+    .fetch_one(&mut **tx)
+    .await?)
 }

@@ -1,7 +1,7 @@
 //! Live events (server only): written in the same transaction as the change they
 //! announce, numbered per member, and announced to every server instance with
 //! PostgreSQL's NOTIFY, which is delivered on commit. The instances' live
-//! endpoints (server/src/live.rs) pass them on to the members' open pages.
+//! endpoints (server/src/live/) pass them on to the members' open pages.
 //!
 //! `publish`: recording events and announcing them; `replay`: where a connection
 //! starts and what it missed.

@@ -82,12 +82,7 @@ pub async fn publish_removed(
 ) -> Result<(), AppError> {
     let to = sqlx::query!(
         r#"WITH recipients AS (
-             SELECT member_id FROM conversation_parties
-             WHERE conversation_id = $1 AND member_id IS NOT NULL AND state <> 'declined'
-             UNION
-             SELECT gm.member_id FROM conversation_parties cp
-             JOIN group_memberships gm ON gm.group_id = cp.group_id AND gm.role = 'manager'
-             WHERE cp.conversation_id = $1
+             SELECT DISTINCT member_id FROM conversation_viewers WHERE conversation_id = $1
            ), bumped AS (
              INSERT INTO live_streams AS s (member_id, seq)
              SELECT member_id, 1 FROM recipients ORDER BY member_id

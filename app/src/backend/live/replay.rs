@@ -5,6 +5,7 @@ use crate::domain::conversation::Party;
 use crate::error::AppError;
 use crate::model::conversation::{MessageKind, PartyKind, PartyView};
 use crate::model::live::LiveEvent;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 /// Where a connection starts: the member's latest event number and unread conversations.
@@ -30,20 +31,18 @@ pub async fn events_after(
     after: i64,
     up_to: Option<i64>,
 ) -> Result<Option<Vec<(i64, LiveEvent)>>, AppError> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Missed,
         r#"SELECT e.seq, e.kind, e.conversation_id, e.flags, vg.name AS "via_group?",
                   e.message_id AS event_message_id, msg.kind AS "message_kind?",
                   -- Access is checked again: a member who left or lost a group since
                   -- gets no content of that conversation from a replay.
-                  EXISTS (SELECT 1 FROM conversation_parties cp
-                          WHERE cp.conversation_id = e.conversation_id
-                            AND ((cp.member_id = $1 AND cp.state <> 'declined')
-                                 OR cp.group_id IN (SELECT group_id FROM group_memberships
-                                                    WHERE member_id = $1 AND role = 'manager')))
+                  EXISTS (SELECT 1 FROM conversation_viewers v
+                          WHERE v.conversation_id = e.conversation_id AND v.member_id = $1)
                       AS "visible!",
                   msg.id AS "message_id?", CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body?",
                   msg.removed_at IS NOT NULL AS "removed?", msg.created_at AS "created_at?",
-                  msg.author_id AS "author_id?", msg.as_group_id,
+                  msg.author_id AS "author_id?", msg.as_group_id AS "as_group_id?",
                   am.handle AS "handle?", am.display_name AS "writer?",
                   ag.slug AS "group_slug?", ag.name AS "group_name?"
            FROM live_events e
@@ -63,77 +62,93 @@ pub async fn events_after(
     if rows.len() as i64 > MAX_BACKFILL || rows.first().is_some_and(|r| r.seq != after + 1) {
         return Ok(None);
     }
-    let mut events = Vec::with_capacity(rows.len());
-    for r in rows {
-        let event = match r.kind.as_str() {
+    Ok(Some(
+        rows.into_iter()
+            .map(|r| (r.seq, r.into_event(member_id)))
+            .collect(),
+    ))
+}
+
+/// One recorded event as a replay reads it, with its message when it has one.
+struct Missed {
+    seq: i64,
+    kind: String,
+    conversation_id: i64,
+    flags: i16,
+    via_group: Option<String>,
+    event_message_id: Option<i64>,
+    message_kind: Option<String>,
+    visible: bool,
+    message_id: Option<i64>,
+    body: Option<String>,
+    removed: Option<bool>,
+    created_at: Option<DateTime<Utc>>,
+    author_id: Option<i64>,
+    as_group_id: Option<i64>,
+    handle: Option<String>,
+    writer: Option<String>,
+    group_slug: Option<String>,
+    group_name: Option<String>,
+}
+
+impl Missed {
+    fn into_event(self, member_id: i64) -> LiveEvent {
+        match self.kind.as_str() {
             "read" => LiveEvent::Read {
-                conversation_id: r.conversation_id,
+                conversation_id: self.conversation_id,
             },
             "unread" => LiveEvent::Unread,
             // Out of reach now: the client only re-reads its unread state.
-            _ if !r.visible => LiveEvent::Unread,
-            "removed" => match r.event_message_id {
+            _ if !self.visible => LiveEvent::Unread,
+            "removed" => match self.event_message_id {
                 Some(message_id) => LiveEvent::Removed {
-                    conversation_id: r.conversation_id,
+                    conversation_id: self.conversation_id,
                     message_id,
                 },
                 None => LiveEvent::Unread,
             },
             _ => {
-                let (
-                    Some(id),
-                    Some(body),
-                    Some(created_at),
-                    Some(author_id),
-                    Some(handle),
-                    Some(writer),
-                ) = (
-                    r.message_id,
-                    r.body,
-                    r.created_at,
-                    r.author_id,
-                    r.handle,
-                    r.writer,
-                )
-                else {
-                    // The message is gone (its conversation was deleted): the client
-                    // only needs to re-read its unread state.
-                    events.push((r.seq, LiveEvent::Unread));
-                    continue;
-                };
-                let author = match (r.as_group_id, r.group_slug, r.group_name) {
-                    (Some(gid), Some(slug), Some(name)) => PartyView {
-                        token: Party::Group(gid).token(),
-                        kind: PartyKind::Group,
-                        name,
-                        handle: slug,
-                    },
-                    _ => PartyView {
-                        token: Party::Member(author_id).token(),
-                        kind: PartyKind::Member,
-                        name: writer.clone(),
-                        handle,
-                    },
-                };
-                let shared = SharedMessage {
-                    id,
-                    kind: MessageKind::from_db(r.message_kind.as_deref().unwrap_or("text")),
-                    removed: r.removed.unwrap_or(false),
-                    author,
-                    writer,
-                    body,
-                    created_at,
-                };
                 let target = Target {
                     member: member_id,
-                    seq: r.seq,
-                    flags: r.flags,
-                    via_group: r.via_group,
+                    seq: self.seq,
+                    flags: self.flags,
+                    via_group: self.via_group.clone(),
                 };
-                message_event(r.conversation_id, &shared, &target)
+                let conversation_id = self.conversation_id;
+                match self.into_message() {
+                    Some(shared) => message_event(conversation_id, &shared, &target),
+                    // The message is gone (its conversation was deleted): the client
+                    // only needs to re-read its unread state.
+                    None => LiveEvent::Unread,
+                }
             }
-        };
-        events.push((r.seq, event));
+        }
     }
-    Ok(Some(events))
+
+    fn into_message(self) -> Option<SharedMessage> {
+        let (author_id, handle, writer) = (self.author_id?, self.handle?, self.writer?);
+        let author = match (self.as_group_id, self.group_slug, self.group_name) {
+            (Some(gid), Some(slug), Some(name)) => PartyView {
+                token: Party::Group(gid).token(),
+                kind: PartyKind::Group,
+                name,
+                handle: slug,
+            },
+            _ => PartyView {
+                token: Party::Member(author_id).token(),
+                kind: PartyKind::Member,
+                name: writer.clone(),
+                handle,
+            },
+        };
+        Some(SharedMessage {
+            id: self.message_id?,
+            kind: MessageKind::from_db(self.message_kind.as_deref().unwrap_or("text")),
+            removed: self.removed.unwrap_or(false),
+            author,
+            writer,
+            body: self.body?,
+            created_at: self.created_at?,
+        })
+    }
 }

@@ -2,6 +2,7 @@
 //! into words (text and HTML, every member-written string escaped).
 
 use super::outbox::Claimed;
+use crate::backend::permissions::{conversation_access, Access};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -41,7 +42,51 @@ pub async fn compose(
     claimed: &Claimed,
     public_url: &str,
 ) -> Result<Option<Email>, AppError> {
-    let Some(member) = sqlx::query!(
+    let Some(recipient) = recipient(pool, claimed).await? else {
+        return Ok(None);
+    };
+    let Some(access) = email_access(pool, claimed).await? else {
+        return Ok(None);
+    };
+    let messages = unread_covered(pool, claimed, recipient.last_read, access.as_group()).await?;
+    if messages.is_empty() {
+        return Ok(None);
+    }
+    let via_group = match access.as_group() {
+        Some(group_id) => {
+            sqlx::query_scalar!("SELECT name FROM groups WHERE id = $1", group_id)
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
+    Ok(Some(render_email(RenderInput {
+        to_name: recipient.display_name,
+        to_address: recipient.email,
+        via_group,
+        messages,
+        public_url: public_url.trim_end_matches('/'),
+        conversation_id: claimed.conversation_id,
+        message_id: format!(
+            "<n{}.{}.{}@{}>",
+            claimed.id,
+            claimed.first_message_id,
+            claimed.member_id,
+            host_of(public_url)
+        ),
+    })))
+}
+
+/// The member an email goes to, if they still can use the portal and still want
+/// email about this conversation (not turned off, not muted).
+struct Recipient {
+    email: String,
+    display_name: String,
+    last_read: i64,
+}
+
+async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>, AppError> {
+    let member = sqlx::query!(
         r#"SELECT m.email, m.display_name,
                   coalesce(ns.email, 'batched') AS "mode!",
                   EXISTS (SELECT 1 FROM conversation_mutes cm
@@ -54,20 +99,21 @@ pub async fn compose(
         claimed.conversation_id
     )
     .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    if member.mode == "off" || member.muted {
-        return Ok(None);
-    }
-    let access = match crate::backend::permissions::conversation_access(
-        pool,
-        claimed.member_id,
-        claimed.conversation_id,
-    )
-    .await
-    {
+    .await?;
+    Ok(member
+        .filter(|m| m.mode != "off" && !m.muted)
+        .map(|m| Recipient {
+            email: m.email,
+            display_name: m.display_name,
+            last_read: m.last_read,
+        }))
+}
+
+/// How the member sees the conversation now, if an email may tell them of it: not
+/// while it is a request they have not accepted, nor for a group whose
+/// notifications they turned off.
+async fn email_access(pool: &PgPool, claimed: &Claimed) -> Result<Option<Access>, AppError> {
+    let access = match conversation_access(pool, claimed.member_id, claimed.conversation_id).await {
         Ok(access) => access,
         Err(AppError::NotFound) => return Ok(None),
         Err(other) => return Err(other),
@@ -88,9 +134,18 @@ pub async fn compose(
             return Ok(None);
         }
     }
-    // The covered messages the member has not read and did not send (as themself or
-    // as the group they act for here).
-    let messages = sqlx::query!(
+    Ok(Some(access))
+}
+
+/// The covered messages the member has not read and did not send (as themself or
+/// as the group they act for here), oldest first, one more than an email lists.
+async fn unread_covered(
+    pool: &PgPool,
+    claimed: &Claimed,
+    last_read: i64,
+    as_group: Option<i64>,
+) -> Result<Vec<EmailMessage>, AppError> {
+    Ok(sqlx::query!(
         r#"SELECT msg.body, msg.created_at, coalesce(g.name, m.display_name) AS "author!"
            FROM messages msg
            JOIN members m ON m.id = msg.author_id
@@ -105,9 +160,9 @@ pub async fn compose(
         claimed.conversation_id,
         claimed.first_message_id,
         claimed.last_message_id,
-        member.last_read,
+        last_read,
         claimed.member_id,
-        access.as_group(),
+        as_group,
         EMAIL_MAX_MESSAGES + 1
     )
     .fetch_all(pool)
@@ -118,38 +173,19 @@ pub async fn compose(
         body: r.body,
         at: r.created_at,
     })
-    .collect::<Vec<_>>();
-    if messages.is_empty() {
-        return Ok(None);
-    }
-    let via_group = match access.as_group() {
-        Some(group_id) => {
-            sqlx::query_scalar!("SELECT name FROM groups WHERE id = $1", group_id)
-                .fetch_optional(pool)
-                .await?
-        }
-        None => None,
-    };
-    let host = public_url
+    .collect())
+}
+
+/// The host name of the portal's public address, for Message-IDs.
+fn host_of(public_url: &str) -> &str {
+    public_url
         .split_once("://")
         .map(|(_, rest)| rest)
         .unwrap_or(public_url)
         .split(['/', ':'])
         .next()
+        .filter(|host| !host.is_empty())
         .unwrap_or("localhost")
-        .to_string();
-    Ok(Some(render_email(RenderInput {
-        to_name: member.display_name,
-        to_address: member.email,
-        via_group,
-        messages,
-        public_url: public_url.trim_end_matches('/'),
-        conversation_id: claimed.conversation_id,
-        message_id: format!(
-            "<n{}.{}.{}@{host}>",
-            claimed.id, claimed.first_message_id, claimed.member_id
-        ),
-    })))
 }
 
 pub struct RenderInput<'a> {
@@ -176,33 +212,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
     } = input;
     let more = messages.len() as i64 > EMAIL_MAX_MESSAGES;
     messages.truncate(EMAIL_MAX_MESSAGES as usize);
-    let mut authors: Vec<&str> = Vec::new();
-    for m in &messages {
-        if !authors.contains(&m.author.as_str()) {
-            authors.push(&m.author);
-        }
-    }
-    let who = match authors.as_slice() {
-        [one] => one.to_string(),
-        [first, second] => format!("{first} and {second}"),
-        [first, rest @ ..] => format!("{first} and {} others", rest.len()),
-        [] => "Someone".to_string(),
-    };
-    let target = match &via_group {
-        Some(group) => format!("the {group} group"),
-        None => "you".to_string(),
-    };
-    // Header values must be one line: names cannot smuggle headers in.
-    let one_line = |s: &str| {
-        s.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
-    };
-    let subject = one_line(&if messages.len() == 1 {
-        format!("{who} wrote to {target}")
-    } else {
-        format!("{} new messages from {who} to {target}", messages.len())
-    });
+    let subject = subject(&messages, via_group.as_deref());
     let thread_url = format!("{public_url}/conversations/{conversation_id}");
     let settings_url = format!("{public_url}/settings/notifications");
 
@@ -239,7 +249,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         escape(&settings_url)
     ));
     Email {
-        to_name: one_line(&to_name),
+        to_name: one_line(&to_name).into_owned(),
         to_address,
         subject,
         text,
@@ -247,6 +257,43 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         message_id,
         thread_url,
         settings_url,
+    }
+}
+
+/// "Ana wrote to you", "3 new messages from Ana and Bo to the Marketing group": one line.
+fn subject(messages: &[EmailMessage], via_group: Option<&str>) -> String {
+    let mut authors: Vec<&str> = Vec::new();
+    for m in messages {
+        if !authors.contains(&m.author.as_str()) {
+            authors.push(&m.author);
+        }
+    }
+    let who = match authors.as_slice() {
+        [one] => one.to_string(),
+        [first, second] => format!("{first} and {second}"),
+        [first, rest @ ..] => format!("{first} and {} others", rest.len()),
+        [] => "Someone".to_string(),
+    };
+    let target = match via_group {
+        Some(group) => format!("the {group} group"),
+        None => "you".to_string(),
+    };
+    one_line(&if messages.len() == 1 {
+        format!("{who} wrote to {target}")
+    } else {
+        format!("{} new messages from {who} to {target}", messages.len())
+    })
+    .into_owned()
+}
+
+/// Header values must be one line: names cannot smuggle headers in.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    } else {
+        s.into()
     }
 }
 

@@ -44,11 +44,8 @@ pub async fn settings(
            WHERE cm.member_id = $1
              -- Only conversations the member can still see (not those of a group
              -- they no longer manage, nor a declined request).
-             AND EXISTS (SELECT 1 FROM conversation_parties own
-                         WHERE own.conversation_id = cm.conversation_id
-                           AND ((own.member_id = $1 AND own.state <> 'declined')
-                                OR own.group_id IN (SELECT group_id FROM group_memberships
-                                                    WHERE member_id = $1 AND role = 'manager')))
+             AND EXISTS (SELECT 1 FROM conversation_viewers v
+                         WHERE v.conversation_id = cm.conversation_id AND v.member_id = $1)
            GROUP BY cm.conversation_id ORDER BY cm.conversation_id DESC"#,
         member_id
     )

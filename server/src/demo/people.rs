@@ -1,15 +1,8 @@
-//! Demo data: about 200 members with names from many cultures and scripts,
-//! 12 groups with managers and members, a moderator and an administrator.
-//!
-//! Loading is idempotent: rows are keyed by handle and slug, so a second load
-//! inserts nothing and changes nothing.
+//! The demo members: the named accounts of the README and a grid of given and
+//! family names from many cultures and scripts.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-use sqlx::PgPool;
-
-/// The password of every demo account (listed in the README).
-pub const DEMO_PASSWORD: &str = "portal-demo-pass";
-pub const MEMBER_COUNT: usize = 210;
+use super::{Error, MEMBER_COUNT};
+use sqlx::{Postgres, Transaction};
 
 /// (display name, handle, role, bio) of the accounts the README names.
 const NAMED: &[(&str, &str, &str, &str)] = &[
@@ -293,90 +286,14 @@ const BIOS: &[&str] = &[
     "Sysadmin keeping self-hosted Mautic instances happy.",
 ];
 
-/// (slug, name, description, open)
-const GROUPS: &[(&str, &str, &str, bool)] = &[
-    (
-        "marketing",
-        "Marketing",
-        "Campaigns, content and growth for the Mautic project.",
-        true,
-    ),
-    (
-        "product",
-        "Product",
-        "Roadmap, user research and product decisions.",
-        true,
-    ),
-    (
-        "developers",
-        "Developers",
-        "Core and plugin development, code review and releases.",
-        true,
-    ),
-    (
-        "documentation",
-        "Documentation",
-        "The user and developer documentation.",
-        true,
-    ),
-    (
-        "translations",
-        "Translations",
-        "Bringing Mautic to every language.",
-        true,
-    ),
-    (
-        "events",
-        "Community Events",
-        "Meetups, conferences and Mautic days around the world.",
-        true,
-    ),
-    (
-        "security",
-        "Security",
-        "Responsible disclosure and security releases.",
-        false,
-    ),
-    (
-        "partners",
-        "Partners",
-        "Agencies and companies offering Mautic services.",
-        true,
-    ),
-    (
-        "education",
-        "Education",
-        "Training material, courses and certification.",
-        true,
-    ),
-    (
-        "design",
-        "Design",
-        "User experience, interface and brand.",
-        true,
-    ),
-    (
-        "release-team",
-        "Release Team",
-        "Planning and shipping Mautic releases.",
-        false,
-    ),
-    (
-        "newcomers",
-        "Newcomers",
-        "New to Mautic or the community? Start here and ask anything.",
-        true,
-    ),
-];
-
-struct DemoMember {
-    display_name: String,
-    handle: String,
-    role: &'static str,
-    bio: String,
+pub(super) struct DemoMember {
+    pub display_name: String,
+    pub handle: String,
+    pub role: &'static str,
+    pub bio: String,
 }
 
-fn members() -> Vec<DemoMember> {
+pub(super) fn members() -> Vec<DemoMember> {
     let mut out: Vec<DemoMember> = NAMED
         .iter()
         .map(|(name, handle, role, bio)| DemoMember {
@@ -421,29 +338,11 @@ fn members() -> Vec<DemoMember> {
     out
 }
 
-pub async fn load(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let members = members();
-    let already = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM members WHERE handle = ANY($1)"#,
-        &members.iter().map(|m| m.handle.clone()).collect::<Vec<_>>()
-    )
-    .fetch_one(pool)
-    .await?;
-    if already as usize == members.len() {
-        tracing::info!("demo data already loaded");
-        return Ok(());
-    }
-    // One hash for every demo account: hashing 200 times would only slow the load.
-    let hash = tokio::task::spawn_blocking(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(DEMO_PASSWORD.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await?
-    .map_err(|e| e.to_string())?;
-
-    let mut tx = pool.begin().await?;
+pub(super) async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    members: &[DemoMember],
+    hash: &str,
+) -> Result<(), Error> {
     for (i, m) in members.iter().enumerate() {
         sqlx::query!(
             "INSERT INTO members (handle, display_name, email, password_hash, bio, role, created_at)
@@ -458,90 +357,8 @@ pub async fn load(pool: &PgPool) -> Result<(), Box<dyn std::error::Error + Send 
             // At least a day old: new accounts have stricter sending limits.
             (1 + i * 3 % 900) as i32
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    for (g, (slug, name, description, open)) in GROUPS.iter().enumerate() {
-        sqlx::query!(
-            "INSERT INTO groups (slug, name, description, is_open) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (slug) DO NOTHING",
-            slug,
-            name,
-            description,
-            open
-        )
-        .execute(&mut *tx)
-        .await?;
-        // Two managers and about a fifth of the members, different for each group.
-        // Alice manages Marketing; Bob manages Developers.
-        let managers: Vec<&str> = match *slug {
-            "marketing" => vec!["alice", members[10 + g].handle.as_str()],
-            "developers" => vec!["bob", members[10 + g].handle.as_str()],
-            _ => vec![
-                members[10 + g].handle.as_str(),
-                members[30 + g * 7].handle.as_str(),
-            ],
-        };
-        let regular: Vec<String> = members
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| (i * 7 + g * 3) % 5 == 0)
-            .map(|(_, m)| m.handle.clone())
-            .filter(|h| !managers.contains(&h.as_str()))
-            .collect();
-        let managers: Vec<String> = managers.into_iter().map(String::from).collect();
-        for (handles, role) in [(managers, "manager"), (regular, "member")] {
-            sqlx::query!(
-                "INSERT INTO group_memberships (group_id, member_id, role)
-                 SELECT g.id, m.id, $3 FROM groups g, members m
-                 WHERE g.slug = $1 AND m.handle = ANY($2)
-                 ON CONFLICT DO NOTHING",
-                slug,
-                &handles,
-                role
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    tracing::info!(
-        members = members.len(),
-        groups = GROUPS.len(),
-        "demo data loaded"
-    );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_members_have_unique_valid_handles_and_names() {
-        let members = members();
-        assert_eq!(members.len(), MEMBER_COUNT);
-        let mut handles: Vec<_> = members.iter().map(|m| m.handle.clone()).collect();
-        handles.sort();
-        handles.dedup();
-        assert_eq!(handles.len(), MEMBER_COUNT);
-        for m in &members {
-            assert!(
-                app::domain::account::Handle::parse(&m.handle).is_ok(),
-                "{}",
-                m.handle
-            );
-            assert!(
-                app::domain::account::DisplayName::parse(&m.display_name).is_ok(),
-                "{}",
-                m.display_name
-            );
-        }
-        for script in ["é", "王", "김", "محمد", "נועה"] {
-            assert!(
-                members.iter().any(|m| m.display_name.contains(script)),
-                "no name with {script}"
-            );
-        }
-    }
 }
