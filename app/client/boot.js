@@ -1,7 +1,7 @@
-// Loads the WASM client and hydrates the server-rendered page. Served from /pkg/
-// next to the client, under the same content hash. The page's `<script>` tag
-// (`shell` in app/src/app.rs) names the client's two files in `data-client` and
-// `data-wasm`.
+// Loads the WASM client and hydrates the server-rendered page. Built into /pkg/
+// next to the client, under the same content hash, and put into each page as the
+// text of its module `<script>` (`shell` in app/src/app.rs), which names the
+// client's two files in `data-client` and `data-wasm`.
 //
 // It waits for the first frame: the page is complete without the client, and
 // loading it earlier competes with the stylesheet on a slow connection (the

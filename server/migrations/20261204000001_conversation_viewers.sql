@@ -1,6 +1,9 @@
--- Who may see a conversation, written once: every query that lists or reads
--- conversations for a member goes through this view, and its Rust twin,
--- `permissions::conversation_access`, reads it too. A member sees a conversation
+-- Who may see a conversation, written once: the access check
+-- (`permissions::conversation_access`, its Rust twin, reads it), unread counts,
+-- the fan-out of a new message, live replays and settings go through this view.
+-- The two keyset-paged lists (inbox, requests) select the same rows from
+-- conversation_parties by party, because a join key cannot be pushed into this
+-- UNION ALL (see backend/conversations/inbox.rs). A member sees a conversation
 -- when listed directly (an accepted conversation, or a message request not yet
 -- answered; not one they declined or left) or as a current manager of a group
 -- listed in it. A member reached both ways has a row for each.

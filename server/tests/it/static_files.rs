@@ -131,20 +131,31 @@ async fn pages_are_compressed_for_browsers_that_ask_but_the_live_stream_is_not()
     assert_eq!(stream.headers().get(CONTENT_ENCODING), None);
 }
 
-/// The page loads the client through the boot script, a hashed file served like
-/// the others. The only inline scripts are Leptos' own (the data the server
-/// rendered with), and each carries the request's nonce, so a strict
-/// Content-Security-Policy can allow exactly them.
+/// The page carries the boot script's code (built as a hashed file with the
+/// client, app/client/boot.js) in a module script that names the client's files.
+/// Every inline script, the boot script and Leptos' own (the data the server
+/// rendered with), carries the request's nonce, so a strict
+/// Content-Security-Policy can allow exactly them. The file itself is served like
+/// the other client files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_boot_script_is_a_hashed_file_and_every_inline_script_has_a_nonce() {
+async fn the_boot_script_is_inline_with_the_nonce_and_built_as_a_hashed_file() {
     let app = spawn_app().await;
     let name = built_name();
     let (status, html) = app.page("/members/alice").await;
     assert_eq!(status, 200);
     let boot = format!("/pkg/{name}.boot.js");
+    let client = format!(r#"data-client="/pkg/{name}.js""#);
+    let at = html.find(&client).expect("the page names the client");
+    let tag_start = html[..at].rfind("<script").expect("in a script tag");
+    let body_start = at + html[at..].find('>').expect("tag end") + 1;
+    let body = &html[body_start..body_start + html[body_start..].find("</script>").expect("end")];
     assert!(
-        html.contains(&format!(r#"src="{boot}""#)),
-        "the page loads {boot}"
+        html[tag_start..body_start].contains(r#"type="module""#),
+        "the boot script is a module"
+    );
+    assert!(
+        body.contains("client.hydrate()") && !body.contains("// "),
+        "the boot script's code, without its comments, is in the page: {body}"
     );
     for (at, _) in html.match_indices("<script") {
         let tag = &html[at..at + html[at..].find('>').expect("tag end")];

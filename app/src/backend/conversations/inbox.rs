@@ -104,7 +104,12 @@ struct InboxRow {
 }
 
 /// One more than a page of the conversations the viewer sees as themself (not
-/// requests) or, with `group_id`, as that group's manager, older than `before`.
+/// requests) or, with `group_id`, as that group's manager (checked by the caller),
+/// older than `before`: the rows of `conversation_viewers` for that side, read
+/// from the parties directly. Joined with the view, PostgreSQL cannot look a
+/// page's conversations up in it by key (a UNION ALL of joins) and compares each
+/// with every conversation of the member: 2.2 ms instead of 0.4 ms for the first
+/// page of 1,000 conversations.
 async fn page(
     pool: &PgPool,
     viewer_id: i64,
@@ -118,21 +123,22 @@ async fn page(
                   c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
                   CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
                   coalesce(lg.name, la.display_name) AS "author?"
-           FROM conversation_viewers v
-           JOIN conversations c ON c.id = v.conversation_id
-           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $1
+           FROM conversation_parties cp
+           JOIN conversations c ON c.id = cp.conversation_id
+           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $6
            LEFT JOIN messages lm ON lm.id = c.last_message_id
            LEFT JOIN members la ON la.id = lm.author_id
            LEFT JOIN groups lg ON lg.id = lm.as_group_id
-           WHERE v.member_id = $1 AND v.via_group_id IS NOT DISTINCT FROM $2 AND NOT v.request
+           WHERE ((cp.member_id = $1 AND cp.state = 'active') OR cp.group_id = $2)
              AND ($3::timestamptz IS NULL OR (c.last_message_at, c.id) < ($3, $4))
            ORDER BY c.last_message_at DESC, c.id DESC
            LIMIT $5"#,
-        viewer_id,
+        group_id.is_none().then_some(viewer_id),
         group_id,
         before_at,
         before_id,
-        INBOX_PAGE_SIZE + 1
+        INBOX_PAGE_SIZE + 1,
+        viewer_id
     )
     .fetch_all(pool)
     .await?)

@@ -42,14 +42,16 @@ pub async fn requests(pool: &PgPool, viewer: &Viewer) -> Result<Vec<RequestView>
                         JOIN group_memberships b ON b.group_id = a.group_id
                         JOIN groups g ON g.id = a.group_id
                         WHERE a.member_id = $1 AND b.member_id = s.id ORDER BY g.name) AS "shared_groups!"
-           FROM conversation_viewers v
-           JOIN conversations c ON c.id = v.conversation_id
+           FROM conversation_parties cp
+           JOIN conversations c ON c.id = cp.conversation_id
            JOIN LATERAL (SELECT author_id, as_group_id FROM messages
                          WHERE conversation_id = c.id AND kind = 'text' ORDER BY id LIMIT 1) first ON true
            JOIN members s ON s.id = first.author_id
            LEFT JOIN groups fg ON fg.id = first.as_group_id
            LEFT JOIN messages lm ON lm.id = c.last_message_id
-           WHERE v.member_id = $1 AND v.request
+           -- A request is always a party of its own (see inbox::page for why not
+           -- the view conversation_viewers).
+           WHERE cp.member_id = $1 AND cp.state = 'request'
            ORDER BY c.last_message_at DESC LIMIT 50"#,
         viewer.id
     )

@@ -8,7 +8,10 @@
 //!   as sent (the build's brotli and gzip copies).
 //! - Lighthouse (npm, with Debian's Chromium, mobile profile with its simulated
 //!   slow 4G and 4× slower CPU): the conversation list and a conversation, each run
-//!   several times, medians printed.
+//!   several times, medians printed. `PAGE_BENCH_LIGHTHOUSE_THROTTLING=devtools`
+//!   throttles the real page load instead of simulating it (Lighthouse's
+//!   `--throttling-method`); `PAGE_BENCH_LIGHTHOUSE_REPORTS=DIR` keeps every
+//!   run's JSON report there (long tasks, the LCP element, the requests).
 //!
 //! Run it through `bash .ci/portal.sh page-bench` (release build, own database).
 
@@ -98,13 +101,22 @@ async fn main() -> Result<(), Error> {
     client_sizes(Path::new(&site_root))?;
 
     if lighthouse_runs > 0 {
-        println!("\nLighthouse 12 (mobile: simulated slow 4G, 4x CPU slowdown), median of {lighthouse_runs} runs");
+        println!(
+            "\nLighthouse 12 (mobile: slow 4G, 4x CPU slowdown, throttling {}), median of {lighthouse_runs} runs",
+            std::env::var("PAGE_BENCH_LIGHTHOUSE_THROTTLING").unwrap_or_else(|_| "simulated".into())
+        );
         println!("| page | score | LCP ms | TBT ms | CLS | FCP ms | TTFB ms |");
         println!("|---|---|---|---|---|---|---|");
         for (name, page) in [("conversation list", &list), ("a conversation", &thread)] {
             let mut runs = Vec::new();
-            for _ in 0..lighthouse_runs {
-                runs.push(lighthouse(page, &cookie)?);
+            for run in 0..lighthouse_runs {
+                let (result, report) = lighthouse(page, &cookie)?;
+                if let Ok(dir) = std::env::var("PAGE_BENCH_LIGHTHOUSE_REPORTS") {
+                    std::fs::create_dir_all(&dir)?;
+                    let file = format!("{}-{run}.json", name.replace(' ', "-"));
+                    std::fs::write(Path::new(&dir).join(file), report)?;
+                }
+                runs.push(result);
             }
             let median = |f: fn(&Lighthouse) -> f64| {
                 let mut values: Vec<f64> = runs.iter().map(f).collect();
@@ -324,7 +336,8 @@ struct Lighthouse {
 }
 
 /// One Lighthouse run (the CLI from `.ci/lighthouse`, Debian's Chromium).
-fn lighthouse(url: &str, cookie: &str) -> Result<Lighthouse, Error> {
+/// Returns the figures and the whole JSON report.
+fn lighthouse(url: &str, cookie: &str) -> Result<(Lighthouse, Vec<u8>), Error> {
     let dir =
         std::env::var("PAGE_BENCH_LIGHTHOUSE_DIR").unwrap_or_else(|_| ".ci/lighthouse".into());
     let cli = Path::new(&dir).join("node_modules/lighthouse/cli/index.js");
@@ -341,6 +354,10 @@ fn lighthouse(url: &str, cookie: &str) -> Result<Lighthouse, Error> {
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run",
         ])
         .arg(format!("--extra-headers={headers}"))
+        .arg(format!(
+            "--throttling-method={}",
+            std::env::var("PAGE_BENCH_LIGHTHOUSE_THROTTLING").unwrap_or_else(|_| "simulate".into())
+        ))
         .env(
             "CHROME_PATH",
             std::env::var("CHROME_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()),
@@ -359,7 +376,7 @@ fn lighthouse(url: &str, cookie: &str) -> Result<Lighthouse, Error> {
             .as_f64()
             .ok_or_else(|| format!("lighthouse reported no {id}"))
     };
-    Ok(Lighthouse {
+    let result = Lighthouse {
         score: report["categories"]["performance"]["score"]
             .as_f64()
             .ok_or("lighthouse reported no score")?
@@ -369,5 +386,6 @@ fn lighthouse(url: &str, cookie: &str) -> Result<Lighthouse, Error> {
         cls: audit("cumulative-layout-shift")?,
         fcp_ms: audit("first-contentful-paint")?,
         ttfb_ms: audit("server-response-time")?,
-    })
+    };
+    Ok((result, output.stdout))
 }
