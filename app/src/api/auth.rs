@@ -35,14 +35,11 @@ pub async fn sign_out() -> Result<(), AppError> {
     crate::error::respond(ssr::sign_out().await)
 }
 
-/// Only a same-site path may follow sign-in, never another host.
+/// Only a path on the portal may follow sign-in, never another host
+/// (`domain::redirect::local_path`); the home page otherwise.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    next.and_then(crate::domain::redirect::local_path)
+        .unwrap_or_else(|| "/".to_string())
 }
 
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod moderation;
 #[cfg(test)]
 mod properties;
+pub mod redirect;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

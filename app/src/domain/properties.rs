@@ -5,6 +5,7 @@
 use super::account::{normalize_query, DisplayName, Email, Handle};
 use super::conversation::{check_recipients, counter_label, format_count, MessageBody, Party};
 use super::moderation::{check_additions, parse_note, NOTE_MAX};
+use super::redirect::local_path;
 use super::text::{has_forbidden_control, visible_length};
 use proptest::prelude::*;
 
@@ -105,6 +106,36 @@ proptest! {
             if check_recipients(*author, recipients).is_ok() {
                 prop_assert!(recipients.len() <= 9 && !recipients.contains(author));
             }
+        }
+    }
+
+    /// Whatever `next` is (slashes, dots, escapes, controls, any character), the
+    /// answer is nothing or a path a browser resolves on the portal's own origin.
+    #[test]
+    fn next_never_leaves_the_portal(
+        parts in prop::collection::vec(prop_oneof![
+            3 => Just("/".to_string()),
+            2 => Just("\\".to_string()),
+            2 => Just(".".to_string()),
+            1 => Just("..".to_string()),
+            1 => Just("%2f".to_string()),
+            1 => Just("%5C".to_string()),
+            1 => Just("%09".to_string()),
+            1 => Just("@".to_string()),
+            1 => Just(":".to_string()),
+            1 => Just("?".to_string()),
+            1 => Just("#".to_string()),
+            2 => "[a-z.]{1,6}",
+            2 => tricky_text(3),
+        ], 0..10),
+    ) {
+        let next = parts.concat();
+        if let Some(path) = local_path(&next) {
+            prop_assert!(path.starts_with('/') && !path.starts_with("//"), "{path:?}");
+            prop_assert!(!path.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\'));
+            let base = url::Url::parse("https://portal.example/sign-in").unwrap();
+            let resolved = base.join(&path).expect("a path resolves");
+            prop_assert_eq!(resolved.host_str(), Some("portal.example"));
         }
     }
 }

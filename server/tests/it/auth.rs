@@ -261,3 +261,38 @@ async fn sign_in_never_redirects_to_another_site() {
         .unwrap();
     assert_eq!(response.headers()["location"], "/");
 }
+
+/// What browsers read as another site (a tab or a newline they drop, a backslash
+/// they read as a slash) and what would not fit in a header: the member lands on
+/// the home page, and the server answers every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_refuses_next_values_that_browsers_read_as_another_site() {
+    let app = spawn_app().await;
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "/.//evil.example",
+        "/\r\nSet-Cookie: planted=1",
+        "https://evil.example/",
+    ] {
+        let response = app
+            .client
+            .post(format!("{}/api/sign_in", app.url))
+            .header("accept", "text/html")
+            .form(&[
+                ("email", "alice@example.org"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302, "{next:?}");
+        assert_eq!(response.headers()["location"], "/", "{next:?}");
+        assert!(response
+            .headers()
+            .get("set-cookie")
+            .is_some_and(|c| !c.to_str().unwrap_or_default().contains("planted")));
+    }
+}
