@@ -15,7 +15,7 @@ serve:
 dev:
     bash .ci/portal.sh dev
 
-# Every check CI runs: format, lints, unit, integration, browser, short reliability.
+# Every check CI runs: format, lints, unit, integration, browser, short reliability and attacks.
 test:
     bash .ci/portal.sh test
 
@@ -46,6 +46,14 @@ reliability-short:
 # The reliability harness, long version (release build; RELIABILITY.md).
 reliability:
     bash .ci/portal.sh reliability
+
+# Attacks from the internet, short version (as in `test`).
+attacks-short:
+    bash .ci/portal.sh attacks-short
+
+# Attacks from the internet, release build (RELIABILITY.md's attacks table).
+attacks:
+    bash .ci/portal.sh attacks
 
 # Server-side functions at 100,000 members (BENCHMARKS.md).
 bench:

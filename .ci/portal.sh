@@ -3,8 +3,8 @@
 #   bash .ci/portal.sh serve    build and start the portal with demo data on http://localhost:3000
 #   bash .ci/portal.sh test     run every check: format, lints, Rust tests, browser tests, reliability
 #   bash .ci/portal.sh dev      fast edit-and-refresh loop (debug client, restart on change)
-#   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short   one part of `test`
-#   bash .ci/portal.sh bench|live-bench|page-bench|synapse-bench|reliability   the long harnesses
+#   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short|attacks-short   one part of `test`
+#   bash .ci/portal.sh bench|live-bench|page-bench|synapse-bench|reliability|attacks   the long harnesses
 #   bash .ci/portal.sh db       start the private PostgreSQL cluster and print its URL
 #
 # Each installs what it needs (idempotently) on a Debian machine (.ci/provision.sh)
@@ -250,6 +250,34 @@ reliability_short() {
     run_reliability target/debug/server
 }
 
+# The attacks harness (server/harness/src/bin/attacks.rs): RELIABILITY.md's
+# "Attacks from the internet" table.
+run_attacks() {
+  local exe=$1 db=portal_attacks
+  if [ -n "${PG_ADMIN_URL:-}" ]; then
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    create_database "$db"
+  fi
+  ATTACK_SERVER=$exe DATABASE_URL="${DATABASE_URL%/*}/$db" "$(dirname "$exe")/attacks"
+}
+
+attacks_short() {
+  log "attacks from the internet (short version; long: bash .ci/portal.sh attacks)"
+  cargo build -p server
+  cargo build -p harness --bin attacks
+  ATTACK_SETTLE_SECONDS=${ATTACK_SETTLE_SECONDS:-10} run_attacks target/debug/server
+}
+
+# The release figures of RELIABILITY.md's attacks table.
+attacks() {
+  apt_install curl postgresql
+  ensure_postgres
+  log "building the server and the attacks harness (release)"
+  cargo build --release -p server --bin server
+  cargo build --release -p harness --bin attacks
+  run_attacks target/release/server
+}
+
 run_tests() {
   apt_install curl postgresql chromium
   ensure_rust_tools
@@ -261,6 +289,7 @@ run_tests() {
   integration
   e2e
   reliability_short
+  attacks_short
   log "all checks passed"
 }
 
@@ -275,6 +304,7 @@ part() {
     integration) ensure_postgres; integration ;;
     e2e) ensure_postgres; build; e2e ;;
     reliability-short) ensure_postgres; reliability_short ;;
+    attacks-short) ensure_postgres; attacks_short ;;
   esac
 }
 
@@ -394,16 +424,17 @@ case "${1:-}" in
   serve) serve ;;
   dev) dev ;;
   test) run_tests ;;
-  fmt | lint | unit | integration | e2e | reliability-short) part "$1" ;;
+  fmt | lint | unit | integration | e2e | reliability-short | attacks-short) part "$1" ;;
   bench) bench ;;
   live-bench) live_bench ;;
   page-bench) page_bench ;;
   synapse-bench) synapse_bench ;;
   reliability) reliability ;;
+  attacks) attacks ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
   *)
-    echo "usage: bash .ci/portal.sh serve|dev|test|fmt|lint|unit|integration|e2e|reliability-short|bench|live-bench|page-bench|synapse-bench|reliability|db" >&2
+    echo "usage: bash .ci/portal.sh serve|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|bench|live-bench|page-bench|synapse-bench|reliability|attacks|db" >&2
     exit 2
     ;;
 esac

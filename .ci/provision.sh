@@ -20,6 +20,8 @@ apt_install() {
 
 ensure_rust_tools() {
   command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+  # The server's allocator (jemalloc) is C, built with make and a C compiler.
+  apt_install make gcc
   if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
     log "adding the wasm32 target"
     rustup target add wasm32-unknown-unknown

@@ -29,6 +29,8 @@ pub enum AppError {
     Refused(String),
     #[error("You are sending faster than our code of conduct allows. Please wait {0} seconds, then send again; your message is kept.")]
     TooFast(u64),
+    #[error("Many people are signing in right now. Please try again in {0} seconds; what you typed is kept.")]
+    Busy(u64),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error(
@@ -54,6 +56,14 @@ impl AppError {
             .map(str::to_string)
     }
 
+    /// Seconds after which trying again will work, for `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Throttled(s) | AppError::TooFast(s) | AppError::Busy(s) => Some(*s),
+            _ => None,
+        }
+    }
+
     #[cfg(feature = "ssr")]
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
@@ -65,7 +75,7 @@ impl AppError {
             AppError::Throttled(_) | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -136,6 +146,9 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(error.status());
+            if let Some(seconds) = error.retry_after() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+            }
         }
     }
     result

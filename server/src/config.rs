@@ -32,6 +32,9 @@ pub struct Config {
     /// Spam limits (PORTAL_LIMIT_MESSAGES_PER_MINUTE, default 20;
     /// PORTAL_LIMIT_CONVERSATIONS_PER_HOUR, default 10).
     pub limits: app::domain::limits::Limits,
+    /// Passwords hashed at once by this process (PORTAL_HASH_CONCURRENCY, default the
+    /// number of cores): each argon2id hash holds 19 MiB while it runs.
+    pub hash_concurrency: usize,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -88,6 +91,9 @@ impl Config {
                 conversations_per_hour: number("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR")?
                     .unwrap_or(10),
             },
+            hash_concurrency: number("PORTAL_HASH_CONCURRENCY")?.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+            }),
             addr,
             public_url,
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -132,6 +138,16 @@ impl Config {
             max_backoff_seconds: self.email_max_backoff_seconds,
             lease_seconds: self.email_lease_seconds,
         })
+    }
+
+    /// Hashing capacity: beyond `hash_concurrency` at once, 32 per permit wait up
+    /// to 3 s for a turn, and further requests are told to come back (503).
+    pub fn passwords(&self) -> app::backend::auth::Passwords {
+        app::backend::auth::Passwords::new(
+            self.hash_concurrency,
+            self.hash_concurrency * 32,
+            std::time::Duration::from_secs(3),
+        )
     }
 
     pub fn settings(&self) -> Settings {

@@ -30,16 +30,24 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?
     .rows_affected();
+    let devices = sqlx::query!(
+        "DELETE FROM known_devices WHERE last_used_at < now() - make_interval(days => $1::int)",
+        app::backend::auth::DEVICE_DAYS as i32
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
     // Live events only serve reconnecting pages; one further behind reloads.
     let events =
         sqlx::query!("DELETE FROM live_events WHERE created_at < now() - interval '1 day'")
             .execute(pool)
             .await?
             .rows_affected();
-    if sessions + throttles + events > 0 {
+    if sessions + throttles + devices + events > 0 {
         tracing::info!(
             sessions,
             throttles,
+            devices,
             events,
             "housekeeping removed expired rows"
         );

@@ -103,6 +103,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> AppState {
         leptos_options: config.leptos_options(),
         pool,
         settings: Arc::new(config.settings()),
+        passwords: Arc::new(config.passwords()),
     }
 }
 

@@ -45,7 +45,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::api::context::{self, app_state};
-    use crate::backend::auth::{self, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS};
+    use crate::backend::auth;
     use crate::backend::members;
     use crate::domain::account::{check_sign_in, Email, Registration};
     use crate::error::AppError;
@@ -58,7 +58,7 @@ mod ssr {
     ) -> Result<(), AppError> {
         let registration = Registration::parse(&display_name, &handle, &email, &password)?;
         let state = app_state()?;
-        let hash = auth::hash_password(&registration.password).await?;
+        let hash = state.passwords.hash(&registration.password).await?;
         let member_id = members::create(&state.pool, &registration, &hash).await?;
         start_session(&state, member_id).await?;
         leptos_axum::redirect(&format!("/members/{}", registration.handle.as_str()));
@@ -75,28 +75,28 @@ mod ssr {
         let normalized = Email::parse(&email)
             .map(|e| e.as_str().to_string())
             .unwrap_or_else(|_| email.trim().to_lowercase());
-        let account_key = format!("account:{normalized}");
-        let keys = [
-            (account_key.clone(), FREE_FAILURES_PER_ACCOUNT),
-            (
-                format!("address:{}", context::client_address(&state.settings)),
-                FREE_FAILURES_PER_ADDRESS,
-            ),
-        ];
-        if let Some(wait) = auth::throttle_wait(&state.pool, &keys).await? {
-            return Err(AppError::Throttled(wait));
-        }
         let account = members::credentials(&state.pool, &normalized).await?;
-        let (member_id, hash) = match account {
-            Some((id, hash)) => (Some(id), Some(hash)),
-            None => (None, None),
+        let device = match (&account, context::request_headers()) {
+            (Some((member, _)), Some(headers)) => {
+                auth::known_device(&state.pool, &headers, *member).await?
+            }
+            _ => None,
         };
-        let verified = auth::verify_password(hash, password).await;
+        let address = context::client_address(&state.settings);
+        let keys = auth::keys_for(&normalized, &address, device.as_deref());
+        // Counted before the password is checked: parallel guesses cannot all get in.
+        auth::begin_attempt(&state.pool, &keys).await?;
+        let (member_id, hash) = account.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
+        let verified = state.passwords.verify(hash, password).await?;
         let Some(member_id) = member_id.filter(|_| verified) else {
-            auth::record_failure(&state.pool, &keys).await?;
             return Err(AppError::BadCredentials);
         };
-        auth::clear_failures(&state.pool, &account_key).await?;
+        auth::attempt_succeeded(&state.pool, &keys).await?;
+        if let Some(token) =
+            auth::remember_device(&state.pool, device.as_deref(), member_id).await?
+        {
+            context::set_device_cookie(&state.settings, &token);
+        }
         start_session(&state, member_id).await?;
         leptos_axum::redirect(&super::safe_next(next.as_deref()));
         Ok(())

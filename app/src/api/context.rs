@@ -86,6 +86,21 @@ pub fn set_session_cookie(settings: &Settings, token: &str) {
     ));
 }
 
+/// Marks this browser as one the member signs in from (`auth::device`): sent only
+/// to the sign-in endpoint, for a year.
+pub fn set_device_cookie(settings: &Settings, token: &str) {
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = crate::backend::auth::DEVICE_DAYS * 24 * 3600;
+    set_cookie(format!(
+        "{}={token}; Path=/api/sign_in; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+        crate::backend::auth::DEVICE_COOKIE
+    ));
+}
+
 pub fn clear_session_cookie(settings: &Settings) {
     let secure = if settings.secure_cookies() {
         "; Secure"
@@ -120,6 +135,11 @@ pub fn client_address(settings: &Settings) -> String {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The current request's headers.
+pub fn request_headers() -> Option<http::HeaderMap> {
+    use_context::<Parts>().map(|parts| parts.headers)
 }
 
 /// The session token sent with the current request, if any.

@@ -45,4 +45,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub settings: Arc<Settings>,
+    /// This process's password-hashing capacity.
+    pub passwords: Arc<crate::backend::auth::Passwords>,
 }

@@ -16,3 +16,4 @@ mod pages;
 mod revocation;
 mod security;
 mod static_files;
+mod throttle;

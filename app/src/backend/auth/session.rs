@@ -76,13 +76,18 @@ pub async fn viewer_for_token(pool: &PgPool, token: &str) -> Result<Option<Viewe
 
 /// The session token in a request's cookies (also used by the live endpoint).
 pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    cookie_from_headers(headers, SESSION_COOKIE)
+}
+
+/// A cookie of the portal's own (64 hex digits), by name.
+pub(super) fn cookie_from_headers(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_string())
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }

@@ -30,6 +30,8 @@ pub struct Options {
     pub batch_seconds: Option<i64>,
     /// Spam limits; by default high enough never to get in a test's way.
     pub limits: Option<app::domain::limits::Limits>,
+    /// Believe `X-Forwarded-For`, as behind a proxy (tests then choose the address).
+    pub trust_proxy: bool,
 }
 
 /// Starts the portal on a random port over a database of its own (fresh, migrated,
@@ -68,7 +70,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         addr,
         public_url: options.public_url.clone().unwrap_or_else(|| url.clone()),
         site_root: "../target/site".into(),
-        trust_proxy: false,
+        trust_proxy: options.trust_proxy,
         session_days: 30,
         email_batch_seconds: options.batch_seconds.unwrap_or(600),
         smtp_url: options.smtp_url.clone(),
@@ -76,6 +78,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         email_poll_ms: 100,
         email_max_backoff_seconds: 2,
         email_lease_seconds: 120,
+        hash_concurrency: 2,
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
             conversations_per_hour: 10_000,

@@ -1,0 +1,327 @@
+//! Attacks from the internet against a real server process, as RELIABILITY.md's
+//! "Attacks from the internet" table reports them. Each scenario prints its
+//! measures and the limit each must hold; the run exits non-zero when one fails.
+//!
+//! Scenarios (ATTACK_SCENARIOS, comma-separated; all by default):
+//! - `argon2_burst`: ATTACK_BURST (200) registrations and sign-ins at once, each
+//!   from its own address (the server trusts X-Forwarded-For here, as behind a
+//!   proxy); the server's peak resident memory, and again ATTACK_SETTLE_SECONDS
+//!   (30) later.
+//! - `parallel_guesses`: 100 wrong passwords for one account at once; how many
+//!   were checked.
+//! - `third_party_lockout`: 100 wrong passwords from one address, then the member
+//!   signs in from theirs.
+//!
+//! Run it through `bash .ci/portal.sh attacks` (release build) or as part of the
+//! README's test command (debug build, shorter).
+
+use harness::{env_or, portal_command, rss_kb, spawn, wait_until_up, Error, Instance};
+use reqwest::Client;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Env {
+    database_url: String,
+    server: std::path::PathBuf,
+    client: Client,
+    run: String,
+}
+
+impl Env {
+    async fn start(&self, port: u16, extra: &[(&str, &str)]) -> Result<Instance, Error> {
+        let mut command = portal_command(&self.server, &self.database_url, port);
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let instance = spawn(command.env("RUST_LOG", "error").stderr(Stdio::null()), port)?;
+        wait_until_up(
+            &self.client,
+            &format!("{}/healthz", instance.url),
+            Duration::from_secs(30),
+        )
+        .await?;
+        Ok(instance)
+    }
+}
+
+/// One measure of the table: its key, the value found and its limit.
+struct Measure {
+    key: &'static str,
+    value: f64,
+    limit: f64,
+}
+
+impl Measure {
+    fn at_most(key: &'static str, value: f64, limit: f64) -> Self {
+        Self { key, value, limit }
+    }
+
+    fn holds(&self) -> bool {
+        self.value <= self.limit
+    }
+}
+
+/// A form post to a server function, as the portal's own pages send it.
+fn server_fn(
+    client: &Client,
+    url: &str,
+    endpoint: &str,
+    address: &str,
+    form: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{url}/api/{endpoint}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("x-forwarded-for", address)
+        .form(form)
+}
+
+const TARGET_PASSWORD: &str = "a long and unguessable passphrase";
+
+/// Registers an account to attack; its email.
+async fn register_target(env: &Env, server: &Instance, name: &str) -> Result<String, Error> {
+    let handle = format!("{}-{name}", env.run);
+    let email = format!("{handle}@attack.test");
+    let created = server_fn(
+        &env.client,
+        &server.url,
+        "register",
+        "10.0.0.1",
+        &[
+            ("display_name", "Target"),
+            ("handle", &handle),
+            ("email", &email),
+            ("password", TARGET_PASSWORD),
+        ],
+    )
+    .send()
+    .await?;
+    if !(created.status().is_success() || created.status().is_redirection()) {
+        return Err(format!("registering {handle} answered {}", created.status()).into());
+    }
+    Ok(email)
+}
+
+/// One sign-in through the proxy from `address`: its status.
+async fn sign_in(env: &Env, server: &Instance, address: &str, email: &str, password: &str) -> u16 {
+    let request = server_fn(
+        &env.client,
+        &server.url,
+        "sign_in",
+        address,
+        &[("email", email), ("password", password)],
+    );
+    match request.timeout(Duration::from_secs(60)).send().await {
+        Ok(response) => response.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+/// 100 wrong passwords for one account at once, from one address: how many were
+/// checked (422) rather than refused (429).
+async fn parallel_guesses(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
+    let server = env.start(port, &[("PORTAL_TRUST_PROXY", "1")]).await?;
+    let email = register_target(env, &server, "guessed").await?;
+    let guesses = (0..100).map(|i| {
+        let (server, email) = (&server, &email);
+        async move {
+            sign_in(
+                env,
+                server,
+                "192.0.2.1",
+                email,
+                &format!("guess number {i}"),
+            )
+            .await
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    println!("100 parallel wrong passwords: {checked} checked, {refused} refused (429)");
+    if checked + refused != 100 {
+        return Err(format!("unexpected answers: {statuses:?}").into());
+    }
+    // The attacker then learns nothing from the right password either.
+    let after = sign_in(env, &server, "192.0.2.1", &email, TARGET_PASSWORD).await;
+    println!("the right password from the attacker's address then: {after}");
+    Ok(vec![Measure::at_most(
+        "parallel_guesses_checked",
+        checked as f64,
+        5.0,
+    )])
+}
+
+/// 100 wrong passwords from one address, then the member from their own.
+async fn third_party_lockout(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
+    let server = env.start(port, &[("PORTAL_TRUST_PROXY", "1")]).await?;
+    let email = register_target(env, &server, "member").await?;
+    for i in 0..100 {
+        sign_in(
+            env,
+            &server,
+            "192.0.2.66",
+            &email,
+            &format!("guess number {i}"),
+        )
+        .await;
+    }
+    let status = sign_in(env, &server, "198.51.100.20", &email, TARGET_PASSWORD).await;
+    println!("after 100 wrong guesses from another address, the member's own sign-in: {status}");
+    let locked_out = if status == 200 { 0.0 } else { 1.0 };
+    Ok(vec![Measure::at_most(
+        "third_party_locked_out",
+        locked_out,
+        0.0,
+    )])
+}
+
+/// Samples a process's resident memory every 10 ms until `done`; the peak in KB.
+fn sample_peak(pid: u32, done: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
+    tokio::spawn(async move {
+        let mut peak = rss_kb(pid);
+        while !done.load(Ordering::SeqCst) {
+            peak = peak.max(rss_kb(pid));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        peak.max(rss_kb(pid))
+    })
+}
+
+async fn argon2_burst(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
+    let burst: usize = env_or("ATTACK_BURST", 200);
+    let settle: u64 = env_or("ATTACK_SETTLE_SECONDS", 30);
+    let server = env.start(port, &[("PORTAL_TRUST_PROXY", "1")]).await?;
+    let run = &env.run;
+    // One account to guess at, and a first hash so the baseline includes a warm process.
+    let email = register_target(env, &server, "burst").await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let baseline = rss_kb(server.pid());
+    let done = Arc::new(AtomicBool::new(false));
+    let peak = sample_peak(server.pid(), done.clone());
+    let busy = Arc::new(AtomicU64::new(0));
+    let answered = Arc::new(AtomicU64::new(0));
+    let requests: Vec<_> = (0..burst)
+        .map(|i| {
+            let (client, url, busy, answered) = (
+                env.client.clone(),
+                server.url.clone(),
+                busy.clone(),
+                answered.clone(),
+            );
+            let (run, email) = (run.clone(), email.clone());
+            tokio::spawn(async move {
+                let address = format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256);
+                let handle = format!("{run}-{i}");
+                let new_email = format!("{handle}@attack.test");
+                let request = if i % 2 == 0 {
+                    server_fn(
+                        &client,
+                        &url,
+                        "register",
+                        &address,
+                        &[
+                            ("display_name", "Burst"),
+                            ("handle", &handle),
+                            ("email", &new_email),
+                            ("password", "another long passphrase here"),
+                        ],
+                    )
+                } else {
+                    server_fn(
+                        &client,
+                        &url,
+                        "sign_in",
+                        &address,
+                        &[("email", &email), ("password", "not the password at all")],
+                    )
+                };
+                if let Ok(response) = request.timeout(Duration::from_secs(60)).send().await {
+                    answered.fetch_add(1, Ordering::SeqCst);
+                    // A refusal must say when to come back.
+                    if response.status() == 503 && response.headers().contains_key("retry-after") {
+                        busy.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    for request in requests {
+        request.await?;
+    }
+    done.store(true, Ordering::SeqCst);
+    let peak = peak.await?;
+    tokio::time::sleep(Duration::from_secs(settle)).await;
+    let after = rss_kb(server.pid());
+    println!(
+        "{burst} requests, {} answered, {} refused as busy (503 with Retry-After); resident memory {:.1} MB before, {:.1} MB at the peak, {:.1} MB {settle} s later",
+        answered.load(Ordering::SeqCst),
+        busy.load(Ordering::SeqCst),
+        baseline as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        after as f64 / 1024.0
+    );
+    if answered.load(Ordering::SeqCst) != burst as u64 {
+        return Err("some requests of the burst were never answered".into());
+    }
+    Ok(vec![
+        Measure::at_most("argon2_burst_peak_rss_mb", peak as f64 / 1024.0, 300.0),
+        Measure::at_most("argon2_burst_after_rss_mb", after as f64 / 1024.0, 100.0),
+    ])
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let database_url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set")?;
+    let server = std::env::var("ATTACK_SERVER")
+        .map(std::path::PathBuf::from)
+        .unwrap_or(harness::sibling_server()?);
+    let pool = server::connect(&database_url, 2).await?;
+    server::MIGRATOR.run(&pool).await?;
+    pool.close().await;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        % 1_000_000;
+    let env = Env {
+        database_url,
+        server,
+        client: Client::builder().pool_max_idle_per_host(0).build()?,
+        run: format!("at{stamp}"),
+    };
+    let port: u16 = env_or("ATTACK_PORT", 3600);
+    let wanted: String = env_or(
+        "ATTACK_SCENARIOS",
+        "argon2_burst,parallel_guesses,third_party_lockout".to_string(),
+    );
+    let mut measures = Vec::new();
+    for (k, scenario) in wanted.split(',').map(str::trim).enumerate() {
+        println!("== {scenario}");
+        let port = port + k as u16;
+        measures.extend(match scenario {
+            "argon2_burst" => argon2_burst(&env, port).await?,
+            "parallel_guesses" => parallel_guesses(&env, port).await?,
+            "third_party_lockout" => third_party_lockout(&env, port).await?,
+            other => return Err(format!("unknown scenario {other}").into()),
+        });
+    }
+    println!();
+    println!("| measure | value | limit | result |");
+    println!("|---|---|---|---|");
+    for m in &measures {
+        println!(
+            "| `{}` | {:.1} | {} | {} |",
+            m.key,
+            m.value,
+            m.limit,
+            if m.holds() { "pass" } else { "FAIL" }
+        );
+    }
+    if measures.iter().all(Measure::holds) {
+        Ok(())
+    } else {
+        Err("an attack measure is over its limit (see above)".into())
+    }
+}
