@@ -48,7 +48,15 @@ function load() {
   );
 }
 
-if (document.visibilityState === 'visible') {
+// A form posted before the client loaded and refused comes back as its page,
+// rendered at the form's /api/ address with the refusal and what was typed. The
+// client would not recognise that address, so this page stays plain HTML; the
+// next one is live again.
+const answerPage = window.location.pathname.startsWith('/api/');
+
+if (answerPage) {
+  document.documentElement.dataset.plain = '';
+} else if (document.visibilityState === 'visible') {
   requestAnimationFrame(() => setTimeout(load, 0));
 } else {
   load();

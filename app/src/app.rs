@@ -19,6 +19,7 @@ use crate::pages::{
     privacy::PrivacyPage,
     register::RegisterPage,
     requests::RequestsPage,
+    security::SecurityPage,
     sign_in::SignInPage,
 };
 use leptos::prelude::*;
@@ -30,6 +31,8 @@ use leptos_router::{
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::api::context::set_page_policy();
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
@@ -105,6 +108,15 @@ pub fn boot_script(_: &LeptosOptions) -> Option<&'static str> {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // A form posted without JavaScript and refused: its action shows the refusal
+    // wherever the form is (`components::field::typed` puts back what was typed).
+    #[cfg(feature = "ssr")]
+    if let Some(form) = crate::api::context::submitted_form() {
+        provide_context(leptos::server::ServerActionError::new(
+            &form.action,
+            &form.encoded_error,
+        ));
+    }
     let viewer = provide_session().viewer;
     crate::components::live::provide_live(Signal::derive(move || viewer.get().flatten().is_some()));
     provide_context(ComposeDialog {
@@ -137,6 +149,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/moderation") view=ModerationPage ssr=SsrMode::Async/>
                     <Route path=path!("/moderation/log") view=ModerationLogPage ssr=SsrMode::Async/>
                 </Routes>

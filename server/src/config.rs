@@ -35,10 +35,137 @@ pub struct Config {
     /// Passwords hashed at once by this process (PORTAL_HASH_CONCURRENCY, default the
     /// number of cores): each argon2id hash holds 19 MiB while it runs.
     pub hash_concurrency: usize,
+    /// Seconds a client may take to send a request's headers, and an idle
+    /// connection stays open (PORTAL_HEADER_TIMEOUT_SECONDS, default 10).
+    pub header_timeout_seconds: u64,
+    /// Open connections from one address (PORTAL_MAX_CONNECTIONS_PER_ADDRESS, default
+    /// 256); not counted behind a trusted proxy, whose own limits apply.
+    pub connections_per_address: usize,
+    /// Live streams on this instance (PORTAL_MAX_LIVE_STREAMS, default 10,000).
+    pub max_live_streams: usize,
+    /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
+    pub metrics_addr: Option<SocketAddr>,
+    /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
+    pub metrics_token: Option<String>,
+}
+
+/// Every setting: name, default, meaning. `server --help` prints this table (the
+/// README's has the same rows).
+pub const SETTINGS: &[(&str, &str, &str)] = &[
+    ("DATABASE_URL", "(required)", "PostgreSQL to use; migrations are applied at start. Or DATABASE_URL_FILE: a file holding it"),
+    ("PORTAL_ADDR", "127.0.0.1:3000", "address and port to listen on"),
+    ("PORTAL_PUBLIC_URL", "http://localhost:<port>", "the address members use (http or https, no path); https marks cookies Secure and turns on HSTS"),
+    ("PORTAL_TRUST_PROXY", "false", "believe the last hop of X-Forwarded-For (true/false); only behind a proxy that sets it"),
+    ("PORTAL_SESSION_DAYS", "30", "a session ends after this many days without use, and after 90 days in any case"),
+    ("PORTAL_HEADER_TIMEOUT_SECONDS", "10", "how long a client may take to send a request's headers; also the keep-alive idle time"),
+    ("PORTAL_MAX_CONNECTIONS_PER_ADDRESS", "256", "open connections from one client address (not counted behind a trusted proxy)"),
+    ("PORTAL_MAX_LIVE_STREAMS", "10000", "live streams one instance holds; beyond, 503 with Retry-After"),
+    ("PORTAL_HASH_CONCURRENCY", "the number of cores", "passwords hashed at once (19 MiB each); beyond, a short queue, then 503"),
+    ("PORTAL_SITE_ROOT", "target/site", "the built client and public files"),
+    ("PORTAL_SMTP_URL", "(none)", "where email goes (smtp://, smtps://); unset, the outbox waits. Or PORTAL_SMTP_URL_FILE"),
+    ("PORTAL_MAIL_FROM", "Conversations <no-reply@localhost>", "the From of notification emails"),
+    ("PORTAL_EMAIL_BATCH_SECONDS", "600", "batched email: the window of one email per conversation"),
+    ("PORTAL_EMAIL_POLL_MS", "1000", "how often an idle email worker checks the outbox"),
+    ("PORTAL_EMAIL_MAX_BACKOFF_SECONDS", "300", "longest wait between retries of an email"),
+    ("PORTAL_EMAIL_LEASE_SECONDS", "120", "how long an email worker's claim on a batch lasts"),
+    ("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "20", "spam limit: messages per member a minute"),
+    ("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "10", "spam limit: new conversations per member an hour"),
+    ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
+    ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
+    ("PORTAL_LOG_FORMAT", "text", "text, or json: one JSON object per line"),
+    ("RUST_LOG", "warn,server=info,app=info", "log filter"),
+];
+
+/// The command line's help: what the binary takes and every setting.
+pub fn help() -> String {
+    let mut text = String::from(
+        "The Conversations portal server.\n\n\
+         Usage: server [--demo] [migrate]\n\n\
+         \x20 --demo    load the demo data (published passwords: never on the internet)\n\
+         \x20 migrate   apply the database migrations (and --demo), then exit\n\
+         \x20 --help    this text\n\n\
+         Settings (environment variables):\n",
+    );
+    for (name, default, meaning) in SETTINGS {
+        text.push_str(&format!("  {name}\n      {meaning} (default: {default})\n"));
+    }
+    text
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A secret from `NAME`, or from the file `NAME_FILE` names (systemd credentials,
+/// container secrets), so it never has to sit in the environment of a shell.
+fn secret(name: &str) -> Result<Option<String>, StartupError> {
+    if let Some(value) = var(name) {
+        return Ok(Some(value));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(path) = var(&file_var) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| StartupError::Config(format!("{file_var}: cannot read {path}: {e}")))?;
+    Ok(Some(text.trim().to_string()).filter(|v| !v.is_empty()))
+}
+
+/// `true`/`false` (also 1/0, yes/no, on/off); anything else is refused.
+fn boolean(name: &str) -> Result<bool, StartupError> {
+    parse_boolean(name, var(name).as_deref())
+}
+
+fn parse_boolean(name: &str, value: Option<&str>) -> Result<bool, StartupError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(StartupError::Config(format!(
+            "{name}: {other:?} is not true or false"
+        ))),
+    }
+}
+
+/// The public URL: http or https, a host, no path, query or fragment; kept without
+/// a trailing slash.
+fn public_url(raw: &str) -> Result<String, StartupError> {
+    let invalid = |why: &str| {
+        StartupError::Config(format!(
+            "PORTAL_PUBLIC_URL: {raw:?} {why} (expected e.g. https://portal.example.org)"
+        ))
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| invalid(&format!("does not parse: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("is not http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "has a path, query or fragment; the portal is served from the root",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("holds a user name or password"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// The settings this server knows; a `PORTAL_` variable outside them is most
+/// likely a typo, and is named in the log.
+pub fn unknown_settings() -> Vec<String> {
+    let known: Vec<String> = SETTINGS
+        .iter()
+        .flat_map(|(name, _, _)| [name.to_string(), format!("{name}_FILE")])
+        .collect();
+    let mut unknown: Vec<String> = std::env::vars()
+        .map(|(name, _)| name)
+        .filter(|name| name.starts_with("PORTAL_") && !known.contains(name))
+        .collect();
+    unknown.sort();
+    unknown
 }
 
 fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, StartupError>
@@ -53,32 +180,59 @@ where
 
 impl Config {
     pub fn from_env() -> Result<Self, StartupError> {
-        let database_url = var("DATABASE_URL")
-            .ok_or_else(|| StartupError::Config("DATABASE_URL is not set".into()))?;
+        let database_url = secret("DATABASE_URL")?.ok_or_else(|| {
+            StartupError::Config("DATABASE_URL (or DATABASE_URL_FILE) is not set".into())
+        })?;
         let addr: SocketAddr = var("PORTAL_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
             .map_err(|e| StartupError::Config(format!("PORTAL_ADDR: {e}")))?;
-        let public_url = var("PORTAL_PUBLIC_URL").unwrap_or_else(|| {
-            let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
-                "localhost".to_string()
-            } else {
-                addr.ip().to_string()
-            };
-            format!("http://{host}:{}", addr.port())
-        });
+        let public_url = match var("PORTAL_PUBLIC_URL") {
+            Some(raw) => public_url(&raw)?,
+            None => {
+                let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+                    "localhost".to_string()
+                } else {
+                    addr.ip().to_string()
+                };
+                format!("http://{host}:{}", addr.port())
+            }
+        };
+        let metrics_addr = var("PORTAL_METRICS_ADDR")
+            .map(|v| v.parse::<SocketAddr>())
+            .transpose()
+            .map_err(|e| StartupError::Config(format!("PORTAL_METRICS_ADDR: {e}")))?;
+        let metrics_token = secret("PORTAL_METRICS_TOKEN")?;
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(StartupError::Config(
+                "PORTAL_METRICS_TOKEN: use at least 16 characters".into(),
+            ));
+        }
+        match var("PORTAL_LOG_FORMAT").as_deref() {
+            None | Some("text") | Some("json") => {}
+            Some(other) => {
+                return Err(StartupError::Config(format!(
+                    "PORTAL_LOG_FORMAT: {other:?} is not text or json"
+                )))
+            }
+        }
         let session_days = var("PORTAL_SESSION_DAYS")
             .map(|v| v.parse::<i64>())
             .transpose()
             .map_err(|e| StartupError::Config(format!("PORTAL_SESSION_DAYS: {e}")))?
             .unwrap_or(30);
+        if session_days < 1 {
+            return Err(StartupError::Config(
+                "PORTAL_SESSION_DAYS: at least 1".into(),
+            ));
+        }
         let email_batch_seconds = number::<i64>("PORTAL_EMAIL_BATCH_SECONDS")?
             .unwrap_or(600)
             .max(0);
         Ok(Self {
             database_url,
             email_batch_seconds,
-            smtp_url: var("PORTAL_SMTP_URL"),
+            smtp_url: secret("PORTAL_SMTP_URL")?,
             mail_from: var("PORTAL_MAIL_FROM")
                 .unwrap_or_else(|| "Conversations <no-reply@localhost>".into()),
             email_poll_ms: number("PORTAL_EMAIL_POLL_MS")?.unwrap_or(1000),
@@ -94,11 +248,18 @@ impl Config {
             hash_concurrency: number("PORTAL_HASH_CONCURRENCY")?.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
             }),
+            header_timeout_seconds: number("PORTAL_HEADER_TIMEOUT_SECONDS")?
+                .unwrap_or(10)
+                .max(1),
+            connections_per_address: number("PORTAL_MAX_CONNECTIONS_PER_ADDRESS")?.unwrap_or(256),
+            max_live_streams: number("PORTAL_MAX_LIVE_STREAMS")?.unwrap_or(10_000),
             addr,
             public_url,
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            trust_proxy: var("PORTAL_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            trust_proxy: boolean("PORTAL_TRUST_PROXY")?,
             session_days,
+            metrics_addr,
+            metrics_token,
         })
     }
 
@@ -140,6 +301,15 @@ impl Config {
         })
     }
 
+    /// What the accept loop allows, under the process's open-file limit.
+    pub fn serve_limits(&self, file_limit: u64, pool_size: u32) -> crate::serve::ServeLimits {
+        crate::serve::ServeLimits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds),
+            per_address: (!self.trust_proxy).then_some(self.connections_per_address),
+            total: crate::serve::connections_under(file_limit, pool_size),
+        }
+    }
+
     /// Hashing capacity: beyond `hash_concurrency` at once, 32 per permit wait up
     /// to 3 s for a turn, and further requests are told to come back (503).
     pub fn passwords(&self) -> app::backend::auth::Passwords {
@@ -157,6 +327,54 @@ impl Config {
             session_days: self.session_days,
             email_batch_seconds: self.email_batch_seconds,
             limits: self.limits,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_url_is_an_http_or_https_origin() {
+        assert_eq!(
+            public_url("https://portal.example.org/").unwrap(),
+            "https://portal.example.org"
+        );
+        assert_eq!(
+            public_url("http://127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
+        for bad in [
+            "portal.example.org",
+            "ftp://portal.example.org",
+            "https://",
+            "https://portal.example.org/community",
+            "https://portal.example.org/?x=1",
+            "https://user:pass@portal.example.org",
+            "https://portal example.org",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn booleans_are_words_not_guesses() {
+        for yes in ["1", "true", "TRUE", "yes", "on"] {
+            assert!(parse_boolean("X", Some(yes)).unwrap(), "{yes}");
+        }
+        for no in ["0", "false", "no", "off"] {
+            assert!(!parse_boolean("X", Some(no)).unwrap(), "{no}");
+        }
+        assert!(!parse_boolean("X", None).unwrap());
+        assert!(parse_boolean("X", Some("ture")).is_err());
+    }
+
+    #[test]
+    fn the_help_names_every_setting() {
+        let help = help();
+        for (name, _, _) in SETTINGS {
+            assert!(help.contains(name), "{name}");
         }
     }
 }

@@ -6,7 +6,10 @@ pub mod demo;
 pub mod housekeeping;
 pub mod live;
 pub mod mailer;
+pub mod metrics;
+pub mod plain_forms;
 pub mod router;
+pub mod serve;
 pub mod telemetry;
 
 use app::backend::state::AppState;
@@ -14,6 +17,9 @@ use config::Config;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
+
+/// Database connections per server process.
+pub const POOL_SIZE: u32 = 20;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -37,12 +43,32 @@ pub enum StartupError {
 /// `migrate` only applies migrations (and demo data with `--demo`) and exits.
 pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     let config = Config::from_env()?;
-    let pool = connect(&config.database_url, 20).await?;
+    let unknown = config::unknown_settings();
+    if !unknown.is_empty() {
+        tracing::warn!(
+            ?unknown,
+            "these PORTAL_ variables are no setting of this server (see --help)"
+        );
+    }
+    let _ = metrics::handle();
+    let pool = connect(&config.database_url, POOL_SIZE).await?;
     MIGRATOR.run(&pool).await?;
-    if args.iter().any(|a| a == "--demo") {
+    let with_demo = args.iter().any(|a| a == "--demo");
+    if with_demo {
         demo::load(&pool)
             .await
             .map_err(|e| StartupError::Demo(e.to_string()))?;
+        tracing::warn!(
+            "demo data: every demo account signs in with the published password {:?}; never let this portal face the internet",
+            demo::DEMO_PASSWORD
+        );
+    } else if demo::published_password_in_use(&pool)
+        .await
+        .unwrap_or(false)
+    {
+        tracing::error!(
+            "this database holds the demo accounts with their published password: anyone can sign in as the demo administrator. Use a database of its own for a real portal"
+        );
     }
     if args.iter().any(|a| a == "migrate") {
         return Ok(());
@@ -52,17 +78,39 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| StartupError::Bind(config.addr, e))?;
+    let file_limit = serve::raise_file_limit();
+    let limits = config.serve_limits(file_limit, POOL_SIZE);
     tracing::info!(
-        "listening on http://{} (public URL {})",
+        "listening on http://{} (public URL {}); open-file limit {file_limit}, at most {} connections",
         config.addr,
-        config.public_url
+        config.public_url,
+        limits.total
     );
     let closing = hub.clone();
-    axum::serve(
-        listener,
-        router::router(state, hub).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    if let Some(addr) = config.metrics_addr {
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartupError::Bind(addr, e))?;
+        let sources = metrics::Sources {
+            state: state.clone(),
+            hub: hub.clone(),
+            token: None,
+        };
+        let app = axum::Router::new()
+            .route("/metrics", axum::routing::get(metrics::open_endpoint))
+            .with_state(sources);
+        tracing::info!("metrics on http://{addr}/metrics");
+        let mut closing = hub.closing();
+        tokio::spawn(async move {
+            let _ = axum::serve(metrics_listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = closing.changed().await;
+                })
+                .await;
+        });
+    }
+    let router = router::router(state, hub, config.metrics_token.clone());
+    serve::serve(listener, router, limits, async move {
         shutdown_signal().await;
         // Live streams never end on their own: end them so the server can stop.
         closing.close();
@@ -74,7 +122,7 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
 /// Starts what runs beside the request handlers: the live listener, the email
 /// worker (when SMTP is configured) and housekeeping. All stop when the hub closes.
 pub fn start_background(config: &Config, pool: &PgPool) -> Result<Arc<live::Hub>, StartupError> {
-    let hub = Arc::new(live::Hub::default());
+    let hub = Arc::new(live::Hub::with_limit(config.max_live_streams));
     tokio::spawn(live::listen(pool.clone(), hub.clone()));
     match config.mailer() {
         Some(mailer_config) => {

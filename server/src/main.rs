@@ -7,8 +7,20 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{}", server::config::help());
+        return std::process::ExitCode::SUCCESS;
+    }
+    if let Some(unknown) = args
+        .iter()
+        .find(|a| !matches!(a.as_str(), "--demo" | "migrate"))
+    {
+        eprintln!("error: unknown argument {unknown:?}; see server --help");
+        return std::process::ExitCode::from(2);
+    }
     server::telemetry::init();
-    match server::run(std::env::args().skip(1).collect()).await {
+    match server::run(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the portal stopped");

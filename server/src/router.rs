@@ -1,6 +1,7 @@
 //! The HTTP router: Leptos pages and server functions, static files, and the
 //! protections every request goes through.
 
+use app::api::context::{page_policy, NonceSlot};
 use app::backend::state::{AppState, Settings};
 use app::{shell, App};
 use axum::extract::{Request, State};
@@ -16,27 +17,63 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// No form or server function of the portal needs more; bigger bodies get 413.
 /// The largest valid input is a message of 1,000 grapheme clusters: 1,000 family
 /// emoji are 25 KB, about 75 KB once form-encoded.
 pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
 
-pub fn router(state: AppState, hub: Arc<crate::live::Hub>) -> Router {
+/// The longest a request's body may take to arrive.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `metrics_token`: serve `/metrics` here to that bearer token (`PORTAL_METRICS_TOKEN`).
+pub fn router(
+    state: AppState,
+    hub: Arc<crate::live::Hub>,
+    metrics_token: Option<String>,
+) -> Router {
     let routes = generate_route_list(App);
     let settings = state.settings.clone();
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route(
-            app::api::live::LIVE_PATH,
-            get(crate::live::endpoint).layer(axum::Extension(hub)),
-        )
+    // Installed before the first request is counted.
+    let _ = crate::metrics::handle();
+    let metrics = crate::metrics::Sources {
+        state: state.clone(),
+        hub: hub.clone(),
+        token: metrics_token.map(Into::into),
+    };
+    // Pages and server functions; also what renders a refused form's page again
+    // (`plain_forms`).
+    let pages: Router = Router::new()
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .nest_service("/pkg", client_files(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state.clone());
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(readiness).layer(axum::Extension(hub.clone())),
+        )
+        .route(
+            app::api::live::LIVE_PATH,
+            get(crate::live::endpoint).layer(axum::Extension(hub)),
+        )
+        .nest_service("/pkg", client_files(&state.leptos_options))
+        .with_state(state)
+        .route(
+            "/metrics",
+            get(crate::metrics::endpoint).with_state(metrics),
+        )
+        .merge(pages.clone())
+        // Inside routing, so each request is counted under the route it matched.
+        .layer(middleware::from_fn(crate::metrics::track_requests))
+        .layer(middleware::from_fn_with_state(
+            pages,
+            crate::plain_forms::answer_plain_forms,
+        ))
         // Pages and server-function answers are compressed as they are sent; the
         // default predicate leaves the live stream (text/event-stream) alone, and
         // the client files above already carry their encoding.
@@ -45,21 +82,88 @@ pub fn router(state: AppState, hub: Arc<crate::live::Hub>) -> Router {
                 .quality(CompressionLevel::Precise(4))
                 .compress_when(DefaultPredicate::new()),
         )
-        .layer(middleware::from_fn_with_state(settings, refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            settings.clone(),
+            refuse_cross_site,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        // A body sent a byte at a time holds a connection and a task: 10 s is
+        // ample for 128 KB.
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        .layer(middleware::from_fn_with_state(
+            settings.clone(),
+            security_headers,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(settings, request_id))
+}
+
+/// Ready to take traffic: the database answers (within 2 s) and the instance is
+/// not shutting down. A load balancer takes an instance that says 503 out of its
+/// rotation; `/healthz` only says that the process runs.
+async fn readiness(
+    State(state): State<AppState>,
+    axum::Extension(hub): axum::Extension<Arc<crate::live::Hub>>,
+) -> Response {
+    use sqlx::Connection;
+    if *hub.closing().borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    let ping = async {
+        let mut conn = state.pool.acquire().await?;
+        conn.ping().await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), ping).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+    }
+}
+
+/// The id a request is logged under and answered with (`X-Request-Id`), so a
+/// member's report of a failure can be found in the log. Behind a trusted proxy
+/// its id is kept (when it is a plain token of at most 64 characters).
+async fn request_id(
+    State(settings): State<Arc<Settings>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    use tracing::Instrument;
+    let incoming = settings
+        .trust_proxy
+        .then(|| request.headers().get("x-request-id"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string);
+    let id = incoming.unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %request.uri().path()
+    );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        request.headers_mut().insert("x-request-id", value);
+    }
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, ms, "answered with a server error");
+        } else {
+            tracing::debug!(status, ms, "answered");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 /// The WASM client, its JavaScript and the stylesheet. The site build writes each
@@ -84,8 +188,10 @@ fn client_files(options: &leptos::prelude::LeptosOptions) -> Router {
 
 /// Server functions have no CSRF protection of their own, so every state-changing
 /// request must come from the portal's own pages: browsers say where a request
-/// comes from in `Sec-Fetch-Site` (modern) or `Origin` (older). A request with
-/// neither is not from a browser and cannot carry a victim's cookies cross-site.
+/// comes from in `Sec-Fetch-Site` (modern) or `Origin` (older; both are sent with
+/// every POST, a plain form's included). A request with neither is refused too: a
+/// browser that sends neither is too old to trust with a session. So are bodies in
+/// `text/plain`, the one type a cross-site form can send that the portal never does.
 async fn refuse_cross_site(
     State(settings): State<Arc<Settings>>,
     request: Request,
@@ -105,8 +211,19 @@ async fn refuse_cross_site(
         let origin_host = origin.split_once("://").map(|(_, rest)| rest);
         origin == settings.public_origin() || (host.is_some() && origin_host == host)
     } else {
-        true
+        false
     };
+    let plain_text = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/plain"));
+    if plain_text {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The portal's forms are sent as form data, never as plain text.",
+        )
+            .into_response();
+    }
     if allowed {
         next.run(request).await
     } else {
@@ -117,4 +234,56 @@ async fn refuse_cross_site(
         )
             .into_response()
     }
+}
+
+/// Headers every answer carries unless it set its own: nothing signed in may be
+/// kept by a shared cache (the client files set their own long cache), nothing may
+/// be framed or reach the camera, microphone or location, and, behind https,
+/// browsers must never come back over http.
+async fn security_headers(
+    State(settings): State<Arc<Settings>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let slot = NonceSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    // A page rendered with a script nonce gets the policy that allows it.
+    if let Some(policy) = slot
+        .0
+        .get()
+        .and_then(|nonce| HeaderValue::from_str(&page_policy(nonce)).ok())
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    let defaults = [
+        (header::CACHE_CONTROL, "private, no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        // Pages get their own above, with the nonce of their scripts.
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    ];
+    for (name, value) in defaults {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ),
+    );
+    if settings.secure_cookies() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }

@@ -111,8 +111,20 @@ mod ssr {
         if let Some(old) = context::request_token() {
             auth::delete_session(&state.pool, &old).await?;
         }
-        let token =
-            auth::create_session(&state.pool, member_id, state.settings.session_days).await?;
+        let user_agent = context::request_headers()
+            .and_then(|h| {
+                h.get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        let token = auth::create_session(
+            &state.pool,
+            member_id,
+            state.settings.session_days,
+            &user_agent,
+        )
+        .await?;
         context::set_session_cookie(&state.settings, &token);
         Ok(())
     }

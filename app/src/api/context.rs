@@ -80,7 +80,9 @@ pub fn set_session_cookie(settings: &Settings, token: &str) {
     } else {
         ""
     };
-    let max_age = settings.session_days * 24 * 3600;
+    // The server ends a session idle for `session_days` or older than the maximum;
+    // the cookie lives as long as the longest session may.
+    let max_age = crate::backend::auth::SESSION_MAX_DAYS * 24 * 3600;
     set_cookie(format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ));
@@ -137,6 +139,35 @@ pub fn client_address(settings: &Settings) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Where a page leaves its script nonce for the router's header layer, which
+/// sends the page's Content-Security-Policy with it (`page_policy`). Put into the
+/// request's extensions by that layer; shared with the copy Leptos renders from.
+/// (A header written through `ResponseOptions` at the start of the shell was
+/// missing from about one page in fifty under the browser tests' load.)
+#[derive(Clone, Debug, Default)]
+pub struct NonceSlot(pub std::sync::Arc<std::sync::OnceLock<String>>);
+
+/// The Content-Security-Policy of a page: scripts only from the portal or carrying
+/// this response's nonce (the boot script and Leptos' own), WASM allowed to compile,
+/// styles only from the stylesheet, never framed.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Hands this page's nonce to the router's header layer (see `NonceSlot`).
+pub fn set_page_policy() {
+    let (Some(parts), Some(nonce)) = (use_context::<Parts>(), leptos::nonce::use_nonce()) else {
+        return;
+    };
+    if let Some(slot) = parts.extensions.get::<NonceSlot>() {
+        let _ = slot.0.set(nonce.to_string());
+    }
+}
+
 /// The current request's headers.
 pub fn request_headers() -> Option<http::HeaderMap> {
     use_context::<Parts>().map(|parts| parts.headers)
@@ -146,4 +177,46 @@ pub fn request_headers() -> Option<http::HeaderMap> {
 pub fn request_token() -> Option<String> {
     let parts = use_context::<Parts>()?;
     token_from_headers(&parts.headers)
+}
+
+/// Set by `server::plain_forms` on a server function's request when the browser
+/// posted the form itself (no JavaScript); never trusted for anything but where
+/// to go next.
+pub const PLAIN_FORM_HEADER: &str = "x-portal-plain-form";
+
+/// Where a form posted without JavaScript goes after success, when that differs
+/// from the page it was on (the client shows the outcome in place instead).
+pub const PLAIN_FORM_NEXT: &str = "x-portal-form-next";
+
+/// A form posted without JavaScript that the server function refused: the page
+/// it came from is rendered again in the same request, with this as an extension
+/// of the page's request. Secret fields (passwords) are never kept.
+#[derive(Clone, Debug)]
+pub struct SubmittedForm {
+    /// The server function's path, e.g. `/api/send_message`.
+    pub action: String,
+    /// The refusal as Leptos carries it to a `ServerAction` (base64 of its JSON).
+    pub encoded_error: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// The refused form being rendered again, if this page is such an answer.
+pub fn submitted_form() -> Option<SubmittedForm> {
+    use_context::<Parts>()?
+        .extensions
+        .get::<SubmittedForm>()
+        .cloned()
+}
+
+/// After success, sends a form posted without JavaScript to `path` rather than
+/// back to its page.
+pub fn after_plain_form(path: &str) {
+    let plain = use_context::<Parts>().is_some_and(|p| p.headers.contains_key(PLAIN_FORM_HEADER));
+    if let (true, Some(response), Ok(value)) = (
+        plain,
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(path),
+    ) {
+        response.insert_header(http::HeaderName::from_static(PLAIN_FORM_NEXT), value);
+    }
 }

@@ -12,3 +12,4 @@ pub mod live;
 pub mod members;
 pub mod moderation;
 pub mod notifications;
+pub mod security;

@@ -35,7 +35,14 @@ pub async fn report_message(
     signed_in(|viewer, state| async move {
         let reason = ReportReason::parse(&reason).map_err(|e| invalid("reason", e))?;
         let note = crate::domain::moderation::parse_note(&note).map_err(|e| invalid("note", e))?;
-        crate::backend::moderation::report(&state.pool, &viewer, message, reason, &note).await
+        let conversation =
+            crate::backend::moderation::report(&state.pool, &viewer, message, reason, &note)
+                .await?;
+        // Without JavaScript the thread is shown again with the thanks in place.
+        crate::api::context::after_plain_form(&format!(
+            "/conversations/{conversation}?reported={message}#message-{message}"
+        ));
+        Ok(())
     })
     .await
 }
@@ -63,6 +70,7 @@ pub async fn save_message_policy(policy: String) -> Result<MessagePolicy, AppErr
     signed_in(|viewer, state| async move {
         let policy = MessagePolicy::parse(&policy).map_err(|e| invalid("policy", e))?;
         crate::backend::moderation::save_policy(&state.pool, &viewer, policy).await?;
+        crate::api::context::after_plain_form("/settings/privacy?saved=1");
         Ok(policy)
     })
     .await

@@ -100,11 +100,20 @@ pub fn may_moderate(viewer: &crate::model::account::Viewer) -> Result<(), AppErr
     }
 }
 
+/// How long a member must have been in an open group before it counts as shared
+/// for "only members who share a group with me".
+pub const SHARED_GROUP_DAYS: i32 = 7;
+
 /// What the code of conduct says about `writer` bringing these members into a
 /// conversation (starting one with them or adding them): refused outright if any
 /// of them blocked the writer, with a neutral message that does not say so; and
 /// which of them receive it as a request, because they only take messages from
 /// members they share a group with. Writing as a group counts that group as shared.
+///
+/// A shared group counts only when the writer's membership is at least
+/// `SHARED_GROUP_DAYS` old, or the group is closed (its managers let them in):
+/// joining an open group of the recipient's, writing and leaving again would
+/// otherwise get round the recipient's choice.
 pub async fn reach_members(
     conn: &mut sqlx::PgConnection,
     writer_id: i64,
@@ -117,12 +126,17 @@ pub async fn reach_members(
                   m.message_policy = 'shared_groups' AND NOT EXISTS (
                     SELECT 1 FROM group_memberships mine
                     JOIN group_memberships theirs ON theirs.group_id = mine.group_id
-                    WHERE theirs.member_id = m.id AND (mine.member_id = $1 OR mine.group_id = $3)
+                    JOIN groups g ON g.id = mine.group_id
+                    WHERE theirs.member_id = m.id
+                      AND ((mine.member_id = $1
+                            AND (mine.joined_at <= now() - make_interval(days => $4) OR NOT g.is_open))
+                           OR mine.group_id = $3)
                   ) AS "request!"
            FROM members m WHERE m.id = ANY($2) ORDER BY m.display_name"#,
         writer_id,
         member_ids,
-        as_group
+        as_group,
+        SHARED_GROUP_DAYS
     )
     .fetch_all(&mut *conn)
     .await?;

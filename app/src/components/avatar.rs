@@ -3,6 +3,8 @@ use leptos::prelude::*;
 
 /// Initials on a colour derived from the member's handle, so each member keeps
 /// the same colour everywhere. Decorative: the name is always shown next to it.
+/// The colour is one of 24 hue classes (style/main.css), not a `style` attribute,
+/// which the Content-Security-Policy refuses.
 #[component]
 pub fn Avatar(
     #[prop(into)] name: String,
@@ -15,14 +17,14 @@ pub fn Avatar(
     let hue = seed
         .bytes()
         .fold(7u32, |acc, b| acc.wrapping_mul(31).wrapping_add(b as u32))
-        % 360;
-    let class = match (large, group) {
-        (true, _) => "avatar avatar-large",
-        (false, true) => "avatar avatar-group",
-        (false, false) => "avatar",
+        % 24;
+    let shape = match (large, group) {
+        (true, _) => " avatar-large",
+        (false, true) => " avatar-group",
+        (false, false) => "",
     };
     view! {
-        <span class=class aria-hidden="true" style=format!("--avatar-hue: {hue}")>
+        <span class=format!("avatar hue-{hue}{shape}") aria-hidden="true">
             {initials(&name)}
         </span>
     }

@@ -9,7 +9,7 @@
 use crate::api::conversations::{
     get_compose_info, ComposeInfo, PartyKind, PartyView, StartConversation,
 };
-use crate::components::field::FormErrors;
+use crate::components::field::{typed, FormErrors};
 use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::components::recipient_picker::{PickerText, RecipientPicker};
 use crate::domain::conversation::{check_recipients, MessageBody, Party};
@@ -120,8 +120,10 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
             .map(|p| p.token.clone())
             .unwrap_or_default(),
     );
-    let body = RwSignal::new(String::new());
-    let key = RwSignal::new(info.key.clone());
+    // A refused post without JavaScript comes back with what was typed and its key.
+    let path = StartConversation::PATH;
+    let body = RwSignal::new(typed(path, "body").unwrap_or_default());
+    let key = RwSignal::new(typed(path, "key").unwrap_or_else(|| info.key.clone()));
     let start = ServerAction::<StartConversation>::new();
     let errors = FormErrors::new(start.value());
     let compose = use_compose();
@@ -170,7 +172,7 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
     };
     view! {
         <form class="compose-form" action=StartConversation::url() method="post" on:submit=on_submit novalidate>
-            <input type="hidden" name="key" prop:value=key/>
+            <input type="hidden" name="key" value=key/>
             <SendAs options=send_as_options send_as/>
             <RecipientPicker text=picker chosen rule excluded error=errors.field("to")/>
             <div class="field">
@@ -190,7 +192,7 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
 #[component]
 fn SendAs(options: Vec<PartyView>, send_as: RwSignal<String>) -> impl IntoView {
     if options.len() <= 1 {
-        return Either::Left(view! { <input type="hidden" name="send_as" prop:value=send_as/> });
+        return Either::Left(view! { <input type="hidden" name="send_as" value=send_as/> });
     }
     Either::Right(view! {
         <div class="field">

@@ -42,6 +42,9 @@ pub fn TextField(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                // Rendered by the server too (a refused form keeps what was typed);
+                // the binding takes over in the browser.
+                value=value.with_untracked(|v| (!v.is_empty()).then(|| v.clone()))
                 bind:value=value
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
@@ -103,4 +106,44 @@ impl FormErrors {
                 .map(|e| e.to_string())
         })
     }
+}
+
+/// What was typed into field `name` of the form posted to `action` (a server
+/// function's path) when this page is the server's answer to that form refused
+/// (posted without JavaScript, `server::plain_forms`); `None` otherwise and always
+/// in the browser. Passwords are never kept.
+pub fn typed(action: &str, name: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::context::submitted_form()
+            .filter(|form| form.action == action)
+            .and_then(|form| {
+                form.fields
+                    .into_iter()
+                    .find(|(field, _)| field == name)
+                    .map(|(_, value)| value)
+            })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (action, name);
+        None
+    }
+}
+
+/// Text for `inner_html`, the one way to render a `<textarea>`'s text on the
+/// server without the hydration markers that a child would carry.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

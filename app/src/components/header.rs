@@ -119,6 +119,7 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
                 <li><a href=profile>"Your profile"</a></li>
                 <li><a href="/settings/notifications">"Notification settings"</a></li>
                 <li><a href="/settings/privacy">"Privacy and blocking"</a></li>
+                <li><a href="/settings/security">"Password and sessions"</a></li>
                 {viewer.role.moderates().then(|| view! { <li><a href="/moderation">"Moderation"</a></li> })}
                 <li>
                     <ActionForm action=session.sign_out>

@@ -108,6 +108,8 @@ impl Live {
                 self.resync.update(|n| *n += 1);
                 self.activity.update(|n| *n += 1);
             }
+            // Handled by the connection loop: it closes and waits to be looked at.
+            LiveEvent::Replaced => {}
         }
     }
 
@@ -203,6 +205,7 @@ mod client {
     pub async fn run(live: Live, generation: StoredValue<u64>, mine: u64) {
         let mut last_id: Option<String> = None;
         let mut failures = 0u32;
+        let mut replaced = false;
         while generation.get_value() == mine {
             let url = match &last_id {
                 Some(id) => format!("{LIVE_PATH}?after={id}"),
@@ -228,6 +231,10 @@ mod client {
                             continue;
                         };
                         if let Ok(event) = serde_json::from_str::<LiveEvent>(&data) {
+                            if event == LiveEvent::Replaced {
+                                replaced = true;
+                                break;
+                            }
                             let viewing =
                                 viewing_conversation(&current_path()).filter(|_| page_visible());
                             live.apply(event, viewing);
@@ -237,6 +244,15 @@ mod client {
                 source.close();
             }
             live.connected.set(false);
+            if std::mem::take(&mut replaced) {
+                // Newer pages of this member hold the streams: reconnect (and take
+                // the oldest of theirs) only once this page is looked at again.
+                while !page_visible() && generation.get_value() == mine {
+                    sleep(2000).await;
+                }
+                failures = 0;
+                continue;
+            }
             failures += 1;
             // 1 s, 2 s, 4 s … up to 30 s between attempts.
             sleep(1000 * 2u64.pow(failures.min(5) - 1).min(30)).await;

@@ -32,6 +32,9 @@ pub fn MessageField(
             rows=rows.to_string()
             aria-describedby=format!("{} {}", ids.counter, ids.error)
             aria-invalid=move || (error.get().is_some() || over_limit()).then_some("true")
+            // The server renders the text (a refused form keeps it); the property
+            // follows the signal in the browser.
+            inner_html=body.with_untracked(|b| crate::components::field::escape_html(b))
             prop:value=body
             on:input=move |ev| body.set(event_target_value(&ev))
         ></textarea>

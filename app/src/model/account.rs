@@ -42,3 +42,16 @@ pub struct Viewer {
     pub display_name: String,
     pub role: Role,
 }
+
+/// One of the member's signed-in sessions, as the security page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Names the session in "sign out" (a number, never the cookie or its hash).
+    pub id: i64,
+    /// "Firefox on Linux": the browser it was started from.
+    pub device: String,
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub last_used: chrono::DateTime<chrono::Utc>,
+    /// The session of the browser looking at the list.
+    pub current: bool,
+}

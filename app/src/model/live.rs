@@ -35,6 +35,9 @@ pub enum LiveEvent {
     Unread,
     /// The client fell too far behind: it should reload what it shows.
     Resync,
+    /// The member opened more streams than one instance keeps, and this was the
+    /// oldest: the page stops reconnecting until it is looked at again.
+    Replaced,
 }
 
 /// "Alice wrote to you" or "Alice wrote to the Marketing group".

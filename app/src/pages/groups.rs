@@ -17,7 +17,7 @@ pub fn GroupsPage() -> impl IntoView {
         <form class="search" method="get" action="/groups" role="search">
             <label for="group-search">"Search groups by name"</label>
             <div class="search-row">
-                <input id="group-search" type="search" name="q" prop:value=search/>
+                <input id="group-search" type="search" name="q" value=untrack(search) prop:value=search/>
                 <button type="submit" class="button">"Search"</button>
             </div>
         </form>

@@ -89,7 +89,7 @@ fn BlockToggle(handle: String, name: String, blocked: bool) -> impl IntoView {
     view! {
         <ActionForm action=toggle attr:class="block-form">
             <input type="hidden" name="handle" value=handle/>
-            <input type="hidden" name="blocked" prop:value=move || (!blocked_now.get()).to_string()/>
+            <input type="hidden" name="blocked" value=move || (!blocked_now.get()).to_string()/>
             <button type="submit" class="button button-quiet">
                 {move || if blocked_now.get() { format!("Unblock {name}") } else { format!("Block {name}") }}
             </button>

@@ -28,7 +28,7 @@ pub fn MembersPage() -> impl IntoView {
         <form class="search" method="get" action="/members" role="search">
             <label for="member-search">"Search members by name"</label>
             <div class="search-row">
-                <input id="member-search" type="search" name="q" prop:value=search placeholder="e.g. José or 王"/>
+                <input id="member-search" type="search" name="q" value=untrack(search) prop:value=search placeholder="e.g. José or 王"/>
                 <button type="submit" class="button">"Search"</button>
             </div>
         </form>

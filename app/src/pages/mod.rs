@@ -15,6 +15,7 @@ pub mod notification_settings;
 pub mod privacy;
 pub mod register;
 pub mod requests;
+pub mod security;
 pub mod sign_in;
 
 use crate::error::AppError;

@@ -7,6 +7,7 @@ use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
@@ -35,11 +36,16 @@ fn PrivacyForm(
     save: ServerAction<SaveMessagePolicy>,
     unblock: ServerAction<SetBlock>,
 ) -> impl IntoView {
+    // `?saved` is where a form saved without JavaScript lands.
+    let saved_before = use_query_map().with_untracked(|q| q.get("saved").is_some());
     let status = move || {
-        save.value().get().map(|result| match result {
-            Ok(_) => "Saved.".to_string(),
-            Err(error) => error.to_string(),
-        })
+        save.value()
+            .get()
+            .map(|result| match result {
+                Ok(_) => "Saved.".to_string(),
+                Err(error) => error.to_string(),
+            })
+            .or_else(|| saved_before.then(|| "Saved.".to_string()))
     };
     let option = move |policy: MessagePolicy, label: &'static str| {
         view! {

@@ -1,5 +1,5 @@
 use crate::api::auth::Register;
-use crate::components::field::{FormErrors, TextField};
+use crate::components::field::{typed, FormErrors, TextField};
 use crate::components::session::use_session;
 use crate::domain::account::{Registration, HANDLE_MAX, HANDLE_MIN, PASSWORD_MIN};
 use leptos::prelude::*;
@@ -9,9 +9,11 @@ use leptos_meta::Title;
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = use_session().register;
-    let display_name = RwSignal::new(String::new());
-    let handle = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
+    // A refused post without JavaScript comes back with what was typed (not the password).
+    let typed = |name| typed(Register::PATH, name).unwrap_or_default();
+    let display_name = RwSignal::new(typed("display_name"));
+    let handle = RwSignal::new(typed("handle"));
+    let email = RwSignal::new(typed("email"));
     let password = RwSignal::new(String::new());
     let errors = FormErrors::new(action.value());
     let field_error = move |field: &'static str| errors.field(field);

@@ -1,5 +1,5 @@
 use crate::api::auth::SignIn;
-use crate::components::field::{FormErrors, TextField};
+use crate::components::field::{typed, FormErrors, TextField};
 use crate::components::session::use_session;
 use crate::domain::account::check_sign_in;
 use leptos::prelude::*;
@@ -12,7 +12,8 @@ pub fn SignInPage() -> impl IntoView {
     let action = use_session().sign_in;
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let email = RwSignal::new(String::new());
+    // A refused post without JavaScript comes back with the email typed.
+    let email = RwSignal::new(typed(SignIn::PATH, "email").unwrap_or_default());
     let password = RwSignal::new(String::new());
     let errors = FormErrors::new(action.value());
     let field_error = move |field: &'static str| errors.field(field);
@@ -39,7 +40,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="panel form-panel">
             <h1>"Sign in"</h1>
             <form action=SignIn::url() method="post" on:submit=on_submit novalidate>
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error("email")/>
                 <TextField
                     label="Password"

@@ -77,8 +77,9 @@ pub fn sibling_server() -> Result<std::path::PathBuf, Error> {
 }
 
 /// A portal server on 127.0.0.1:`port` as the harnesses run it: spam limits raised
-/// far above what they send (the check still runs on every send), no SMTP, stdout
-/// discarded. The caller adds RUST_LOG and what else it needs, then spawns.
+/// far above what they send (the check still runs on every send), and the cap on
+/// connections per address too (every simulated member connects from 127.0.0.1),
+/// no SMTP, stdout discarded. The caller adds RUST_LOG and what else it needs, then spawns.
 pub fn portal_command(server: &Path, database_url: &str, port: u16) -> Command {
     let mut command = Command::new(server);
     command
@@ -87,6 +88,7 @@ pub fn portal_command(server: &Path, database_url: &str, port: u16) -> Command {
         .env("PORTAL_ADDR", format!("127.0.0.1:{port}"))
         .env("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "1000000")
         .env("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "1000000")
+        .env("PORTAL_MAX_CONNECTIONS_PER_ADDRESS", "1000000")
         .stdout(Stdio::null());
     command
 }
@@ -175,6 +177,17 @@ pub async fn read_events(response: reqwest::Response, mut on_event: impl FnMut(V
             on_event(event);
         }
     }
+}
+
+/// Headers a browser sends with every request from the portal's own pages; the
+/// portal refuses state changes without them.
+pub fn same_origin() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
+    headers
 }
 
 /// Resident memory of a process in KB (0 when it is gone).

@@ -115,8 +115,9 @@ pub(super) async fn insert(
         let managers: Vec<String> = managers.into_iter().map(String::from).collect();
         for (handles, role) in [(managers, "manager"), (regular, "member")] {
             sqlx::query!(
-                "INSERT INTO group_memberships (group_id, member_id, role)
-                 SELECT g.id, m.id, $3 FROM groups g, members m
+                // Members of long standing, as in a community that has been running.
+                "INSERT INTO group_memberships (group_id, member_id, role, joined_at)
+                 SELECT g.id, m.id, $3, now() - interval '90 days' FROM groups g, members m
                  WHERE g.slug = $1 AND m.handle = ANY($2)
                  ON CONFLICT DO NOTHING",
                 slug,

@@ -51,6 +51,29 @@ pub async fn load(pool: &PgPool) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether the demo administrator is in this database with the published
+/// password: a portal on the internet must never run so.
+pub async fn published_password_in_use(pool: &PgPool) -> Result<bool, Error> {
+    let hash = sqlx::query_scalar!(
+        "SELECT password_hash FROM members WHERE handle = 'lars' AND email = 'lars@example.org'"
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(hash) = hash else {
+        return Ok(false);
+    };
+    let matches = tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(DEMO_PASSWORD.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await?;
+    Ok(matches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use super::{Delivery, QUEUE};
 use app::backend::live::{Kind, Published};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch};
 
@@ -14,45 +14,70 @@ struct Subscriber {
     tx: mpsc::Sender<Delivery>,
 }
 
+/// Streams one member may hold open on one instance: a tab each, and a few more
+/// while pages reload. A further one closes the member's oldest (whose page, if it
+/// is still open, reconnects and closes the next oldest: a page left in the
+/// background loses its live updates before the one in use).
+pub const STREAMS_PER_MEMBER: usize = 10;
+
 /// The members connected to this instance.
 pub struct Hub {
     subscribers: Mutex<HashMap<i64, Vec<Subscriber>>>,
+    /// Streams in all; beyond `max_streams` new ones are refused.
+    open: AtomicUsize,
+    max_streams: usize,
     next_id: AtomicU64,
     closing: watch::Sender<bool>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Self {
-            subscribers: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(1),
-            closing: watch::channel(false).0,
-        }
+        Self::with_limit(10_000)
     }
 }
 
 impl Hub {
+    /// A hub that holds at most `max_streams` live streams.
+    pub fn with_limit(max_streams: usize) -> Self {
+        Self {
+            subscribers: Mutex::new(HashMap::new()),
+            open: AtomicUsize::new(0),
+            max_streams,
+            next_id: AtomicU64::new(1),
+            closing: watch::channel(false).0,
+        }
+    }
+
+    /// A new stream for `member`, or None when the instance holds all it may.
     pub(super) fn subscribe(
         self: &Arc<Self>,
         member: i64,
         session: Arc<str>,
-    ) -> (Subscription, mpsc::Receiver<Delivery>) {
+    ) -> Option<(Subscription, mpsc::Receiver<Delivery>)> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut subscribers) = self.subscribers.lock() {
-            subscribers
-                .entry(member)
-                .or_default()
-                .push(Subscriber { id, session, tx });
+        let mut subscribers = self.subscribers.lock().ok()?;
+        let list = subscribers.entry(member).or_default();
+        if list.len() >= STREAMS_PER_MEMBER {
+            // Told so, its sender dropped, the oldest stream ends; its subscription,
+            // when dropped, finds nothing left to remove.
+            let _ = list.remove(0).tx.try_send(Delivery::Replaced);
+            metrics::counter!("portal_live_streams_replaced_total").increment(1);
+        } else if self.open.load(Ordering::SeqCst) >= self.max_streams {
+            metrics::counter!("portal_live_streams_refused_total").increment(1);
+            return None;
         }
-        (
+        list.push(Subscriber { id, session, tx });
+        self.open.fetch_add(1, Ordering::SeqCst);
+        drop(subscribers);
+        Some((
             Subscription {
                 hub: self.clone(),
                 member,
                 id,
             },
             rx,
-        )
+        ))
     }
 
     fn unsubscribe(&self, member: i64, id: u64) {
@@ -83,6 +108,10 @@ impl Hub {
                 return;
             }
         };
+        if let Some(sent) = published.sent_at_ms {
+            let lag_ms = (chrono::Utc::now().timestamp_millis() - sent).max(0);
+            metrics::histogram!("portal_live_notify_lag_seconds").record(lag_ms as f64 / 1000.0);
+        }
         let Ok(mut subscribers) = self.subscribers.lock() else {
             return;
         };
@@ -116,6 +145,7 @@ impl Hub {
             // A full queue means a client that stopped reading: drop it (its
             // browser reconnects and catches up) rather than buffer without end.
             list.retain(|s| s.tx.try_send(delivery.clone()).is_ok());
+            metrics::counter!("portal_live_events_dispatched_total").increment(list.len() as u64);
         }
         subscribers.retain(|_, list| !list.is_empty());
     }
@@ -155,5 +185,6 @@ pub(super) struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.hub.unsubscribe(self.member, self.id);
+        self.hub.open.fetch_sub(1, Ordering::SeqCst);
     }
 }

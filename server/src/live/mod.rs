@@ -14,7 +14,7 @@ mod hub;
 mod listen;
 mod stream;
 
-pub use hub::Hub;
+pub use hub::{Hub, STREAMS_PER_MEMBER};
 pub use listen::listen;
 pub use stream::endpoint;
 
@@ -34,4 +34,6 @@ enum Delivery {
     Event(i64, Arc<str>),
     /// Events may have been missed: read them from the database.
     Gap,
+    /// The member opened a newer stream and this one, the oldest, is closed.
+    Replaced,
 }

@@ -56,7 +56,16 @@ pub async fn endpoint(
         .map(app::backend::auth::session_key)
         .unwrap_or_default()
         .into();
-    let (subscription, rx) = hub.subscribe(viewer.id, session);
+    let Some((subscription, rx)) = hub.subscribe(viewer.id, session) else {
+        // Every stream this instance may hold is taken: the page tries again (the
+        // load balancer may send it to another instance).
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "5")],
+            "Live updates are busy; retrying shortly.",
+        )
+            .into_response();
+    };
     let mut connection = Connection {
         pool: state.pool.clone(),
         token: token.unwrap_or_default(),
@@ -174,6 +183,10 @@ impl Connection {
                 Delivery::Event(seq, json) if seq == self.last_seq + 1 => {
                     self.last_seq = seq;
                     return Some(Event::default().id(seq.to_string()).data(&*json));
+                }
+                Delivery::Replaced => {
+                    // The last event of this stream: the channel is closed after it.
+                    return Some(sse(self.last_seq, &LiveEvent::Replaced));
                 }
                 // Out of order or missing: the database has them in order.
                 Delivery::Event(..) | Delivery::Gap => {

@@ -220,7 +220,7 @@ async fn a_plain_form_post_signs_in_and_redirects_without_javascript() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/groups");
     assert!(session_cookie(response.headers()).is_some());
 }
@@ -269,7 +269,7 @@ async fn sign_in_refuses_next_values_that_browsers_read_as_another_site() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 302, "{next:?}");
+        assert_eq!(response.status(), 303, "{next:?}");
         assert_eq!(response.headers()["location"], "/", "{next:?}");
         assert!(response
             .headers()

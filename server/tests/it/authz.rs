@@ -907,6 +907,24 @@ fn rows(s: &Scenario) -> Vec<Row> {
         Row::call("unread_ids", "", Expect::members(200), |_| vec![])
             .check(|s, role, body| s.unread_listing(role, ids_of_numbers(&json(body)?))),
         Row::call("get_privacy", "", Expect::members(200), |_| vec![]),
+        Row::call("list_sessions", "", Expect::members(200), |_| vec![]),
+        Row::call(
+            "end_session",
+            "a session that is not theirs",
+            Expect::members(404),
+            |_| fields(&[("id", "0".into())]),
+        ),
+        Row::call(
+            "change_password",
+            "with a wrong current password",
+            Expect::members(422),
+            |_| {
+                fields(&[
+                    ("current_password", "not the current password".into()),
+                    ("new_password", "lantern harbour quietly".into()),
+                ])
+            },
+        ),
         Row::call("my_warnings", "", Expect::members(200), |_| vec![]),
         Row::call(
             "moderation_queue",
@@ -979,6 +997,11 @@ fn rows(s: &Scenario) -> Vec<Row> {
         Row::page(
             "/settings/privacy",
             "/settings/privacy".into(),
+            Expect::members(200),
+        ),
+        Row::page(
+            "/settings/security",
+            "/settings/security".into(),
             Expect::members(200),
         ),
         Row::page(
@@ -1233,6 +1256,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             fields(&[("slug", "security".into())])
         }),
         // Destructive: last.
+        Row::call("end_other_sessions", "", Expect::members(200), |_| vec![]),
         Row::call(
             "leave_conversation",
             "L",

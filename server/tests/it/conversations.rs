@@ -666,7 +666,7 @@ async fn starting_works_as_a_plain_form_without_javascript() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/conversations/"), "{location}");
 }

@@ -1384,3 +1384,59 @@ async fn only_moderators_and_administrators_reach_moderation() {
         ]
     );
 }
+
+/// Joining one of choosy Bob's open groups just to write to him does not make it a
+/// shared group: an open group's membership counts after a week.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_membership_made_for_the_occasion_does_not_count_as_a_shared_group() {
+    let app = spawn_app().await;
+    let (bob, b) = choosy_bob(&app).await;
+    let strangers = members_sharing(&app, "bob", false).await;
+    let slug: String = sqlx::query_scalar(
+        "SELECT g.slug FROM groups g JOIN group_memberships gm ON gm.group_id = g.id
+         WHERE gm.member_id = $1 AND g.is_open ORDER BY g.id LIMIT 1",
+    )
+    .bind(b)
+    .fetch_one(&app.pool)
+    .await
+    .expect("an open group of Bob's");
+    // Two strangers join that group; the second has been in it for over a week.
+    let mut clients = Vec::new();
+    for (_, handle) in &strangers[..2] {
+        let client = app.member(handle).await;
+        let joined = app
+            .call_with(&client, "join_group", &[("slug", &slug)])
+            .await;
+        assert_eq!(joined.status(), 200, "{handle} joins {slug}");
+        clients.push(client);
+    }
+    sqlx::query(
+        "UPDATE group_memberships SET joined_at = now() - interval '8 days'
+         WHERE member_id = $1 AND group_id = (SELECT id FROM groups WHERE slug = $2)",
+    )
+    .bind(strangers[1].0)
+    .bind(&slug)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let fresh = start(
+        &app,
+        &clients[0],
+        strangers[0].0,
+        &[member(b)],
+        "Joined just now",
+    )
+    .await;
+    assert_eq!(
+        open_thread(&app, &bob, fresh).await["request"],
+        true,
+        "a membership of minutes: still a request"
+    );
+    let settled = start(&app, &clients[1], strangers[1].0, &[member(b)], "A week on").await;
+    assert_eq!(
+        open_thread(&app, &bob, settled).await["request"],
+        false,
+        "a membership of a week: shared"
+    );
+}

@@ -2,14 +2,17 @@
 //! that every server instance behind the load balancer agrees on them.
 
 mod device;
+mod device_name;
 mod password;
+mod password_change;
 mod session;
 mod throttle;
 
 pub use device::{known_device, remember_device, DEVICE_COOKIE, DEVICE_DAYS};
 pub use password::Passwords;
+pub use password_change::{account_email, change_password};
 pub use session::{
-    create_session, delete_session, session_key, token_from_headers, viewer_for_token,
-    SESSION_COOKIE,
+    create_session, delete_session, end_other_sessions, end_session, list_sessions, session_key,
+    token_from_headers, viewer_for_token, SESSIONS_PER_MEMBER, SESSION_COOKIE, SESSION_MAX_DAYS,
 };
 pub use throttle::{attempt_succeeded, begin_attempt, keys_for, ThrottleKey};

@@ -70,6 +70,7 @@ pub(super) async fn insert_message(
     live::notify(
         tx,
         Published {
+            sent_at_ms: None,
             kind: Kind::Message,
             conversation_id,
             message: Some(shared.clone()),

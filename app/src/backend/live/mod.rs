@@ -87,6 +87,10 @@ pub struct Published {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     pub to: Vec<Target>,
+    /// When it was handed to PostgreSQL (ms since the epoch): the listener's lag
+    /// metric is the time from here to its arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 
 /// Announces `published` to every instance when the transaction commits.
 pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result<(), AppError> {
+    published.sent_at_ms = Some(chrono::Utc::now().timestamp_millis());
     let mut payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
     if payload.len() > MAX_PAYLOAD {
         published.message = None;
@@ -57,6 +58,7 @@ pub async fn publish_own(
     notify(
         conn,
         Published {
+            sent_at_ms: None,
             kind,
             conversation_id,
             message: None,
@@ -108,6 +110,7 @@ pub async fn publish_removed(
     notify(
         conn,
         Published {
+            sent_at_ms: None,
             kind: Kind::Removed,
             conversation_id,
             message: None,
@@ -129,6 +132,7 @@ pub async fn revoke(
     notify(
         conn,
         Published {
+            sent_at_ms: None,
             kind: Kind::Revoke,
             conversation_id: 0,
             message: None,

@@ -14,7 +14,7 @@ pub async fn report(
     message_id: i64,
     reason: ReportReason,
     note: &str,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     let message = sqlx::query!(
         "SELECT conversation_id, author_id, as_group_id FROM messages
          WHERE id = $1 AND kind = 'text' AND removed_at IS NULL",
@@ -45,5 +45,5 @@ pub async fn report(
     )
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(message.conversation_id)
 }

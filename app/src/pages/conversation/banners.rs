@@ -77,7 +77,7 @@ pub(super) fn MuteButton(conversation: i64, muted: bool) -> impl IntoView {
     view! {
         <ActionForm action=mute attr:class="mute-form">
             <input type="hidden" name="conversation" value=conversation.to_string()/>
-            <input type="hidden" name="muted" prop:value=move || (!muted.get()).to_string()/>
+            <input type="hidden" name="muted" value=move || (!muted.get()).to_string()/>
             <button type="submit" class="button button-quiet" aria-pressed=move || muted.get().to_string()>
                 {move || if muted.get() { "Unmute" } else { "Mute" }}
             </button>

@@ -3,10 +3,13 @@
 use crate::api::conversations::{MessageKind, MessageView, PartyKind, PartyView};
 use crate::api::moderation::{ReportMessage, SetBlock};
 use crate::components::avatar::Avatar;
+use crate::components::field::{escape_html, typed};
 use crate::components::message_text::MessageText;
 use crate::components::time::Time;
 use crate::domain::moderation::ReportReason;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub(super) fn Message(message: MessageView) -> impl IntoView {
@@ -74,7 +77,15 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
 /// Report and block, in a small menu on other people's messages.
 #[component]
 pub(super) fn MessageActions(message_id: i64, author: PartyView) -> impl IntoView {
-    let reporting = RwSignal::new(false);
+    // `?report=<id>` opens the report form on the server's page (the menu's link,
+    // without JavaScript); `?reported=<id>` is where a report sent without it lands.
+    let query = use_query_map();
+    let asked = |name: &str| {
+        query.with_untracked(|q| q.get(name).and_then(|v| v.parse::<i64>().ok()))
+            == Some(message_id)
+    };
+    let reported = asked("reported");
+    let reporting = RwSignal::new(asked("report") || reported);
     let block = ServerAction::<SetBlock>::new();
     let name = author.name.clone();
     let blocked_note = move || {
@@ -102,22 +113,38 @@ pub(super) fn MessageActions(message_id: i64, author: PartyView) -> impl IntoVie
             <details class="message-actions">
                 <summary aria-label="Message actions">"⋯"</summary>
                 <div class="message-actions-menu">
-                    <button type="button" class="link-button" on:click=move |_| reporting.set(true)>
+                    // A link to the form without JavaScript; with it, a button
+                    // that opens the form in place.
+                    <a
+                        class="link-button"
+                        role="button"
+                        href=format!("?report={message_id}#message-{message_id}")
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            reporting.set(true);
+                        }
+                    >
                         "Report message"
-                    </button>
+                    </a>
                     {member_author}
                 </div>
             </details>
             <p role="status" class="meta">{blocked_note}</p>
-            {move || reporting.get().then(|| view! { <ReportForm message_id/> })}
+            {move || reporting.get().then(|| view! { <ReportForm message_id reported/> })}
         </div>
     }
 }
 
 #[component]
-pub(super) fn ReportForm(message_id: i64) -> impl IntoView {
+pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
     let report = ServerAction::<ReportMessage>::new();
-    let done = move || matches!(report.value().get(), Some(Ok(())));
+    let done = move || reported || matches!(report.value().get(), Some(Ok(())));
+    // A refusal of a report sent without JavaScript belongs to one message's form,
+    // which keeps the reason and the note.
+    let path = ReportMessage::PATH;
+    let refused_here = typed(path, "message") == Some(message_id.to_string());
+    let typed = move |name| refused_here.then(|| typed(path, name)).flatten();
+    let (typed_reason, typed_note) = (typed("reason"), typed("note").unwrap_or_default());
     let error = move || {
         report.value().get().and_then(Result::err).map(|e| {
             e.field("reason")
@@ -128,23 +155,39 @@ pub(super) fn ReportForm(message_id: i64) -> impl IntoView {
     view! {
         <Show
             when=done
-            fallback=move || view! {
+            fallback=move || {
+                let chosen = typed_reason.clone();
+                let note = escape_html(&typed_note);
+                view! {
                 <ActionForm action=report attr:class="report-form" attr:aria-label="Report this message">
                     <input type="hidden" name="message" value=message_id.to_string()/>
                     <fieldset>
                         <legend>"Why are you reporting this message?"</legend>
                         {ReportReason::ALL.iter().map(|reason| view! {
                             <label class="choice">
-                                <input type="radio" name="reason" value=reason.as_str() required=true/>
+                                <input
+                                    type="radio"
+                                    name="reason"
+                                    value=reason.as_str()
+                                    required=true
+                                    checked=chosen.as_deref() == Some(reason.as_str())
+                                />
                                 " " {reason.label()}
                             </label>
                         }).collect_view()}
                     </fieldset>
                     <label for=format!("report-note-{message_id}")>"Note for the moderators (optional)"</label>
-                    <textarea id=format!("report-note-{message_id}") name="note" rows="2" maxlength="2000"></textarea>
+                    <textarea
+                        id=format!("report-note-{message_id}")
+                        name="note"
+                        rows="2"
+                        maxlength="2000"
+                        inner_html=note
+                    ></textarea>
                     <p class="field-error" role="alert">{error}</p>
                     <button type="submit" class="button" disabled=move || report.pending().get()>"Send report"</button>
                 </ActionForm>
+                }
             }
         >
             <p role="status" class="report-done">"Thank you. A moderator will review this message."</p>

@@ -2,6 +2,7 @@
 
 use crate::api::conversations::{MessageView, SendMessage};
 use crate::components::compose::{new_message_key, CodeOfConductLine};
+use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::domain::conversation::MessageBody;
 use leptos::prelude::*;
@@ -9,8 +10,10 @@ use leptos::server_fn::ServerFn;
 
 #[component]
 pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) -> impl IntoView {
-    let body = RwSignal::new(String::new());
-    let key = RwSignal::new(new_message_key());
+    // A refused post without JavaScript comes back with what was typed and its key.
+    let path = SendMessage::PATH;
+    let body = RwSignal::new(typed(path, "body").unwrap_or_default());
+    let key = RwSignal::new(typed(path, "key").unwrap_or_else(new_message_key));
     let client_error = RwSignal::new(None::<String>);
     let send = ServerAction::<SendMessage>::new();
 
@@ -56,7 +59,7 @@ pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) 
     view! {
         <form class="reply" action=SendMessage::url() method="post" on:submit=on_submit novalidate>
             <input type="hidden" name="conversation" value=conversation.to_string()/>
-            <input type="hidden" name="key" prop:value=key/>
+            <input type="hidden" name="key" value=key/>
             <MessageField ids label="Reply" rows=3 body error=Signal::derive(error)/>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get()>

@@ -11,6 +11,9 @@
 //!   were checked.
 //! - `third_party_lockout`: 100 wrong passwords from one address, then the member
 //!   signs in from theirs.
+//! - `streams_one_member`: one member opens ATTACK_STREAMS (2,000) live streams.
+//! - `slowloris`: ATTACK_HALF_SENT (1,000) half-sent requests from one address to a
+//!   server under `ulimit -n 1024`, while another address asks `/healthz`.
 //!
 //! Run it through `bash .ci/portal.sh attacks` (release build) or as part of the
 //! README's test command (debug build, shorter).
@@ -30,12 +33,45 @@ struct Env {
 }
 
 impl Env {
+    /// A server with the production limits (the harnesses' default command raises
+    /// the cap on connections per address).
     async fn start(&self, port: u16, extra: &[(&str, &str)]) -> Result<Instance, Error> {
         let mut command = portal_command(&self.server, &self.database_url, port);
+        command.env_remove("PORTAL_MAX_CONNECTIONS_PER_ADDRESS");
         for (name, value) in extra {
             command.env(name, value);
         }
-        let instance = spawn(command.env("RUST_LOG", "error").stderr(Stdio::null()), port)?;
+        self.up(command.env("RUST_LOG", "error").stderr(Stdio::null()), port)
+            .await
+    }
+
+    /// A server started under `ulimit -n files` (soft and hard).
+    async fn start_limited(&self, port: u16, files: u32) -> Result<Instance, Error> {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\"",))
+            .arg(&self.server);
+        let template = portal_command(&self.server, &self.database_url, port);
+        for (name, value) in template.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        command.env_remove("PORTAL_MAX_CONNECTIONS_PER_ADDRESS");
+        self.up(
+            command
+                .env("RUST_LOG", "error")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+        )
+        .await
+    }
+
+    async fn up(&self, command: &mut std::process::Command, port: u16) -> Result<Instance, Error> {
+        let instance = spawn(command, port)?;
         wait_until_up(
             &self.client,
             &format!("{}/healthz", instance.url),
@@ -178,6 +214,123 @@ async fn third_party_lockout(env: &Env, port: u16) -> Result<Vec<Measure>, Error
     )])
 }
 
+/// One member opens ATTACK_STREAMS (2,000) live streams, one after another, keeping
+/// every one it is given: how many are still open at the end.
+async fn streams_one_member(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
+    let attempts: usize = env_or("ATTACK_STREAMS", 2000);
+    let server = env.start(port, &[]).await?;
+    let email = register_target(env, &server, "streamer").await?;
+    let client = Client::builder().pool_max_idle_per_host(0).build()?;
+    let signed_in = client
+        .post(format!("{}/api/sign_in", server.url))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", email.as_str()), ("password", TARGET_PASSWORD)])
+        .send()
+        .await?;
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portal_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| format!("signing in answered {} and no session", signed_in.status()))?;
+    let open = Arc::new(AtomicU64::new(0));
+    let mut accepted = 0u64;
+    for _ in 0..attempts {
+        let response = client
+            .get(format!("{}/api/live", server.url))
+            .header("accept", "text/event-stream")
+            .header("cookie", &cookie)
+            .send()
+            .await;
+        let Ok(mut response) = response else { continue };
+        if response.status() != 200 {
+            continue;
+        }
+        accepted += 1;
+        open.fetch_add(1, Ordering::SeqCst);
+        let open = open.clone();
+        // Read it until the server ends it.
+        tokio::spawn(async move {
+            while let Ok(Some(_)) = response.chunk().await {}
+            open.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let still_open = open.load(Ordering::SeqCst);
+    println!("{attempts} streams attempted, {accepted} opened, {still_open} still open at the end");
+    Ok(vec![Measure::at_most(
+        "streams_one_member_accepted",
+        still_open as f64,
+        20.0,
+    )])
+}
+
+/// ATTACK_HALF_SENT (1,000) connections from one address that send half a request
+/// and wait, against a server started under `ulimit -n 1024`; meanwhile someone else
+/// asks `/healthz` every 20 ms: its 99th-percentile answer time.
+async fn slowloris(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
+    let count: usize = env_or("ATTACK_HALF_SENT", 1000);
+    let server = env.start_limited(port, 1024).await?;
+    let target: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let mut held = Vec::with_capacity(count);
+    let mut refused = 0;
+    for _ in 0..count {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind("127.0.0.2:0".parse()?)?;
+        match socket.connect(target).await {
+            Ok(mut stream) => {
+                use tokio::io::AsyncWriteExt;
+                if stream
+                    .write_all(b"POST /api/sign_in HTTP/1.1\r\nHost: portal\r\nX-Wait: ")
+                    .await
+                    .is_err()
+                {
+                    refused += 1;
+                }
+                held.push(stream);
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    let probe = Client::builder().pool_max_idle_per_host(4).build()?;
+    let mut times = Vec::new();
+    let mut failed = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(env_or("ATTACK_PROBE_SECONDS", 15)) {
+        let asked = std::time::Instant::now();
+        match probe
+            .get(format!("{}/healthz", server.url))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+        {
+            Ok(response) if response.status() == 200 => {
+                times.push(asked.elapsed().as_secs_f64() * 1000.0)
+            }
+            _ => failed += 1,
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let p99 = if failed > 0 {
+        f64::INFINITY
+    } else {
+        harness::percentile(&mut times, 0.99)
+    };
+    println!(
+        "{count} half-sent connections ({refused} refused at once); /healthz answered {} times, failed {failed}, p99 {p99:.1} ms",
+        times.len()
+    );
+    drop(held);
+    Ok(vec![Measure::at_most(
+        "slowloris_healthz_p99_ms",
+        p99,
+        100.0,
+    )])
+}
+
 /// Samples a process's resident memory every 10 ms until `done`; the peak in KB.
 fn sample_peak(pid: u32, done: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
     tokio::spawn(async move {
@@ -278,6 +431,8 @@ async fn main() -> Result<(), Error> {
     let server = std::env::var("ATTACK_SERVER")
         .map(std::path::PathBuf::from)
         .unwrap_or(harness::sibling_server()?);
+    // The attacker holds more sockets than the default limit of 1,024.
+    server::serve::raise_file_limit();
     let pool = server::connect(&database_url, 2).await?;
     server::MIGRATOR.run(&pool).await?;
     pool.close().await;
@@ -294,7 +449,8 @@ async fn main() -> Result<(), Error> {
     let port: u16 = env_or("ATTACK_PORT", 3600);
     let wanted: String = env_or(
         "ATTACK_SCENARIOS",
-        "argon2_burst,parallel_guesses,third_party_lockout".to_string(),
+        "argon2_burst,parallel_guesses,third_party_lockout,streams_one_member,slowloris"
+            .to_string(),
     );
     let mut measures = Vec::new();
     for (k, scenario) in wanted.split(',').map(str::trim).enumerate() {
@@ -304,6 +460,8 @@ async fn main() -> Result<(), Error> {
             "argon2_burst" => argon2_burst(&env, port).await?,
             "parallel_guesses" => parallel_guesses(&env, port).await?,
             "third_party_lockout" => third_party_lockout(&env, port).await?,
+            "streams_one_member" => streams_one_member(&env, port).await?,
+            "slowloris" => slowloris(&env, port).await?,
             other => return Err(format!("unknown scenario {other}").into()),
         });
     }

@@ -44,7 +44,7 @@ async fn main() -> Result<(), Error> {
     let mut tokens = Vec::with_capacity(members.len());
     for id in &members {
         tokens.push(
-            app::backend::auth::create_session(&pool, *id, 1)
+            app::backend::auth::create_session(&pool, *id, 1, "live benchmark")
                 .await
                 .map_err(|e| e.to_string())?,
         );
@@ -62,6 +62,7 @@ async fn main() -> Result<(), Error> {
         instances.push(spawn(command.env("RUST_LOG", "warn"), port)?);
     }
     let client = Client::builder()
+        .default_headers(harness::same_origin())
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -75,7 +76,9 @@ async fn main() -> Result<(), Error> {
     // Every member connects; even members to one instance, odd to the other.
     let board = Arc::new(Board::default());
     let recording = Arc::new(AtomicBool::new(false));
-    let stream_client = Client::builder().build()?;
+    let stream_client = Client::builder()
+        .default_headers(harness::same_origin())
+        .build()?;
     for (i, token) in tokens.iter().enumerate() {
         let url = format!("{}/api/live", instances[i % 2].url);
         let request = stream_client

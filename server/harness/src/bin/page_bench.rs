@@ -37,7 +37,7 @@ async fn main() -> Result<(), Error> {
     server::MIGRATOR.run(&pool).await?;
     server::demo::load(&pool).await?;
     let (member, newest) = seed(&pool).await?;
-    let token = app::backend::auth::create_session(&pool, member, 1)
+    let token = app::backend::auth::create_session(&pool, member, 1, "harness")
         .await
         .map_err(|e| e.to_string())?;
     let cookie = format!("portal_session={token}");
@@ -48,6 +48,7 @@ async fn main() -> Result<(), Error> {
         .env("PORTAL_SITE_ROOT", &site_root);
     let instance = spawn(&mut command, port)?;
     let client = reqwest::Client::builder()
+        .default_headers(harness::same_origin())
         .pool_max_idle_per_host(64)
         .timeout(Duration::from_secs(30))
         .build()?;

@@ -107,7 +107,7 @@ async fn seed(pool: &PgPool, run: &str, count: usize) -> Result<World, Error> {
             .await?;
     let mut members = Vec::new();
     for id in ids {
-        let token = app::backend::auth::create_session(pool, id, 1)
+        let token = app::backend::auth::create_session(pool, id, 1, "harness")
             .await
             .map_err(|e| e.to_string())?;
         members.push(Member { id, token });
@@ -692,7 +692,9 @@ async fn load(
     let urls = Arc::new(Mutex::new(all_urls.clone()));
     let board = Arc::new(Board::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let stream_client = Client::builder().build()?;
+    let stream_client = Client::builder()
+        .default_headers(harness::same_origin())
+        .build()?;
     for (i, m) in world.members.iter().enumerate() {
         tokio::spawn(live_reader(
             stream_client.clone(),
@@ -815,7 +817,9 @@ async fn graceful_shutdown(env: &Env, pool: &PgPool, run: &str, port: u16) -> Re
     let url = instance.url.clone();
     let board = Arc::new(Board::default());
     let ended = Arc::new(AtomicU64::new(0));
-    let client = Client::builder().build()?;
+    let client = Client::builder()
+        .default_headers(harness::same_origin())
+        .build()?;
     for s in 0..50usize {
         let member = &world.members[s % world.members.len()];
         let response = client
@@ -951,7 +955,9 @@ async fn slow_clients(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Re
     let rss = || rss_of(&pids);
     let board = Arc::new(Board::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let client = Client::builder().build()?;
+    let client = Client::builder()
+        .default_headers(harness::same_origin())
+        .build()?;
     // 180 healthy streams (6 per member) read everything.
     for s in 0..180usize {
         let member = s % world.members.len();
@@ -1224,7 +1230,9 @@ async fn stream_revocation(
     for i in &instances {
         env.healthy(&i.url, Duration::from_secs(30)).await?;
     }
-    let client = Client::builder().build()?;
+    let client = Client::builder()
+        .default_headers(harness::same_origin())
+        .build()?;
     let open = |member: &Member, url: &str| {
         client
             .get(format!("{url}/api/live"))
@@ -1268,7 +1276,7 @@ async fn stream_revocation(
         .execute(pool)
         .await?;
     for (n, member) in world.members[20..25].iter().enumerate() {
-        let token = app::backend::auth::create_session(pool, member.id, 1)
+        let token = app::backend::auth::create_session(pool, member.id, 1, "harness")
             .await
             .map_err(|e| e.to_string())?;
         let member = Member {
@@ -1571,7 +1579,10 @@ async fn main() -> Result<(), Error> {
     let env = Env {
         database_url: database_url.clone(),
         server,
-        client: Client::builder().pool_max_idle_per_host(64).build()?,
+        client: Client::builder()
+            .default_headers(harness::same_origin())
+            .pool_max_idle_per_host(64)
+            .build()?,
     };
     let pool = server::connect(&database_url, 4).await?;
     server::MIGRATOR.run(&pool).await?;

@@ -555,6 +555,7 @@ fn ms(v: Option<f64>) -> String {
 
 fn send_client() -> Result<Client, Error> {
     Ok(Client::builder()
+        .default_headers(harness::same_origin())
         .pool_max_idle_per_host(1024)
         .timeout(Duration::from_secs(120))
         .build()?)
@@ -627,7 +628,7 @@ async fn portal(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repor
     let mut tokens = Vec::new();
     for id in &ids {
         tokens.push(
-            app::backend::auth::create_session(&pool, *id, 1)
+            app::backend::auth::create_session(&pool, *id, 1, "harness")
                 .await
                 .map_err(|e| e.to_string())?,
         );
@@ -648,7 +649,9 @@ async fn portal(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repor
     }
 
     let board = Arc::new(Board::default());
-    let stream_client = Client::builder().build()?;
+    let stream_client = Client::builder()
+        .default_headers(harness::same_origin())
+        .build()?;
     let mut readers: Vec<JoinHandle<()>> = Vec::new();
     for (member, token) in tokens.iter().enumerate() {
         let request = stream_client
@@ -876,6 +879,7 @@ async fn synapse(settings: &Settings, plan: Arc<Vec<Vec<usize>>>) -> Result<Repo
 
     let board = Arc::new(Board::default());
     let sync_client = Client::builder()
+        .default_headers(harness::same_origin())
         .timeout(Duration::from_secs(120))
         .build()?;
     let mut readers: Vec<JoinHandle<()>> = Vec::new();

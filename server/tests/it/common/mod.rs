@@ -8,7 +8,6 @@ use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
 use server::config::Config;
 use sqlx::PgPool;
-use std::net::SocketAddr;
 
 pub const PASSWORD: &str = "portal-demo-pass";
 
@@ -32,6 +31,12 @@ pub struct Options {
     pub limits: Option<app::domain::limits::Limits>,
     /// Believe `X-Forwarded-For`, as behind a proxy (tests then choose the address).
     pub trust_proxy: bool,
+    /// Connection limits (defaults: those of the real server).
+    pub header_timeout_seconds: Option<u64>,
+    pub connections_per_address: Option<usize>,
+    pub max_live_streams: Option<usize>,
+    /// Serve `/metrics` to this bearer token.
+    pub metrics_token: Option<String>,
 }
 
 /// Starts the portal on a random port over a database of its own (fresh, migrated,
@@ -79,6 +84,11 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         email_max_backoff_seconds: 2,
         email_lease_seconds: 120,
         hash_concurrency: 2,
+        header_timeout_seconds: options.header_timeout_seconds.unwrap_or(10),
+        connections_per_address: options.connections_per_address.unwrap_or(256),
+        max_live_streams: options.max_live_streams.unwrap_or(10_000),
+        metrics_addr: None,
+        metrics_token: options.metrics_token.clone(),
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
             conversations_per_hour: 10_000,
@@ -86,9 +96,15 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
     };
     let state = server::app_state(&config, pool.clone());
     let hub = server::start_background(&config, &pool).expect("background tasks start");
-    let service = server::router::router(state, hub.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await });
+    // Served as the real server serves: the same accept loop and limits.
+    let limits = config.serve_limits(server::serve::raise_file_limit(), server::POOL_SIZE);
+    let router = server::router::router(state, hub.clone(), options.metrics_token.clone());
+    tokio::spawn(server::serve::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
     TestApp {
         url,
         client: client(),
@@ -149,8 +165,26 @@ pub fn without_markers(html: &str) -> String {
     html.replace("<!>", "").replace("<!-- -->", "")
 }
 
-pub fn client() -> reqwest::Client {
+/// A client that sends only what each request sets (for cross-site tests).
+pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// A client that says, as browsers do on the portal's own pages, that its requests
+/// are same-origin (the portal refuses state changes that do not).
+pub fn client() -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_store(true)
         .redirect(Policy::none())
         .timeout(std::time::Duration::from_secs(30))
