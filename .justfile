@@ -11,6 +11,10 @@ default:
 serve:
     bash .ci/portal.sh serve
 
+# The portal for real: release build, no demo data, durable database (needs PORTAL_PUBLIC_URL).
+production:
+    bash .ci/portal.sh production
+
 # Fast edit-and-refresh loop: debug client without wasm-opt, server restarted on change.
 dev:
     bash .ci/portal.sh dev
@@ -50,6 +54,10 @@ reliability:
 # Attacks from the internet, short version (as in `test`).
 attacks-short:
     bash .ci/portal.sh attacks-short
+
+# Two instances behind Debian's nginx, configured by server/deploy/nginx (as in `test`).
+proxy:
+    bash .ci/portal.sh proxy
 
 # Attacks from the internet, release build (RELIABILITY.md's attacks table).
 attacks:

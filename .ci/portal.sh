@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every task of the portal (see README.md; `just` lists them too):
 #   bash .ci/portal.sh serve    build and start the portal with demo data on http://localhost:3000
+#   bash .ci/portal.sh production   release build, no demo data, durable database (README: Running it for real)
 #   bash .ci/portal.sh test     run every check: format, lints, Rust tests, browser tests, reliability
 #   bash .ci/portal.sh dev      fast edit-and-refresh loop (debug client, restart on change)
-#   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short|attacks-short   one part of `test`
+#   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy   one part of `test`
 #   bash .ci/portal.sh bench|live-bench|page-bench|synapse-bench|reliability|attacks   the long harnesses
 #   bash .ci/portal.sh db       start the private PostgreSQL cluster and print its URL
 #
@@ -17,6 +18,7 @@ ROOT=$PWD
 STATE="$ROOT/.portal"
 WASM_BINDGEN_VERSION=0.2.130
 PG_PORT=${PORTAL_PG_PORT:-5433}
+PG_SCRATCH_PORT=${PORTAL_PG_SCRATCH_PORT:-5434}
 export SQLX_OFFLINE=true
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 # CI builds once: incremental data would only double the disk used.
@@ -118,8 +120,33 @@ serve() {
   ensure_rust_tools
   ensure_postgres
   build
-  log "starting the portal on http://localhost:3000 (Ctrl-C stops it)"
+  log "starting the portal on http://localhost:3000 with the demo data: every demo account's password is portal-demo-pass, so never let it face the internet (Ctrl-C stops it)"
   PORTAL_ADDR=${PORTAL_ADDR:-127.0.0.1:3000} target/debug/server --demo &
+  SERVERS+=($!)
+  wait "${SERVERS[0]}"
+}
+
+# The portal for real: a release build, no demo data, settings and secrets from
+# the environment (or *_FILE files), and a durable database: DATABASE_URL, or
+# without it the durable private cluster's `portal_production` database.
+production() {
+  apt_install curl postgresql
+  ensure_rust_tools
+  if [ -z "${PORTAL_PUBLIC_URL:-}" ]; then
+    echo "production: set PORTAL_PUBLIC_URL, the address members use (e.g. https://portal.example.org)" >&2
+    exit 2
+  fi
+  if [ -z "${DATABASE_URL:-}" ] && [ -z "${DATABASE_URL_FILE:-}" ]; then
+    ensure_postgres
+    create_database portal_production
+    export DATABASE_URL="${DATABASE_URL%/*}/portal_production"
+    log "no DATABASE_URL: using the durable private cluster (database portal_production)"
+  fi
+  log "building the server and the client (release)"
+  cargo build --release -p server --bin server
+  build_client
+  log "starting the portal without demo data on ${PORTAL_ADDR:-127.0.0.1:3000} for $PORTAL_PUBLIC_URL (Ctrl-C stops it)"
+  PORTAL_ADDR=${PORTAL_ADDR:-127.0.0.1:3000} target/release/server &
   SERVERS+=($!)
   wait "${SERVERS[0]}"
 }
@@ -268,10 +295,38 @@ attacks_short() {
   ATTACK_SETTLE_SECONDS=${ATTACK_SETTLE_SECONDS:-10} run_attacks target/debug/server
 }
 
+# Installs Debian packages without letting their scripts start a service (nginx
+# would otherwise start a server of its own on port 80, which nobody asked for).
+apt_install_quiet_services() {
+  if [ -e /usr/sbin/policy-rc.d ]; then
+    apt_install "$@"
+    return
+  fi
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+  as_root chmod +x /usr/sbin/policy-rc.d
+  apt_install "$@" || { as_root rm -f /usr/sbin/policy-rc.d; return 1; }
+  as_root rm -f /usr/sbin/policy-rc.d
+}
+
+# Two instances behind a real nginx, configured by server/deploy/nginx
+# (server/harness/src/bin/proxy.rs).
+proxy_check() {
+  apt_install_quiet_services nginx
+  log "two instances behind nginx (server/deploy/nginx)"
+  cargo build -p server
+  cargo build -p harness --bin proxy
+  local db=portal_proxy
+  if [ -n "${PG_ADMIN_URL:-}" ]; then
+    psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    create_database "$db"
+  fi
+  DATABASE_URL="${DATABASE_URL%/*}/$db" target/debug/proxy
+}
+
 # The release figures of RELIABILITY.md's attacks table.
 attacks() {
   apt_install curl postgresql
-  ensure_postgres
+  ensure_postgres scratch
   log "building the server and the attacks harness (release)"
   cargo build --release -p server --bin server
   cargo build --release -p harness --bin attacks
@@ -281,7 +336,7 @@ attacks() {
 run_tests() {
   apt_install curl postgresql chromium
   ensure_rust_tools
-  ensure_postgres
+  ensure_postgres scratch
   check_format
   lint
   build
@@ -290,6 +345,7 @@ run_tests() {
   e2e
   reliability_short
   attacks_short
+  proxy_check
   log "all checks passed"
 }
 
@@ -300,11 +356,12 @@ part() {
   case "$1" in
     fmt) check_format ;;
     lint) lint ;;
-    unit) ensure_postgres; unit ;;
-    integration) ensure_postgres; integration ;;
-    e2e) ensure_postgres; build; e2e ;;
-    reliability-short) ensure_postgres; reliability_short ;;
-    attacks-short) ensure_postgres; attacks_short ;;
+    unit) ensure_postgres scratch; unit ;;
+    integration) ensure_postgres scratch; integration ;;
+    e2e) ensure_postgres scratch; build; e2e ;;
+    reliability-short) ensure_postgres scratch; reliability_short ;;
+    attacks-short) ensure_postgres scratch; attacks_short ;;
+    proxy) ensure_postgres scratch; proxy_check ;;
   esac
 }
 
@@ -337,7 +394,7 @@ run_reliability() {
 # PostgreSQL outages, a 5-minute SMTP outage. Figures go to RELIABILITY.md.
 reliability() {
   apt_install curl postgresql
-  ensure_postgres
+  ensure_postgres scratch
   log "building the server and the reliability harness (release)"
   cargo build --release -p server --bin server
   cargo build --release -p harness --bin reliability
@@ -348,7 +405,7 @@ reliability() {
 
 bench() {
   apt_install curl postgresql
-  ensure_postgres
+  ensure_postgres scratch
   log "building the benchmark (release)"
   cargo build --release -p harness --bin bench
   create_database portal_bench
@@ -358,7 +415,7 @@ bench() {
 
 live_bench() {
   apt_install curl postgresql
-  ensure_postgres
+  ensure_postgres scratch
   log "building the server and the live benchmark (release)"
   cargo build --release -p server --bin server
   cargo build --release -p harness --bin live_bench
@@ -376,7 +433,7 @@ live_bench() {
 # and configured by .ci/synapse.sh into .portal/synapse-venv and .portal/synapse).
 synapse_bench() {
   apt_install curl postgresql
-  ensure_postgres
+  ensure_postgres scratch
   if [ -z "${PG_ADMIN_URL:-}" ]; then
     echo "synapse-bench runs on the private PostgreSQL cluster: unset DATABASE_URL" >&2
     exit 1
@@ -402,7 +459,7 @@ synapse_bench() {
 page_bench() {
   apt_install curl postgresql chromium brotli
   ensure_rust_tools
-  ensure_postgres
+  ensure_postgres scratch
   log "building the server, the client and the page benchmark (release)"
   cargo build --release -p server --bin server
   cargo build --release -p harness --bin page_bench
@@ -424,7 +481,8 @@ case "${1:-}" in
   serve) serve ;;
   dev) dev ;;
   test) run_tests ;;
-  fmt | lint | unit | integration | e2e | reliability-short | attacks-short) part "$1" ;;
+  fmt | lint | unit | integration | e2e | reliability-short | attacks-short | proxy) part "$1" ;;
+  production) production ;;
   bench) bench ;;
   live-bench) live_bench ;;
   page-bench) page_bench ;;
@@ -434,7 +492,7 @@ case "${1:-}" in
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
   *)
-    echo "usage: bash .ci/portal.sh serve|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|bench|live-bench|page-bench|synapse-bench|reliability|attacks|db" >&2
+    echo "usage: bash .ci/portal.sh serve|production|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy|bench|live-bench|page-bench|synapse-bench|reliability|attacks|db" >&2
     exit 2
     ;;
 esac
