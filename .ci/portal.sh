@@ -239,20 +239,22 @@ e2e() {
   # The suites share the demo accounts across many tests a minute: the spam limits
   # (tested in server/tests/it/limits.rs) are raised for the first two instances.
   local raised="PORTAL_LIMIT_MESSAGES_PER_MINUTE=100000 PORTAL_LIMIT_CONVERSATIONS_PER_HOUR=100000"
-  env $raised DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
+  # The tests register many members from 127.0.0.1 (the limit itself: server/tests/it/registration.rs).
+  local accounts="PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR=100000"
+  env $raised $accounts DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
     >"$STATE/e2e-server.log" 2>&1 &
   SERVERS+=($!)
   wait_for "http://127.0.0.1:$port/healthz"
   # A second instance on the same database, as behind a load balancer: live
   # events must cross from one to the other.
   local port2=${PORTAL_E2E_PORT_2:-$((port + 2))}
-  env $raised DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port2 target/debug/server \
+  env $raised $accounts DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port2 target/debug/server \
     >"$STATE/e2e-server-2.log" 2>&1 &
   SERVERS+=($!)
   wait_for "http://127.0.0.1:$port2/healthz"
   # A third instance with the real spam limits, for the browser test of the limit message.
   local port3=${PORTAL_E2E_PORT_3:-$((port + 4))}
-  DATABASE_URL=$e2e_url PORTAL_ADDR=127.0.0.1:$port3 \
+  env $accounts DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port3 \
     PORTAL_LIMIT_MESSAGES_PER_MINUTE=20 PORTAL_LIMIT_CONVERSATIONS_PER_HOUR=10 target/debug/server \
     >"$STATE/e2e-server-3.log" 2>&1 &
   SERVERS+=($!)

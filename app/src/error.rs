@@ -31,6 +31,8 @@ pub enum AppError {
     TooFast(u64),
     #[error("Many people are signing in right now. Please try again in {0} seconds; what you typed is kept.")]
     Busy(u64),
+    #[error("Too many accounts were made from your network in the last hour. Please try again in {} minutes.", .0.div_ceil(60))]
+    TooManyAccounts(u64),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error(
@@ -59,7 +61,10 @@ impl AppError {
     /// Seconds after which trying again will work, for `Retry-After`.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::Throttled(s) | AppError::TooFast(s) | AppError::Busy(s) => Some(*s),
+            AppError::Throttled(s)
+            | AppError::TooFast(s)
+            | AppError::Busy(s)
+            | AppError::TooManyAccounts(s) => Some(*s),
             _ => None,
         }
     }
@@ -72,7 +77,9 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::BadCredentials => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Throttled(_) | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Throttled(_) | AppError::TooFast(_) | AppError::TooManyAccounts(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,

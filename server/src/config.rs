@@ -43,6 +43,8 @@ pub struct Config {
     pub connections_per_address: usize,
     /// Live streams on this instance (PORTAL_MAX_LIVE_STREAMS, default 10,000).
     pub max_live_streams: usize,
+    /// Accounts one address may make in an hour (PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR, 10).
+    pub registrations_per_address_hour: i64,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -70,6 +72,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_EMAIL_LEASE_SECONDS", "120", "how long an email worker's claim on a batch lasts"),
     ("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "20", "spam limit: messages per member a minute"),
     ("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "10", "spam limit: new conversations per member an hour"),
+    ("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR", "10", "accounts one client address (an IPv6 /64) may make in an hour; beyond, 429 with Retry-After"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
     ("PORTAL_LOG_FORMAT", "text", "text, or json: one JSON object per line"),
@@ -257,6 +260,9 @@ impl Config {
             public_url,
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             trust_proxy: boolean("PORTAL_TRUST_PROXY")?,
+            registrations_per_address_hour: number::<i64>("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR")?
+                .unwrap_or(10)
+                .max(1),
             session_days,
             metrics_addr,
             metrics_token,
@@ -327,6 +333,7 @@ impl Config {
             session_days: self.session_days,
             email_batch_seconds: self.email_batch_seconds,
             limits: self.limits,
+            registrations_per_address_hour: self.registrations_per_address_hour,
         }
     }
 }

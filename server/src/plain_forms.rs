@@ -11,6 +11,7 @@
 
 use crate::router::BODY_LIMIT_BYTES;
 use app::api::context::{SubmittedForm, PLAIN_FORM_HEADER, PLAIN_FORM_NEXT};
+use app::domain::text::escape_html as escape;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -183,13 +184,6 @@ fn refusal_without_page(status: StatusCode, error: &[u8], cookies: Vec<HeaderVal
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

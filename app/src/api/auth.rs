@@ -58,8 +58,28 @@ mod ssr {
     ) -> Result<(), AppError> {
         let registration = Registration::parse(&display_name, &handle, &email, &password)?;
         let state = app_state()?;
-        let hash = state.passwords.hash(&registration.password).await?;
-        let member_id = members::create(&state.pool, &registration, &hash).await?;
+        // Counted first (under a lock on the address), then the cheap checks, and
+        // only then the password hash.
+        let address = context::client_address(&state.settings);
+        let place = auth::reserve_registration(
+            &state.pool,
+            &address,
+            state.settings.registrations_per_address_hour,
+        )
+        .await?;
+        let made = async {
+            members::check_available(&state.pool, &registration).await?;
+            let hash = state.passwords.hash(&registration.password).await?;
+            members::create(&state.pool, &registration, &hash).await
+        }
+        .await;
+        let member_id = match made {
+            Ok(id) => id,
+            Err(error) => {
+                place.release(&state.pool).await?;
+                return Err(error);
+            }
+        };
         start_session(&state, member_id).await?;
         leptos_axum::redirect(&format!("/members/{}", registration.handle.as_str()));
         Ok(())

@@ -15,6 +15,37 @@ pub fn like_escape(query: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// The cheap checks before a registration's password is hashed: a taken handle,
+/// a taken email, or the mailbox of a suspended member (`mailbox_of`: case,
+/// `+tag`, Gmail's dots) become field errors.
+pub async fn check_available(pool: &PgPool, registration: &Registration) -> Result<(), AppError> {
+    let row = sqlx::query!(
+        r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1) AS "handle!",
+                  EXISTS (SELECT 1 FROM members WHERE email = $2) AS "email!",
+                  EXISTS (SELECT 1 FROM members
+                          WHERE mailbox = mailbox_of($2) AND suspended_at IS NOT NULL) AS "suspended!""#,
+        registration.handle.as_str(),
+        registration.email.as_str()
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut errors = FieldErrors::new();
+    if row.handle {
+        errors.add("handle", "That handle is taken. Try another one.");
+    }
+    if row.email || row.suspended {
+        errors.add(
+            "email",
+            "An account with this email already exists. Sign in instead.",
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.into())
+    }
+}
+
 /// Inserts a new member; a taken handle or email becomes a field error.
 pub async fn create(
     pool: &PgPool,

@@ -20,6 +20,8 @@ pub struct Settings {
     pub email_batch_seconds: i64,
     /// Spam limits on sending.
     pub limits: crate::domain::limits::Limits,
+    /// Accounts one address (an IPv6 /64) may make in an hour.
+    pub registrations_per_address_hour: i64,
 }
 
 impl Settings {

@@ -133,17 +133,4 @@ pub fn typed(action: &str, name: &str) -> Option<String> {
 
 /// Text for `inner_html`, the one way to render a `<textarea>`'s text on the
 /// server without the hydration markers that a child would carry.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::domain::text::escape_html;

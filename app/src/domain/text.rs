@@ -39,6 +39,24 @@ pub fn initials(name: &str) -> String {
         .to_uppercase()
 }
 
+/// Text for HTML: `&`, `<`, `>` and both quotes as entities, safe in element
+/// content and in quoted attributes (emails, the text of a `<textarea>` rendered
+/// through `inner_html`, pages written without Leptos).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

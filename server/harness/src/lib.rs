@@ -89,6 +89,7 @@ pub fn portal_command(server: &Path, database_url: &str, port: u16) -> Command {
         .env("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "1000000")
         .env("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "1000000")
         .env("PORTAL_MAX_CONNECTIONS_PER_ADDRESS", "1000000")
+        .env("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR", "1000000")
         .stdout(Stdio::null());
     command
 }

@@ -16,6 +16,7 @@ mod moderation;
 mod observability;
 mod pages;
 mod plain_forms;
+mod registration;
 mod revocation;
 mod security;
 mod sessions;

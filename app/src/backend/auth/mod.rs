@@ -5,12 +5,14 @@ mod device;
 mod device_name;
 mod password;
 mod password_change;
+mod registration_limit;
 mod session;
 mod throttle;
 
 pub use device::{known_device, remember_device, DEVICE_COOKIE, DEVICE_DAYS};
 pub use password::Passwords;
 pub use password_change::{account_email, change_password};
+pub use registration_limit::{reserve_registration, Reservation};
 pub use session::{
     create_session, delete_session, end_other_sessions, end_session, list_sessions, session_key,
     token_from_headers, viewer_for_token, SESSIONS_PER_MEMBER, SESSION_COOKIE, SESSION_MAX_DAYS,

@@ -59,7 +59,7 @@ pub fn keys_for(account: &str, address: &str, known_device: Option<&str>) -> Vec
 }
 
 /// IPv6 hosts get a /64 each, so an address is judged by its /64.
-fn address_block(address: &str) -> String {
+pub(super) fn address_block(address: &str) -> String {
     match address.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let s = v6.segments();

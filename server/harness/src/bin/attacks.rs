@@ -11,6 +11,8 @@
 //!   were checked.
 //! - `third_party_lockout`: 100 wrong passwords from one address, then the member
 //!   signs in from theirs.
+//! - `registrations_per_address`: 30 registrations at once from one address, under
+//!   the default limit of 10 an hour; how many accounts were made.
 //! - `streams_one_member`: one member opens ATTACK_STREAMS (2,000) live streams.
 //! - `slowloris`: ATTACK_HALF_SENT (1,000) half-sent requests from one address to a
 //!   server under `ulimit -n 1024`, while another address asks `/healthz`.
@@ -187,6 +189,53 @@ async fn parallel_guesses(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
         "parallel_guesses_checked",
         checked as f64,
         5.0,
+    )])
+}
+
+/// 30 registrations at once from one address, each a valid new account, against
+/// the default limit (10 an hour): how many were made.
+async fn registrations_per_address(env: &Env, port: u16) -> Result<Vec<Measure>, Error> {
+    let server = env
+        .start(
+            port,
+            &[
+                ("PORTAL_TRUST_PROXY", "1"),
+                ("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR", "10"),
+            ],
+        )
+        .await?;
+    let attempts = (0..30).map(|i| {
+        let server = &server;
+        async move {
+            let handle = format!("{}-reg{i}", env.run);
+            let email = format!("{handle}@attack.test");
+            let form = [
+                ("display_name", "Mass account"),
+                ("handle", handle.as_str()),
+                ("email", email.as_str()),
+                ("password", TARGET_PASSWORD),
+            ];
+            match server_fn(&env.client, &server.url, "register", "203.0.113.9", &form)
+                .timeout(Duration::from_secs(60))
+                .send()
+                .await
+            {
+                Ok(response) => response.status().as_u16(),
+                Err(_) => 0,
+            }
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let accepted = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    println!("30 registrations at once from one address: {accepted} made, {refused} refused (429)");
+    if accepted + refused != 30 {
+        return Err(format!("unexpected answers: {statuses:?}").into());
+    }
+    Ok(vec![Measure::at_most(
+        "registrations_accepted_per_address_hour",
+        accepted as f64,
+        10.0,
     )])
 }
 
@@ -449,7 +498,7 @@ async fn main() -> Result<(), Error> {
     let port: u16 = env_or("ATTACK_PORT", 3600);
     let wanted: String = env_or(
         "ATTACK_SCENARIOS",
-        "argon2_burst,parallel_guesses,third_party_lockout,streams_one_member,slowloris"
+        "argon2_burst,parallel_guesses,third_party_lockout,registrations_per_address,streams_one_member,slowloris"
             .to_string(),
     );
     let mut measures = Vec::new();
@@ -460,6 +509,7 @@ async fn main() -> Result<(), Error> {
             "argon2_burst" => argon2_burst(&env, port).await?,
             "parallel_guesses" => parallel_guesses(&env, port).await?,
             "third_party_lockout" => third_party_lockout(&env, port).await?,
+            "registrations_per_address" => registrations_per_address(&env, port).await?,
             "streams_one_member" => streams_one_member(&env, port).await?,
             "slowloris" => slowloris(&env, port).await?,
             other => return Err(format!("unknown scenario {other}").into()),

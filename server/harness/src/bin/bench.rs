@@ -138,6 +138,7 @@ async fn main() -> Result<(), Error> {
             messages_per_minute: usize::MAX / 2,
             conversations_per_hour: usize::MAX / 2,
         },
+        registrations_per_address_hour: i64::MAX,
     });
     results.push((
         "send",

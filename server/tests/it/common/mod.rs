@@ -37,6 +37,8 @@ pub struct Options {
     pub max_live_streams: Option<usize>,
     /// Serve `/metrics` to this bearer token.
     pub metrics_token: Option<String>,
+    /// Accounts per address an hour (default: far more than any test makes).
+    pub registrations_per_address_hour: Option<i64>,
 }
 
 /// Starts the portal on a random port over a database of its own (fresh, migrated,
@@ -88,6 +90,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         connections_per_address: options.connections_per_address.unwrap_or(256),
         max_live_streams: options.max_live_streams.unwrap_or(10_000),
         metrics_addr: None,
+        registrations_per_address_hour: options.registrations_per_address_hour.unwrap_or(100_000),
         metrics_token: options.metrics_token.clone(),
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
