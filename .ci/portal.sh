@@ -121,7 +121,10 @@ serve() {
   ensure_postgres
   build
   log "starting the portal on http://localhost:3000 with the demo data: every demo account's password is portal-demo-pass, so never let it face the internet (Ctrl-C stops it)"
-  PORTAL_ADDR=${PORTAL_ADDR:-127.0.0.1:3000} target/debug/server --demo &
+  # Without an SMTP server nobody could confirm a new account: trials take new
+  # members at once unless told otherwise.
+  PORTAL_VERIFY_EMAIL=${PORTAL_VERIFY_EMAIL:-false} PORTAL_ADDR=${PORTAL_ADDR:-127.0.0.1:3000} \
+    target/debug/server --demo &
   SERVERS+=($!)
   wait "${SERVERS[0]}"
 }
@@ -171,7 +174,8 @@ dev() {
   while true; do
     local started=$SECONDS
     if dev_build; then
-      PORTAL_SITE_ROOT=target/site-dev PORTAL_ADDR=$addr target/debug/server --demo &
+      PORTAL_VERIFY_EMAIL=${PORTAL_VERIFY_EMAIL:-false} PORTAL_SITE_ROOT=target/site-dev PORTAL_ADDR=$addr \
+        target/debug/server --demo &
       SERVERS+=($!)
       wait_for "http://$addr/healthz" &&
         log "dev server on http://$addr, ready $((SECONDS - started)) s after the change; watching for edits"
@@ -240,7 +244,8 @@ e2e() {
   # (tested in server/tests/it/limits.rs) are raised for the first two instances.
   local raised="PORTAL_LIMIT_MESSAGES_PER_MINUTE=100000 PORTAL_LIMIT_CONVERSATIONS_PER_HOUR=100000"
   # The tests register many members from 127.0.0.1 (the limit itself: server/tests/it/registration.rs).
-  local accounts="PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR=100000"
+  # They also use new members at once (confirmation by email: server/tests/it/verification.rs).
+  local accounts="PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR=100000 PORTAL_VERIFY_EMAIL=false"
   env $raised $accounts DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
     >"$STATE/e2e-server.log" 2>&1 &
   SERVERS+=($!)

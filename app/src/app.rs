@@ -17,7 +17,7 @@ use crate::pages::{
     not_found::NotFound,
     notification_settings::NotificationSettingsPage,
     privacy::PrivacyPage,
-    register::RegisterPage,
+    register::{CheckEmailPage, RegisterPage, VerifyEmailPage},
     requests::RequestsPage,
     security::SecurityPage,
     sign_in::SignInPage,
@@ -138,6 +138,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:handle") view=MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>

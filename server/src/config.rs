@@ -45,6 +45,8 @@ pub struct Config {
     pub max_live_streams: usize,
     /// Accounts one address may make in an hour (PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR, 10).
     pub registrations_per_address_hour: i64,
+    /// New accounts confirm their email before they can sign in (PORTAL_VERIFY_EMAIL, true).
+    pub verify_email: bool,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -73,6 +75,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "20", "spam limit: messages per member a minute"),
     ("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "10", "spam limit: new conversations per member an hour"),
     ("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR", "10", "accounts one client address (an IPv6 /64) may make in an hour; beyond, 429 with Retry-After"),
+    ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
     ("PORTAL_LOG_FORMAT", "text", "text, or json: one JSON object per line"),
@@ -260,6 +263,7 @@ impl Config {
             public_url,
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             trust_proxy: boolean("PORTAL_TRUST_PROXY")?,
+            verify_email: var("PORTAL_VERIFY_EMAIL").is_none() || boolean("PORTAL_VERIFY_EMAIL")?,
             registrations_per_address_hour: number::<i64>("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR")?
                 .unwrap_or(10)
                 .max(1),
@@ -334,6 +338,7 @@ impl Config {
             email_batch_seconds: self.email_batch_seconds,
             limits: self.limits,
             registrations_per_address_hour: self.registrations_per_address_hour,
+            verify_email: self.verify_email,
         }
     }
 }

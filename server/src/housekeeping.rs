@@ -43,12 +43,25 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
             .execute(pool)
             .await?
             .rows_affected();
-    if sessions + throttles + devices + events > 0 {
+    // Registrations never confirmed free their handle and address after a week.
+    let verifications = sqlx::query!("DELETE FROM email_verifications WHERE expires_at < now()")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let unconfirmed = sqlx::query!(
+        "DELETE FROM members WHERE email_verified_at IS NULL AND created_at < now() - interval '7 days'"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if sessions + throttles + devices + events + verifications + unconfirmed > 0 {
         tracing::info!(
             sessions,
             throttles,
             devices,
             events,
+            verifications,
+            unconfirmed,
             "housekeeping removed expired rows"
         );
     }

@@ -51,6 +51,11 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
         );
     }
     let _ = metrics::handle();
+    if config.verify_email && config.smtp_url.is_none() {
+        tracing::warn!(
+            "PORTAL_VERIFY_EMAIL is on but PORTAL_SMTP_URL is not set: new members cannot confirm their email until it is"
+        );
+    }
     let pool = connect(&config.database_url, POOL_SIZE).await?;
     MIGRATOR.run(&pool).await?;
     let with_demo = args.iter().any(|a| a == "--demo");

@@ -4,7 +4,7 @@
 //! and an email whose SMTP server is down stays in the outbox and is retried with
 //! growing waits until it goes out.
 
-use app::backend::notifications::{self, Claimed, Email};
+use app::backend::notifications::{self, AccountEmail, Claimed, Email};
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -79,13 +79,60 @@ impl Mailer {
         }
     }
 
-    /// Claims and handles one batch of due rows; returns how many.
+    /// Claims and handles one batch of due rows (account emails first: someone
+    /// is waiting for their link); returns how many.
     pub async fn round(&self, pool: &PgPool) -> Result<usize, app::error::AppError> {
+        let account =
+            notifications::claim_account_emails(pool, BATCH, self.config.lease_seconds).await?;
+        for email in &account {
+            self.send_account_email(pool, email).await?;
+        }
         let claimed = notifications::claim_due(pool, BATCH, self.config.lease_seconds).await?;
         for row in &claimed {
             self.handle(pool, row).await?;
         }
-        Ok(claimed.len())
+        Ok(claimed.len() + account.len())
+    }
+
+    async fn send_account_email(
+        &self,
+        pool: &PgPool,
+        email: &AccountEmail,
+    ) -> Result<(), app::error::AppError> {
+        let message = match self.build_account_email(email) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(%error, account_email = email.id, "could not build an account email; dropped");
+                return notifications::account_email_done(pool, email).await;
+            }
+        };
+        match self.transport.send(message).await {
+            Ok(_) => notifications::account_email_done(pool, email).await,
+            Err(error) if error.is_permanent() => {
+                tracing::warn!(%error, account_email = email.id, "the SMTP server refused an account email for good; dropped");
+                notifications::account_email_done(pool, email).await
+            }
+            Err(error) => {
+                tracing::info!(%error, account_email = email.id, "account email not sent yet; will retry");
+                notifications::account_email_later(pool, email, self.config.max_backoff_seconds)
+                    .await
+            }
+        }
+    }
+
+    fn build_account_email(
+        &self,
+        email: &AccountEmail,
+    ) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
+        let to = Mailbox::new(Some(email.to_name.clone()), email.to_address.parse()?);
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))?)
     }
 
     async fn handle(&self, pool: &PgPool, row: &Claimed) -> Result<(), app::error::AppError> {

@@ -19,6 +19,15 @@ pub async fn register(
     crate::error::respond(ssr::register(display_name, handle, email, password).await)
 }
 
+/// Confirms a new account's email with the token of its link, and signs it in.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(#[server(default)] token: String) -> Result<(), AppError> {
+    crate::error::respond(ssr::verify_email(token).await)
+}
+
+/// Where registering lands when the email must be confirmed first.
+pub const CHECK_EMAIL_PATH: &str = "/register/check-email";
+
 /// Signs in with email and password; `next` is where to go afterwards (a local path).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(
@@ -47,6 +56,7 @@ mod ssr {
     use crate::api::context::{self, app_state};
     use crate::backend::auth;
     use crate::backend::members;
+    use crate::backend::notifications;
     use crate::domain::account::{check_sign_in, Email, Registration};
     use crate::error::AppError;
 
@@ -67,6 +77,14 @@ mod ssr {
             state.settings.registrations_per_address_hour,
         )
         .await?;
+        if state.settings.verify_email {
+            if let Err(error) = register_unverified(&state, &registration).await {
+                place.release(&state.pool).await?;
+                return Err(error);
+            }
+            leptos_axum::redirect(super::CHECK_EMAIL_PATH);
+            return Ok(());
+        }
         let made = async {
             members::check_available(&state.pool, &registration).await?;
             let hash = state.passwords.hash(&registration.password).await?;
@@ -85,6 +103,61 @@ mod ssr {
         Ok(())
     }
 
+    /// Registration that never says whether the email has an account: the same
+    /// answer, the same password hash, whoever holds the address. A new address
+    /// gets its account (waiting for confirmation) and a link; an address in use
+    /// gets an email telling its owner; a suspended member's mailbox gets nothing.
+    /// Only a taken handle is said, as handles are public anyway.
+    async fn register_unverified(
+        state: &crate::backend::state::AppState,
+        registration: &Registration,
+    ) -> Result<(), AppError> {
+        members::check_handle(&state.pool, registration).await?;
+        let hash = state.passwords.hash(&registration.password).await?;
+        let public_url = &state.settings.public_url;
+        let mut tx = state.pool.begin().await?;
+        let email = registration.email.as_str();
+        match members::email_owner(&mut tx, email).await? {
+            members::EmailOwner::Suspended => {}
+            members::EmailOwner::Verified {
+                display_name,
+                email,
+            } => {
+                notifications::queue_already_registered(&mut tx, public_url, &email, &display_name)
+                    .await?;
+            }
+            owner => {
+                let replacing = match owner {
+                    members::EmailOwner::Unverified(id) => Some(id),
+                    _ => None,
+                };
+                if let Some(id) =
+                    members::create_unverified(&mut tx, registration, &hash, replacing).await?
+                {
+                    let token = auth::new_verification(&mut tx, id).await?;
+                    notifications::queue_verification(
+                        &mut tx,
+                        public_url,
+                        email,
+                        registration.display_name.as_str(),
+                        &token,
+                    )
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn verify_email(token: String) -> Result<(), AppError> {
+        let state = app_state()?;
+        let (member_id, handle) = auth::verify_email(&state.pool, token.trim()).await?;
+        start_session(&state, member_id).await?;
+        leptos_axum::redirect(&format!("/members/{handle}"));
+        Ok(())
+    }
+
     pub async fn sign_in(
         email: String,
         password: String,
@@ -97,8 +170,8 @@ mod ssr {
             .unwrap_or_else(|_| email.trim().to_lowercase());
         let account = members::credentials(&state.pool, &normalized).await?;
         let device = match (&account, context::request_headers()) {
-            (Some((member, _)), Some(headers)) => {
-                auth::known_device(&state.pool, &headers, *member).await?
+            (Some(account), Some(headers)) => {
+                auth::known_device(&state.pool, &headers, account.id).await?
             }
             _ => None,
         };
@@ -106,11 +179,21 @@ mod ssr {
         let keys = auth::keys_for(&normalized, &address, device.as_deref());
         // Counted before the password is checked: parallel guesses cannot all get in.
         auth::begin_attempt(&state.pool, &keys).await?;
-        let (member_id, hash) = account.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
+        let (member_id, hash, confirmed) = account.map_or((None, None, false), |a| {
+            (Some(a.id), Some(a.password_hash), a.verified)
+        });
         let verified = state.passwords.verify(hash, password).await?;
         let Some(member_id) = member_id.filter(|_| verified) else {
             return Err(AppError::BadCredentials);
         };
+        if !confirmed {
+            // Only someone who knows the password learns this.
+            return Err(AppError::Refused(
+                "Confirm your email first: open the link we sent you (it works for 24 hours). \
+                 No email? Register again for a new link."
+                    .into(),
+            ));
+        }
         auth::attempt_succeeded(&state.pool, &keys).await?;
         if let Some(token) =
             auth::remember_device(&state.pool, device.as_deref(), member_id).await?

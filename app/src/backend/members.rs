@@ -46,6 +46,110 @@ pub async fn check_available(pool: &PgPool, registration: &Registration) -> Resu
     }
 }
 
+/// Who holds an email address a registration names (by its mailbox).
+pub enum EmailOwner {
+    Nobody,
+    /// A registration that was never confirmed: it is replaced.
+    Unverified(i64),
+    /// An account in use: its owner is told, nobody else.
+    Verified {
+        display_name: String,
+        email: String,
+    },
+    /// A suspended member's mailbox: nothing happens.
+    Suspended,
+}
+
+/// The owner of `email`'s mailbox, if any, locked until the transaction ends.
+pub async fn email_owner(
+    conn: &mut sqlx::PgConnection,
+    email: &str,
+) -> Result<EmailOwner, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT id, display_name, email, suspended_at IS NOT NULL AS "suspended!",
+                  email_verified_at IS NOT NULL AS "verified!"
+           FROM members WHERE mailbox = mailbox_of($1) OR email = $1
+           ORDER BY id FOR UPDATE"#,
+        email
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.iter().any(|r| r.suspended) {
+        return Ok(EmailOwner::Suspended);
+    }
+    // The exact address first, then another spelling of the same mailbox.
+    let owner = rows
+        .iter()
+        .find(|r| r.email == email && r.verified)
+        .or_else(|| rows.iter().find(|r| r.verified));
+    if let Some(owner) = owner {
+        return Ok(EmailOwner::Verified {
+            display_name: owner.display_name.clone(),
+            email: owner.email.clone(),
+        });
+    }
+    Ok(match rows.iter().find(|r| r.email == email) {
+        Some(unverified) => EmailOwner::Unverified(unverified.id),
+        None => EmailOwner::Nobody,
+    })
+}
+
+/// Makes a registered account that waits for its email to be confirmed; `None`
+/// when the email was taken meanwhile (said to nobody).
+pub async fn create_unverified(
+    conn: &mut sqlx::PgConnection,
+    registration: &Registration,
+    password_hash: &str,
+    replacing: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    if let Some(old) = replacing {
+        sqlx::query!(
+            "DELETE FROM members WHERE id = $1 AND email_verified_at IS NULL",
+            old
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO members (handle, display_name, email, password_hash, email_verified_at)
+         VALUES ($1, $2, $3, $4, NULL) RETURNING id",
+        registration.handle.as_str(),
+        registration.display_name.as_str(),
+        registration.email.as_str(),
+        password_hash
+    )
+    .fetch_one(&mut *conn)
+    .await;
+    match inserted {
+        Ok(id) => Ok(Some(id)),
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_handle_key") => {
+            let mut errors = FieldErrors::new();
+            errors.add("handle", "That handle is taken. Try another one.");
+            Err(errors.into())
+        }
+        Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_email_key") => {
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Whether a registration's handle is free (handles are public: saying so reveals nothing).
+pub async fn check_handle(pool: &PgPool, registration: &Registration) -> Result<(), AppError> {
+    let taken = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1) AS "taken!""#,
+        registration.handle.as_str()
+    )
+    .fetch_one(pool)
+    .await?;
+    if taken {
+        let mut errors = FieldErrors::new();
+        errors.add("handle", "That handle is taken. Try another one.");
+        return Err(errors.into());
+    }
+    Ok(())
+}
+
 /// Inserts a new member; a taken handle or email becomes a field error.
 pub async fn create(
     pool: &PgPool,
@@ -81,16 +185,27 @@ pub async fn create(
     }
 }
 
-/// The id and password hash of an active account, by (normalized) email.
-pub async fn credentials(pool: &PgPool, email: &str) -> Result<Option<(i64, String)>, AppError> {
+/// What signing in needs of an active account, by (normalized) email.
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub verified: bool,
+}
+
+/// The credentials of an active account, by (normalized) email.
+pub async fn credentials(pool: &PgPool, email: &str) -> Result<Option<Credentials>, AppError> {
     let row = sqlx::query!(
-        "SELECT id, password_hash FROM members
-         WHERE email = $1 AND suspended_at IS NULL AND deleted_at IS NULL",
+        r#"SELECT id, password_hash, email_verified_at IS NOT NULL AS "verified!" FROM members
+           WHERE email = $1 AND suspended_at IS NULL AND deleted_at IS NULL"#,
         email
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| (r.id, r.password_hash)))
+    Ok(row.map(|r| Credentials {
+        id: r.id,
+        password_hash: r.password_hash,
+        verified: r.verified,
+    }))
 }
 
 /// One page of active members ordered by name, matching `query` if it is not empty.

@@ -22,6 +22,8 @@ pub struct Settings {
     pub limits: crate::domain::limits::Limits,
     /// Accounts one address (an IPv6 /64) may make in an hour.
     pub registrations_per_address_hour: i64,
+    /// Whether a new account must confirm its email before it can sign in.
+    pub verify_email: bool,
 }
 
 impl Settings {

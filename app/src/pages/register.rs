@@ -1,4 +1,4 @@
-use crate::api::auth::Register;
+use crate::api::auth::{Register, VerifyEmail};
 use crate::components::field::{typed, FormErrors, TextField};
 use crate::components::session::use_session;
 use crate::domain::account::{Registration, HANDLE_MAX, HANDLE_MIN, PASSWORD_MIN};
@@ -68,6 +68,57 @@ pub fn RegisterPage() -> impl IntoView {
                 </button>
             </form>
             <p>"Already a member? " <a href="/sign-in">"Sign in"</a> "."</p>
+        </section>
+    }
+}
+
+/// Where registering lands when the email must be confirmed: the same words
+/// whoever holds the address (the owner of an address already in use is told
+/// by email instead).
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    view! {
+        <Title text="Check your email"/>
+        <section class="panel form-panel">
+            <h1>"Check your email"</h1>
+            <p>
+                "We sent a link to the address you gave. Open it within 24 hours to finish \
+                 creating your account; until then nobody can sign in with it."
+            </p>
+            <p class="hint">
+                "No email after a few minutes? Look in your spam folder, or "
+                <a href="/register">"register again"</a> " for a new link."
+            </p>
+        </section>
+    }
+}
+
+/// The page a verification link opens: one button confirms (a mail scanner that
+/// fetches the link confirms nothing) and signs the new member in.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let verify = ServerAction::<VerifyEmail>::new();
+    let error = move || {
+        verify
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Title text="Confirm your email"/>
+        <section class="panel form-panel">
+            <h1>"Confirm your email"</h1>
+            <ActionForm action=verify>
+                <input type="hidden" name="token" value=token/>
+                <p>"Confirm that this address is yours, and start using the portal."</p>
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit" class="button" disabled=move || verify.pending().get()>
+                    "Confirm and sign in"
+                </button>
+            </ActionForm>
         </section>
     }
 }

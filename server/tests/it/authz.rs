@@ -945,6 +945,16 @@ fn rows(s: &Scenario) -> Vec<Row> {
         Row::page("/", "/".into(), Expect::everyone(200)),
         Row::page("/sign-in", "/sign-in".into(), Expect::everyone(200)),
         Row::page("/register", "/register".into(), Expect::everyone(200)),
+        Row::page(
+            "/register/check-email",
+            "/register/check-email".into(),
+            Expect::everyone(200),
+        ),
+        Row::page(
+            "/verify-email",
+            "/verify-email?token=0".into(),
+            Expect::everyone(200),
+        ),
         Row::page("/members", "/members".into(), Expect::everyone(200)),
         Row::page(
             "/members/{handle}",
@@ -1279,6 +1289,12 @@ fn rows(s: &Scenario) -> Vec<Row> {
                     ("password", server::demo::DEMO_PASSWORD.into()),
                 ])
             },
+        ),
+        Row::call(
+            "verify_email",
+            "a token that was never issued",
+            Expect::everyone(409),
+            |_| fields(&[("token", "ab".repeat(32))]),
         ),
         Row::call("register", "a new account", Expect::everyone(200), |role| {
             let handle = format!("az{}x{}", role as usize, s.nonce);

@@ -22,3 +22,4 @@ mod security;
 mod sessions;
 mod static_files;
 mod throttle;
+mod verification;

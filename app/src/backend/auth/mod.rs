@@ -8,6 +8,7 @@ mod password_change;
 mod registration_limit;
 mod session;
 mod throttle;
+mod verification;
 
 pub use device::{known_device, remember_device, DEVICE_COOKIE, DEVICE_DAYS};
 pub use password::Passwords;
@@ -18,3 +19,4 @@ pub use session::{
     token_from_headers, viewer_for_token, SESSIONS_PER_MEMBER, SESSION_COOKIE, SESSION_MAX_DAYS,
 };
 pub use throttle::{attempt_succeeded, begin_attempt, keys_for, ThrottleKey};
+pub use verification::{new_verification, verify_email, VERIFICATION_HOURS};

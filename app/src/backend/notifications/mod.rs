@@ -7,12 +7,17 @@
 //! inside the transaction that stores the message; the email is checked again
 //! when it goes out (`email::compose`).
 
+mod account_email;
 mod email;
 mod fan_out;
 mod in_app;
 mod outbox;
 mod settings;
 
+pub use account_email::{
+    account_email_done, account_email_later, claim_account_emails, queue_already_registered,
+    queue_verification, AccountEmail,
+};
 pub use email::{compose, render_email, Email, EmailMessage, RenderInput};
 pub use fan_out::fan_out;
 pub use in_app::in_app_list;

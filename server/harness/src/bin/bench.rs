@@ -139,6 +139,7 @@ async fn main() -> Result<(), Error> {
             conversations_per_hour: usize::MAX / 2,
         },
         registrations_per_address_hour: i64::MAX,
+        verify_email: false,
     });
     results.push((
         "send",

@@ -39,6 +39,9 @@ pub struct Options {
     pub metrics_token: Option<String>,
     /// Accounts per address an hour (default: far more than any test makes).
     pub registrations_per_address_hour: Option<i64>,
+    /// New accounts confirm their email first (default off: most suites register
+    /// members to use them at once; `verification.rs` turns it on).
+    pub verify_email: bool,
 }
 
 /// Starts the portal on a random port over a database of its own (fresh, migrated,
@@ -91,6 +94,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         max_live_streams: options.max_live_streams.unwrap_or(10_000),
         metrics_addr: None,
         registrations_per_address_hour: options.registrations_per_address_hour.unwrap_or(100_000),
+        verify_email: options.verify_email,
         metrics_token: options.metrics_token.clone(),
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
