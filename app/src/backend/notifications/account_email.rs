@@ -153,9 +153,7 @@ pub async fn account_email_later(
     email: &AccountEmail,
     max_backoff_seconds: i64,
 ) -> Result<(), AppError> {
-    let wait = 2_i64
-        .saturating_pow(email.attempts.clamp(0, 20) as u32)
-        .min(max_backoff_seconds.max(1));
+    let wait = super::outbox::backoff_seconds(email.attempts, max_backoff_seconds);
     sqlx::query!(
         "UPDATE account_emails SET due_at = now() + make_interval(secs => $3),
                 locked_until = NULL, lock_token = NULL

@@ -97,9 +97,7 @@ pub async fn retry_later(
     claimed: &Claimed,
     max_backoff_seconds: i64,
 ) -> Result<(), AppError> {
-    let wait = 2_i64
-        .saturating_pow(claimed.attempts.clamp(0, 20) as u32)
-        .min(max_backoff_seconds.max(1));
+    let wait = backoff_seconds(claimed.attempts, max_backoff_seconds);
     sqlx::query!(
         "UPDATE email_outbox SET due_at = now() + make_interval(secs => $3),
                 locked_until = NULL, lock_token = NULL
@@ -111,4 +109,12 @@ pub async fn retry_later(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// The wait before another attempt at an email: doubling with each attempt, at
+/// most `max_backoff_seconds` (notifications and account emails alike).
+pub(super) fn backoff_seconds(attempts: i32, max_backoff_seconds: i64) -> i64 {
+    2_i64
+        .saturating_pow(attempts.clamp(0, 20) as u32)
+        .min(max_backoff_seconds.max(1))
 }
