@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { DEMO, MEMBER_PASSWORD, accountMenu, freshHandle, registerMember, tag } from './helpers';
+import { DEMO, DEMO_PASSWORD, MEMBER_PASSWORD, accountMenu, freshHandle, registerMember, tag } from './helpers';
 
 // The portal with JavaScript turned off: every page is the server's HTML and every
 // form posts itself. What a member can do must not depend on the client loading.
@@ -161,5 +161,118 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
     await expect(page.getByLabel('Only members who share a group with me')).toBeChecked();
     await context.close();
+  });
+
+  test('an open group is joined and left again', async ({ browser }) => {
+    // Other tests join groups at the same time: what this member sees is the page's
+    // answer to them alone (their own button), never a shared count.
+    const { context, page } = await newMember(browser, 'Joiner');
+    await page.goto('/groups/translations');
+    await page.getByRole('button', { name: 'Join group', exact: true }).click();
+    await expect(page).toHaveURL(/\/groups\/translations$/);
+    await expect(page.getByRole('button', { name: 'Leave group', exact: true })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Join group', exact: true })).toHaveCount(0);
+
+    await page.getByRole('button', { name: 'Leave group', exact: true }).click();
+    await expect(page).toHaveURL(/\/groups\/translations$/);
+    await expect(page.getByRole('button', { name: 'Join group', exact: true })).toBeVisible();
+    await context.close();
+  });
+
+  test('message requests are accepted and declined', async ({ browser }) => {
+    const choosy = await newMember(browser, 'Choosy');
+    await choosy.page.goto('/settings/privacy');
+    await choosy.page.getByLabel('Only members who share a group with me').check();
+    await choosy.page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(choosy.page).toHaveURL(/\/settings\/privacy\?saved=1$/);
+
+    const welcome = await newMember(browser, 'Welcome');
+    const unwanted = await newMember(browser, 'Unwanted');
+    const kept = `May I ask you something ${tag()}`;
+    const declined = `Special offer ${tag()}`;
+    await startFromProfile(welcome.page, choosy.account.handle, choosy.account.name, kept);
+    await startFromProfile(unwanted.page, choosy.account.handle, choosy.account.name, declined);
+
+    const page = choosy.page;
+    await page.goto('/conversations/requests');
+    const requests = page.locator('li.request');
+    await expect(requests).toHaveCount(2);
+    await requests.filter({ hasText: declined }).getByRole('button', { name: 'Decline', exact: true }).click();
+    await expect(page).toHaveURL(/\/conversations\/requests$/);
+    await expect(requests).toHaveCount(1);
+    // Accepting opens the conversation, as the hydrated page does.
+    await requests.filter({ hasText: kept }).getByRole('button', { name: 'Accept', exact: true }).click();
+    await expect(page).toHaveURL(/\/conversations\/\d+$/);
+    await expect(page.getByRole('list', { name: 'Messages' })).toContainText(kept);
+    await expect(page.locator('section[aria-label="Message request"]')).toHaveCount(0);
+    await page.goto('/conversations/requests');
+    await expect(page.getByText('No message requests.')).toBeVisible();
+
+    await page.goto('/conversations');
+    const rows = page.locator('ul.conversation-list li.conversation-row');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText(kept);
+    for (const side of [choosy, welcome, unwanted]) await side.context.close();
+  });
+
+  test('a conversation of three is left, and the others are told', async ({ browser }) => {
+    const leaver = await newMember(browser, 'Leaver');
+    const stayer = await newMember(browser, 'Stayer');
+    const third = await newMember(browser, 'Third');
+    const text = `Three of us without script ${tag()}`;
+    const page = leaver.page;
+    await page.goto(`/conversations/new?to=member:${stayer.account.handle}&to=member:${third.account.handle}`);
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(page).toHaveURL(/\/conversations\/\d+$/);
+    const thread = new URL(page.url()).pathname;
+
+    await page.getByRole('button', { name: 'Leave conversation', exact: true }).click();
+    await expect(page).toHaveURL(/\/conversations$/);
+    await expect(page.locator('ul.conversation-list li.conversation-row')).toHaveCount(0);
+    await stayer.page.goto(thread);
+    await expect(stayer.page.getByRole('list', { name: 'Messages' }).locator('li.note')).toHaveText(
+      `${leaver.account.name} left the conversation.`,
+    );
+    for (const side of [leaver, stayer, third]) await side.context.close();
+  });
+
+  test('a moderator removes a reported message, and the audit log lists it', async ({ browser }) => {
+    const author = await newMember(browser, 'Rude');
+    const reporter = await newMember(browser, 'Hurt');
+    const text = `An insult for the queue ${tag()}`;
+    await startFromProfile(author.page, reporter.account.handle, reporter.account.name, text);
+    const thread = author.page.url();
+    await reporter.page.goto(thread);
+    const message = reporter.page.locator('li.message').filter({ hasText: text });
+    await message.getByLabel('Message actions').click();
+    await message.getByRole('button', { name: 'Report message' }).click();
+    const form = reporter.page.getByRole('form', { name: 'Report this message' });
+    await form.getByLabel('Harassment or abuse').check();
+    await form.getByRole('button', { name: 'Send report' }).click();
+    await expect(reporter.page.getByText('Thank you. A moderator will review this message.')).toBeVisible();
+
+    const moderator = await browser.newContext({ javaScriptEnabled: false });
+    const page = await moderator.newPage();
+    await page.goto('/sign-in?next=/moderation');
+    await page.getByLabel('Email', { exact: true }).fill('ngozi@example.org');
+    await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/moderation$/);
+    const report = page.locator('article.report').filter({ hasText: text });
+    await expect(report).toHaveCount(1);
+    await report.getByRole('button', { name: 'Remove message', exact: true }).click();
+    await expect(page).toHaveURL(/\/moderation$/);
+    await expect(page.locator('article.report').filter({ hasText: text })).toHaveCount(0);
+
+    await author.page.goto(thread);
+    await expect(author.page.locator('li.message.removed')).toContainText('This message was removed by a moderator.');
+    await expect(author.page.getByText(text)).toHaveCount(0);
+    await page.goto('/moderation/log');
+    await expect(
+      page.getByRole('row').filter({ hasText: author.account.name }).filter({ hasText: 'removed a message' }),
+    ).toHaveCount(1);
+    for (const side of [author, reporter]) await side.context.close();
+    await moderator.close();
   });
 });
