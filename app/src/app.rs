@@ -8,6 +8,7 @@ use crate::pages::{
     conversation::ConversationPage,
     conversations::ConversationsPage,
     group::GroupPage,
+    group_form::{EditGroupPage, NewGroupPage},
     groups::GroupsPage,
     home::HomePage,
     member::MemberPage,
@@ -143,7 +144,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:handle") view=MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/new") view=NewGroupPage ssr=SsrMode::Async/>
                     <Route path=path!("/groups/:slug") view=GroupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/:slug/edit") view=EditGroupPage ssr=SsrMode::Async/>
                     <Route path=path!("/code-of-conduct") view=CodeOfConduct ssr=SsrMode::Async/>
                     <Route path=path!("/conversations") view=ConversationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>

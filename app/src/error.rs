@@ -5,6 +5,7 @@
 //! Internal failures carry no detail: the server logs the cause and the user
 //! only learns that it was our fault and what to do next.
 
+use crate::domain::group::GROUPS_PER_DAY;
 use crate::domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
@@ -33,6 +34,8 @@ pub enum AppError {
     Busy(u64),
     #[error("Too many accounts were made from your network in the last hour. Please try again in {} minutes.", .0.div_ceil(60))]
     TooManyAccounts(u64),
+    #[error("You have created {GROUPS_PER_DAY} groups in the last day. Please try again in {} hours.", .0.div_ceil(3600))]
+    TooManyGroups(u64),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error(
@@ -64,7 +67,8 @@ impl AppError {
             AppError::Throttled(s)
             | AppError::TooFast(s)
             | AppError::Busy(s)
-            | AppError::TooManyAccounts(s) => Some(*s),
+            | AppError::TooManyAccounts(s)
+            | AppError::TooManyGroups(s) => Some(*s),
             _ => None,
         }
     }
@@ -77,9 +81,10 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::BadCredentials => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Throttled(_) | AppError::TooFast(_) | AppError::TooManyAccounts(_) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            AppError::Throttled(_)
+            | AppError::TooFast(_)
+            | AppError::TooManyAccounts(_)
+            | AppError::TooManyGroups(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,

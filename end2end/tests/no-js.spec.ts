@@ -179,6 +179,39 @@ test.describe('without JavaScript', () => {
     await context.close();
   });
 
+  test('a closed group is created, asked to join, and the request approved', async ({ browser }) => {
+    const founder = await newMember(browser, 'Founder');
+    const asker = await newMember(browser, 'Asker');
+    const slug = `grp${tag()}${tag()}`;
+    const page = founder.page;
+    await page.goto('/groups/new');
+    await page.getByLabel('Name', { exact: true }).fill('Plain circle');
+    await page.getByLabel('Address', { exact: true }).fill('x');
+    await page.getByLabel('Members ask to join, and a manager approves').check();
+    await page.getByRole('button', { name: 'Create group', exact: true }).click();
+    // Refused on the page, the rest kept.
+    await expect(page.locator('#field-slug-error')).toContainText('3 to 30');
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Plain circle');
+    await expect(page.getByLabel('Members ask to join, and a manager approves')).toBeChecked();
+    await page.getByLabel('Address', { exact: true }).fill(slug);
+    await page.getByRole('button', { name: 'Create group', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/groups/${slug}$`));
+    await expect(page.getByText('1 member · closed group')).toBeVisible();
+
+    await asker.page.goto(`/groups/${slug}`);
+    await asker.page.getByRole('button', { name: 'Request to join', exact: true }).click();
+    await expect(asker.page).toHaveURL(new RegExp(`/groups/${slug}$`));
+    await expect(asker.page.getByText('You asked to join. A manager will answer.')).toBeVisible();
+
+    await page.goto(`/groups/${slug}`);
+    await page.getByRole('button', { name: `Approve ${asker.account.name}`, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/groups/${slug}$`));
+    await expect(page.getByText('2 members · closed group')).toBeVisible();
+    await asker.page.goto(`/groups/${slug}`);
+    await expect(asker.page.getByRole('button', { name: 'Leave group', exact: true })).toBeVisible();
+    for (const side of [founder, asker]) await side.context.close();
+  });
+
   test('message requests are accepted and declined', async ({ browser }) => {
     const choosy = await newMember(browser, 'Choosy');
     await choosy.page.goto('/settings/privacy');

@@ -42,3 +42,94 @@ pub async fn leave_group(slug: String) -> Result<(), AppError> {
     })
     .await
 }
+
+/// Creates a group; its creator is its first manager. Lands on the group's page.
+#[server(endpoint = "create_group")]
+pub async fn create_group(
+    name: String,
+    slug: String,
+    #[server(default)] description: String,
+    #[server(default)] access: String,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let group = crate::domain::group::NewGroup::parse(&name, &slug, &description, &access)?;
+        crate::backend::groups::create(&state.pool, viewer.id, &group).await?;
+        leptos_axum::redirect(&format!("/groups/{}", group.slug.as_str()));
+        Ok(())
+    })
+    .await
+}
+
+/// Saves a group's name, description and who may join (its managers only).
+#[server(endpoint = "edit_group")]
+pub async fn edit_group(
+    slug: String,
+    name: String,
+    #[server(default)] description: String,
+    #[server(default)] access: String,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let profile = crate::domain::group::GroupProfile::parse(&name, &description, &access)?;
+        crate::backend::groups::edit(&state.pool, &slug, viewer.id, &profile).await?;
+        leptos_axum::redirect(&format!("/groups/{}", slug.to_lowercase()));
+        Ok(())
+    })
+    .await
+}
+
+/// Asks to join a closed group (an open one, or one that invited the member, is joined at once).
+#[server(endpoint = "request_to_join_group")]
+pub async fn request_to_join_group(slug: String) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::groups::request_to_join(&state.pool, &slug, viewer.id).await
+    })
+    .await
+}
+
+/// A manager approves or declines a member's request to join (`answer`: `approve` or `decline`).
+#[server(endpoint = "answer_join_request")]
+pub async fn answer_join_request(
+    slug: String,
+    handle: String,
+    answer: String,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let approve = parse_choice(&answer, "approve", "decline")?;
+        crate::backend::groups::answer_request(&state.pool, &slug, viewer.id, &handle, approve)
+            .await
+    })
+    .await
+}
+
+/// A manager makes a member a manager (`role`: `manager`) or a manager a member again (`member`).
+#[server(endpoint = "set_group_role")]
+pub async fn set_group_role(slug: String, handle: String, role: String) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let manager = parse_choice(&role, "manager", "member")?;
+        crate::backend::groups::set_manager(&state.pool, &slug, viewer.id, &handle, manager).await
+    })
+    .await
+}
+
+/// A manager removes someone from the group.
+#[server(endpoint = "remove_from_group")]
+pub async fn remove_from_group(slug: String, handle: String) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::groups::remove_member(&state.pool, &slug, viewer.id, &handle).await
+    })
+    .await
+}
+
+/// `true` for `yes`, `false` for `no`; anything else is a form that was tampered with.
+#[cfg(feature = "ssr")]
+fn parse_choice(value: &str, yes: &str, no: &str) -> Result<bool, AppError> {
+    match value {
+        v if v == yes => Ok(true),
+        v if v == no => Ok(false),
+        _ => {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("form", "The form was incomplete. Please fill it in again.");
+            Err(errors.into())
+        }
+    }
+}

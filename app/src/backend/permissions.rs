@@ -5,13 +5,35 @@ use crate::domain::conversation::Party;
 use crate::error::AppError;
 use sqlx::PgPool;
 
-/// Anyone signed in may join an open group; closed groups are joined by invitation.
-pub fn may_join_group(is_open: bool) -> Result<(), AppError> {
-    if is_open {
+/// Anyone signed in may join an open group; a closed one only when its managers
+/// invited them (otherwise they ask to join, and a manager approves).
+pub fn may_join_group(is_open_to_them: bool) -> Result<(), AppError> {
+    if is_open_to_them {
         Ok(())
     } else {
         Err(AppError::Refused(
-            "This group is closed. Ask one of its managers to add you.".into(),
+            "This group is closed. Ask to join, and one of its managers will answer.".into(),
+        ))
+    }
+}
+
+/// A group's managers edit it and decide who is in it; nobody else may (the
+/// group's page is public, so refusing says nothing that was secret).
+pub fn may_manage_group(viewer_role: Option<&str>) -> Result<(), AppError> {
+    if viewer_role == Some("manager") {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A manager steps down or is removed only while another manager remains.
+pub fn keeps_a_manager(manager_count: i64) -> Result<(), AppError> {
+    if manager_count > 1 {
+        Ok(())
+    } else {
+        Err(AppError::Refused(
+            "A group needs a manager. Appoint another manager first.".into(),
         ))
     }
 }

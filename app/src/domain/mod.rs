@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod conversation;
+pub mod group;
 pub mod limits;
 pub mod moderation;
 #[cfg(test)]

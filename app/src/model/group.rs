@@ -1,5 +1,6 @@
 //! Groups as the directory and group pages show them.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,8 +24,19 @@ pub struct MemberLink {
 pub enum Membership {
     SignedOut,
     Outsider,
+    /// Asked to join a closed group; its managers have not answered yet.
+    Requested,
+    /// Invited by a manager; has not answered yet.
+    Invited,
     Member,
     Manager,
+}
+
+/// A member's request to join a closed group, as its managers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub member: MemberLink,
+    pub asked_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +50,11 @@ pub struct GroupDetails {
     pub members: Vec<MemberLink>,
     pub member_count: i64,
     pub viewer: Membership,
+    /// Requests to join, oldest first: only for the group's managers, else empty.
+    pub requests: Vec<JoinRequest>,
 }
 
 pub const GROUP_MEMBERS_SHOWN: i64 = 120;
+
+/// Requests to join shown to managers on the group's page.
+pub const GROUP_REQUESTS_SHOWN: i64 = 100;

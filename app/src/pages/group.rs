@@ -1,84 +1,82 @@
-use crate::api::groups::{get_group_details, JoinGroup, LeaveGroup, MemberLink, Membership};
+//! `/groups/<slug>`: a group's page. Members join, ask to join or leave; its
+//! managers also answer requests to join, appoint managers and remove members.
+
+use crate::api::groups::{
+    get_group_details, AnswerJoinRequest, GroupDetails, JoinGroup, JoinRequest, LeaveGroup,
+    MemberLink, Membership, RemoveFromGroup, RequestToJoinGroup, SetGroupRole,
+};
+use crate::components::time::Time;
 use crate::components::{avatar::Avatar, contact::ContactButton};
+use crate::error::AppError;
 use crate::pages::error_view;
-use leptos::either::{Either, EitherOf4};
+use leptos::either::{Either, EitherOf6};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+
+/// Every action a group's page offers; the page reloads the group after each.
+#[derive(Clone, Copy)]
+struct GroupActions {
+    join: ServerAction<JoinGroup>,
+    ask: ServerAction<RequestToJoinGroup>,
+    leave: ServerAction<LeaveGroup>,
+    answer: ServerAction<AnswerJoinRequest>,
+    role: ServerAction<SetGroupRole>,
+    remove: ServerAction<RemoveFromGroup>,
+}
+
+impl GroupActions {
+    fn new() -> Self {
+        Self {
+            join: ServerAction::new(),
+            ask: ServerAction::new(),
+            leave: ServerAction::new(),
+            answer: ServerAction::new(),
+            role: ServerAction::new(),
+            remove: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever any action completes.
+    fn version(&self) -> usize {
+        self.join.version().get()
+            + self.ask.version().get()
+            + self.leave.version().get()
+            + self.answer.version().get()
+            + self.role.version().get()
+            + self.remove.version().get()
+    }
+
+    /// The refusal of the last action that failed, in words.
+    fn error(&self) -> Option<String> {
+        fn failed<T>(v: Option<Result<T, AppError>>) -> Option<AppError> {
+            v.and_then(Result::err)
+        }
+        failed(self.join.value().get())
+            .or_else(|| failed(self.ask.value().get()))
+            .or_else(|| failed(self.leave.value().get()))
+            .or_else(|| failed(self.answer.value().get()))
+            .or_else(|| failed(self.role.value().get()))
+            .or_else(|| failed(self.remove.value().get()))
+            .map(|e| e.to_string())
+    }
+}
 
 #[component]
 pub fn GroupPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let join = ServerAction::<JoinGroup>::new();
-    let leave = ServerAction::<LeaveGroup>::new();
+    let actions = GroupActions::new();
     let group = Resource::new(
-        move || (slug(), join.version().get(), leave.version().get()),
-        |(slug, _, _)| get_group_details(slug),
+        move || (slug(), actions.version()),
+        |(slug, _)| get_group_details(slug),
     );
-    let action_error = move || {
-        let failed = |v: Option<Result<(), crate::error::AppError>>| v.and_then(Result::err);
-        failed(join.value().get())
-            .or_else(|| failed(leave.value().get()))
-            .map(|e| e.to_string())
-    };
-
     view! {
         <Suspense fallback=|| view! { <p>"Loading group…"</p> }>
             {move || Suspend::new(async move {
                 match group.await {
                     Err(error) => Either::Left(error_view(error)),
-                    Ok(g) => Either::Right(view! {
-                        <Title text=g.name.clone()/>
-                        <article class="group panel">
-                            <header class="profile-header">
-                                <div class="profile-title">
-                                    <h1>{g.name.clone()}</h1>
-                                    <p class="meta">
-                                        {format!("{} members", g.member_count)}
-                                        {if g.is_open { " · open group" } else { " · closed group" }}
-                                    </p>
-                                </div>
-                                <ContactButton label=format!("Message the {} group", g.name) to=format!("group:{}", g.slug)/>
-                            </header>
-                            <p class="bio">{g.description.clone()}</p>
-                            <div class="group-actions">
-                                {match (g.viewer, g.is_open) {
-                                    (Membership::SignedOut, _) => EitherOf4::A(view! {
-                                        <p><a href=format!("/sign-in?next=/groups/{}", g.slug)>"Sign in"</a> " to join this group."</p>
-                                    }),
-                                    (Membership::Outsider, true) => EitherOf4::B(view! {
-                                        <ActionForm action=join>
-                                            <input type="hidden" name="slug" value=g.slug.clone()/>
-                                            <button type="submit" class="button">"Join group"</button>
-                                        </ActionForm>
-                                    }),
-                                    (Membership::Outsider, false) => EitherOf4::C(view! {
-                                        <p>"This group is closed: its managers add new members."</p>
-                                    }),
-                                    (Membership::Member | Membership::Manager, _) => EitherOf4::D(view! {
-                                        <ActionForm action=leave>
-                                            <input type="hidden" name="slug" value=g.slug.clone()/>
-                                            <button type="submit" class="button button-quiet">"Leave group"</button>
-                                        </ActionForm>
-                                    }),
-                                }}
-                                <p class="form-error" role="alert">{action_error}</p>
-                            </div>
-                            <section>
-                                <h2>"Managers"</h2>
-                                <PeopleList people=g.managers/>
-                            </section>
-                            <section>
-                                <h2>"Members"</h2>
-                                {if g.members.is_empty() {
-                                    Either::Left(view! { <p>"No other members yet."</p> })
-                                } else {
-                                    Either::Right(view! { <PeopleList people=g.members/> })
-                                }}
-                            </section>
-                        </article>
-                    }),
+                    Ok(g) => Either::Right(view! { <Group g actions/> }),
                 }
             })}
         </Suspense>
@@ -86,14 +84,169 @@ pub fn GroupPage() -> impl IntoView {
 }
 
 #[component]
-fn PeopleList(people: Vec<MemberLink>) -> impl IntoView {
+fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
+    let manages = g.viewer == Membership::Manager;
+    let slug = g.slug.clone();
+    view! {
+        <Title text=g.name.clone()/>
+        <article class="group panel">
+            <header class="profile-header">
+                <div class="profile-title">
+                    <h1>{g.name.clone()}</h1>
+                    <p class="meta">
+                        {if g.member_count == 1 { "1 member".to_string() } else { format!("{} members", g.member_count) }}
+                        {if g.is_open { " · open group" } else { " · closed group" }}
+                    </p>
+                </div>
+                <ContactButton label=format!("Message the {} group", g.name) to=format!("group:{}", g.slug)/>
+            </header>
+            <p class="bio">{g.description.clone()}</p>
+            <div class="group-actions">
+                <ViewerActions slug=g.slug.clone() viewer=g.viewer is_open=g.is_open actions/>
+                {manages.then(|| view! {
+                    <a class="button button-quiet" href=format!("/groups/{}/edit", g.slug)>"Edit group"</a>
+                })}
+                <p class="form-error" role="alert">{move || actions.error()}</p>
+            </div>
+            {(manages && !g.requests.is_empty()).then(|| view! {
+                <Requests slug=slug.clone() requests=g.requests actions/>
+            })}
+            <section>
+                <h2>"Managers"</h2>
+                <PeopleList slug=slug.clone() people=g.managers manager_list=true manages actions/>
+            </section>
+            <section>
+                <h2>"Members"</h2>
+                {if g.members.is_empty() {
+                    Either::Left(view! { <p>"No other members yet."</p> })
+                } else {
+                    Either::Right(view! { <PeopleList slug people=g.members manager_list=false manages actions/> })
+                }}
+            </section>
+        </article>
+    }
+}
+
+/// A one-button form posting `fields` (name, value pairs) to `action`. A macro:
+/// `ActionForm`'s bounds on the server function are long to spell out.
+macro_rules! button_form {
+    ($action:expr, $fields:expr, $label:expr, $class:expr) => {{
+        let fields: Vec<(&'static str, String)> = $fields;
+        let label = String::from($label);
+        let inputs = fields
+            .into_iter()
+            .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+            .collect_view();
+        view! {
+            <ActionForm action=$action attr:class="inline-form">
+                {inputs}
+                <button type="submit" class=$class>{label}</button>
+            </ActionForm>
+        }
+    }};
+}
+
+/// What the viewer can do about their own membership.
+#[component]
+fn ViewerActions(
+    slug: String,
+    viewer: Membership,
+    is_open: bool,
+    actions: GroupActions,
+) -> impl IntoView {
+    let field = vec![("slug", slug.clone())];
+    match (viewer, is_open) {
+        (Membership::SignedOut, _) => EitherOf6::A(view! {
+            <p><a href=format!("/sign-in?next=/groups/{slug}")>"Sign in"</a> " to join this group."</p>
+        }),
+        (Membership::Outsider, true) => {
+            EitherOf6::B(button_form!(actions.join, field, "Join group", "button"))
+        }
+        (Membership::Outsider, false) => EitherOf6::C(view! {
+            <p>"This group is closed: a manager approves each new member."</p>
+            {button_form!(actions.ask, field, "Request to join", "button")}
+        }),
+        (Membership::Requested, _) => EitherOf6::D(view! {
+            <p role="status">"You asked to join. A manager will answer."</p>
+            {button_form!(actions.leave, field, "Withdraw request", "button button-quiet")}
+        }),
+        (Membership::Invited, _) => EitherOf6::E(view! {
+            <p role="status">"A manager invited you to this group."</p>
+            {button_form!(actions.join, field.clone(), "Accept invitation", "button")}
+            {button_form!(actions.leave, field, "Decline", "button button-quiet")}
+        }),
+        (Membership::Member | Membership::Manager, _) => EitherOf6::F(button_form!(
+            actions.leave,
+            field,
+            "Leave group",
+            "button button-quiet"
+        )),
+    }
+}
+
+/// Requests to join, oldest first, each approved or declined by a manager.
+#[component]
+fn Requests(slug: String, requests: Vec<JoinRequest>, actions: GroupActions) -> impl IntoView {
+    view! {
+        <section aria-labelledby="join-requests">
+            <h2 id="join-requests">{format!("Requests to join ({})", requests.len())}</h2>
+            <ul class="people join-requests">
+                {requests.into_iter().map(|r| {
+                    let fields = |answer: &str| vec![
+                        ("slug", slug.clone()),
+                        ("handle", r.member.handle.clone()),
+                        ("answer", answer.to_string()),
+                    ];
+                    view! {
+                        <li>
+                            <Avatar name=r.member.display_name.clone() seed=r.member.handle.clone()/>
+                            <a href=format!("/members/{}", r.member.handle)>{r.member.display_name.clone()}</a>
+                            <span class="meta"><Time at=r.asked_at/></span>
+                            {button_form!(actions.answer, fields("approve"), format!("Approve {}", r.member.display_name), "button")}
+                            {button_form!(actions.answer, fields("decline"), format!("Decline {}", r.member.display_name), "button button-quiet")}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Managers or members; a manager viewing gets the buttons that change each.
+#[component]
+fn PeopleList(
+    slug: String,
+    people: Vec<MemberLink>,
+    manager_list: bool,
+    manages: bool,
+    actions: GroupActions,
+) -> impl IntoView {
     view! {
         <ul class="people">
-            {people.into_iter().map(|p| view! {
-                <li>
-                    <Avatar name=p.display_name.clone() seed=p.handle.clone()/>
-                    <a href=format!("/members/{}", p.handle)>{p.display_name}</a>
-                </li>
+            {people.into_iter().map(|p| {
+                let fields = |extra: Option<(&'static str, &str)>| {
+                    let mut f = vec![("slug", slug.clone()), ("handle", p.handle.clone())];
+                    f.extend(extra.map(|(k, v)| (k, v.to_string())));
+                    f
+                };
+                let name = p.display_name.clone();
+                let buttons = manages.then(|| view! {
+                    <span class="person-actions">
+                        {if manager_list {
+                            button_form!(actions.role, fields(Some(("role", "member"))), format!("Remove {name} as manager"), "button button-quiet")
+                        } else {
+                            button_form!(actions.role, fields(Some(("role", "manager"))), format!("Make {name} a manager"), "button button-quiet")
+                        }}
+                        {button_form!(actions.remove, fields(None), format!("Remove {name} from the group"), "button button-quiet")}
+                    </span>
+                });
+                view! {
+                    <li>
+                        <Avatar name=p.display_name.clone() seed=p.handle.clone()/>
+                        <a href=format!("/members/{}", p.handle)>{p.display_name}</a>
+                        {buttons}
+                    </li>
+                }
             }).collect_view()}
         </ul>
     }

@@ -13,7 +13,10 @@ pub fn GroupsPage() -> impl IntoView {
 
     view! {
         <Title text="Groups"/>
-        <h1>"Groups"</h1>
+        <div class="page-head">
+            <h1>"Groups"</h1>
+            <a class="button" href="/groups/new">"Create a group"</a>
+        </div>
         <form class="search" method="get" action="/groups" role="search">
             <label for="group-search">"Search groups by name"</label>
             <div class="search-row">

@@ -4,6 +4,7 @@ pub mod code_of_conduct;
 pub mod conversation;
 pub mod conversations;
 pub mod group;
+pub mod group_form;
 pub mod groups;
 pub mod home;
 pub mod member;
@@ -22,8 +23,11 @@ use crate::error::AppError;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
-/// Renders a failed page load: a real 404 page for `NotFound`, a short message otherwise.
+/// Renders a failed page load: a real 404 page for `NotFound`, a short message
+/// otherwise; on the server the page's status is the error's (401, 403, 404...).
 pub fn error_view(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let _ = crate::error::respond::<()>(Err(error.clone()));
     match error {
         AppError::NotFound => EitherOf3::A(view! { <not_found::NotFound/> }),
         AppError::Unauthenticated => EitherOf3::B(view! {

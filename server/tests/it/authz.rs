@@ -962,6 +962,12 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::everyone(200),
         ),
         Row::page("/groups", "/groups".into(), Expect::everyone(200)),
+        Row::page("/groups/new", "/groups/new".into(), Expect::members(200)),
+        Row::page(
+            "/groups/{slug}/edit",
+            format!("/groups/{slug}/edit"),
+            Expect::members(403).set(&[GroupManager], 200),
+        ),
         Row::page(
             "/groups/{slug}",
             format!("/groups/{slug}"),
@@ -1265,6 +1271,72 @@ fn rows(s: &Scenario) -> Vec<Row> {
         Row::call("join_group", "a closed group", Expect::members(409), |_| {
             fields(&[("slug", "security".into())])
         }),
+        Row::call(
+            "request_to_join_group",
+            "a closed group",
+            Expect::members(200),
+            |_| fields(&[("slug", "security".into())]),
+        ),
+        Row::call(
+            "create_group",
+            "a new group",
+            Expect::members(200),
+            |role| {
+                fields(&[
+                    ("name", "Authz group".into()),
+                    ("slug", format!("az-g{}-{}", role as usize, s.nonce)),
+                    ("access", "open".into()),
+                ])
+            },
+        ),
+        // Changes nothing the other rows see: the group keeps its name and stays open.
+        Row::call(
+            "edit_group",
+            "the group",
+            Expect::members(403).set(&[GroupManager], 200),
+            |_| {
+                fields(&[
+                    ("slug", slug.clone()),
+                    ("name", "Education".into()),
+                    ("description", "Training material.".into()),
+                    ("access", "open".into()),
+                ])
+            },
+        ),
+        Row::call(
+            "answer_join_request",
+            "nobody asked",
+            Expect::members(403).set(&[GroupManager], 404),
+            |_| {
+                fields(&[
+                    ("slug", slug.clone()),
+                    ("handle", "jose".into()),
+                    ("answer", "approve".into()),
+                ])
+            },
+        ),
+        // The group member stays a member: only the right to ask is tested.
+        Row::call(
+            "set_group_role",
+            "the group member stays a member",
+            Expect::members(403).set(&[GroupManager], 200),
+            |_| {
+                fields(&[
+                    ("slug", slug.clone()),
+                    (
+                        "handle",
+                        s.handle(GroupMember).unwrap_or_default().to_string(),
+                    ),
+                    ("role", "member".into()),
+                ])
+            },
+        ),
+        Row::call(
+            "remove_from_group",
+            "someone not in it",
+            Expect::members(403).set(&[GroupManager], 200),
+            |_| fields(&[("slug", slug.clone()), ("handle", "jose".into())]),
+        ),
         // Destructive: last.
         Row::call("end_other_sessions", "", Expect::members(200), |_| vec![]),
         Row::call(

@@ -10,6 +10,7 @@ mod bad_input;
 mod connections;
 mod conversations;
 mod email;
+mod groups;
 mod limits;
 mod live;
 mod moderation;

@@ -1,0 +1,113 @@
+//! A group's page: who manages it, who is in it, how the viewer stands, and for
+//! its managers the requests to join.
+
+use crate::error::AppError;
+use crate::model::group::{
+    GroupDetails, JoinRequest, MemberLink, Membership, GROUP_MEMBERS_SHOWN, GROUP_REQUESTS_SHOWN,
+};
+use sqlx::PgPool;
+
+pub async fn details(
+    pool: &PgPool,
+    slug: &str,
+    viewer: Option<i64>,
+) -> Result<Option<GroupDetails>, AppError> {
+    let Some(group) = sqlx::query!(
+        r#"SELECT g.id, g.slug, g.name, g.description, g.is_open,
+                  (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS "member_count!",
+                  (SELECT gm.role FROM group_memberships gm
+                    WHERE gm.group_id = g.id AND gm.member_id = $2) AS viewer_role,
+                  (SELECT p.kind FROM group_pending p
+                    WHERE p.group_id = g.id AND p.member_id = $2) AS viewer_pending
+           FROM groups g WHERE g.slug = $1"#,
+        slug,
+        viewer
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let people = sqlx::query_as!(
+        PersonRow,
+        r#"SELECT m.handle, m.display_name, gm.role = 'manager' AS "is_manager!"
+           FROM group_memberships gm JOIN members m ON m.id = gm.member_id
+           WHERE gm.group_id = $1 AND m.suspended_at IS NULL AND m.deleted_at IS NULL
+           ORDER BY gm.role = 'manager' DESC, fold_name(m.display_name)
+           LIMIT $2"#,
+        group.id,
+        GROUP_MEMBERS_SHOWN
+    )
+    .fetch_all(pool)
+    .await?;
+    let (managers, members): (Vec<_>, Vec<_>) = people.into_iter().partition(|p| p.is_manager);
+    let viewer_state = match (
+        viewer,
+        group.viewer_role.as_deref(),
+        group.viewer_pending.as_deref(),
+    ) {
+        (None, _, _) => Membership::SignedOut,
+        (Some(_), Some("manager"), _) => Membership::Manager,
+        (Some(_), Some(_), _) => Membership::Member,
+        (Some(_), None, Some("request")) => Membership::Requested,
+        (Some(_), None, Some(_)) => Membership::Invited,
+        (Some(_), None, None) => Membership::Outsider,
+    };
+    let requests = if viewer_state == Membership::Manager {
+        join_requests(pool, group.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(GroupDetails {
+        slug: group.slug,
+        name: group.name,
+        description: group.description,
+        is_open: group.is_open,
+        managers: links(managers),
+        members: links(members),
+        member_count: group.member_count,
+        viewer: viewer_state,
+        requests,
+    }))
+}
+
+struct PersonRow {
+    handle: String,
+    display_name: String,
+    is_manager: bool,
+}
+
+fn links(people: Vec<PersonRow>) -> Vec<MemberLink> {
+    people
+        .into_iter()
+        .map(|p| MemberLink {
+            handle: p.handle,
+            display_name: p.display_name,
+        })
+        .collect()
+}
+
+/// The requests to join, oldest first (only ever shown to the group's managers).
+async fn join_requests(pool: &PgPool, group_id: i64) -> Result<Vec<JoinRequest>, AppError> {
+    Ok(sqlx::query!(
+        "SELECT m.handle, m.display_name, p.created_at
+         FROM group_pending p JOIN members m ON m.id = p.member_id
+         WHERE p.group_id = $1 AND p.kind = 'request'
+           AND m.suspended_at IS NULL AND m.deleted_at IS NULL
+         ORDER BY p.created_at, p.member_id
+         LIMIT $2",
+        group_id,
+        GROUP_REQUESTS_SHOWN
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| JoinRequest {
+        member: MemberLink {
+            handle: r.handle,
+            display_name: r.display_name,
+        },
+        asked_at: r.created_at,
+    })
+    .collect())
+}

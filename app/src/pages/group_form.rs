@@ -1,0 +1,207 @@
+//! `/groups/new` and `/groups/<slug>/edit`: one form for a group's name, address
+//! (set once, at creation), description and who may join.
+
+use crate::api::groups::{get_group_details, CreateGroup, EditGroup, Membership};
+use crate::components::field::{escape_html, typed, FormErrors, TextField};
+use crate::components::session::use_session;
+use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
+use crate::domain::group::{GroupProfile, NewGroup, GROUP_DESCRIPTION_MAX};
+use crate::error::AppError;
+use crate::pages::error_view;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn NewGroupPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Title text="Create a group"/>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.viewer.await {
+                    Some(_) => Either::Left(view! { <NewGroupForm/> }),
+                    None => Either::Right(error_view(AppError::Unauthenticated)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewGroupForm() -> impl IntoView {
+    let create = ServerAction::<CreateGroup>::new();
+    let typed = |name| typed(CreateGroup::PATH, name).unwrap_or_default();
+    let fields = GroupFields {
+        name: RwSignal::new(typed("name")),
+        slug: RwSignal::new(typed("slug")),
+        description: RwSignal::new(typed("description")),
+        access: RwSignal::new(
+            Some(typed("access"))
+                .filter(|a| !a.is_empty())
+                .unwrap_or("open".into()),
+        ),
+    };
+    let errors = FormErrors::new(create.value());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = fields.values();
+        if errors.check(NewGroup::parse(&f.0, &f.1, &f.2, &f.3).map(|_| ())) {
+            create.dispatch(CreateGroup {
+                name: f.0,
+                slug: f.1,
+                description: f.2,
+                access: f.3,
+            });
+        }
+    };
+    view! {
+        <section class="panel form-panel">
+            <h1>"Create a group"</h1>
+            <p class="hint">"You will be its first manager: you answer its conversations and decide who joins a closed group."</p>
+            <form action=CreateGroup::url() method="post" on:submit=on_submit novalidate>
+                <GroupFieldset fields errors with_slug=true/>
+                <button type="submit" class="button" disabled=move || create.pending().get()>"Create group"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn EditGroupPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let group = Resource::new(slug, get_group_details);
+    view! {
+        <Title text="Edit group"/>
+        <Suspense fallback=|| view! { <p>"Loading group…"</p> }>
+            {move || Suspend::new(async move {
+                match group.await {
+                    Ok(g) if g.viewer == Membership::Manager => Either::Left(view! {
+                        <EditGroupForm slug=g.slug name=g.name description=g.description is_open=g.is_open/>
+                    }),
+                    Ok(g) if g.viewer == Membership::SignedOut => Either::Right(error_view(AppError::Unauthenticated)),
+                    Ok(_) => Either::Right(error_view(AppError::Forbidden)),
+                    Err(error) => Either::Right(error_view(error)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EditGroupForm(slug: String, name: String, description: String, is_open: bool) -> impl IntoView {
+    let edit = ServerAction::<EditGroup>::new();
+    let typed = |field, saved: String| typed(EditGroup::PATH, field).unwrap_or(saved);
+    let fields = GroupFields {
+        name: RwSignal::new(typed("name", name)),
+        slug: RwSignal::new(slug.clone()),
+        description: RwSignal::new(typed("description", description)),
+        access: RwSignal::new(typed(
+            "access",
+            if is_open { "open" } else { "closed" }.into(),
+        )),
+    };
+    let errors = FormErrors::new(edit.value());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = fields.values();
+        if errors.check(GroupProfile::parse(&f.0, &f.2, &f.3).map(|_| ())) {
+            edit.dispatch(EditGroup {
+                slug: f.1,
+                name: f.0,
+                description: f.2,
+                access: f.3,
+            });
+        }
+    };
+    view! {
+        <section class="panel form-panel">
+            <h1>"Edit group"</h1>
+            <form action=EditGroup::url() method="post" on:submit=on_submit novalidate>
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <GroupFieldset fields errors with_slug=false/>
+                <div class="form-actions">
+                    <button type="submit" class="button" disabled=move || edit.pending().get()>"Save group"</button>
+                    <a class="button button-quiet" href=format!("/groups/{slug}")>"Cancel"</a>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// The form's values, each posted under its argument's name.
+#[derive(Clone, Copy)]
+struct GroupFields {
+    name: RwSignal<String>,
+    slug: RwSignal<String>,
+    description: RwSignal<String>,
+    access: RwSignal<String>,
+}
+
+impl GroupFields {
+    /// (name, slug, description, access)
+    fn values(&self) -> (String, String, String, String) {
+        (
+            self.name.get_untracked(),
+            self.slug.get_untracked(),
+            self.description.get_untracked(),
+            self.access.get_untracked(),
+        )
+    }
+}
+
+#[component]
+fn GroupFieldset(fields: GroupFields, errors: FormErrors, with_slug: bool) -> impl IntoView {
+    let description = fields.description;
+    let access = fields.access;
+    let choice = move |value: &'static str, label: &'static str| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="access"
+                    value=value
+                    checked=access.get_untracked() == value
+                    on:change=move |_| access.set(value.to_string())
+                />
+                " " {label}
+            </label>
+        }
+    };
+    view! {
+        <TextField label="Name" name="name" value=fields.name error=errors.field("name")/>
+        {with_slug.then(|| view! {
+            <TextField
+                label="Address"
+                name="slug"
+                value=fields.slug
+                error=errors.field("slug")
+                hint=format!("The group's page will be /groups/<address>: {HANDLE_MIN}–{HANDLE_MAX} letters a–z, digits, '-' or '_'. It cannot be changed later.")
+            />
+        })}
+        <div class="field">
+            <label for="field-description">"Description"</label>
+            <p class="hint" id="field-description-hint">{format!("Optional, up to {GROUP_DESCRIPTION_MAX} characters.")}</p>
+            <textarea
+                id="field-description"
+                name="description"
+                rows="4"
+                aria-describedby="field-description-hint field-description-error"
+                inner_html=description.with_untracked(|d| escape_html(d))
+                prop:value=description
+                on:input=move |ev| description.set(event_target_value(&ev))
+            ></textarea>
+            <p class="field-error" id="field-description-error">{move || errors.field("description").get()}</p>
+        </div>
+        <fieldset class="field">
+            <legend>"Who may join"</legend>
+            {choice("open", "Anyone: members join at once")}
+            {choice("closed", "Members ask to join, and a manager approves")}
+            <p class="field-error">{move || errors.field("access").get()}</p>
+        </fieldset>
+        <p class="form-error" role="alert">{errors.form()}</p>
+    }
+}
