@@ -525,6 +525,43 @@ test.describe('conversations', () => {
     await expect(start).toBeFocused();
   });
 
+  test('Space opens a contact icon and Start conversation; chips show handles; after Send the reply box has focus; the list says You', async ({
+    page,
+    browser,
+  }) => {
+    await registerMember(page, 'Spacey');
+    const side = await newBrowserPage(browser);
+    const other = await registerMember(side.page, 'Spaced');
+    await side.context.close();
+
+    await gotoHydrated(page, `/members/${other.handle}`);
+    await page.getByRole('button', { name: `Message ${other.name}`, exact: true }).focus();
+    await page.keyboard.press(' ');
+    const dialog = composeDialog(page);
+    await expect(dialog).toBeVisible();
+    // Two members may share a name: the chip shows the handle too.
+    await expect(chip(dialog, other.name)).toContainText(`@${other.handle}`);
+    const form = composeForm(dialog);
+    await form.body.fill(`Opened with the space bar ${tag()}`);
+    await form.send.click();
+    await expectThread(page);
+
+    const last = `My last word ${tag()}`;
+    await replyForm(page).body.fill(last);
+    await replyForm(page).send.click();
+    await expect(messages(page).last()).toContainText(last);
+    await expect(replyForm(page).body).toBeFocused();
+
+    await gotoHydrated(page, '/conversations');
+    await expect(page.locator('li.conversation-row').first().locator('.conversation-snippet')).toHaveText(`You: ${last}`);
+    await page.getByRole('button', { name: 'Start conversation', exact: true }).focus();
+    await page.keyboard.press(' ');
+    await expect(dialog).toBeVisible();
+    // A search result shows the handle beside the name.
+    await form.search.fill(other.name);
+    await expect(option(form.listbox, other.name)).toContainText(`@${other.handle}`);
+  });
+
   test('the open start dialog and a thread have no serious or critical WCAG 2 A/AA violations', async ({ page }) => {
     await registerMember(page, 'Axe');
     await gotoHydrated(page, `/members/${DEMO.alice.handle}`);

@@ -20,10 +20,14 @@ pub fn ContactButton(
             class="contact-button"
             aria-label=label.clone()
             title=label
-            on:click=move |ev| {
-                ev.prevent_default();
-                compose.open.set(Some(vec![to.clone()]));
+            on:click={
+                let to = to.clone();
+                move |ev| {
+                    ev.prevent_default();
+                    compose.open.set(Some(vec![to.clone()]));
+                }
             }
+            on:keydown=move |ev| on_space(&ev, || compose.open.set(Some(vec![to.clone()])))
         >
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
                 <path
@@ -32,5 +36,14 @@ pub fn ContactButton(
                 ></path>
             </svg>
         </a>
+    }
+}
+
+/// A link that looks and acts as a button (`role="button"`) opens on Space as a
+/// button does; Enter already follows it.
+pub fn on_space(ev: &leptos::ev::KeyboardEvent, open: impl FnOnce()) {
+    if ev.key() == " " {
+        ev.prevent_default();
+        open();
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::api::conversations::{search_parties, PartyKind, PartyView};
 use crate::components::avatar::Avatar;
+use leptos::either::Either;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -159,7 +160,11 @@ fn ChosenChips(
                     <input type="hidden" name=format!("to[{index}]") value=party.token.clone()/>
                     <Avatar name=party.name.clone() seed=party.handle.clone() group=party.kind == PartyKind::Group/>
                     <span>{party.name.clone()}</span>
-                    {(party.kind == PartyKind::Group).then(|| view! { <span class="badge">"Group"</span> })}
+                    {if party.kind == PartyKind::Group {
+                        Either::Left(view! { <span class="badge">"Group"</span> })
+                    } else {
+                        Either::Right(view! { <span class="handle">{format!("@{}", party.handle)}</span> })
+                    }}
                     <button
                         type="button"
                         class="chip-remove"
@@ -202,6 +207,8 @@ fn MatchList(
                     >
                         <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group/>
                         <span class="option-name">{party.name.clone()}</span>
+                        // Two members may share a name: the handle tells them apart.
+                        {(!is_group).then(|| view! { <span class="handle">{format!("@{}", party.handle)}</span> })}
                         <span class="option-kind">{if is_group { "Group" } else { "Member" }}</span>
                     </li>
                 }

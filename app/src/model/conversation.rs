@@ -36,6 +36,8 @@ pub struct ConversationSummary {
     /// Everyone in it except the viewer's own side.
     pub others: Vec<PartyView>,
     pub last_author: String,
+    /// The last message is the viewer's own side's (shown as "You:").
+    pub mine: bool,
     pub snippet: String,
     pub last_message_at: DateTime<Utc>,
     pub unread: bool,

@@ -57,6 +57,7 @@ pub fn ConversationsPage() -> impl IntoView {
                     ev.prevent_default();
                     compose.open.set(Some(Vec::new()));
                 }
+                on:keydown=move |ev| crate::components::contact::on_space(&ev, || compose.open.set(Some(Vec::new())))
             >
                 "Start conversation"
             </a>
@@ -136,7 +137,7 @@ fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
                     {conversation.others.into_iter().take(4).map(|p| view! { <PartyName party=p/> }).collect_view()}
                 </span>
                 <span class="conversation-snippet">
-                    <strong>{conversation.last_author} ": "</strong>
+                    <strong>{if conversation.mine { "You".to_string() } else { conversation.last_author }} ": "</strong>
                     {conversation.snippet}
                 </span>
                 <span class="conversation-meta">

@@ -244,6 +244,7 @@ fn PeopleList(
                     <li>
                         <Avatar name=p.display_name.clone() seed=p.handle.clone()/>
                         <a href=format!("/members/{}", p.handle)>{p.display_name}</a>
+                        <span class="handle">{format!("@{}", p.handle)}</span>
                         {buttons}
                     </li>
                 }

@@ -725,6 +725,86 @@ async fn search_finds_members_and_groups_ignoring_accents_but_never_oneself() {
     );
 }
 
+#[tokio::test]
+async fn the_list_says_you_for_ones_own_last_message() {
+    let app = spawn_app().await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [alice_id, bob_id] = app.ids(["alice", "bob"]).await;
+    let id = start_ok(
+        &app,
+        &alice,
+        &member(alice_id),
+        &[member(bob_id)],
+        "Hello Bob, it is me",
+    )
+    .await;
+    let mine = |inbox: &Value| {
+        inbox["conversations"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["mine"].clone())
+    };
+    assert_eq!(
+        mine(&inbox(&app, &alice, None).await),
+        Some(Value::Bool(true))
+    );
+    assert_eq!(
+        mine(&inbox(&app, &bob, None).await),
+        Some(Value::Bool(false))
+    );
+    let page = alice
+        .get(format!("{}/conversations", app.url))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let page = without_markers(&page);
+    assert!(
+        page.contains("<strong>You: </strong>Hello Bob, it is me"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_one_or_two_character_search_finds_a_given_name_or_any_word_of_a_name() {
+    let app = spawn_app().await;
+    let alice = app.member("alice").await;
+    let [bob, jose] = app.ids(["bob", "jose"]).await;
+    for (id, name) in [(bob, "刘伟"), (jose, "Ana Zqwerty")] {
+        sqlx::query("UPDATE members SET display_name = $2 WHERE id = $1")
+            .bind(id)
+            .bind(name)
+            .execute(&app.pool)
+            .await
+            .expect("rename");
+    }
+    for (query, name) in [
+        ("伟", "刘伟"),
+        ("刘", "刘伟"),
+        ("刘伟", "刘伟"),
+        ("zq", "Ana Zqwerty"),
+        ("Zq", "Ana Zqwerty"),
+    ] {
+        let found: Value = app
+            .call_with(&alice, "search_parties", &[("query", query)])
+            .await
+            .json()
+            .await
+            .expect("json");
+        let names: Vec<&str> = found
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert!(names.contains(&name), "{query:?} finds {name}: {names:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_envelope_is_gold_in_the_rendered_page_until_the_message_is_read() {
     let app = spawn_app().await;

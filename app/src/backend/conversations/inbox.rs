@@ -75,6 +75,7 @@ pub async fn inbox(
                 id: r.id,
                 others,
                 last_author: r.author.unwrap_or_default(),
+                mine: r.mine,
                 snippet: snippet(&body),
                 last_message_at: r.last_message_at,
                 unread: r.unread,
@@ -101,6 +102,7 @@ struct InboxRow {
     unread: bool,
     body: Option<String>,
     author: Option<String>,
+    mine: bool,
 }
 
 /// One more than a page of the conversations the viewer sees as themself (not
@@ -122,7 +124,9 @@ async fn page(
         r#"SELECT c.id, c.last_message_at,
                   c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
                   CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
-                  coalesce(lg.name, la.display_name) AS "author?"
+                  coalesce(lg.name, la.display_name) AS "author?",
+                  -- Written by the member themself (a group's tab names the group instead).
+                  coalesce($2::bigint IS NULL AND lm.author_id = $6 AND lm.as_group_id IS NULL, false) AS "mine!"
            FROM conversation_parties cp
            JOIN conversations c ON c.id = cp.conversation_id
            LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $6

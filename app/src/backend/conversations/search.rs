@@ -5,8 +5,9 @@ use crate::error::AppError;
 use crate::model::conversation::PartyView;
 use sqlx::PgPool;
 
-/// Queries shorter than this match the start of names (a trigram index needs three
-/// characters); longer ones match anywhere in the name or handle.
+/// Queries shorter than this match the start of a word, or a character of a name
+/// written without spaces (a trigram index needs three characters); longer ones
+/// match anywhere in the name or handle.
 pub(super) const CONTAINS_MIN_CHARS: usize = 3;
 /// Matches considered before ranking: keeps a very common query as fast as a rare one.
 pub(super) const SEARCH_CANDIDATES: i64 = 100;
@@ -48,15 +49,21 @@ pub async fn search_parties(
         .map(|r| member_view(r.id, r.handle, r.name))
         .collect::<Vec<_>>()
     } else {
+        // One or two characters: the start of any word of the name or handle, or
+        // anywhere in a name of a script without spaces (`search_grams`).
         sqlx::query!(
-            r#"SELECT id, handle, display_name AS name FROM members
-               WHERE search_name COLLATE "C" >= fold_name($1)
-                 AND search_name COLLATE "C" < fold_name($1) || chr(1114111)
-                 AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = members.id)
-               ORDER BY search_name COLLATE "C", id LIMIT 8"#,
+            r#"WITH candidates AS MATERIALIZED (
+                 SELECT id, handle, display_name, search_name FROM members
+                 WHERE search_grams @> ARRAY[fold_name($1)]
+                   AND id <> $2 AND suspended_at IS NULL AND deleted_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = members.id)
+                 LIMIT $3)
+               SELECT id AS "id!", handle AS "handle!", display_name AS "name!" FROM candidates
+               ORDER BY search_name LIKE fold_name($4) || '%' DESC, search_name, id LIMIT 8"#,
             query.to_lowercase(),
-            viewer_id
+            viewer_id,
+            SEARCH_CANDIDATES,
+            escaped
         )
         .fetch_all(&mut *tx)
         .await?

@@ -41,6 +41,18 @@ pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) 
             });
             body.set(String::new());
             key.set(new_message_key());
+            // The Send button was disabled while sending, which drops focus: the
+            // next reply is typed where the last one was.
+            #[cfg(feature = "hydrate")]
+            {
+                use leptos::wasm_bindgen::JsCast;
+                if let Some(field) = document()
+                    .get_element_by_id("reply-body")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = field.focus();
+                }
+            }
         }
     });
     let error = move || {
