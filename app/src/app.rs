@@ -17,7 +17,9 @@ use crate::pages::{
     new_conversation::NewConversationPage,
     not_found::NotFound,
     notification_settings::NotificationSettingsPage,
+    password_reset::{ForgotPasswordPage, ResetPasswordPage, ResetSentPage},
     privacy::PrivacyPage,
+    profile_edit::ProfileEditPage,
     register::{CheckEmailPage, RegisterPage, VerifyEmailPage},
     requests::RequestsPage,
     security::SecurityPage,
@@ -141,6 +143,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/register/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password/sent") view=ResetSentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/members/:handle") view=MemberPage ssr=SsrMode::Async/>
                     <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
@@ -152,6 +157,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/requests") view=RequestsPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/profile") view=ProfileEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>

@@ -101,4 +101,38 @@ test.describe('groups run by their members', () => {
     await expect(page).toHaveURL(new RegExp(`/groups/${slug}$`));
     await expect(page.getByRole('heading', { level: 1, name: 'Better name' })).toBeVisible();
   });
+
+  test('a manager invites a member found by search, who joins from their home page', async ({ page, browser }) => {
+    await registerMember(page, 'Host');
+    const slug = freshHandle().replace('e2e', 'grp');
+    const name = `Invited circle ${tag()}`;
+    await gotoHydrated(page, '/groups/new');
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Address', { exact: true }).fill(slug);
+    await page.getByLabel('Members ask to join, and a manager approves').check();
+    await page.getByRole('button', { name: 'Create group', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/groups/${slug}$`));
+
+    const guestSide = await newBrowserPage(browser);
+    try {
+      const guest = await registerMember(guestSide.page, 'Guest');
+      await page.getByText('Invite members', { exact: true }).click();
+      const search = page.getByRole('combobox', { name: 'Find members to invite' });
+      await search.fill(guest.name);
+      const listbox = page.getByRole('listbox', { name: 'Matching members and groups' });
+      await listbox.getByRole('option').filter({ hasText: `@${guest.handle}` }).click();
+      await page.getByRole('button', { name: 'Invite', exact: true }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Invited.' })).toBeVisible();
+
+      await gotoHydrated(guestSide.page, '/');
+      const news = guestSide.page.getByRole('region', { name: 'What is new' });
+      await expect(news).toContainText(`invited you to ${name}`);
+      await news.getByRole('button', { name: `Join ${name}`, exact: true }).click();
+      await expect(news).not.toContainText(`invited you to ${name}`);
+      await gotoHydrated(guestSide.page, `/groups/${slug}`);
+      await expect(guestSide.page.getByRole('button', { name: 'Leave group', exact: true })).toBeVisible();
+    } finally {
+      await guestSide.context.close();
+    }
+  });
 });

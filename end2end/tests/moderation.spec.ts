@@ -246,9 +246,14 @@ test.describe('code of conduct and moderation', () => {
       await expect(report.locator('ol > li[aria-current="true"]')).toContainText(offending);
       await expect(report).toContainText(`Reported by ${DEMO.bob.name}`);
       await expect(report).toContainText('Harassment or abuse');
-      for (const name of ['Dismiss', 'Warn author', 'Suspend author']) {
+      for (const name of ['Dismiss', 'Warn author']) {
         await expect(report.getByRole('button', { name, exact: true })).toBeVisible();
       }
+      // Suspending asks first.
+      await expect(report.locator('summary').filter({ hasText: 'Suspend author…' })).toBeVisible();
+      await expect(report.getByRole('button', { name: `Yes, suspend ${author.name}`, exact: true })).toBeHidden();
+      await report.locator('summary').filter({ hasText: 'Suspend author…' }).click();
+      await expect(report.getByRole('button', { name: `Yes, suspend ${author.name}`, exact: true })).toBeVisible();
       await report.getByRole('button', { name: 'Remove message', exact: true }).click();
       await expect(report).toHaveCount(0);
 

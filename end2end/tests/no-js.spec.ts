@@ -212,6 +212,21 @@ test.describe('without JavaScript', () => {
     for (const side of [founder, asker]) await side.context.close();
   });
 
+  test('a profile is edited; a refused bio is kept on the page', async ({ browser }) => {
+    const { context, page, account } = await newMember(browser, 'Bio');
+    await page.goto('/settings/profile');
+    const tooLong = `I like ${'long walks, '.repeat(50)}`;
+    await page.getByLabel('Bio', { exact: true }).fill(tooLong);
+    await page.getByRole('button', { name: 'Save profile', exact: true }).click();
+    await expect(page.locator('#field-bio-error')).toContainText('500');
+    await expect(page.getByLabel('Bio', { exact: true })).toHaveValue(tooLong);
+    await page.getByLabel('Bio', { exact: true }).fill('Short and true.');
+    await page.getByRole('button', { name: 'Save profile', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/members/${account.handle}$`));
+    await expect(page.locator('p.bio')).toHaveText('Short and true.');
+    await context.close();
+  });
+
   test('message requests are accepted and declined', async ({ browser }) => {
     const choosy = await newMember(browser, 'Choosy');
     await choosy.page.goto('/settings/privacy');

@@ -25,6 +25,26 @@ pub async fn verify_email(#[server(default)] token: String) -> Result<(), AppErr
     crate::error::respond(ssr::verify_email(token).await)
 }
 
+/// Sends a link to set a new password to the account with this email, if there is
+/// one: the answer is the same either way ("Check your email").
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(#[server(default)] email: String) -> Result<(), AppError> {
+    crate::error::respond(ssr::request_password_reset(email).await)
+}
+
+/// Sets a new password with the token of a reset link, ends every session of the
+/// account, and signs this browser in.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(
+    #[server(default)] token: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
+    crate::error::respond(ssr::reset_password(token, password).await)
+}
+
+/// Where asking for a reset link lands, whoever holds the address.
+pub const RESET_SENT_PATH: &str = "/forgot-password/sent";
+
 /// Where registering lands when the email must be confirmed first.
 pub const CHECK_EMAIL_PATH: &str = "/register/check-email";
 
@@ -147,6 +167,43 @@ mod ssr {
             }
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+        let email = Email::parse(&email).map_err(|message| {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("email", message);
+            AppError::Invalid(errors)
+        })?;
+        let state = app_state()?;
+        // Looked up and queued after the answer, so that how long the answer takes
+        // says nothing about whether the address has an account.
+        tokio::spawn(async move {
+            let done =
+                auth::request_reset(&state.pool, &state.settings.public_url, email.as_str()).await;
+            if let Err(error) = done {
+                tracing::warn!(?error, "a password reset link was not queued");
+            }
+        });
+        leptos_axum::redirect(super::RESET_SENT_PATH);
+        Ok(())
+    }
+
+    pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+        let state = app_state()?;
+        let token = token.trim();
+        let (member_id, handle, email) = auth::reset_account(&state.pool, token).await?;
+        let new = crate::domain::account::Password::parse_new(&password, &handle, &email).map_err(
+            |message| {
+                let mut errors = crate::domain::FieldErrors::new();
+                errors.add("password", message);
+                AppError::Invalid(errors)
+            },
+        )?;
+        auth::reset_password(&state.pool, &state.passwords, token, member_id, &new).await?;
+        start_session(&state, member_id).await?;
+        leptos_axum::redirect("/");
         Ok(())
     }
 

@@ -133,3 +133,34 @@ fn parse_choice(value: &str, yes: &str, no: &str) -> Result<bool, AppError> {
         }
     }
 }
+
+/// A manager invites members (`to[i]`: `member:<id>`, as the recipient picker posts them).
+#[server(endpoint = "invite_to_group")]
+pub async fn invite_to_group(
+    slug: String,
+    #[server(default)] to: Vec<String>,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let parties = to
+            .iter()
+            .map(|t| crate::domain::conversation::Party::parse_token(t))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|parties| crate::domain::group::check_invitees(&parties))
+            .map_err(|message| {
+                let mut errors = crate::domain::FieldErrors::new();
+                errors.add("to", message);
+                AppError::Invalid(errors)
+            })?;
+        crate::backend::groups::invite(&state.pool, &slug, viewer.id, &parties).await
+    })
+    .await
+}
+
+/// Invitations waiting for the member and requests waiting in the groups they manage.
+#[server(endpoint = "get_community_news")]
+pub async fn get_community_news() -> Result<CommunityNews, AppError> {
+    signed_in(
+        |viewer, state| async move { crate::backend::groups::news(&state.pool, viewer.id).await },
+    )
+    .await
+}

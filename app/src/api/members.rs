@@ -1,5 +1,5 @@
 #[cfg(feature = "ssr")]
-use crate::api::context::public;
+use crate::api::context::{public, signed_in};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -22,10 +22,23 @@ pub async fn list_members(
 #[server(endpoint = "get_member_profile")]
 pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppError> {
     public(|state| async move {
-        let mut profile = crate::backend::members::profile(&state.pool, &handle.to_lowercase())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let handle = handle.to_lowercase();
+        let mut profile = match crate::backend::members::profile(&state.pool, &handle).await? {
+            Some(profile) => profile,
+            None => {
+                // A handle the member had before leads to their profile.
+                let now = crate::backend::members::current_handle_of(&state.pool, &handle)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let profile = crate::backend::members::profile(&state.pool, &now)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                leptos_axum::redirect(&format!("/members/{now}"));
+                profile
+            }
+        };
         if let Some(viewer) = crate::api::context::current_viewer().await? {
+            profile.viewer_is_member = viewer.id == profile.id;
             if viewer.id != profile.id {
                 profile.viewer_blocked = Some(
                     crate::backend::moderation::has_blocked(&state.pool, viewer.id, profile.id)
@@ -34,6 +47,31 @@ pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppErro
             }
         }
         Ok(profile)
+    })
+    .await
+}
+
+/// The signed-in member's profile, for its edit form.
+#[server(endpoint = "get_own_profile")]
+pub async fn get_own_profile() -> Result<OwnProfile, AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::members::own_profile(&state.pool, viewer.id).await
+    })
+    .await
+}
+
+/// Saves the member's name, handle and bio; lands on their profile.
+#[server(endpoint = "edit_profile")]
+pub async fn edit_profile(
+    display_name: String,
+    handle: String,
+    #[server(default)] bio: String,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let edit = crate::domain::profile::ProfileEdit::parse(&display_name, &handle, &bio)?;
+        crate::backend::members::edit_profile(&state.pool, viewer.id, &edit).await?;
+        leptos_axum::redirect(&format!("/members/{}", edit.handle.as_str()));
+        Ok(())
     })
     .await
 }

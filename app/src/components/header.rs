@@ -117,6 +117,7 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
             // Following a link closes the menu, as it would close on a new page.
             <ul class="member-menu-items" on:click=move |_| close_menu()>
                 <li><a href=profile>"Your profile"</a></li>
+                <li><a href="/settings/profile">"Edit profile"</a></li>
                 <li><a href="/settings/notifications">"Notification settings"</a></li>
                 <li><a href="/settings/privacy">"Privacy and blocking"</a></li>
                 <li><a href="/settings/security">"Password and sessions"</a></li>

@@ -12,6 +12,9 @@ pub const GROUP_DESCRIPTION_MAX: usize = 500;
 /// Groups one member may create in a day (against a flood of throwaway groups).
 pub const GROUPS_PER_DAY: i64 = 3;
 
+/// Members one invitation form may name at once.
+pub const INVITEES_MAX: usize = 20;
+
 /// Addresses that pages under `/groups/` use for themselves.
 const RESERVED_SLUGS: [&str; 3] = ["new", "edit", "requests"];
 
@@ -136,6 +139,25 @@ pub fn parse_access(value: &str) -> Result<bool, String> {
     }
 }
 
+/// The members a manager invites: members only (a group cannot join a group),
+/// at least one and at most `INVITEES_MAX` at once.
+pub fn check_invitees(parties: &[super::conversation::Party]) -> Result<Vec<i64>, String> {
+    use super::conversation::Party;
+    if parties.is_empty() {
+        return Err("Choose at least one member to invite.".into());
+    }
+    if parties.len() > INVITEES_MAX {
+        return Err(format!("Invite at most {INVITEES_MAX} members at once."));
+    }
+    parties
+        .iter()
+        .map(|p| match p {
+            Party::Member(id) => Ok(*id),
+            Party::Group(_) => Err("Only members can be invited to a group.".to_string()),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +196,16 @@ mod tests {
         assert!(!group.profile.is_open);
         assert!(GroupDescription::parse("a\u{202E}b").is_err());
         assert!(GroupDescription::parse("").is_ok());
+    }
+
+    #[test]
+    fn invitations_name_one_to_twenty_members_and_no_group() {
+        use crate::domain::conversation::Party;
+        assert_eq!(check_invitees(&[Party::Member(4)]), Ok(vec![4]));
+        assert!(check_invitees(&[]).is_err());
+        assert!(check_invitees(&[Party::Member(4), Party::Group(2)]).is_err());
+        let many: Vec<Party> = (0..21).map(Party::Member).collect();
+        assert!(check_invitees(&many).unwrap_err().contains("20"));
     }
 
     #[test]

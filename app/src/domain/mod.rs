@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod group;
 pub mod limits;
 pub mod moderation;
+pub mod profile;
 #[cfg(test)]
 mod properties;
 pub mod redirect;

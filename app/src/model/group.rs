@@ -58,3 +58,27 @@ pub const GROUP_MEMBERS_SHOWN: i64 = 120;
 
 /// Requests to join shown to managers on the group's page.
 pub const GROUP_REQUESTS_SHOWN: i64 = 100;
+
+/// An invitation to a group, as its invitee sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInvitation {
+    pub slug: String,
+    pub name: String,
+    /// The manager who invited (gone if they deleted their account since).
+    pub invited_by: Option<String>,
+}
+
+/// Requests to join one of the member's groups, waiting for a manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestsWaiting {
+    pub slug: String,
+    pub name: String,
+    pub count: i64,
+}
+
+/// What waits for the member in the community (the home page lists it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityNews {
+    pub invitations: Vec<GroupInvitation>,
+    pub requests: Vec<RequestsWaiting>,
+}

@@ -40,6 +40,18 @@ pub struct MemberProfile {
     /// Whether the signed-in viewer blocked this member (`None` when signed out or
     /// on their own profile).
     pub viewer_blocked: Option<bool>,
+    /// The signed-in viewer is this member (their profile offers "Edit profile").
+    pub viewer_is_member: bool,
 }
 
 pub const DIRECTORY_PAGE_SIZE: i64 = 48;
+
+/// The signed-in member's own profile, as its edit form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnProfile {
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    /// While the handle cannot change again yet: the first day it may.
+    pub handle_change_on: Option<NaiveDate>,
+}

@@ -1,12 +1,16 @@
 //! `/groups/<slug>`: a group's page. Members join, ask to join or leave; its
 //! managers also answer requests to join, appoint managers and remove members.
 
+use crate::api::conversations::PartyView;
 use crate::api::groups::{
-    get_group_details, AnswerJoinRequest, GroupDetails, JoinGroup, JoinRequest, LeaveGroup,
-    MemberLink, Membership, RemoveFromGroup, RequestToJoinGroup, SetGroupRole,
+    get_group_details, AnswerJoinRequest, GroupDetails, InviteToGroup, JoinGroup, JoinRequest,
+    LeaveGroup, MemberLink, Membership, RemoveFromGroup, RequestToJoinGroup, SetGroupRole,
 };
+use crate::components::compose::parties;
+use crate::components::recipient_picker::{PickerText, RecipientPicker};
 use crate::components::time::Time;
 use crate::components::{avatar::Avatar, contact::ContactButton};
+use crate::domain::group::check_invitees;
 use crate::error::AppError;
 use crate::pages::error_view;
 use leptos::either::{Either, EitherOf6};
@@ -23,6 +27,7 @@ struct GroupActions {
     answer: ServerAction<AnswerJoinRequest>,
     role: ServerAction<SetGroupRole>,
     remove: ServerAction<RemoveFromGroup>,
+    invite: ServerAction<InviteToGroup>,
 }
 
 impl GroupActions {
@@ -34,10 +39,12 @@ impl GroupActions {
             answer: ServerAction::new(),
             role: ServerAction::new(),
             remove: ServerAction::new(),
+            invite: ServerAction::new(),
         }
     }
 
-    /// Changes whenever any action completes.
+    /// Changes whenever an action that changes the page completes (an invitation
+    /// changes nothing shown, and reloading would close its panel).
     fn version(&self) -> usize {
         self.join.version().get()
             + self.ask.version().get()
@@ -111,6 +118,7 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
             {(manages && !g.requests.is_empty()).then(|| view! {
                 <Requests slug=slug.clone() requests=g.requests actions/>
             })}
+            {manages.then(|| view! { <InvitePanel slug=slug.clone() actions/> })}
             <section>
                 <h2>"Managers"</h2>
                 <PeopleList slug=slug.clone() people=g.managers manager_list=true manages actions/>
@@ -250,5 +258,49 @@ fn PeopleList(
                 }
             }).collect_view()}
         </ul>
+    }
+}
+
+/// Managers invite members with the recipient picker (members only, up to 20 at once).
+#[component]
+fn InvitePanel(slug: String, actions: GroupActions) -> impl IntoView {
+    let invite = actions.invite;
+    let chosen = RwSignal::new(Vec::<PartyView>::new());
+    let rule = move |candidate: Vec<PartyView>| check_invitees(&parties(&candidate)).map(|_| ());
+    let excluded = move |()| Vec::<String>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = invite.value().get() {
+            chosen.set(Vec::new());
+        }
+    });
+    let error = Signal::derive(move || {
+        invite
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.field("to").unwrap_or_else(|| e.to_string()))
+    });
+    let sent = move || {
+        matches!(invite.value().get(), Some(Ok(())))
+            .then_some("Invited. They can accept on this page or their home page.")
+    };
+    let picker = PickerText {
+        id: "invite",
+        label: "Find members to invite",
+        chips_label: "Members to invite",
+        hint: "Up to 20 at once. Whoever asked to join already is let in at once.",
+    };
+    view! {
+        <details class="add-people">
+            <summary>"Invite members"</summary>
+            <ActionForm action=invite attr:class="add-people-form">
+                <input type="hidden" name="slug" value=slug/>
+                <RecipientPicker text=picker chosen rule excluded error/>
+                <button type="submit" class="button" disabled=move || chosen.with(Vec::is_empty) || invite.pending().get()>
+                    "Invite"
+                </button>
+                <p role="status">{sent}</p>
+            </ActionForm>
+        </details>
     }
 }

@@ -30,6 +30,9 @@ pub fn MemberPage() -> impl IntoView {
                                 </div>
                                 <ContactButton label=format!("Message {}", p.display_name) to=format!("member:{}", p.handle)/>
                             </header>
+                            {p.viewer_is_member.then(|| view! {
+                                <p><a class="button button-quiet" href="/settings/profile">"Edit profile"</a></p>
+                            })}
                             {p.viewer_blocked.map(|blocked| view! {
                                 <BlockToggle handle=p.handle.clone() name=p.display_name.clone() blocked/>
                             })}

@@ -49,6 +49,11 @@ pub fn ModerationPage() -> impl IntoView {
 #[component]
 fn Report(report: ReportView, act: ServerAction<Moderate>) -> impl IntoView {
     let id = report.id;
+    let suspend_question = format!(
+        "Suspend {}? They can no longer sign in or send, and every session of theirs ends.",
+        report.author.name
+    );
+    let suspend_label = format!("Yes, suspend {}", report.author.name);
     view! {
         <article class="report panel" aria-label=format!("Report about a message by {}", report.author.name)>
             <p>
@@ -67,13 +72,28 @@ fn Report(report: ReportView, act: ServerAction<Moderate>) -> impl IntoView {
             </ol>
             <p class="meta">"Author: " <a href=report.author.path()>{report.author.name.clone()}</a></p>
             <div class="report-actions">
-                {ModAction::ALL.iter().map(|action| view! {
+                {ModAction::ALL.iter().filter(|a| **a != ModAction::Suspend).map(|action| view! {
                     <ActionForm action=act attr:class="inline-form">
                         <input type="hidden" name="report" value=id.to_string()/>
                         <input type="hidden" name="action" value=action.as_str()/>
                         <button type="submit" class="button button-quiet" disabled=move || act.pending().get()>{action.label()}</button>
                     </ActionForm>
                 }).collect_view()}
+                // Suspending cannot be taken back from here: it asks first (a
+                // disclosure, so it asks without JavaScript too).
+                <details class="confirm">
+                    <summary class="button button-danger">{format!("{}…", ModAction::Suspend.label())}</summary>
+                    <div class="confirm-body">
+                        <p>{suspend_question}</p>
+                        <ActionForm action=act attr:class="inline-form">
+                            <input type="hidden" name="report" value=id.to_string()/>
+                            <input type="hidden" name="action" value=ModAction::Suspend.as_str()/>
+                            <button type="submit" class="button button-danger" disabled=move || act.pending().get()>
+                                {suspend_label}
+                            </button>
+                        </ActionForm>
+                    </div>
+                </details>
             </div>
         </article>
     }

@@ -55,6 +55,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+            <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href="/register">"Create an account"</a> "."</p>
         </section>
     }

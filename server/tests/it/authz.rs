@@ -962,6 +962,26 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::everyone(200),
         ),
         Row::page("/groups", "/groups".into(), Expect::everyone(200)),
+        Row::page(
+            "/forgot-password",
+            "/forgot-password".into(),
+            Expect::everyone(200),
+        ),
+        Row::page(
+            "/forgot-password/sent",
+            "/forgot-password/sent".into(),
+            Expect::everyone(200),
+        ),
+        Row::page(
+            "/reset-password",
+            "/reset-password?token=0".into(),
+            Expect::everyone(200),
+        ),
+        Row::page(
+            "/settings/profile",
+            "/settings/profile".into(),
+            Expect::members(200),
+        ),
         Row::page("/groups/new", "/groups/new".into(), Expect::members(200)),
         Row::page(
             "/groups/{slug}/edit",
@@ -1259,6 +1279,20 @@ fn rows(s: &Scenario) -> Vec<Row> {
             },
         ),
         Row::call("acknowledge_warnings", "", Expect::members(200), |_| vec![]),
+        Row::call("get_own_profile", "", Expect::members(200), |_| vec![]),
+        // Keeps each caller's handle: a new one would break the rows after it.
+        Row::call(
+            "edit_profile",
+            "name and bio",
+            Expect::members(200),
+            |role| {
+                fields(&[
+                    ("display_name", format!("Authz member {}", role as usize)),
+                    ("handle", s.handle(role).unwrap_or("nobody").to_string()),
+                    ("bio", "Edited by the matrix.".into()),
+                ])
+            },
+        ),
         Row::call("join_group", "an open group", Expect::members(200), |_| {
             fields(&[("slug", "newcomers".into())])
         }),
@@ -1332,6 +1366,13 @@ fn rows(s: &Scenario) -> Vec<Row> {
             },
         ),
         Row::call(
+            "invite_to_group",
+            "the outsider",
+            Expect::members(403).set(&[GroupManager], 200),
+            |_| fields(&[("slug", slug.clone()), ("to[0]", member(s.id(Outsider)))]),
+        ),
+        Row::call("get_community_news", "", Expect::members(200), |_| vec![]),
+        Row::call(
             "remove_from_group",
             "someone not in it",
             Expect::members(403).set(&[GroupManager], 200),
@@ -1367,6 +1408,23 @@ fn rows(s: &Scenario) -> Vec<Row> {
             "a token that was never issued",
             Expect::everyone(409),
             |_| fields(&[("token", "ab".repeat(32))]),
+        ),
+        Row::call(
+            "reset_password",
+            "a token that was never issued",
+            Expect::everyone(409),
+            |_| {
+                fields(&[
+                    ("token", "cd".repeat(32)),
+                    ("password", "quiet-harbour-lantern-97".into()),
+                ])
+            },
+        ),
+        Row::call(
+            "request_password_reset",
+            "an address without an account",
+            Expect::everyone(200),
+            |_| fields(&[("email", format!("nobody-{}@example.org", s.nonce))]),
         ),
         Row::call("register", "a new account", Expect::everyone(200), |role| {
             let handle = format!("az{}x{}", role as usize, s.nonce);

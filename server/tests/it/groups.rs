@@ -502,3 +502,129 @@ async fn two_managers_stepping_down_at_once_leave_one_manager() {
             .expect("age the groups");
     }
 }
+
+#[tokio::test]
+async fn a_manager_invites_members_who_accept_or_decline_and_sees_requests_on_the_home_page() {
+    let app = spawn_app().await;
+    let [jose, bob, alice, lars] = app.members(["jose", "bob", "alice", "lars"]).await;
+    let [bob_id, alice_id, lars_id] = app.ids(["bob", "alice", "lars"]).await;
+    expect_status(
+        create(&app, &jose, "by-invitation", "closed").await,
+        200,
+        "create",
+    )
+    .await;
+    expect_status(
+        app.call_with(
+            &alice,
+            "request_to_join_group",
+            &[("slug", "by-invitation")],
+        )
+        .await,
+        200,
+        "alice asks",
+    )
+    .await;
+    let news: Value = app
+        .call_with(&jose, "get_community_news", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(news["requests"][0]["slug"], "by-invitation");
+    assert_eq!(news["requests"][0]["count"], 1);
+
+    let invite = |ids: &[i64]| {
+        let mut form = vec![("slug".to_string(), "by-invitation".to_string())];
+        form.extend(
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| (format!("to[{i}]"), member(*id))),
+        );
+        form
+    };
+    expect_status(
+        app.post_form(&bob, "invite_to_group", &invite(&[lars_id]))
+            .await,
+        403,
+        "an outsider invites",
+    )
+    .await;
+    let (status, body) = error_kind(
+        app.post_form(
+            &jose,
+            "invite_to_group",
+            &[
+                ("slug".into(), "by-invitation".into()),
+                ("to[0]".into(), group(app.group_id("marketing").await)),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "a group is not invited: {body}");
+    // Lars blocked José: José is told only that he can't invite him.
+    let blocked = app
+        .call_with(
+            &lars,
+            "set_block",
+            &[("handle", "jose"), ("blocked", "true")],
+        )
+        .await;
+    assert_eq!(blocked.status(), 200);
+    let (status, body) = error_kind(
+        app.post_form(&jose, "invite_to_group", &invite(&[bob_id, lars_id]))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(!body.to_string().to_lowercase().contains("block"), "{body}");
+    assert_eq!(
+        details(&app, &bob, "by-invitation").await["viewer"],
+        "outsider",
+        "nothing of a refused invitation is kept"
+    );
+
+    expect_status(
+        app.post_form(&jose, "invite_to_group", &invite(&[bob_id, alice_id]))
+            .await,
+        200,
+        "invite",
+    )
+    .await;
+    assert_eq!(
+        details(&app, &alice, "by-invitation").await["viewer"],
+        "member",
+        "who asked is let in"
+    );
+    assert_eq!(
+        details(&app, &bob, "by-invitation").await["viewer"],
+        "invited"
+    );
+    let news: Value = app
+        .call_with(&bob, "get_community_news", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(news["invitations"][0]["slug"], "by-invitation");
+    assert_eq!(news["invitations"][0]["invited_by"], "José Álvarez");
+    expect_status(
+        app.call_with(&bob, "join_group", &[("slug", "by-invitation")])
+            .await,
+        200,
+        "bob accepts",
+    )
+    .await;
+    assert_eq!(
+        details(&app, &bob, "by-invitation").await["viewer"],
+        "member"
+    );
+    let news: Value = app
+        .call_with(&bob, "get_community_news", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(news["invitations"], Value::Array(vec![]));
+}

@@ -5,6 +5,7 @@ mod device;
 mod device_name;
 mod password;
 mod password_change;
+mod password_reset;
 mod registration_limit;
 mod session;
 mod throttle;
@@ -13,6 +14,9 @@ mod verification;
 pub use device::{known_device, remember_device, DEVICE_COOKIE, DEVICE_DAYS};
 pub use password::Passwords;
 pub use password_change::{account_email, change_password};
+pub use password_reset::{
+    request_reset, reset_account, reset_password, RESETS_PER_HOUR, RESET_MINUTES,
+};
 pub use registration_limit::{reserve_registration, Reservation};
 pub use session::{
     create_session, delete_session, end_other_sessions, end_session, list_sessions, session_key,

@@ -6,7 +6,9 @@ mod create;
 mod details;
 mod directory;
 mod edit;
+mod invitations;
 mod membership;
+mod news;
 mod requests;
 mod roles;
 
@@ -14,7 +16,9 @@ pub use create::create;
 pub use details::details;
 pub use directory::list;
 pub use edit::edit;
+pub use invitations::invite;
 pub use membership::{join, leave, request_to_join};
+pub use news::news;
 pub use requests::answer_request;
 pub use roles::{remove_member, set_manager};
 

@@ -70,6 +70,35 @@ pub async fn queue_verification(
     queue(conn, to_address, to_name, &subject, &text, &html).await
 }
 
+/// The link that sets a new password (asked for on the sign-in page).
+pub async fn queue_password_reset(
+    conn: &mut PgConnection,
+    public_url: &str,
+    to_address: &str,
+    to_name: &str,
+    token: &str,
+) -> Result<(), AppError> {
+    let link = format!(
+        "{}/reset-password?token={token}",
+        public_url.trim_end_matches('/')
+    );
+    let portal = crate::model::PORTAL_NAME;
+    let subject = format!("Set a new password for the {portal}");
+    let text = format!(
+        "Hello {to_name},\n\nsomeone, perhaps you, asked to set a new password for your account. Open this link \
+         within an hour to choose one:\n\n{link}\n\nSetting it signs you out everywhere. If it was not you, ignore \
+         this email: your password stays as it is.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>someone, perhaps you, asked to set a new password for your account. Open this link \
+         within an hour to choose one:</p><p><a href=\"{link}\">Choose a new password</a></p>\
+         <p>Setting it signs you out everywhere. If it was not you, ignore this email: your password stays as it is.</p>",
+        name = escape_html(to_name),
+        link = escape_html(&link)
+    );
+    queue(conn, to_address, to_name, &subject, &text, &html).await
+}
+
 /// Told to the owner of an address someone tried to register with again: the
 /// registration page said what it says to everyone, so only the owner learns it.
 pub async fn queue_already_registered(

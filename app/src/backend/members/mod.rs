@@ -7,6 +7,9 @@ use crate::model::account::Role;
 use crate::model::member::{GroupLink, MemberPage, MemberProfile, MemberSummary};
 use sqlx::PgPool;
 
+mod profile_edit;
+pub use profile_edit::{current_handle_of, edit_profile, own_profile};
+
 /// The user's text for use inside a LIKE pattern: `%`, `_` and `\\` taken literally.
 pub fn like_escape(query: &str) -> String {
     query
@@ -20,7 +23,8 @@ pub fn like_escape(query: &str) -> String {
 /// `+tag`, Gmail's dots) become field errors.
 pub async fn check_available(pool: &PgPool, registration: &Registration) -> Result<(), AppError> {
     let row = sqlx::query!(
-        r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1) AS "handle!",
+        r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1)
+                  OR EXISTS (SELECT 1 FROM former_handles WHERE handle = $1) AS "handle!",
                   EXISTS (SELECT 1 FROM members WHERE email = $2) AS "email!",
                   EXISTS (SELECT 1 FROM members
                           WHERE mailbox = mailbox_of($2) AND suspended_at IS NOT NULL) AS "suspended!""#,
@@ -137,7 +141,8 @@ pub async fn create_unverified(
 /// Whether a registration's handle is free (handles are public: saying so reveals nothing).
 pub async fn check_handle(pool: &PgPool, registration: &Registration) -> Result<(), AppError> {
     let taken = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1) AS "taken!""#,
+        r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1)
+                  OR EXISTS (SELECT 1 FROM former_handles WHERE handle = $1) AS "taken!""#,
         registration.handle.as_str()
     )
     .fetch_one(pool)
@@ -286,5 +291,6 @@ pub async fn profile(pool: &PgPool, handle: &str) -> Result<Option<MemberProfile
         member_since: member.since,
         groups,
         viewer_blocked: None,
+        viewer_is_member: false,
     }))
 }

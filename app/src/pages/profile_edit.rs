@@ -1,0 +1,89 @@
+//! `/settings/profile`: the member edits the name others see, their handle and bio.
+
+use crate::api::members::{get_own_profile, EditProfile, OwnProfile};
+use crate::components::field::{escape_html, typed, FormErrors, TextField};
+use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
+use crate::domain::profile::{ProfileEdit, BIO_MAX, HANDLE_CHANGE_DAYS};
+use crate::pages::error_view;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+
+#[component]
+pub fn ProfileEditPage() -> impl IntoView {
+    let profile = Resource::new(|| (), |_| get_own_profile());
+    view! {
+        <Title text="Edit profile"/>
+        <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(profile) => Either::Left(view! { <ProfileForm profile/> }),
+                    Err(error) => Either::Right(error_view(error)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: OwnProfile) -> impl IntoView {
+    let edit = ServerAction::<EditProfile>::new();
+    // A refused post without JavaScript comes back with what was typed.
+    let typed = |field, saved: String| typed(EditProfile::PATH, field).unwrap_or(saved);
+    let display_name = RwSignal::new(typed("display_name", profile.display_name));
+    let handle = RwSignal::new(typed("handle", profile.handle.clone()));
+    let bio = RwSignal::new(typed("bio", profile.bio));
+    let errors = FormErrors::new(edit.value());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = (
+            display_name.get_untracked(),
+            handle.get_untracked(),
+            bio.get_untracked(),
+        );
+        if errors.check(ProfileEdit::parse(&input.0, &input.1, &input.2).map(|_| ())) {
+            edit.dispatch(EditProfile {
+                display_name: input.0,
+                handle: input.1,
+                bio: input.2,
+            });
+        }
+    };
+    let handle_hint = match profile.handle_change_on {
+        Some(day) => format!(
+            "Your address: /members/{}. You changed it recently; you can change it again from {}.",
+            profile.handle,
+            day.format("%B %-d, %Y")
+        ),
+        None => format!(
+            "Your address: /members/<handle>, {HANDLE_MIN}–{HANDLE_MAX} letters a–z, digits, '-' or '_'. \
+             You can change it once in {HANDLE_CHANGE_DAYS} days; links to the old one lead here."
+        ),
+    };
+    view! {
+        <section class="panel form-panel">
+            <h1>"Edit profile"</h1>
+            <form action=EditProfile::url() method="post" on:submit=on_submit novalidate>
+                <TextField label="Display name" name="display_name" autocomplete="name" value=display_name error=errors.field("display_name")/>
+                <TextField label="Handle" name="handle" autocomplete="username" value=handle error=errors.field("handle") hint=handle_hint/>
+                <div class="field">
+                    <label for="field-bio">"Bio"</label>
+                    <p class="hint" id="field-bio-hint">{format!("Optional: a few words about you, up to {BIO_MAX} characters.")}</p>
+                    <textarea
+                        id="field-bio"
+                        name="bio"
+                        rows="5"
+                        aria-describedby="field-bio-hint field-bio-error"
+                        inner_html=bio.with_untracked(|b| escape_html(b))
+                        prop:value=bio
+                        on:input=move |ev| bio.set(event_target_value(&ev))
+                    ></textarea>
+                    <p class="field-error" id="field-bio-error">{move || errors.field("bio").get()}</p>
+                </div>
+                <p class="form-error" role="alert">{errors.form()}</p>
+                <button type="submit" class="button" disabled=move || edit.pending().get()>"Save profile"</button>
+            </form>
+        </section>
+    }
+}
