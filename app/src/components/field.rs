@@ -54,6 +54,38 @@ pub fn TextField(
     }
 }
 
+/// A labelled multi-line field (a description, a bio) with its hint and error,
+/// ids `field-<name>`, `…-hint`, `…-error` as `TextField`'s. The server renders the
+/// text (a refused form keeps it); the property follows the signal in the browser.
+#[component]
+pub fn TextArea(
+    #[prop(into)] label: String,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into)] hint: String,
+    #[prop(default = 4)] rows: u32,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <p class="hint" id=format!("{id}-hint")>{hint}</p>
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows.to_string()
+                aria-describedby=format!("{id}-hint {id}-error")
+                aria-invalid=move || error.get().is_some().then_some("true")
+                inner_html=value.with_untracked(|v| escape_html(v))
+                prop:value=value
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+            <p class="field-error" id=format!("{id}-error")>{move || error.get()}</p>
+        </div>
+    }
+}
+
 /// The messages of one form: first what the shared rules found in the browser,
 /// then what the server answered to the last submission.
 #[derive(Clone, Copy)]

@@ -2,7 +2,7 @@
 //! (set once, at creation), description and who may join.
 
 use crate::api::groups::{get_group_details, CreateGroup, EditGroup, Membership};
-use crate::components::field::{escape_html, typed, FormErrors, TextField};
+use crate::components::field::{typed, FormErrors, TextArea, TextField};
 use crate::components::session::use_session;
 use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
 use crate::domain::group::{GroupProfile, NewGroup, GROUP_DESCRIPTION_MAX};
@@ -182,20 +182,13 @@ fn GroupFieldset(fields: GroupFields, errors: FormErrors, with_slug: bool) -> im
                 hint=format!("The group's page will be /groups/<address>: {HANDLE_MIN}–{HANDLE_MAX} letters a–z, digits, '-' or '_'. It cannot be changed later.")
             />
         })}
-        <div class="field">
-            <label for="field-description">"Description"</label>
-            <p class="hint" id="field-description-hint">{format!("Optional, up to {GROUP_DESCRIPTION_MAX} characters.")}</p>
-            <textarea
-                id="field-description"
-                name="description"
-                rows="4"
-                aria-describedby="field-description-hint field-description-error"
-                inner_html=description.with_untracked(|d| escape_html(d))
-                prop:value=description
-                on:input=move |ev| description.set(event_target_value(&ev))
-            ></textarea>
-            <p class="field-error" id="field-description-error">{move || errors.field("description").get()}</p>
-        </div>
+        <TextArea
+            label="Description"
+            name="description"
+            value=description
+            error=errors.field("description")
+            hint=format!("Optional, up to {GROUP_DESCRIPTION_MAX} characters.")
+        />
         <fieldset class="field">
             <legend>"Who may join"</legend>
             {choice("open", "Anyone: members join at once")}

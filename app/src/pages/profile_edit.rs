@@ -1,7 +1,7 @@
 //! `/settings/profile`: the member edits the name others see, their handle and bio.
 
 use crate::api::members::{get_own_profile, EditProfile, OwnProfile};
-use crate::components::field::{escape_html, typed, FormErrors, TextField};
+use crate::components::field::{typed, FormErrors, TextArea, TextField};
 use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
 use crate::domain::profile::{ProfileEdit, BIO_MAX, HANDLE_CHANGE_DAYS};
 use crate::pages::error_view;
@@ -67,20 +67,14 @@ fn ProfileForm(profile: OwnProfile) -> impl IntoView {
             <form action=EditProfile::url() method="post" on:submit=on_submit novalidate>
                 <TextField label="Display name" name="display_name" autocomplete="name" value=display_name error=errors.field("display_name")/>
                 <TextField label="Handle" name="handle" autocomplete="username" value=handle error=errors.field("handle") hint=handle_hint/>
-                <div class="field">
-                    <label for="field-bio">"Bio"</label>
-                    <p class="hint" id="field-bio-hint">{format!("Optional: a few words about you, up to {BIO_MAX} characters.")}</p>
-                    <textarea
-                        id="field-bio"
-                        name="bio"
-                        rows="5"
-                        aria-describedby="field-bio-hint field-bio-error"
-                        inner_html=bio.with_untracked(|b| escape_html(b))
-                        prop:value=bio
-                        on:input=move |ev| bio.set(event_target_value(&ev))
-                    ></textarea>
-                    <p class="field-error" id="field-bio-error">{move || errors.field("bio").get()}</p>
-                </div>
+                <TextArea
+                    label="Bio"
+                    name="bio"
+                    value=bio
+                    rows=5
+                    error=errors.field("bio")
+                    hint=format!("Optional: a few words about you, up to {BIO_MAX} characters.")
+                />
                 <p class="form-error" role="alert">{errors.form()}</p>
                 <button type="submit" class="button" disabled=move || edit.pending().get()>"Save profile"</button>
             </form>
