@@ -121,7 +121,9 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
                 <li><a href="/settings/notifications">"Notification settings"</a></li>
                 <li><a href="/settings/privacy">"Privacy and blocking"</a></li>
                 <li><a href="/settings/security">"Password and sessions"</a></li>
+                <li><a href="/settings/account">"Your account and data"</a></li>
                 {viewer.role.moderates().then(|| view! { <li><a href="/moderation">"Moderation"</a></li> })}
+                {(viewer.role == crate::model::account::Role::Admin).then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                 <li>
                     <ActionForm action=session.sign_out>
                         <button type="submit" class="link-button">"Sign out"</button>
