@@ -4,6 +4,8 @@ use crate::components::notifications::Toasts;
 use crate::components::session::provide_session;
 use crate::model::PORTAL_NAME;
 use crate::pages::{
+    account::{AccountDeletedPage, AccountPage},
+    admin::{AdminGroupsPage, AdminMembersPage, AdminSettingsPage},
     code_of_conduct::CodeOfConduct,
     conversation::ConversationPage,
     conversations::ConversationsPage,
@@ -161,7 +163,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account-deleted") view=AccountDeletedPage ssr=SsrMode::Async/>
                     <Route path=path!("/moderation") view=ModerationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminMembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/settings") view=AdminSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/moderation/log") view=ModerationLogPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

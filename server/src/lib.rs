@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod housekeeping;
 pub mod live;
 pub mod mailer;

@@ -61,6 +61,10 @@ pub fn router(
             app::api::live::LIVE_PATH,
             get(crate::live::endpoint).layer(axum::Extension(hub)),
         )
+        .route(
+            app::api::account::DATA_EXPORT_PATH,
+            get(crate::export::download),
+        )
         .nest_service("/pkg", client_files(&state.leptos_options))
         .with_state(state)
         .route(

@@ -15,8 +15,11 @@ pub async fn register(
     handle: String,
     email: String,
     password: String,
+    /// The token of an invitation link, while registration is by invitation.
+    #[server(default)]
+    invitation: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::register(display_name, handle, email, password).await)
+    crate::error::respond(ssr::register(display_name, handle, email, password, invitation).await)
 }
 
 /// Confirms a new account's email with the token of its link, and signs it in.
@@ -85,9 +88,11 @@ mod ssr {
         handle: String,
         email: String,
         password: String,
+        invitation: String,
     ) -> Result<(), AppError> {
         let registration = Registration::parse(&display_name, &handle, &email, &password)?;
         let state = app_state()?;
+        let invited = take_invitation(&state.pool, &invitation).await?;
         // Counted first (under a lock on the address), then the cheap checks, and
         // only then the password hash.
         let address = context::client_address(&state.settings);
@@ -100,6 +105,7 @@ mod ssr {
         if state.settings.verify_email {
             if let Err(error) = register_unverified(&state, &registration).await {
                 place.release(&state.pool).await?;
+                give_back(&state.pool, invited.as_deref()).await?;
                 return Err(error);
             }
             leptos_axum::redirect(super::CHECK_EMAIL_PATH);
@@ -115,11 +121,38 @@ mod ssr {
             Ok(id) => id,
             Err(error) => {
                 place.release(&state.pool).await?;
+                give_back(&state.pool, invited.as_deref()).await?;
                 return Err(error);
             }
         };
         start_session(&state, member_id).await?;
         leptos_axum::redirect(&format!("/members/{}", registration.handle.as_str()));
+        Ok(())
+    }
+
+    /// While registration is by invitation, takes the invitation (one use, atomic)
+    /// and returns its token; refuses without a valid one. `None` while it is open.
+    async fn take_invitation(pool: &sqlx::PgPool, token: &str) -> Result<Option<String>, AppError> {
+        if !crate::backend::site::registration_by_invitation(pool).await? {
+            return Ok(None);
+        }
+        let mut conn = pool.acquire().await?;
+        if token.is_empty() || !crate::backend::site::use_invitation(&mut conn, token).await? {
+            return Err(AppError::Refused(
+                "Registration on this portal is by invitation. Open the invitation link you were \
+                 given; each link works once and for 14 days."
+                    .into(),
+            ));
+        }
+        Ok(Some(token.to_string()))
+    }
+
+    /// A registration that failed after taking its invitation leaves it usable.
+    async fn give_back(pool: &sqlx::PgPool, token: Option<&str>) -> Result<(), AppError> {
+        if let Some(token) = token {
+            let mut conn = pool.acquire().await?;
+            crate::backend::site::give_back_invitation(&mut conn, token).await?;
+        }
         Ok(())
     }
 

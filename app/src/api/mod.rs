@@ -3,6 +3,8 @@
 //! client gets generated stubs that call them over HTTP. The types they return
 //! live in `model`, re-exported here for the pages.
 
+pub mod account;
+pub mod admin;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;

@@ -3,6 +3,7 @@
 //! pool and a `Viewer`, and the server binary uses it for the live endpoint, the
 //! email worker and the demo data.
 
+pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod groups;
@@ -11,4 +12,5 @@ pub mod members;
 pub mod moderation;
 pub mod notifications;
 pub mod permissions;
+pub mod site;
 pub mod state;

@@ -49,13 +49,14 @@ pub fn may_leave_group(is_manager: bool, manager_count: i64) -> Result<(), AppEr
     }
 }
 
-/// Whether `member_id` is currently a manager of `group_id`. Access follows the
-/// managers list at the moment of each request: a new manager sees the group's
-/// conversations at once, a former one loses them at once.
+/// Whether `member_id` may currently write as `group_id`: a manager of it while it
+/// is open. Access follows the managers list at the moment of each request: a new
+/// manager sees the group's conversations at once, a former one loses them at once.
 pub async fn manages_group(pool: &PgPool, member_id: i64, group_id: i64) -> Result<bool, AppError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM group_memberships
-                          WHERE member_id = $1 AND group_id = $2 AND role = 'manager') AS "managed!""#,
+        r#"SELECT EXISTS (SELECT 1 FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+                          WHERE gm.member_id = $1 AND gm.group_id = $2 AND gm.role = 'manager'
+                            AND g.closed_at IS NULL) AS "managed!""#,
         member_id,
         group_id
     )
@@ -72,6 +73,40 @@ pub struct Access {
     /// They are listed directly but have not accepted the conversation yet (a
     /// message request); replying accepts it.
     pub request: bool,
+    /// Why nobody may write here any more, if so.
+    pub read_only: Option<ReadOnly>,
+}
+
+/// A conversation that stays readable but takes no new messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// One to one, and the other person deleted their account.
+    DeletedMember,
+    /// A group in it was closed by an administrator.
+    ClosedGroup,
+}
+
+impl ReadOnly {
+    pub fn message(self) -> &'static str {
+        match self {
+            ReadOnly::DeletedMember => {
+                "This member deleted their account. The conversation stays for you to read, but takes no new messages."
+            }
+            ReadOnly::ClosedGroup => {
+                "An administrator closed a group in this conversation. It stays for you to read, but takes no new messages."
+            }
+        }
+    }
+}
+
+impl Access {
+    /// Refuses writing to a read-only conversation.
+    pub fn may_write(&self) -> Result<(), AppError> {
+        match self.read_only {
+            Some(why) => Err(AppError::Refused(why.message().into())),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Access {
@@ -95,7 +130,13 @@ pub async fn conversation_access(
     conversation_id: i64,
 ) -> Result<Access, AppError> {
     let row = sqlx::query!(
-        r#"SELECT via_group_id, request AS "request!" FROM conversation_viewers
+        r#"SELECT via_group_id, request AS "request!",
+                  EXISTS (SELECT 1 FROM conversation_parties cp JOIN groups g ON g.id = cp.group_id
+                          WHERE cp.conversation_id = $1 AND g.closed_at IS NOT NULL) AS "closed_group!",
+                  (SELECT count(*) = 2 AND bool_or(m.deleted_at IS NOT NULL)
+                   FROM conversation_parties cp LEFT JOIN members m ON m.id = cp.member_id
+                   WHERE cp.conversation_id = $1) AS "deleted_partner!"
+           FROM conversation_viewers
            WHERE conversation_id = $1 AND member_id = $2
            ORDER BY via_group_id NULLS FIRST LIMIT 1"#,
         conversation_id,
@@ -110,12 +151,29 @@ pub async fn conversation_access(
             None => Party::Member(member_id),
         },
         request: row.request,
+        read_only: if row.closed_group {
+            Some(ReadOnly::ClosedGroup)
+        } else if row.deleted_partner {
+            Some(ReadOnly::DeletedMember)
+        } else {
+            None
+        },
     })
 }
 
 /// Only moderators and administrators reach reports, the review queue and the log.
 pub fn may_moderate(viewer: &crate::model::account::Viewer) -> Result<(), AppError> {
     if viewer.role.moderates() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Only administrators reach `/admin`: members' roles and suspensions, groups,
+/// the site's settings and invitations.
+pub fn may_administer(viewer: &crate::model::account::Viewer) -> Result<(), AppError> {
+    if viewer.role == crate::model::account::Role::Admin {
         Ok(())
     } else {
         Err(AppError::Forbidden)

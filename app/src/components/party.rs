@@ -10,7 +10,7 @@ pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoVie
     view! {
         <span class="party">
             <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group/>
-            {if link {
+            {if link && !party.is_deleted() {
                 leptos::either::Either::Left(view! { <a href=party.path()>{name}</a> })
             } else {
                 leptos::either::Either::Right(view! { <span>{name}</span> })

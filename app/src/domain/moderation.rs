@@ -136,6 +136,23 @@ impl ModAction {
     }
 }
 
+/// The audit log's wording for any logged action, the moderators' and the
+/// administrators' (`moderation_log.action`).
+pub fn logged_action(action: &str) -> &'static str {
+    match ModAction::parse(action) {
+        Ok(known) => known.past(),
+        Err(_) => match action {
+            "lift_suspension" => "lifted a suspension",
+            "set_role" => "changed a role",
+            "close_group" => "closed a group",
+            "appoint_manager" => "appointed a manager",
+            "change_settings" => "changed the site's settings",
+            "invite" => "created an invitation",
+            _ => "acted",
+        },
+    }
+}
+
 /// Who may start a conversation with a member (Decidim's "allow private messages
 /// from"): anyone else's first message becomes a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

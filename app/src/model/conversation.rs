@@ -22,6 +22,16 @@ pub struct PartyView {
 }
 
 impl PartyView {
+    /// A member who deleted their account: shown, never linked.
+    pub fn is_deleted(&self) -> bool {
+        self.kind == PartyKind::Member && crate::model::member::is_deleted_handle(&self.handle)
+    }
+
+    /// Where the name links to: nowhere for a deleted member.
+    pub fn link(&self) -> Option<String> {
+        (!self.is_deleted()).then(|| self.path())
+    }
+
     pub fn path(&self) -> String {
         match self.kind {
             PartyKind::Member => format!("/members/{}", self.handle),
@@ -136,6 +146,9 @@ pub struct ThreadView {
     pub multi_person: bool,
     /// The viewer is listed as themself (not answering for a group): they may leave.
     pub may_leave: bool,
+    /// Why nobody can write here any more (the other person deleted their account,
+    /// or a group in it was closed); `None` while replies are open.
+    pub read_only: Option<String>,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the

@@ -52,6 +52,8 @@ pub struct GroupDetails {
     pub viewer: Membership,
     /// Requests to join, oldest first: only for the group's managers, else empty.
     pub requests: Vec<JoinRequest>,
+    /// An administrator closed it: shown, but nobody joins, manages or writes to it.
+    pub closed_by_admin: bool,
 }
 
 pub const GROUP_MEMBERS_SHOWN: i64 = 120;

@@ -55,3 +55,16 @@ pub struct OwnProfile {
     /// While the handle cannot change again yet: the first day it may.
     pub handle_change_on: Option<NaiveDate>,
 }
+
+/// What a deleted account shows as, wherever its messages remain.
+pub const DELETED_MEMBER_NAME: &str = "Deleted member";
+
+/// A deleted account's handle: it starts with `_`, which no chosen handle may
+/// (see `domain::account::Handle`), so it never collides and is never linked.
+pub fn deleted_handle(member_id: i64) -> String {
+    format!("_deleted-{member_id}")
+}
+
+pub fn is_deleted_handle(handle: &str) -> bool {
+    handle.starts_with("_deleted-")
+}

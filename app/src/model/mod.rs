@@ -4,6 +4,7 @@
 //! them.
 
 pub mod account;
+pub mod admin;
 pub mod conversation;
 pub mod group;
 pub mod live;

@@ -1,7 +1,7 @@
 //! The code of conduct as the pages show it: reports, the queue, the audit log, privacy and warnings.
 
 use super::conversation::PartyView;
-use crate::domain::moderation::{MessagePolicy, ModAction, ReportReason};
+use crate::domain::moderation::{MessagePolicy, ReportReason};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -37,9 +37,13 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub moderator: String,
-    pub action: ModAction,
-    /// The member acted on (the reported message's author).
+    /// `moderation_log.action`: "suspend", "close_group", ... (worded by
+    /// `domain::moderation::logged_action`).
+    pub action: String,
+    /// The member acted on (the reported message's author, the one given a role).
     pub member: Option<String>,
+    /// The group acted on (closed, given a manager).
+    pub group: Option<String>,
     pub report_reason: Option<ReportReason>,
     pub note: String,
 }

@@ -92,7 +92,8 @@ pub fn GroupPage() -> impl IntoView {
 
 #[component]
 fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
-    let manages = g.viewer == Membership::Manager;
+    let closed = g.closed_by_admin;
+    let manages = g.viewer == Membership::Manager && !closed;
     let slug = g.slug.clone();
     view! {
         <Title text=g.name.clone()/>
@@ -105,11 +106,18 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
                         {if g.is_open { " · open group" } else { " · closed group" }}
                     </p>
                 </div>
-                <ContactButton label=format!("Message the {} group", g.name) to=format!("group:{}", g.slug)/>
+                {(!closed).then(|| view! {
+                    <ContactButton label=format!("Message the {} group", g.name) to=format!("group:{}", g.slug)/>
+                })}
             </header>
             <p class="bio">{g.description.clone()}</p>
+            {closed.then(|| view! {
+                <p class="read-only-note" role="status">
+                    "An administrator closed this group. Its conversations stay readable but take no new messages, and nobody can join it."
+                </p>
+            })}
             <div class="group-actions">
-                <ViewerActions slug=g.slug.clone() viewer=g.viewer is_open=g.is_open actions/>
+                {(!closed).then(|| view! { <ViewerActions slug=g.slug.clone() viewer=g.viewer is_open=g.is_open actions/> })}
                 {manages.then(|| view! {
                     <a class="button button-quiet" href=format!("/groups/{}/edit", g.slug)>"Edit group"</a>
                 })}

@@ -1,5 +1,7 @@
 //! One module per page.
 
+pub mod account;
+pub mod admin;
 pub mod code_of_conduct;
 pub mod conversation;
 pub mod conversations;

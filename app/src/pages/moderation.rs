@@ -70,7 +70,7 @@ fn Report(report: ReportView, act: ServerAction<Moderate>) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-            <p class="meta">"Author: " <a href=report.author.path()>{report.author.name.clone()}</a></p>
+            <p class="meta">"Author: " <a href=report.author.link()>{report.author.name.clone()}</a></p>
             <div class="report-actions">
                 {ModAction::ALL.iter().filter(|a| **a != ModAction::Suspend).map(|action| view! {
                     <ActionForm action=act attr:class="inline-form">
@@ -115,14 +115,14 @@ pub fn ModerationLogPage() -> impl IntoView {
                         </div>
                         <div class="table-scroll">
                             <table class="audit-log">
-                                <thead><tr><th>"When"</th><th>"Moderator"</th><th>"Action"</th><th>"Member"</th><th>"Reason"</th><th>"Note"</th></tr></thead>
+                                <thead><tr><th>"When"</th><th>"Moderator"</th><th>"Action"</th><th>"Member or group"</th><th>"Reason"</th><th>"Note"</th></tr></thead>
                                 <tbody>
                                     {entries.into_iter().map(|e| view! {
                                         <tr>
                                             <td><Time at=e.at/></td>
                                             <td>{e.moderator}</td>
-                                            <td>{e.action.past()}</td>
-                                            <td>{e.member.unwrap_or_default()}</td>
+                                            <td>{crate::domain::moderation::logged_action(&e.action)}</td>
+                                            <td>{e.member.or(e.group).unwrap_or_default()}</td>
                                             <td>{e.report_reason.map(|r| r.label()).unwrap_or("")}</td>
                                             <td>{e.note}</td>
                                         </tr>

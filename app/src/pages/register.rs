@@ -15,6 +15,11 @@ pub fn RegisterPage() -> impl IntoView {
     let handle = RwSignal::new(typed("handle"));
     let email = RwSignal::new(typed("email"));
     let password = RwSignal::new(String::new());
+    // While registration is by invitation, the link an administrator handed out.
+    let invitation = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("invitation"))
+        .unwrap_or_else(|| typed("invitation"));
+    let invitation_field = invitation.clone();
     let errors = FormErrors::new(action.value());
     let field_error = move |field: &'static str| errors.field(field);
     let form_error = errors.form();
@@ -34,6 +39,7 @@ pub fn RegisterPage() -> impl IntoView {
                 handle: input.1,
                 email: input.2,
                 password: input.3,
+                invitation: invitation.clone(),
             });
         }
     };
@@ -43,6 +49,7 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="panel form-panel">
             <h1>"Create an account"</h1>
             <form action=Register::url() method="post" on:submit=on_submit novalidate>
+                <input type="hidden" name="invitation" value=invitation_field/>
                 <TextField label="Display name" name="display_name" autocomplete="name" value=display_name error=field_error("display_name")/>
                 <TextField
                     label="Handle"

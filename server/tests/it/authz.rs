@@ -1052,6 +1052,31 @@ fn rows(s: &Scenario) -> Vec<Row> {
             "/moderation/log".into(),
             Expect::members(403).set(&mods, 200),
         ),
+        Row::page(
+            "/settings/account",
+            "/settings/account".into(),
+            Expect::members(200),
+        ),
+        Row::page(
+            "/account-deleted",
+            "/account-deleted".into(),
+            Expect::everyone(200),
+        ),
+        Row::page(
+            "/admin",
+            "/admin".into(),
+            Expect::members(403).set(&[Admin], 200),
+        ),
+        Row::page(
+            "/admin/groups",
+            "/admin/groups".into(),
+            Expect::members(403).set(&[Admin], 200),
+        ),
+        Row::page(
+            "/admin/settings",
+            "/admin/settings".into(),
+            Expect::members(403).set(&[Admin], 200),
+        ),
     ];
     for (conv, may) in [
         (A, &[Participant, GroupManager][..]),
@@ -1377,6 +1402,86 @@ fn rows(s: &Scenario) -> Vec<Row> {
             "someone not in it",
             Expect::members(403).set(&[GroupManager], 200),
             |_| fields(&[("slug", slug.clone()), ("handle", "jose".into())]),
+        ),
+        // Administration: administrators only; each row changes nothing the
+        // others see (an unknown handle or group, the role a member has).
+        Row::call(
+            "admin_members",
+            "",
+            Expect::members(403).set(&[Admin], 200),
+            |_| vec![],
+        ),
+        Row::call(
+            "admin_groups",
+            "",
+            Expect::members(403).set(&[Admin], 200),
+            |_| vec![],
+        ),
+        Row::call(
+            "admin_set_role",
+            "the bystander stays a member",
+            Expect::members(403).set(&[Admin], 200),
+            |_| fields(&[("handle", s.bystander.clone()), ("role", "member".into())]),
+        ),
+        Row::call(
+            "admin_suspend",
+            "a handle nobody has",
+            Expect::members(403).set(&[Admin], 404),
+            |_| fields(&[("handle", format!("nobody{}", s.nonce))]),
+        ),
+        Row::call(
+            "admin_lift_suspension",
+            "the bystander, not suspended",
+            Expect::members(403).set(&[Admin], 200),
+            |_| fields(&[("handle", s.bystander.clone())]),
+        ),
+        Row::call(
+            "admin_close_group",
+            "a group that does not exist",
+            Expect::members(403).set(&[Admin], 404),
+            |_| fields(&[("slug", format!("nogroup{}", s.nonce))]),
+        ),
+        Row::call(
+            "admin_appoint_manager",
+            "a handle nobody has",
+            Expect::members(403).set(&[Admin], 422),
+            |_| {
+                fields(&[
+                    ("slug", slug.clone()),
+                    ("handle", format!("nobody{}", s.nonce)),
+                ])
+            },
+        ),
+        Row::call(
+            "get_site_settings",
+            "",
+            Expect::members(403).set(&[Admin], 200),
+            |_| vec![],
+        ),
+        Row::call(
+            "save_site_settings",
+            "generous limits",
+            Expect::members(403).set(&[Admin], 200),
+            |_| {
+                fields(&[
+                    ("registration", "open".into()),
+                    ("messages_per_minute", "1000".into()),
+                    ("conversations_per_hour", "1000".into()),
+                    ("email_batch_minutes", "5".into()),
+                ])
+            },
+        ),
+        Row::call(
+            "admin_create_invitation",
+            "",
+            Expect::members(403).set(&[Admin], 200),
+            |_| fields(&[("note", "for the matrix".into())]),
+        ),
+        Row::call(
+            "delete_account",
+            "with a wrong password",
+            Expect::members(422),
+            |_| fields(&[("current_password", "not-the-password-at-all".into())]),
         ),
         // Destructive: last.
         Row::call("end_other_sessions", "", Expect::members(200), |_| vec![]),

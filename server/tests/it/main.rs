@@ -4,6 +4,8 @@
 
 mod common;
 
+mod accounts;
+mod admin;
 mod auth;
 mod authz;
 mod bad_input;

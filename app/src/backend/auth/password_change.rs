@@ -16,17 +16,16 @@ pub async fn account_email(pool: &PgPool, member_id: i64) -> Result<String, AppE
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Sets `new` as the member's password if `current` is theirs; how many other
-/// sessions ended.
-pub async fn change_password(
+/// Checks that `current` is the member's password before a step that needs it
+/// (a new password, a new email, deleting the account), counted by the sign-in
+/// throttle so it cannot be used to guess. The form's field is `current_password`.
+pub async fn confirm_password(
     pool: &PgPool,
     passwords: &Passwords,
     member_id: i64,
     keys: &[ThrottleKey],
     current: String,
-    new: &Password,
-    current_token: Option<&str>,
-) -> Result<usize, AppError> {
+) -> Result<(), AppError> {
     let stored = sqlx::query_scalar!("SELECT password_hash FROM members WHERE id = $1", member_id)
         .fetch_optional(pool)
         .await?
@@ -40,7 +39,21 @@ pub async fn change_password(
         );
         return Err(AppError::Invalid(errors));
     }
-    attempt_succeeded(pool, keys).await?;
+    attempt_succeeded(pool, keys).await
+}
+
+/// Sets `new` as the member's password if `current` is theirs; how many other
+/// sessions ended.
+pub async fn change_password(
+    pool: &PgPool,
+    passwords: &Passwords,
+    member_id: i64,
+    keys: &[ThrottleKey],
+    current: String,
+    new: &Password,
+    current_token: Option<&str>,
+) -> Result<usize, AppError> {
+    confirm_password(pool, passwords, member_id, keys, current).await?;
     let hash = passwords.hash(new).await?;
     let mut tx = pool.begin().await?;
     sqlx::query!(

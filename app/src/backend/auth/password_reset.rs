@@ -6,7 +6,6 @@ use super::Passwords;
 use crate::backend::notifications::queue_password_reset;
 use crate::domain::account::Password;
 use crate::error::AppError;
-use rand::RngCore;
 use sqlx::PgPool;
 
 /// How long a reset link works.
@@ -42,9 +41,7 @@ pub async fn request_reset(pool: &PgPool, public_url: &str, email: &str) -> Resu
     if recent >= RESETS_PER_HOUR {
         return Ok(());
     }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = super::random_token();
     sqlx::query!(
         "INSERT INTO password_resets (token_hash, member_id, expires_at)
          VALUES ($1, $2, now() + make_interval(mins => $3))",

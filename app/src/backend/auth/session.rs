@@ -10,7 +10,7 @@ use sqlx::PgPool;
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
-pub(super) fn token_hash(token: &str) -> Vec<u8> {
+pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 

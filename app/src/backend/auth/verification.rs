@@ -4,7 +4,6 @@
 
 use super::session::token_hash;
 use crate::error::AppError;
-use rand::RngCore;
 use sqlx::PgConnection;
 use sqlx::PgPool;
 
@@ -13,9 +12,7 @@ pub const VERIFICATION_HOURS: i32 = 24;
 
 /// A new link token for `member_id` (the cookie-strength random value, hex).
 pub async fn new_verification(conn: &mut PgConnection, member_id: i64) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = super::random_token();
     sqlx::query!(
         "INSERT INTO email_verifications (token_hash, member_id, expires_at)
          VALUES ($1, $2, now() + make_interval(hours => $3))",

@@ -19,7 +19,7 @@ pub(super) async fn send_as_options(
     let groups = sqlx::query!(
         "SELECT g.id, g.slug, g.name FROM groups g
          JOIN group_memberships gm ON gm.group_id = g.id
-         WHERE gm.member_id = $1 AND gm.role = 'manager' ORDER BY g.name",
+         WHERE gm.member_id = $1 AND gm.role = 'manager' AND g.closed_at IS NULL ORDER BY g.name",
         viewer.id
     )
     .fetch_all(pool)

@@ -146,6 +146,7 @@ pub async fn add_people(
     settings: &Settings,
 ) -> Result<(), AppError> {
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    access.may_write()?;
     let adding: Vec<Party> = to
         .iter()
         .map(|t| Party::parse_token(t))

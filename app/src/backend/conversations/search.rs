@@ -73,7 +73,7 @@ pub async fn search_parties(
     };
     let groups = sqlx::query!(
         "SELECT id, slug, name FROM groups
-         WHERE search_name LIKE '%' || fold_name($1) || '%'
+         WHERE search_name LIKE '%' || fold_name($1) || '%' AND closed_at IS NULL
          ORDER BY search_name LIKE fold_name($1) || '%' DESC, search_name, id LIMIT 5",
         escaped
     )

@@ -160,6 +160,7 @@ pub async fn reply(
 ) -> Result<MessageView, AppError> {
     let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    access.may_write()?;
     let mut errors = FieldErrors::new();
     let body = errors.check("body", MessageBody::parse(body));
     errors.check("body", check_idempotency_key(key));

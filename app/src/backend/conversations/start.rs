@@ -33,7 +33,8 @@ pub(super) async fn resolve_sender(
     }
 }
 
-/// Refuses recipients that do not exist or may not be written to (suspended or deleted members).
+/// Refuses recipients that do not exist or may not be written to (suspended or
+/// deleted members, closed groups).
 pub(super) async fn check_recipients_exist(
     pool: &PgPool,
     recipients: &[Party],
@@ -41,7 +42,7 @@ pub(super) async fn check_recipients_exist(
     let (member_ids, group_ids) = split_parties(recipients);
     let found = sqlx::query_scalar!(
         r#"SELECT (SELECT count(*) FROM members WHERE id = ANY($1) AND suspended_at IS NULL AND deleted_at IS NULL)
-                + (SELECT count(*) FROM groups WHERE id = ANY($2)) AS "n!""#,
+                + (SELECT count(*) FROM groups WHERE id = ANY($2) AND closed_at IS NULL) AS "n!""#,
         &member_ids,
         &group_ids
     )

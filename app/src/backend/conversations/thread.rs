@@ -158,6 +158,7 @@ pub async fn thread(
         request: access.request,
         multi_person,
         may_leave: multi_person && access.as_group().is_none(),
+        read_only: access.read_only.map(|why| why.message().to_string()),
         id: conversation_id,
         others,
         acting_as,

@@ -9,7 +9,7 @@ pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppEr
         r#"SELECT g.slug, g.name, g.description, g.is_open,
                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS "member_count!"
            FROM groups g
-           WHERE $1 = '' OR g.search_name LIKE '%' || fold_name($1) || '%'
+           WHERE g.closed_at IS NULL AND ($1 = '' OR g.search_name LIKE '%' || fold_name($1) || '%')
            ORDER BY fold_name(g.name)"#,
         crate::backend::members::like_escape(query)
     )

@@ -33,11 +33,11 @@ pub(crate) struct GroupRef {
 
 /// The group at `slug`, locked until the transaction ends so that changes to its
 /// members are made one after the other (the last manager stays, whatever runs at
-/// the same time); `NotFound` if there is none.
+/// the same time); `NotFound` if there is none or it was closed.
 pub(crate) async fn lock(conn: &mut PgConnection, slug: &str) -> Result<GroupRef, AppError> {
     sqlx::query_as!(
         GroupRef,
-        "SELECT id, is_open FROM groups WHERE slug = $1 FOR UPDATE",
+        "SELECT id, is_open FROM groups WHERE slug = $1 AND closed_at IS NULL FOR UPDATE",
         slug.to_lowercase()
     )
     .fetch_optional(conn)

@@ -7,7 +7,11 @@ use crate::model::account::Role;
 use crate::model::member::{GroupLink, MemberPage, MemberProfile, MemberSummary};
 use sqlx::PgPool;
 
+mod delete_account;
+mod export;
 mod profile_edit;
+pub use delete_account::delete_account;
+pub use export::{export_data, MemberData};
 pub use profile_edit::{current_handle_of, edit_profile, own_profile};
 
 /// The user's text for use inside a LIKE pattern: `%`, `_` and `\\` taken literally.

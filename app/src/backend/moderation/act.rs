@@ -119,19 +119,6 @@ async fn suspend(tx: &mut PgConnection, report: &Reported) -> Result<(), AppErro
             "Moderators and administrators cannot be suspended from the review queue.".into(),
         ));
     }
-    sqlx::query!(
-        "UPDATE members SET suspended_at = now() WHERE id = $1 AND suspended_at IS NULL",
-        report.author_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    // Signed out everywhere at once: every request checks its session.
-    sqlx::query!(
-        "DELETE FROM sessions WHERE member_id = $1",
-        report.author_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    // And their open pages stop receiving anything, on every instance.
-    crate::backend::live::revoke(tx, report.author_id, None).await
+    super::suspension::suspend_member(tx, report.author_id).await?;
+    Ok(())
 }

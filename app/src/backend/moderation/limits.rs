@@ -21,21 +21,30 @@ pub async fn check_send_rate(
     .execute(&mut *conn)
     .await?;
     // A new statement, so a new snapshot: it sees sends committed while we waited.
+    // The limits an administrator set (site settings) win over the configured ones.
     let row = sqlx::query!(
-        r#"SELECT now() AS "now!", m.created_at AS joined,
+        r#"WITH l AS (SELECT coalesce(s.messages_per_minute, $2) AS per_minute,
+                             coalesce(s.conversations_per_hour, $3) AS per_hour
+                      FROM site_settings s)
+           SELECT now() AS "now!", m.created_at AS joined, l.per_minute AS "per_minute!",
+                  l.per_hour AS "per_hour!",
                   ARRAY(SELECT created_at FROM messages
                         WHERE author_id = $1 AND created_at > now() - interval '1 minute'
-                        ORDER BY created_at DESC LIMIT $2) AS "messages!",
+                        ORDER BY created_at DESC LIMIT l.per_minute) AS "messages!",
                   ARRAY(SELECT created_at FROM conversations
                         WHERE created_by = $1 AND created_at > now() - interval '1 hour'
-                        ORDER BY created_at DESC LIMIT $3) AS "conversations!"
-           FROM members m WHERE m.id = $1"#,
+                        ORDER BY created_at DESC LIMIT l.per_hour) AS "conversations!"
+           FROM members m, l WHERE m.id = $1"#,
         member_id,
-        limits.messages_per_minute as i64,
-        limits.conversations_per_hour as i64
+        limits.messages_per_minute as i32,
+        limits.conversations_per_hour as i32
     )
     .fetch_one(&mut *conn)
     .await?;
+    let limits = Limits {
+        messages_per_minute: row.per_minute.max(1) as usize,
+        conversations_per_hour: row.per_hour.max(1) as usize,
+    };
     let recent = RecentSends {
         now: row.now,
         joined: row.joined,

@@ -10,6 +10,7 @@ mod limits;
 mod privacy;
 mod queue;
 mod reports;
+mod suspension;
 
 pub use act::act;
 pub use audit_log::log;
@@ -18,3 +19,4 @@ pub use limits::check_send_rate;
 pub use privacy::{acknowledge, privacy, save_policy, warnings};
 pub use queue::queue;
 pub use reports::report;
+pub use suspension::{lift_suspension, suspend_member};

@@ -16,6 +16,7 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
         r#"SELECT r.id, r.reason, r.note, r.created_at, rep.display_name AS reporter,
                   msg.id AS message_id, msg.conversation_id, msg.author_id, msg.as_group_id,
                   a.handle, a.display_name AS author_name,
+                  r.author_name AS "name_when_deleted?", r.author_handle AS "handle_when_deleted?",
                   (SELECT count(*) FROM reports o WHERE o.message_id = r.message_id
                      AND o.id <> r.id AND o.resolved_at IS NULL) AS "others!"
            FROM reports r
@@ -74,7 +75,13 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
             author: PartyView {
                 token: Party::Member(r.author_id).token(),
                 kind: PartyKind::Member,
-                name: r.author_name,
+                // A report keeps who wrote the message after they deleted their account.
+                name: match (r.name_when_deleted, r.handle_when_deleted) {
+                    (Some(name), Some(handle)) => {
+                        format!("{name} (@{handle}, deleted their account)")
+                    }
+                    _ => r.author_name,
+                },
                 handle: r.handle,
             },
             context,

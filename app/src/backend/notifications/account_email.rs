@@ -195,3 +195,24 @@ pub async fn account_email_later(
     .await?;
     Ok(())
 }
+
+/// The last email an account gets: it was deleted (so a deletion by someone who
+/// had the password does not go unnoticed).
+pub async fn queue_account_deleted(
+    conn: &mut PgConnection,
+    to_address: &str,
+    to_name: &str,
+) -> Result<(), AppError> {
+    let portal = crate::model::PORTAL_NAME;
+    let subject = format!("Your {portal} account was deleted");
+    let text = format!(
+        "Hello {to_name},\n\nyour account was deleted, as asked on the portal. Your profile is gone, and in \
+         conversations you now show as \"Deleted member\". This is the last email you get from us.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>your account was deleted, as asked on the portal. Your profile is gone, and in \
+         conversations you now show as \"Deleted member\". This is the last email you get from us.</p>",
+        name = escape_html(to_name)
+    );
+    queue(conn, to_address, to_name, &subject, &text, &html).await
+}

@@ -58,7 +58,9 @@ WITH recipients AS (
   INSERT INTO email_outbox AS o
       (member_id, conversation_id, mode, first_message_id, last_message_id, due_at)
   SELECT member_id, $1, email, $2, $2,
-         CASE WHEN email = 'each' THEN now() ELSE now() + make_interval(secs => $5) END
+         CASE WHEN email = 'each' THEN now()
+              -- An administrator's window (site settings) wins over the configured one.
+              ELSE now() + make_interval(secs => coalesce((SELECT email_batch_seconds FROM site_settings), $5)) END
   FROM decided WHERE wants AND email <> 'off'
   ON CONFLICT (member_id, conversation_id) WHERE mode = 'batched'
   DO UPDATE SET last_message_id = GREATEST(o.last_message_id, EXCLUDED.last_message_id)

@@ -11,10 +11,12 @@ pub async fn settings(
     batch_seconds: i64,
 ) -> Result<NotificationSettings, AppError> {
     let row = sqlx::query!(
-        r#"SELECT coalesce(ns.in_app, true) AS "in_app!", coalesce(ns.email, 'batched') AS "email!"
+        r#"SELECT coalesce(ns.in_app, true) AS "in_app!", coalesce(ns.email, 'batched') AS "email!",
+                  coalesce((SELECT email_batch_seconds FROM site_settings), $2) AS "batch_seconds!"
            FROM (SELECT $1::bigint AS member_id) me
            LEFT JOIN notification_settings ns ON ns.member_id = me.member_id"#,
-        member_id
+        member_id,
+        batch_seconds as i32
     )
     .fetch_one(pool)
     .await?;
@@ -60,7 +62,7 @@ pub async fn settings(
     Ok(NotificationSettings {
         in_app: row.in_app,
         email: EmailMode::parse(&row.email).unwrap_or(EmailMode::Batched),
-        batch_minutes: (batch_seconds + 59) / 60,
+        batch_minutes: (i64::from(row.batch_seconds) + 59) / 60,
         groups,
         muted,
     })

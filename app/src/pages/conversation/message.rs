@@ -30,7 +30,7 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
                 <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
                 <div class="message-main">
                     <p class="message-head">
-                        <a class="message-author" href=message.author.path()>{author.clone()}</a>
+                        <a class="message-author" href=message.author.link()>{author.clone()}</a>
                         " · "
                         <span class="meta"><Time at=message.created_at/></span>
                     </p>
@@ -59,7 +59,7 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
                     <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
                     <div class="message-main">
                         <p class="message-head">
-                            <a class="message-author" href=message.author.path()>{author.clone()}</a>
+                            <a class="message-author" href=message.author.link()>{author.clone()}</a>
                             {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
                             " · "
                             <span class="meta"><Time at=message.created_at/></span>

@@ -90,7 +90,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 })}
                 <MuteButton conversation muted=thread.muted/>
                 {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
-                {thread.multi_person.then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
+                {(thread.multi_person && thread.read_only.is_none()).then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
             </header>
             {move || request.get().then(|| view! { <RequestBanner conversation request/> })}
             <p class="older" hidden=move || older.get().is_none()>
@@ -104,7 +104,10 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                     <Message message/>
                 </For>
             </ol>
-            <ReplyBox conversation messages/>
+            {match thread.read_only {
+                None => leptos::either::Either::Left(view! { <ReplyBox conversation messages/> }),
+                Some(why) => leptos::either::Either::Right(view! { <p class="read-only-note" role="status">{why}</p> }),
+            }}
         </article>
     }
 }

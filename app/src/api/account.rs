@@ -1,0 +1,41 @@
+//! The member's account as a whole: taking their data with them and deleting it.
+
+#[cfg(feature = "ssr")]
+use crate::api::context::{self, signed_in};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Where "Download my data" fetches the ZIP (a plain GET the server answers with
+/// the file; see `server::export`).
+pub const DATA_EXPORT_PATH: &str = "/settings/account/data.zip";
+
+/// Deletes the viewer's account once their password confirms it, signs this
+/// browser out and lands on a page that says it is done.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(#[server(default)] current_password: String) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        if current_password.is_empty() {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("current_password", "Enter your password to confirm.");
+            return Err(errors.into());
+        }
+        let email = crate::backend::auth::account_email(&state.pool, viewer.id).await?;
+        let address = context::client_address(&state.settings);
+        let keys = crate::backend::auth::keys_for(&email, &address, None);
+        crate::backend::auth::confirm_password(
+            &state.pool,
+            &state.passwords,
+            viewer.id,
+            &keys,
+            current_password,
+        )
+        .await?;
+        crate::backend::members::delete_account(&state.pool, viewer.id).await?;
+        context::clear_session_cookie(&state.settings);
+        leptos_axum::redirect(ACCOUNT_DELETED_PATH);
+        Ok(())
+    })
+    .await
+}
+
+pub const ACCOUNT_DELETED_PATH: &str = "/account-deleted";

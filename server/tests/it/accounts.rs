@@ -1,0 +1,281 @@
+//! A member's account as a whole: deleting it (what the others then see, what
+//! is kept, what is refused) and downloading their data.
+
+use crate::common;
+
+use common::smtp::SmtpServer;
+use common::*;
+use serde_json::Value;
+use std::io::Read;
+use std::time::Duration;
+
+async fn delete(app: &TestApp, client: &reqwest::Client, password: &str) -> reqwest::Response {
+    client
+        .post(format!("{}/api/delete_account", app.url))
+        .form(&[("current_password", password)])
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_account_leaves_its_messages_under_deleted_member_and_nothing_else() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_options(Options {
+        smtp_url: Some(smtp.url()),
+        ..Options::default()
+    })
+    .await;
+    let [alice, jose, ngozi] = app.members(["alice", "jose", "ngozi"]).await;
+    let [alice_id, jose_id, bob_id] = app.ids(["alice", "jose", "bob"]).await;
+    let one_to_one = start(&app, &jose, jose_id, &[member(alice_id)], "Hello Alice").await;
+    reply(
+        &app,
+        &alice,
+        one_to_one,
+        "Hi José, a message of mine to keep",
+    )
+    .await;
+    let of_three = start(
+        &app,
+        &jose,
+        jose_id,
+        &[member(alice_id), member(bob_id)],
+        "Three of us",
+    )
+    .await;
+    let reported = reply(&app, &alice, of_three, "Something to report").await;
+    let filed = app
+        .call_with(
+            &jose,
+            "report_message",
+            &[("message", &reported.to_string()), ("reason", "spam")],
+        )
+        .await;
+    assert_eq!(filed.status(), 200);
+
+    // The password confirms it; a wrong one changes nothing.
+    let refused = delete(&app, &alice, "not my password at all").await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(app.current_handle(&alice).await.as_deref(), Some("alice"));
+
+    let done = delete(&app, &alice, PASSWORD).await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.headers()["location"], "/account-deleted");
+    // Signed out here and everywhere; the password no longer opens anything.
+    assert_eq!(app.current_handle(&alice).await, None);
+    assert_eq!(
+        app.sign_in("alice@example.org", PASSWORD).await.status(),
+        422
+    );
+
+    // The others still read what she wrote, under "Deleted member", never linked.
+    let thread = open_thread(&app, &jose, one_to_one).await;
+    let text = thread.to_string();
+    assert!(text.contains("a message of mine to keep"), "{text}");
+    assert!(text.contains("Deleted member"), "{text}");
+    let others = thread["others"].to_string();
+    assert!(
+        others.contains("Deleted member") && !others.contains("Alice"),
+        "{others}"
+    );
+    assert!(thread["read_only"].as_str().is_some(), "{text}");
+    // The one-to-one conversation takes no new message; the one of three does.
+    let answer = app
+        .call_with(
+            &jose,
+            "send_message",
+            &[
+                ("conversation", &one_to_one.to_string()),
+                ("body", "Are you there?"),
+                ("key", &fresh_key()),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status(), 409);
+    reply(&app, &jose, of_three, "Still talking, the two of us").await;
+    assert_eq!(
+        open_thread(&app, &jose, of_three).await["read_only"],
+        Value::Null
+    );
+
+    // Nobody finds her or starts a conversation with her; her profile is gone.
+    let found: Value = app
+        .call_with(&jose, "search_parties", &[("query", "alice")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(!found.to_string().contains(&member(alice_id)), "{found}");
+    assert_eq!(
+        try_start(&app, &jose, jose_id, &[member(alice_id)], "Again?")
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(app.page("/members/alice").await.0, 404);
+    let (_, directory) = app.page("/members?q=alice").await;
+    assert!(!directory.contains("/members/alice\""), "{directory}");
+
+    // The report keeps who wrote the message.
+    let queue: Value = app
+        .call_with(&ngozi, "moderation_queue", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        queue.to_string().contains("Alice") && queue.to_string().contains("deleted their account"),
+        "{queue}"
+    );
+    // Her email and name are gone from the row; the address is free again.
+    let email: String = scalar(&app, "SELECT email FROM members WHERE id = $1", alice_id).await;
+    assert!(!email.contains("alice"), "{email}");
+    // The last email she gets says it was done.
+    let emails = smtp.wait_for(1, Duration::from_secs(15)).await;
+    assert!(
+        emails
+            .iter()
+            .any(|e| e.to.contains("alice@example.org") && e.text.contains("deleted")),
+        "{emails:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_only_manager_of_a_group_with_members_is_asked_to_appoint_one_first() {
+    let app = spawn_app().await;
+    let [alice, jose] = app.members(["alice", "jose"]).await;
+    let made = app
+        .call_with(
+            &alice,
+            "create_group",
+            &[
+                ("name", "Alice's circle"),
+                ("slug", "alices-circle"),
+                ("access", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let solo = app
+        .call_with(
+            &jose,
+            "create_group",
+            &[
+                ("name", "José alone"),
+                ("slug", "jose-alone"),
+                ("access", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(solo.status(), 200);
+    let joined = app
+        .call_with(&jose, "join_group", &[("slug", "alices-circle")])
+        .await;
+    assert_eq!(joined.status(), 200);
+
+    let refused = delete(&app, &alice, PASSWORD).await;
+    let (status, body) = error_kind(refused).await;
+    assert_eq!(status, 409);
+    assert!(body.to_string().contains("Alice's circle"), "{body}");
+    assert_eq!(app.current_handle(&alice).await.as_deref(), Some("alice"));
+
+    // A group nobody else is in closes with its only member.
+    assert_eq!(delete(&app, &jose, PASSWORD).await.status(), 200);
+    let closed: bool = scalar(
+        &app,
+        "SELECT closed_at IS NOT NULL FROM groups WHERE id = $1",
+        app.group_id("jose-alone").await,
+    )
+    .await;
+    assert!(closed);
+    // And José left Alice's circle with it, so she may go now.
+    assert_eq!(delete(&app, &alice, PASSWORD).await.status(), 200);
+}
+
+fn unzip_json(bytes: &[u8]) -> Value {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP file");
+    assert_eq!(archive.len(), 1, "one file");
+    let mut file = archive.by_name("data.json").expect("data.json");
+    let mut text = String::new();
+    file.read_to_string(&mut text).expect("UTF-8 JSON");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[tokio::test]
+async fn download_my_data_is_a_zip_of_what_the_member_may_see() {
+    let app = spawn_app().await;
+    let [alice, jose] = app.members(["alice", "jose"]).await;
+    let [alice_id, jose_id, bob_id] = app.ids(["alice", "jose", "bob"]).await;
+    let theirs = start(
+        &app,
+        &jose,
+        jose_id,
+        &[member(alice_id)],
+        "For Alice's export",
+    )
+    .await;
+    let not_hers = start(
+        &app,
+        &jose,
+        jose_id,
+        &[member(bob_id)],
+        "Between José and Bob",
+    )
+    .await;
+    let reported = reply(&app, &jose, theirs, "A message Alice reports").await;
+    let filed = app
+        .call_with(
+            &alice,
+            "report_message",
+            &[
+                ("message", &reported.to_string()),
+                ("reason", "other"),
+                ("note", "why I reported"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status(), 200);
+
+    let response = alice
+        .get(format!("{}/settings/account/data.zip", app.url))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("attachment"));
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let data = unzip_json(&response.bytes().await.expect("body"));
+    assert_eq!(data["profile"]["handle"], "alice");
+    assert_eq!(data["profile"]["email"], "alice@example.org");
+    assert!(data["settings"]["email_notifications"].is_string());
+    let conversations = data["conversations"].as_array().expect("a list");
+    let exported = conversations
+        .iter()
+        .find(|c| c["id"] == theirs)
+        .expect("her conversation with José");
+    assert!(exported.to_string().contains("For Alice's export"));
+    assert!(
+        !conversations.iter().any(|c| c["id"] == not_hers),
+        "nothing she cannot open"
+    );
+    assert!(!data.to_string().contains("Between José and Bob"));
+    assert_eq!(data["reports_filed"][0]["note"], "why I reported");
+    assert!(!data["sessions"].as_array().expect("sessions").is_empty());
+
+    // Only for the signed-in member: anyone else is sent to sign in.
+    let anonymous = bare_client()
+        .get(format!("{}/settings/account/data.zip", app.url))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(anonymous.status(), 303);
+    assert!(anonymous.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("/sign-in"));
+}
