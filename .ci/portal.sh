@@ -269,7 +269,7 @@ e2e() {
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
     PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
-      PORTAL_URL_3="http://127.0.0.1:$port3" npx playwright test
+      PORTAL_URL_3="http://127.0.0.1:$port3" npx playwright test ${PORTAL_E2E_ARGS:-}
   )
   # Nothing of the browser tests keeps running while the next step measures.
   stop_servers

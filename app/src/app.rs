@@ -4,7 +4,7 @@ use crate::components::notifications::Toasts;
 use crate::components::session::provide_session;
 use crate::model::PORTAL_NAME;
 use crate::pages::{
-    account::{AccountDeletedPage, AccountPage},
+    account::{AccountDeletedPage, AccountPage, ConfirmEmailPage},
     admin::{AdminGroupsPage, AdminMembersPage, AdminSettingsPage},
     code_of_conduct::CodeOfConduct,
     conversation::ConversationPage,
@@ -165,6 +165,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account-deleted") view=AccountDeletedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email") view=ConfirmEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/moderation") view=ModerationPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminMembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>

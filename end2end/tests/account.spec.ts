@@ -122,7 +122,7 @@ test('an administrator makes a member a moderator in /admin, and it is logged', 
     await expect(admin.page).toHaveURL(new RegExp(`q=${account.handle}`));
     const row = admin.page.getByRole('listitem', { name: `${account.name} (@${account.handle})` });
     await expect(row).toBeVisible();
-    await row.getByLabel(`Role of ${account.name}`).selectOption('moderator');
+    await row.getByLabel(`Role of ${account.name}`, { exact: true }).selectOption('moderator');
     await row.getByRole('button', { name: `Save the role of ${account.name}` }).click();
     await expect(row.locator('.meta')).toContainText('Moderator');
 

@@ -1,4 +1,5 @@
-//! Background housekeeping: removes expired sessions and forgotten sign-in failures.
+//! Background housekeeping: removes expired sessions, links and events, forgotten
+//! sign-in failures, and pictures nobody uses any more.
 //!
 //! Every instance runs it; the deletes are idempotent, so running it on several
 //! instances at once only repeats harmless work.
@@ -54,7 +55,28 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?
     .rows_affected();
-    if sessions + throttles + devices + events + verifications + unconfirmed > 0 {
+    let email_changes = sqlx::query!("DELETE FROM email_changes WHERE expires_at < now()")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let avatars = sqlx::query!(
+        "DELETE FROM avatars a WHERE a.created_at < now() - interval '1 day'
+           AND NOT EXISTS (SELECT 1 FROM members m WHERE m.avatar = a.digest)
+           AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.avatar = a.digest)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if sessions
+        + throttles
+        + devices
+        + events
+        + verifications
+        + unconfirmed
+        + email_changes
+        + avatars
+        > 0
+    {
         tracing::info!(
             sessions,
             throttles,
@@ -62,6 +84,8 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
             events,
             verifications,
             unconfirmed,
+            email_changes,
+            avatars,
             "housekeeping removed expired rows"
         );
     }

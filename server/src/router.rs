@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
@@ -51,8 +51,19 @@ pub fn router(
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone());
+    let uploads: Router = Router::new()
+        .route("/settings/avatar", post(crate::avatars::member_upload))
+        .route("/groups/{slug}/avatar", post(crate::avatars::group_upload))
+        // The tower-http limit below is the one in force (axum's own is 2 MB).
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            crate::avatars::UPLOAD_LIMIT_BYTES,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(crate::avatars::UPLOAD_TIMEOUT))
+        .with_state(state.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/avatars/{digest}/{size}", get(crate::avatars::file))
         .route(
             "/readyz",
             get(readiness).layer(axum::Extension(hub.clone())),
@@ -86,14 +97,17 @@ pub fn router(
                 .quality(CompressionLevel::Precise(4))
                 .compress_when(DefaultPredicate::new()),
         )
-        .layer(middleware::from_fn_with_state(
-            settings.clone(),
-            refuse_cross_site,
-        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         // A body sent a byte at a time holds a connection and a task: 10 s is
         // ample for 128 KB.
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        // Avatar uploads: the one place a larger body is read, with its own
+        // limits; everything below applies to them as to the rest.
+        .merge(uploads)
+        .layer(middleware::from_fn_with_state(
+            settings.clone(),
+            refuse_cross_site,
+        ))
         .layer(middleware::from_fn_with_state(
             settings.clone(),
             security_headers,

@@ -39,3 +39,69 @@ pub async fn delete_account(#[server(default)] current_password: String) -> Resu
 }
 
 pub const ACCOUNT_DELETED_PATH: &str = "/account-deleted";
+
+pub use crate::model::account::AccountView;
+
+/// The viewer's email, and a new one waiting for its confirmation link.
+#[server(endpoint = "get_account")]
+pub async fn get_account() -> Result<AccountView, AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::members::account_view(&state.pool, viewer.id).await
+    })
+    .await
+}
+
+/// Sends a confirmation link to a new address (the password confirms it is the
+/// member asking); the current address is told.
+#[server(endpoint = "request_email_change")]
+pub async fn request_email_change(
+    #[server(default)] new_email: String,
+    #[server(default)] current_password: String,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let mut errors = crate::domain::FieldErrors::new();
+        let new = errors.check(
+            "new_email",
+            crate::domain::account::Email::parse(&new_email),
+        );
+        if current_password.is_empty() {
+            errors.add("current_password", "Enter your password to confirm.");
+        }
+        let Some(new) = new.filter(|_| errors.is_empty()) else {
+            return Err(errors.into());
+        };
+        let email = crate::backend::auth::account_email(&state.pool, viewer.id).await?;
+        let address = context::client_address(&state.settings);
+        let keys = crate::backend::auth::keys_for(&email, &address, None);
+        crate::backend::auth::confirm_password(
+            &state.pool,
+            &state.passwords,
+            viewer.id,
+            &keys,
+            current_password,
+        )
+        .await?;
+        crate::backend::members::request_email_change(
+            &state.pool,
+            &state.settings.public_url,
+            viewer.id,
+            &new,
+        )
+        .await?;
+        context::after_plain_form("/settings/account?email=sent");
+        Ok(())
+    })
+    .await
+}
+
+/// Confirms a new address with the token of its link (from any browser: the
+/// link itself is the proof).
+#[server(endpoint = "confirm_email_change")]
+pub async fn confirm_email_change(#[server(default)] token: String) -> Result<(), AppError> {
+    crate::api::context::public(|state| async move {
+        crate::backend::members::confirm_email_change(&state.pool, token.trim()).await?;
+        context::after_plain_form("/confirm-email?done=1");
+        Ok(())
+    })
+    .await
+}

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod avatars;
 pub mod conversations;
 pub mod groups;
 pub mod live;

@@ -111,7 +111,7 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
     view! {
         <details class="member-menu" node_ref=menu>
             <summary aria-label=format!("Account menu for {}", viewer.display_name)>
-                <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone()/>
+                <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone() image=viewer.avatar.clone()/>
                 <span class="member-menu-name">{viewer.display_name.clone()}</span>
             </summary>
             // Following a link closes the menu, as it would close on a new page.

@@ -9,7 +9,7 @@ pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoVie
     let name = party.name.clone();
     view! {
         <span class="party">
-            <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group/>
+            <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group image=party.avatar.clone()/>
             {if link && !party.is_deleted() {
                 leptos::either::Either::Left(view! { <a href=party.path()>{name}</a> })
             } else {

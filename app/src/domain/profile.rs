@@ -60,6 +60,30 @@ impl ProfileEdit {
     }
 }
 
+/// An avatar upload: JPEG, PNG or WebP up to 5 MB (the server re-encodes it).
+pub const AVATAR_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The two sizes an avatar is kept in: the profile's, and lists' and threads'.
+pub const AVATAR_LARGE_PX: u32 = 256;
+pub const AVATAR_SMALL_PX: u32 = 64;
+
+/// What the profile form says after an avatar upload (`?avatar=…`, set by the
+/// upload route): whether it worked, and the sentence.
+pub fn avatar_outcome(code: &str) -> Option<(bool, &'static str)> {
+    Some(match code {
+        "saved" => (true, "Your picture is saved."),
+        "removed" => (true, "Your picture is removed; your initials show again."),
+        "too_large" => (
+            false,
+            "That file is larger than 5 MB. Choose a smaller picture.",
+        ),
+        "format" => (false, "Choose a JPEG, PNG or WebP picture."),
+        "unreadable" => (false, "That picture could not be read. Try another file."),
+        "missing" => (false, "Choose a picture first."),
+        "busy" => (false, "The portal is busy. Try again in a moment."),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,3 +101,4 @@ mod tests {
         assert!(Bio::parse("a\u{0}b").is_err());
     }
 }
+

@@ -41,6 +41,9 @@ pub struct Viewer {
     pub handle: String,
     pub display_name: String,
     pub role: Role,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 /// One of the member's signed-in sessions, as the security page lists it.
@@ -54,4 +57,12 @@ pub struct SessionView {
     pub last_used: chrono::DateTime<chrono::Utc>,
     /// The session of the browser looking at the list.
     pub current: bool,
+}
+
+/// The account page's view of the member's email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub email: String,
+    /// A new address asked for and not confirmed yet.
+    pub pending_email: Option<String>,
 }

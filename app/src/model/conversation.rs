@@ -19,6 +19,9 @@ pub struct PartyView {
     pub name: String,
     /// Handle or slug: the avatar colour and the profile link come from it.
     pub handle: String,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 impl PartyView {

@@ -10,6 +10,9 @@ pub struct GroupSummary {
     pub description: String,
     pub is_open: bool,
     pub member_count: i64,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +57,9 @@ pub struct GroupDetails {
     pub requests: Vec<JoinRequest>,
     /// An administrator closed it: shown, but nobody joins, manages or writes to it.
     pub closed_by_admin: bool,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 pub const GROUP_MEMBERS_SHOWN: i64 = 120;

@@ -11,6 +11,9 @@ pub struct MemberSummary {
     pub handle: String,
     pub display_name: String,
     pub bio: String,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 /// One page of the directory; `next` is the cursor of the following page.
@@ -42,6 +45,9 @@ pub struct MemberProfile {
     pub viewer_blocked: Option<bool>,
     /// The signed-in viewer is this member (their profile offers "Edit profile").
     pub viewer_is_member: bool,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 pub const DIRECTORY_PAGE_SIZE: i64 = 48;
@@ -54,6 +60,9 @@ pub struct OwnProfile {
     pub bio: String,
     /// While the handle cannot change again yet: the first day it may.
     pub handle_change_on: Option<NaiveDate>,
+    /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 /// What a deleted account shows as, wherever its messages remain.

@@ -1,7 +1,9 @@
 //! `/settings/account`: the member takes their data with them or deletes their
 //! account; `/account-deleted` is where deleting lands.
 
-use crate::api::account::{DeleteAccount, DATA_EXPORT_PATH};
+use crate::api::account::{
+    get_account, ConfirmEmailChange, DeleteAccount, RequestEmailChange, DATA_EXPORT_PATH,
+};
 use crate::components::field::{FormErrors, TextField};
 use crate::error::AppError;
 use crate::model::member::DELETED_MEMBER_NAME;
@@ -32,6 +34,7 @@ fn AccountSections() -> impl IntoView {
     view! {
         <section class="panel form-panel">
             <h1>"Your account and data"</h1>
+            <EmailSection/>
             <h2>"Download your data"</h2>
             <p>
                 "A ZIP file with one JSON document: your profile, settings, groups, the members you \
@@ -91,6 +94,93 @@ pub fn AccountDeletedPage() -> impl IntoView {
             <h1>"Your account is deleted"</h1>
             <p>"Your profile is gone and you are signed out. Thank you for having been part of the community."</p>
             <p><a href="/">"Back to the home page"</a></p>
+        </section>
+    }
+}
+
+/// The member's email and changing it: the new address gets a link, and only
+/// opening it changes anything.
+#[component]
+fn EmailSection() -> impl IntoView {
+    let change = ServerAction::<RequestEmailChange>::new();
+    let account = Resource::new(move || change.version().get(), |_| get_account());
+    let errors = FormErrors::new(change.value());
+    let new_email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let sent_before =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("email").is_some());
+    let sent = move || {
+        matches!(change.value().get(), Some(Ok(())))
+            || (sent_before && change.value().get().is_none())
+    };
+    view! {
+        <h2>"Email address"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                account.await.ok().map(|account| view! {
+                    <p>"Your email: " <strong>{account.email}</strong></p>
+                    {account.pending_email.map(|pending| view! {
+                        <p class="meta">{format!("Waiting for confirmation: {pending}. Open the link we sent there.")}</p>
+                    })}
+                })
+            })}
+        </Suspense>
+        <ActionForm action=change>
+            <TextField label="New email" name="new_email" kind="email" autocomplete="email" value=new_email error=errors.field("new_email")/>
+            <TextField
+                label="Your password"
+                name="current_password"
+                kind="password"
+                autocomplete="current-password"
+                value=password
+                error=errors.field("current_password")
+            />
+            <p class="form-error" role="alert">{errors.form()}</p>
+            <p class="form-success" role="status">
+                {move || sent().then_some("Check the new address: open the link we sent there within 24 hours. Your current address was told.")}
+            </p>
+            <button type="submit" class="button" disabled=move || change.pending().get()>"Change email"</button>
+        </ActionForm>
+    }
+}
+
+/// `/confirm-email?token=…`: where the link to a new address lands.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let done_before = query.with_untracked(|q| q.get("done").is_some());
+    let confirm = ServerAction::<ConfirmEmailChange>::new();
+    let error = move || {
+        confirm
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let done = move || {
+        matches!(confirm.value().get(), Some(Ok(())))
+            || (done_before && confirm.value().get().is_none())
+    };
+    view! {
+        <Title text="Confirm your new email"/>
+        <section class="panel form-panel">
+            <h1>"Confirm your new email"</h1>
+            {move || if done() {
+                Either::Left(view! {
+                    <p role="status">"Your account uses this address from now on. The old one was told."</p>
+                    <p><a href="/settings/account">"Your account"</a></p>
+                })
+            } else {
+                Either::Right(view! {
+                    <ActionForm action=confirm>
+                        <input type="hidden" name="token" value=token/>
+                        <p>"Confirm that this address is yours and should be your account's from now on."</p>
+                        <p class="form-error" role="alert">{error}</p>
+                        <button type="submit" class="button" disabled=move || confirm.pending().get()>"Confirm my new email"</button>
+                    </ActionForm>
+                })
+            }}
         </section>
     }
 }

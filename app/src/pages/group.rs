@@ -99,6 +99,7 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
         <Title text=g.name.clone()/>
         <article class="group panel">
             <header class="profile-header">
+                <crate::components::avatar::Avatar name=g.name.clone() seed=g.slug.clone() large=true group=true image=g.avatar.clone()/>
                 <div class="profile-title">
                     <h1>{g.name.clone()}</h1>
                     <p class="meta">

@@ -79,7 +79,17 @@ pub fn EditGroupPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading group…"</p> }>
             {move || Suspend::new(async move {
                 match group.await {
-                    Ok(g) if g.viewer == Membership::Manager => Either::Left(view! {
+                    Ok(g) if g.viewer == Membership::Manager && !g.closed_by_admin => Either::Left(view! {
+                        <section class="panel form-panel">
+                            <h2>"Picture"</h2>
+                            <crate::components::avatar::AvatarUpload
+                                name=g.name.clone()
+                                seed=g.slug.clone()
+                                image=g.avatar.clone()
+                                action=format!("/groups/{}/avatar", g.slug)
+                                group=true
+                            />
+                        </section>
                         <EditGroupForm slug=g.slug name=g.name description=g.description is_open=g.is_open/>
                     }),
                     Ok(g) if g.viewer == Membership::SignedOut => Either::Right(error_view(AppError::Unauthenticated)),

@@ -33,6 +33,7 @@ pub fn GroupsPage() -> impl IntoView {
                         <ul class="card-grid">
                             {groups.into_iter().map(|g| view! {
                                 <li class="card">
+                                    <crate::components::avatar::Avatar name=g.name.clone() seed=g.slug.clone() group=true image=g.avatar.clone()/>
                                     <div class="card-body">
                                         <a class="card-title" href=format!("/groups/{}", g.slug)>{g.name}</a>
                                         <span class="meta">

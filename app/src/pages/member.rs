@@ -22,7 +22,7 @@ pub fn MemberPage() -> impl IntoView {
                         <Title text=p.display_name.clone()/>
                         <article class="profile panel">
                             <header class="profile-header">
-                                <Avatar name=p.display_name.clone() seed=p.handle.clone() large=true/>
+                                <Avatar name=p.display_name.clone() seed=p.handle.clone() large=true image=p.avatar.clone()/>
                                 <div class="profile-title">
                                     <h1>{p.display_name.clone()}</h1>
                                     <p class="handle">{format!("@{}", p.handle)}</p>

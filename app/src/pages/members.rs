@@ -41,7 +41,7 @@ pub fn MembersPage() -> impl IntoView {
                         <ul class="card-grid">
                             {page.members.into_iter().map(|m| view! {
                                 <li class="card">
-                                    <Avatar name=m.display_name.clone() seed=m.handle.clone()/>
+                                    <Avatar name=m.display_name.clone() seed=m.handle.clone() image=m.avatar.clone()/>
                                     <div class="card-body">
                                         <a class="card-title" href=format!("/members/{}", m.handle)>{m.display_name}</a>
                                         <span class="handle">{format!("@{}", m.handle)}</span>

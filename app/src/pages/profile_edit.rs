@@ -1,6 +1,7 @@
 //! `/settings/profile`: the member edits the name others see, their handle and bio.
 
 use crate::api::members::{get_own_profile, EditProfile, OwnProfile};
+use crate::components::avatar::AvatarUpload;
 use crate::components::field::{typed, FormErrors, TextArea, TextField};
 use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
 use crate::domain::profile::{ProfileEdit, BIO_MAX, HANDLE_CHANGE_DAYS};
@@ -31,6 +32,11 @@ fn ProfileForm(profile: OwnProfile) -> impl IntoView {
     let edit = ServerAction::<EditProfile>::new();
     // A refused post without JavaScript comes back with what was typed.
     let typed = |field, saved: String| typed(EditProfile::PATH, field).unwrap_or(saved);
+    let picture = (
+        profile.display_name.clone(),
+        profile.handle.clone(),
+        profile.avatar.clone(),
+    );
     let display_name = RwSignal::new(typed("display_name", profile.display_name));
     let handle = RwSignal::new(typed("handle", profile.handle.clone()));
     let bio = RwSignal::new(typed("bio", profile.bio));
@@ -64,6 +70,7 @@ fn ProfileForm(profile: OwnProfile) -> impl IntoView {
     view! {
         <section class="panel form-panel">
             <h1>"Edit profile"</h1>
+            <AvatarUpload name=picture.0 seed=picture.1 image=picture.2 action="/settings/avatar"/>
             <form action=EditProfile::url() method="post" on:submit=on_submit novalidate>
                 <TextField label="Display name" name="display_name" autocomplete="name" value=display_name error=errors.field("display_name")/>
                 <TextField label="Handle" name="handle" autocomplete="username" value=handle error=errors.field("handle") hint=handle_hint/>

@@ -279,3 +279,108 @@ async fn download_my_data_is_a_zip_of_what_the_member_may_see() {
         .unwrap_or_default()
         .starts_with("/sign-in"));
 }
+
+/// The token of the link in an email's text.
+fn link_token(text: &str, marker: &str) -> String {
+    let start = text.find(marker).expect("a link") + marker.len();
+    text[start..start + 64].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_email_counts_once_its_link_is_opened_and_the_old_address_is_told() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_options(Options {
+        public_url: Some("https://portal.example.test".into()),
+        smtp_url: Some(smtp.url()),
+        ..Options::default()
+    })
+    .await;
+    let jose = app.member("jose").await;
+    let ask = |email: &'static str, password: &'static str| {
+        let (url, jose) = (app.url.clone(), jose.clone());
+        async move {
+            jose.post(format!("{url}/api/request_email_change"))
+                .form(&[("new_email", email), ("current_password", password)])
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    assert_eq!(
+        ask("jose.new@example.org", "wrong password here")
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(ask("not an address", PASSWORD).await.status(), 422);
+    assert_eq!(
+        ask("jose@example.org", PASSWORD).await.status(),
+        422,
+        "the same address"
+    );
+    assert_eq!(ask("jose.new@example.org", PASSWORD).await.status(), 200);
+
+    let emails = smtp.wait_for(2, Duration::from_secs(15)).await;
+    let link = emails
+        .iter()
+        .find(|e| e.to.contains("jose.new@example.org"))
+        .expect("the link goes to the new address");
+    let told = emails
+        .iter()
+        .find(|e| e.to.contains("jose@example.org"))
+        .expect("the old address is told");
+    assert!(told.text.contains("jose.new@example.org"), "{}", told.text);
+    // Nothing changes before the link is opened.
+    let account: Value = app
+        .call_with(&jose, "get_account", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(account["email"], "jose@example.org");
+    assert_eq!(account["pending_email"], "jose.new@example.org");
+
+    let token = link_token(&link.text, "/confirm-email?token=");
+    let confirm = |token: String| {
+        let url = app.url.clone();
+        async move {
+            client()
+                .post(format!("{url}/api/confirm_email_change"))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    assert_eq!(confirm(token.clone()).await.status(), 200);
+    assert_eq!(confirm(token).await.status(), 409, "a link works once");
+    assert_eq!(
+        app.sign_in("jose.new@example.org", PASSWORD).await.status(),
+        200
+    );
+    assert_eq!(
+        app.sign_in("jose@example.org", PASSWORD).await.status(),
+        422
+    );
+    let after = smtp.wait_for(3, Duration::from_secs(15)).await;
+    assert!(
+        after.iter().any(|e| e.to.contains("jose@example.org")
+            && e.text.contains("now uses jose.new@example.org")),
+        "{after:?}"
+    );
+
+    // An address another account has is refused when its link is opened, and
+    // only the holder of that mailbox sees why.
+    assert_eq!(ask("alice@example.org", PASSWORD).await.status(), 200);
+    let emails = smtp.wait_for(5, Duration::from_secs(15)).await;
+    let to_alice = emails
+        .iter()
+        .find(|e| e.to.contains("alice@example.org"))
+        .expect("the link goes to that address");
+    let answer = confirm(link_token(&to_alice.text, "/confirm-email?token=")).await;
+    assert_eq!(answer.status(), 409);
+    assert_eq!(
+        app.sign_in("jose.new@example.org", PASSWORD).await.status(),
+        200
+    );
+}

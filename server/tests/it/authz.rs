@@ -1058,6 +1058,11 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::members(200),
         ),
         Row::page(
+            "/confirm-email",
+            "/confirm-email?token=abc".into(),
+            Expect::everyone(200),
+        ),
+        Row::page(
             "/account-deleted",
             "/account-deleted".into(),
             Expect::everyone(200),
@@ -1476,6 +1481,24 @@ fn rows(s: &Scenario) -> Vec<Row> {
             "",
             Expect::members(403).set(&[Admin], 200),
             |_| fields(&[("note", "for the matrix".into())]),
+        ),
+        Row::call("get_account", "", Expect::members(200), |_| vec![]),
+        Row::call(
+            "request_email_change",
+            "with a wrong password",
+            Expect::members(422),
+            |_| {
+                fields(&[
+                    ("new_email", format!("elsewhere-{}@example.org", s.nonce)),
+                    ("current_password", "not-the-password-at-all".into()),
+                ])
+            },
+        ),
+        Row::call(
+            "confirm_email_change",
+            "a token that was never issued",
+            Expect::everyone(409),
+            |_| fields(&[("token", "ef".repeat(32))]),
         ),
         Row::call(
             "delete_account",

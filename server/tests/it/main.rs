@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod auth;
 mod authz;
+mod avatars;
 mod bad_input;
 mod connections;
 mod conversations;

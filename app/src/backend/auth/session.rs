@@ -104,7 +104,7 @@ const TOUCH_MINUTES: i32 = 5;
 pub async fn viewer_for_token(pool: &PgPool, token: &str) -> Result<Option<Viewer>, AppError> {
     let hash = token_hash(token);
     let row = sqlx::query!(
-        r#"SELECT m.id, m.handle, m.display_name, m.role,
+        r#"SELECT m.id, m.handle, m.display_name, m.role, m.avatar,
                   s.last_used_at < now() - make_interval(mins => $2) AS "stale!"
            FROM sessions s JOIN members m ON m.id = s.member_id
            WHERE s.token_hash = $1 AND s.expires_at > now()
@@ -131,6 +131,7 @@ pub async fn viewer_for_token(pool: &PgPool, token: &str) -> Result<Option<Viewe
         handle: r.handle,
         display_name: r.display_name,
         role: Role::from_db(&r.role),
+        avatar: r.avatar,
     }))
 }
 

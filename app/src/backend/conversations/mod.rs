@@ -39,6 +39,7 @@ fn member_view(id: i64, handle: String, name: String) -> PartyView {
         kind: PartyKind::Member,
         name,
         handle,
+        avatar: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn group_view(id: i64, slug: String, name: String) -> PartyView {
         kind: PartyKind::Group,
         name,
         handle: slug,
+        avatar: None,
     }
 }
 

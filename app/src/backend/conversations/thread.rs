@@ -28,6 +28,7 @@ pub(super) async fn load_messages(
                   EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $4 AND b.blocked_id = msg.author_id)
                       AS "author_blocked!",
                   m.handle, m.display_name, g.slug AS "group_slug?", g.name AS "group_name?",
+                  CASE WHEN msg.as_group_id IS NULL THEN m.avatar ELSE g.avatar END AS avatar,
                   EXISTS (SELECT 1 FROM group_memberships gm
                           WHERE gm.group_id = msg.as_group_id AND gm.member_id = $4 AND gm.role = 'manager')
                       AS "viewer_manages_author_group!"
@@ -49,7 +50,7 @@ pub(super) async fn load_messages(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let (author, written_by) = match (r.as_group_id, r.group_slug, r.group_name) {
+            let (mut author, written_by) = match (r.as_group_id, r.group_slug, r.group_name) {
                 (Some(group_id), Some(slug), Some(name)) => (
                     group_view(group_id, slug, name),
                     r.viewer_manages_author_group
@@ -60,6 +61,7 @@ pub(super) async fn load_messages(
                     None,
                 ),
             };
+            author.avatar = r.avatar;
             let mine = match access.acting_as {
                 Party::Member(id) => r.as_group_id.is_none() && r.author_id == id,
                 Party::Group(id) => r.as_group_id == Some(id),
@@ -86,7 +88,8 @@ pub(super) async fn parties_of(
 ) -> Result<Vec<(i64, PartyView)>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT cp.conversation_id, cp.member_id, cp.group_id,
-                  coalesce(m.handle, g.slug) AS "key!", coalesce(m.display_name, g.name) AS "name!"
+                  coalesce(m.handle, g.slug) AS "key!", coalesce(m.display_name, g.name) AS "name!",
+                  coalesce(m.avatar, g.avatar) AS avatar
            FROM conversation_parties cp
            LEFT JOIN members m ON m.id = cp.member_id
            LEFT JOIN groups g ON g.id = cp.group_id
@@ -99,11 +102,12 @@ pub(super) async fn parties_of(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let view = match (r.member_id, r.group_id) {
+            let mut view = match (r.member_id, r.group_id) {
                 (Some(id), _) => member_view(id, r.key, r.name),
                 (None, Some(id)) => group_view(id, r.key, r.name),
                 (None, None) => member_view(0, r.key, r.name),
             };
+            view.avatar = r.avatar;
             (r.conversation_id, view)
         })
         .collect())

@@ -13,7 +13,7 @@ pub async fn details(
     viewer: Option<i64>,
 ) -> Result<Option<GroupDetails>, AppError> {
     let Some(group) = sqlx::query!(
-        r#"SELECT g.id, g.slug, g.name, g.description, g.is_open, g.closed_at IS NOT NULL AS "closed!",
+        r#"SELECT g.id, g.slug, g.name, g.description, g.is_open, g.closed_at IS NOT NULL AS "closed!", g.avatar,
                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS "member_count!",
                   (SELECT gm.role FROM group_memberships gm
                     WHERE gm.group_id = g.id AND gm.member_id = $2) AS viewer_role,
@@ -69,6 +69,7 @@ pub async fn details(
         viewer: viewer_state,
         requests,
         closed_by_admin: group.closed,
+        avatar: group.avatar,
     }))
 }
 

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT g.slug, g.name, g.description, g.is_open,
+        r#"SELECT g.slug, g.name, g.description, g.is_open, g.avatar,
                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS "member_count!"
            FROM groups g
            WHERE g.closed_at IS NULL AND ($1 = '' OR g.search_name LIKE '%' || fold_name($1) || '%')
@@ -23,6 +23,7 @@ pub async fn list(pool: &PgPool, query: &str) -> Result<Vec<GroupSummary>, AppEr
             description: r.description,
             is_open: r.is_open,
             member_count: r.member_count,
+            avatar: r.avatar,
         })
         .collect())
 }

@@ -82,3 +82,24 @@ pub(crate) async fn manager_count(conn: &mut PgConnection, group_id: i64) -> Res
     .fetch_one(conn)
     .await?)
 }
+
+/// The id of the open group at `slug` if `member_id` manages it (for its avatar);
+/// `NotFound` for no such group, `Forbidden` for anyone but its managers.
+pub async fn managed_group(
+    pool: &sqlx::PgPool,
+    slug: &str,
+    member_id: i64,
+) -> Result<i64, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT g.id, (SELECT gm.role FROM group_memberships gm
+                         WHERE gm.group_id = g.id AND gm.member_id = $2) AS role
+           FROM groups g WHERE g.slug = $1 AND g.closed_at IS NULL"#,
+        slug.to_lowercase(),
+        member_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    crate::backend::permissions::may_manage_group(row.role.as_deref())?;
+    Ok(row.id)
+}

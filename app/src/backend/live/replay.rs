@@ -133,12 +133,14 @@ impl Missed {
                 kind: PartyKind::Group,
                 name,
                 handle: slug,
+                avatar: None,
             },
             _ => PartyView {
                 token: Party::Member(author_id).token(),
                 kind: PartyKind::Member,
                 name: writer.clone(),
                 handle,
+                avatar: None,
             },
         };
         Some(SharedMessage {

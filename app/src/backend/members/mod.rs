@@ -8,9 +8,11 @@ use crate::model::member::{GroupLink, MemberPage, MemberProfile, MemberSummary};
 use sqlx::PgPool;
 
 mod delete_account;
+mod email_change;
 mod export;
 mod profile_edit;
 pub use delete_account::delete_account;
+pub use email_change::{account_view, confirm_email_change, request_email_change};
 pub use export::{export_data, MemberData};
 pub use profile_edit::{current_handle_of, edit_profile, own_profile};
 
@@ -225,7 +227,7 @@ pub async fn directory(
     limit: i64,
 ) -> Result<MemberPage, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT m.id, m.handle, m.display_name, m.bio
+        r#"SELECT m.id, m.handle, m.display_name, m.bio, m.avatar
            FROM members m
            WHERE m.suspended_at IS NULL AND m.deleted_at IS NULL
              AND ($1 = '' OR m.search_name LIKE '%' || fold_name($1) || '%')
@@ -246,6 +248,7 @@ pub async fn directory(
             handle: r.handle,
             display_name: r.display_name,
             bio: r.bio,
+            avatar: r.avatar,
         })
         .collect();
     let next = if members.len() as i64 > limit {
@@ -260,7 +263,7 @@ pub async fn directory(
 /// A profile by handle; `None` for unknown, suspended or deleted members alike.
 pub async fn profile(pool: &PgPool, handle: &str) -> Result<Option<MemberProfile>, AppError> {
     let Some(member) = sqlx::query!(
-        r#"SELECT id, handle, display_name, bio, role, created_at::date AS "since!"
+        r#"SELECT id, handle, display_name, bio, role, avatar, created_at::date AS "since!"
            FROM members
            WHERE handle = $1 AND suspended_at IS NULL AND deleted_at IS NULL"#,
         handle
@@ -293,6 +296,7 @@ pub async fn profile(pool: &PgPool, handle: &str) -> Result<Option<MemberProfile
         bio: member.bio,
         role: Role::from_db(&member.role),
         member_since: member.since,
+        avatar: member.avatar,
         groups,
         viewer_blocked: None,
         viewer_is_member: false,

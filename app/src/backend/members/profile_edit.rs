@@ -9,7 +9,7 @@ use sqlx::PgPool;
 /// The member's profile as the edit form shows it.
 pub async fn own_profile(pool: &PgPool, member_id: i64) -> Result<OwnProfile, AppError> {
     let row = sqlx::query!(
-        r#"SELECT handle, display_name, bio,
+        r#"SELECT handle, display_name, bio, avatar,
                   (handle_changed_at + make_interval(days => $2::int))::date AS handle_free_on
            FROM members WHERE id = $1"#,
         member_id,
@@ -21,6 +21,7 @@ pub async fn own_profile(pool: &PgPool, member_id: i64) -> Result<OwnProfile, Ap
         handle: row.handle,
         display_name: row.display_name,
         bio: row.bio,
+        avatar: row.avatar,
         handle_change_on: row
             .handle_free_on
             .filter(|day| *day > chrono::Utc::now().date_naive()),

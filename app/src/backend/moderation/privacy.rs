@@ -29,6 +29,7 @@ pub async fn privacy(pool: &PgPool, viewer: &Viewer) -> Result<PrivacySettings, 
         kind: PartyKind::Member,
         name: r.display_name,
         handle: r.handle,
+        avatar: None,
     })
     .collect();
     Ok(PrivacySettings {

@@ -83,6 +83,7 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
                     _ => r.author_name,
                 },
                 handle: r.handle,
+                avatar: None,
             },
             context,
             other_reports: r.others,

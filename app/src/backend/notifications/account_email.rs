@@ -216,3 +216,77 @@ pub async fn queue_account_deleted(
     );
     queue(conn, to_address, to_name, &subject, &text, &html).await
 }
+
+/// The link that confirms a new address for an existing account.
+pub async fn queue_email_change_link(
+    conn: &mut PgConnection,
+    public_url: &str,
+    to_address: &str,
+    to_name: &str,
+    token: &str,
+) -> Result<(), AppError> {
+    let link = format!(
+        "{}/confirm-email?token={token}",
+        public_url.trim_end_matches('/')
+    );
+    let portal = crate::model::PORTAL_NAME;
+    let subject = format!("Confirm your new email for the {portal}");
+    let text = format!(
+        "Hello {to_name},\n\nto use this address for your account, open this link within 24 hours and confirm:\n\n{link}\n\n\
+         If you did not ask for this, ignore this email: nothing changes without the link.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>to use this address for your account, open this link within 24 hours and confirm:</p>\
+         <p><a href=\"{link}\">Confirm my new email</a></p>\
+         <p>If you did not ask for this, ignore this email: nothing changes without the link.</p>",
+        name = escape_html(to_name),
+        link = escape_html(&link)
+    );
+    queue(conn, to_address, to_name, &subject, &text, &html).await
+}
+
+/// Told to the current address when a change is asked for.
+pub async fn queue_email_change_asked(
+    conn: &mut PgConnection,
+    to_address: &str,
+    to_name: &str,
+    new_address: &str,
+) -> Result<(), AppError> {
+    let portal = crate::model::PORTAL_NAME;
+    let subject = format!("A new email was asked for your {portal} account");
+    let text = format!(
+        "Hello {to_name},\n\nsomeone signed in to your account asked to use {new_address} instead of this address. \
+         It changes only when the link sent there is opened. If it was not you, change your password now: \
+         that signs everyone else out.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>someone signed in to your account asked to use {new} instead of this address. \
+         It changes only when the link sent there is opened. If it was not you, change your password now: \
+         that signs everyone else out.</p>",
+        name = escape_html(to_name),
+        new = escape_html(new_address)
+    );
+    queue(conn, to_address, to_name, &subject, &text, &html).await
+}
+
+/// Told to the old address once the new one is confirmed.
+pub async fn queue_email_changed(
+    conn: &mut PgConnection,
+    to_address: &str,
+    to_name: &str,
+    new_address: &str,
+) -> Result<(), AppError> {
+    let portal = crate::model::PORTAL_NAME;
+    let subject = format!("The email of your {portal} account changed");
+    let text = format!(
+        "Hello {to_name},\n\nyour account now uses {new_address}; this address gets no more email from us. \
+         If it was not you, contact the portal's administrators at once.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>your account now uses {new}; this address gets no more email from us. \
+         If it was not you, contact the portal's administrators at once.</p>",
+        name = escape_html(to_name),
+        new = escape_html(new_address)
+    );
+    queue(conn, to_address, to_name, &subject, &text, &html).await
+}

@@ -27,7 +27,7 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
         .into_any(),
         MessageKind::Text if message.removed => view! {
             <li class="message removed" id=id>
-                <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
+                <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group image=message.author.avatar.clone()/>
                 <div class="message-main">
                     <p class="message-head">
                         <a class="message-author" href=message.author.link()>{author.clone()}</a>
@@ -56,7 +56,7 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
             };
             view! {
                 <li class="message" class:mine=message.mine id=id>
-                    <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group/>
+                    <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group image=message.author.avatar.clone()/>
                     <div class="message-main">
                         <p class="message-head">
                             <a class="message-author" href=message.author.link()>{author.clone()}</a>

@@ -269,6 +269,7 @@ fn viewer(id: i64, handle: String, display_name: String) -> Viewer {
         handle,
         display_name,
         role: Role::Member,
+        avatar: None,
     }
 }
 

@@ -1,0 +1,243 @@
+//! Avatars: uploaded by a plain multipart form, re-encoded so nothing but the
+//! pixels survives, kept in two sizes under their digest, served with a year's
+//! cache; refused clearly when too large, of another format or damaged.
+
+use crate::common::*;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+
+const SECRET: &[u8] = b"GPS 48.8584 N 2.2945 E, camera serial 12345";
+
+/// A JPEG with an EXIF segment carrying `SECRET`, as a phone's photo carries its place.
+fn photo_with_exif(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut jpeg = Vec::new();
+    picture
+        .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend_from_slice(SECRET);
+    let length = (exif.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    file: Vec<u8>,
+    name: &str,
+) -> reqwest::Response {
+    let form = Form::new().part("avatar", Part::bytes(file).file_name(name.to_string()));
+    client
+        .post(format!("{}{path}", app.url))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn own_avatar(app: &TestApp, client: &reqwest::Client) -> Value {
+    let own: Value = app
+        .call_with(client, "get_own_profile", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    own["avatar"].clone()
+}
+
+#[tokio::test]
+async fn an_avatar_is_reencoded_without_its_metadata_in_two_sizes_under_its_digest() {
+    let app = spawn_app().await;
+    let jose = app.member("jose").await;
+    let photo = photo_with_exif(900, 600);
+    assert!(photo.windows(SECRET.len()).any(|w| w == SECRET));
+
+    let saved = upload(&app, &jose, "/settings/avatar", photo, "me.jpg").await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(location(&saved), "/settings/profile?avatar=saved");
+    let digest = own_avatar(&app, &jose)
+        .await
+        .as_str()
+        .expect("an avatar")
+        .to_string();
+    // Everyone sees it, on the profile and beside the name in a thread.
+    let profile: Value = app
+        .call("get_member_profile", &[("handle", "jose")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profile["avatar"], digest);
+
+    for (size, side) in [("256.jpg", 256), ("64.jpg", 64)] {
+        let file = bare_client()
+            .get(format!("{}/avatars/{digest}/{size}", app.url))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.headers()["content-type"], "image/jpeg");
+        assert_eq!(
+            file.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+        let bytes = file.bytes().await.expect("body");
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET),
+            "the EXIF segment is gone"
+        );
+        assert!(!bytes.windows(4).any(|w| w == b"Exif"), "no EXIF at all");
+        let decoded = image::load_from_memory(&bytes).expect("a picture");
+        assert_eq!((decoded.width(), decoded.height()), (side, side));
+        if side == 256 {
+            assert_eq!(
+                hex::encode(Sha256::digest(&bytes)),
+                digest,
+                "named by its content"
+            );
+        }
+    }
+    // Unknown digests and sizes are 404s.
+    for path in [
+        format!("/avatars/{}/256.jpg", "0".repeat(64)),
+        format!("/avatars/{digest}/1024.jpg"),
+        "/avatars/../../etc/passwd/64.jpg".to_string(),
+    ] {
+        let answer = bare_client()
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(answer.status(), 404, "{path}");
+    }
+
+    // Removing it brings the initials back.
+    let removed = jose
+        .post(format!("{}/settings/avatar", app.url))
+        .multipart(Form::new().text("remove", "1"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(location(&removed), "/settings/profile?avatar=removed");
+    assert_eq!(own_avatar(&app, &jose).await, Value::Null);
+}
+
+#[tokio::test]
+async fn too_large_other_formats_and_damaged_pictures_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let jose = app.member("jose").await;
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (vec![0xFF; 5 * 1024 * 1024 + 1], "too_large"),
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), "format"),
+        (
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+            "format",
+        ),
+        (photo_with_exif(64, 64)[..300].to_vec(), "unreadable"),
+    ];
+    for (file, outcome) in cases {
+        let answer = upload(&app, &jose, "/settings/avatar", file, "x.jpg").await;
+        assert_eq!(
+            location(&answer),
+            format!("/settings/profile?avatar={outcome}")
+        );
+    }
+    let empty = jose
+        .post(format!("{}/settings/avatar", app.url))
+        .multipart(Form::new().text("avatar", ""))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(location(&empty), "/settings/profile?avatar=missing");
+    assert_eq!(own_avatar(&app, &jose).await, Value::Null);
+    let stored: i64 = scalar(&app, "SELECT count(*) FROM avatars WHERE $1 = $1", 0).await;
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn only_the_member_and_a_groups_managers_change_its_picture() {
+    let app = spawn_app().await;
+    // Not signed in: sent to sign in. From another site: refused.
+    let anonymous = upload(
+        &app,
+        &client(),
+        "/settings/avatar",
+        photo_with_exif(80, 80),
+        "a.jpg",
+    )
+    .await;
+    assert_eq!(anonymous.status(), 303);
+    assert!(location(&anonymous).starts_with("/sign-in"));
+    let cross_site = bare_client()
+        .post(format!("{}/settings/avatar", app.url))
+        .header("sec-fetch-site", "cross-site")
+        .multipart(Form::new().part("avatar", Part::bytes(photo_with_exif(80, 80))))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cross_site.status(), 403);
+
+    // A group's picture: its managers only.
+    let manager: String = sqlx::query_scalar(
+        "SELECT m.handle FROM group_memberships gm JOIN members m ON m.id = gm.member_id
+         JOIN groups g ON g.id = gm.group_id WHERE g.slug = 'education' AND gm.role = 'manager' LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("a manager");
+    let outsider: String = sqlx::query_scalar(
+        "SELECT handle FROM members m WHERE handle IN ('jose', 'alice', 'bob')
+           AND NOT EXISTS (SELECT 1 FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+                           WHERE g.slug = 'education' AND gm.member_id = m.id AND gm.role = 'manager')
+         ORDER BY handle LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("a member who does not manage it");
+    let outsider = app.member(&outsider).await;
+    let refused = upload(
+        &app,
+        &outsider,
+        "/groups/education/avatar",
+        photo_with_exif(80, 80),
+        "g.jpg",
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    let manager = app.member(&manager).await;
+    let saved = upload(
+        &app,
+        &manager,
+        "/groups/education/avatar",
+        photo_with_exif(80, 80),
+        "g.jpg",
+    )
+    .await;
+    assert_eq!(location(&saved), "/groups/education/edit?avatar=saved");
+    let details: Value = app
+        .call("get_group_details", &[("slug", "education")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(details["avatar"].as_str().is_some(), "{details}");
+}
