@@ -141,3 +141,43 @@ test('an administrator makes a member a moderator in /admin, and it is logged', 
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   expect((await page.request.post('/api/moderation_queue', { headers: sameOrigin })).status()).toBe(200);
 });
+
+// A 1×1 PNG: the server re-encodes whatever it gets into 256×256 and 64×64 JPEGs.
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+test('a member gives themself a picture, shown on their profile instead of initials', async ({ page }) => {
+  const account = await registerMember(page, 'Picture');
+  await gotoHydrated(page, '/settings/profile');
+  await page.getByLabel('Picture (JPEG, PNG or WebP, up to 5 MB)').setInputFiles({
+    name: 'me.png',
+    mimeType: 'image/png',
+    buffer: TINY_PNG,
+  });
+  await page.getByRole('button', { name: 'Upload picture', exact: true }).click();
+  await expect(page).toHaveURL(/\/settings\/profile\?avatar=saved$/);
+  await expect(page.getByRole('status').filter({ hasText: 'Your picture is saved.' })).toBeVisible();
+  const picture = page.locator('.avatar-upload img.avatar');
+  await expect(picture).toHaveAttribute('src', /^\/avatars\/[0-9a-f]{64}\/256\.jpg$/);
+  const src = (await picture.getAttribute('src')) ?? '';
+  const file = await page.request.get(src);
+  expect(file.status()).toBe(200);
+  expect(file.headers()['content-type']).toBe('image/jpeg');
+  expect(file.headers()['cache-control']).toContain('immutable');
+
+  await gotoHydrated(page, `/members/${account.handle}`);
+  await expect(page.locator(`img.avatar[src="${src}"]`)).toBeVisible();
+
+  // A file that is no picture is refused with a reason, and the picture stays.
+  await gotoHydrated(page, '/settings/profile');
+  await page.getByLabel('Picture (JPEG, PNG or WebP, up to 5 MB)').setInputFiles({
+    name: 'notes.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('not a picture'),
+  });
+  await page.getByRole('button', { name: 'Upload picture', exact: true }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Choose a JPEG, PNG or WebP picture.' })).toBeVisible();
+  await expect(page.locator('.avatar-upload img.avatar')).toHaveAttribute('src', src);
+});

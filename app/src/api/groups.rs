@@ -14,13 +14,23 @@ pub async fn list_groups(#[server(default)] query: String) -> Result<Vec<GroupSu
     .await
 }
 
+/// A group's page; its members a page at a time, alphabetical, from after the
+/// member `members_after` (the previous page's `members_next`).
 #[server(endpoint = "get_group_details")]
-pub async fn get_group_details(slug: String) -> Result<GroupDetails, AppError> {
+pub async fn get_group_details(
+    slug: String,
+    #[server(default)] members_after: Option<i64>,
+) -> Result<GroupDetails, AppError> {
     public(|state| async move {
         let viewer = crate::api::context::current_viewer().await?;
-        crate::backend::groups::details(&state.pool, &slug.to_lowercase(), viewer.map(|v| v.id))
-            .await?
-            .ok_or(AppError::NotFound)
+        crate::backend::groups::details(
+            &state.pool,
+            &slug.to_lowercase(),
+            viewer.map(|v| v.id),
+            members_after,
+        )
+        .await?
+        .ok_or(AppError::NotFound)
     })
     .await
 }
@@ -81,7 +91,13 @@ pub async fn edit_group(
 #[server(endpoint = "request_to_join_group")]
 pub async fn request_to_join_group(slug: String) -> Result<(), AppError> {
     signed_in(|viewer, state| async move {
-        crate::backend::groups::request_to_join(&state.pool, &slug, viewer.id).await
+        crate::backend::groups::request_to_join(
+            &state.pool,
+            &state.settings.public_url,
+            &slug,
+            viewer.id,
+        )
+        .await
     })
     .await
 }

@@ -64,7 +64,7 @@ pub fn NotificationsMenu() -> impl IntoView {
                         <ul class="notifications-list">
                             {list.into_iter().map(|item| view! {
                                 <li>
-                                    <a href=format!("/conversations/{}", item.conversation_id)>{item.text}</a>
+                                    <a href=item.link>{item.text}</a>
                                     <span class="meta"><Time at=item.at/></span>
                                 </li>
                             }).collect_view()}

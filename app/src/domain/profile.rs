@@ -101,4 +101,3 @@ mod tests {
         assert!(Bio::parse("a\u{0}b").is_err());
     }
 }
-

@@ -49,7 +49,7 @@ pub struct GroupDetails {
     pub description: String,
     pub is_open: bool,
     pub managers: Vec<MemberLink>,
-    /// Members who are not managers, alphabetical, at most `GROUP_MEMBERS_SHOWN`.
+    /// Members who are not managers, alphabetical, a page of `GROUP_MEMBERS_SHOWN`.
     pub members: Vec<MemberLink>,
     pub member_count: i64,
     pub viewer: Membership,
@@ -57,6 +57,8 @@ pub struct GroupDetails {
     pub requests: Vec<JoinRequest>,
     /// An administrator closed it: shown, but nobody joins, manages or writes to it.
     pub closed_by_admin: bool,
+    /// Pass as `members_after` for the next page of members.
+    pub members_next: Option<i64>,
     /// The digest of their picture (`/avatars/<digest>/…`), if they chose one.
     #[serde(default)]
     pub avatar: Option<String>,

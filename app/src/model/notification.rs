@@ -59,11 +59,16 @@ pub struct NotificationSettings {
     pub muted: Vec<MutedConversation>,
 }
 
-/// One entry of the notifications menu: an unread conversation.
+/// One entry of the notifications menu: an unread conversation, or a request to
+/// join a group the member manages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationItem {
-    pub conversation_id: i64,
-    /// "Alice wrote to you" / "Alice wrote to the Marketing group".
+    /// The unread conversation; `None` for a request to join a managed group.
+    pub conversation_id: Option<i64>,
+    /// Where the entry leads: the conversation, or the group's page.
+    pub link: String,
+    /// "Alice wrote to you" / "Alice wrote to the Marketing group" / "Alice asked
+    /// to join Marketing".
     pub text: String,
     pub at: DateTime<Utc>,
 }

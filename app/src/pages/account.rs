@@ -47,14 +47,32 @@ fn AccountSections() -> impl IntoView {
     }
 }
 
-/// Posted by the browser itself (not through the client), with or without
-/// JavaScript: success signs this browser out, which a full page load shows
-/// everywhere on the page at once.
+/// Without JavaScript the browser posts it; with it, a refusal shows in place and
+/// success loads the goodbye page afresh, so nothing of the signed-in page stays.
 #[component]
 fn DeleteAccountForm() -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
     let errors = FormErrors::new(delete.value());
     let password = RwSignal::new(String::new());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let current_password = password.get_untracked();
+        let mut missing = crate::domain::FieldErrors::new();
+        if current_password.is_empty() {
+            missing.add("current_password", "Enter your password to confirm.");
+        }
+        if errors.check(missing.into_result()) {
+            delete.dispatch(DeleteAccount { current_password });
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            #[cfg(feature = "hydrate")]
+            let _ = leptos::prelude::window()
+                .location()
+                .set_href(crate::api::account::ACCOUNT_DELETED_PATH);
+        }
+    });
     // A refusal opens the disclosure again, so the member sees why.
     let refused = move || delete.value().with(|v| matches!(v, Some(Err(_))));
     view! {
@@ -69,7 +87,7 @@ fn DeleteAccountForm() -> impl IntoView {
         <details class="confirm" open=refused>
             <summary class="button button-danger">"Delete my account…"</summary>
             <div class="confirm-body">
-                <form action=DeleteAccount::url() method="post" novalidate>
+                <form action=DeleteAccount::url() method="post" on:submit=on_submit novalidate>
                     <TextField
                         label="Your password, to confirm"
                         name="current_password"
@@ -79,7 +97,9 @@ fn DeleteAccountForm() -> impl IntoView {
                         error=errors.field("current_password")
                     />
                     <p class="form-error" role="alert">{errors.form()}</p>
-                    <button type="submit" class="button button-danger">"Delete my account for good"</button>
+                    <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
+                        "Delete my account for good"
+                    </button>
                 </form>
             </div>
         </details>

@@ -74,9 +74,16 @@ pub fn GroupPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let actions = GroupActions::new();
+    let query = leptos_router::hooks::use_query_map();
+    let members_after = move || {
+        query
+            .read()
+            .get("members_after")
+            .and_then(|a| a.parse::<i64>().ok())
+    };
     let group = Resource::new(
-        move || (slug(), actions.version()),
-        |(slug, _)| get_group_details(slug),
+        move || (slug(), members_after(), actions.version()),
+        |(slug, after, _)| get_group_details(slug, after),
     );
     view! {
         <Suspense fallback=|| view! { <p>"Loading group…"</p> }>
@@ -137,8 +144,13 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
                 {if g.members.is_empty() {
                     Either::Left(view! { <p>"No other members yet."</p> })
                 } else {
-                    Either::Right(view! { <PeopleList slug people=g.members manager_list=false manages actions/> })
+                    Either::Right(view! { <PeopleList slug=slug.clone() people=g.members manager_list=false manages actions/> })
                 }}
+                {g.members_next.map(|next| view! {
+                    <p class="pager">
+                        <a class="button button-quiet" href=format!("/groups/{slug}?members_after={next}") rel="next">"More members"</a>
+                    </p>
+                })}
             </section>
         </article>
     }

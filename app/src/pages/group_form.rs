@@ -73,7 +73,7 @@ fn NewGroupForm() -> impl IntoView {
 pub fn EditGroupPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let group = Resource::new(slug, get_group_details);
+    let group = Resource::new(slug, |slug| get_group_details(slug, None));
     view! {
         <Title text="Edit group"/>
         <Suspense fallback=|| view! { <p>"Loading group…"</p> }>

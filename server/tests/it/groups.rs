@@ -628,3 +628,184 @@ async fn a_manager_invites_members_who_accept_or_decline_and_sees_requests_on_th
         .expect("json");
     assert_eq!(news["invitations"], Value::Array(vec![]));
 }
+
+#[tokio::test]
+async fn a_large_groups_members_page_by_name_and_follow_a_rename() {
+    let app = spawn_app().await;
+    let alice = app.member("alice").await;
+    expect_status(
+        create(&app, &alice, "big-room", "open").await,
+        200,
+        "created",
+    )
+    .await;
+    // Everyone else joins (as the demo's members are about two hundred).
+    let total = sqlx::query(
+        "INSERT INTO group_memberships (group_id, member_id, role)
+         SELECT g.id, m.id, 'member' FROM groups g, members m
+         WHERE g.slug = 'big-room' AND m.handle <> 'alice'",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("members join")
+    .rows_affected() as i64;
+    assert!(total > 120, "{total} members: more than a page");
+    let mut seen: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut after: Option<i64> = None;
+    let mut pages = 0;
+    loop {
+        let mut form = vec![("slug", "big-room".to_string())];
+        if let Some(after) = after {
+            form.push(("members_after", after.to_string()));
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page: Value = app
+            .call_with(&alice, "get_group_details", &form)
+            .await
+            .json()
+            .await
+            .expect("json");
+        pages += 1;
+        let list = page["members"].as_array().expect("members").clone();
+        assert!(list.len() <= 120, "a page holds at most 120");
+        seen.extend(handles(&page["members"]));
+        names.extend(
+            list.iter()
+                .map(|m| m["display_name"].as_str().unwrap_or_default().to_string()),
+        );
+        match page["members_next"].as_i64() {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+        assert!(pages < 10, "paging ends");
+    }
+    assert_eq!(pages, 2);
+    assert_eq!(seen.len() as i64, total, "every member once");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no member twice");
+    let folded: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    // Byte order of lower-case names (accents aside, which fold_name drops).
+    let ascii: Vec<&String> = folded.iter().filter(|n| n.is_ascii()).collect();
+    let mut ascii_sorted = ascii.clone();
+    ascii_sorted.sort();
+    assert_eq!(ascii, ascii_sorted, "alphabetical");
+
+    // A member renamed to the front of the alphabet comes first at once.
+    let last = seen.last().expect("a member").clone();
+    let renamed = app.member(&last).await;
+    let edited = app
+        .call_with(
+            &renamed,
+            "edit_profile",
+            &[
+                ("display_name", "Aaaa First"),
+                ("handle", &last),
+                ("bio", ""),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status(), 200);
+    let first = details(&app, &alice, "big-room").await;
+    assert_eq!(handles(&first["members"])[0], last);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_hear_of_requests_to_join_in_the_bell_and_by_one_email_an_hour() {
+    let smtp = common::smtp::SmtpServer::start().await;
+    let app = spawn_app_with_options(Options {
+        public_url: Some("https://portal.example.test".into()),
+        smtp_url: Some(smtp.url()),
+        ..Options::default()
+    })
+    .await;
+    let [alice, jose, bob] = app.members(["alice", "jose", "bob"]).await;
+    // Alice's closed group, with Bob as a second manager who silenced it.
+    expect_status(
+        create(&app, &alice, "quiet-room", "closed").await,
+        200,
+        "created",
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO group_memberships (group_id, member_id, role, notify)
+         SELECT g.id, m.id, 'manager', false FROM groups g, members m
+         WHERE g.slug = 'quiet-room' AND m.handle = 'bob'",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("bob manages it");
+
+    let asked = app
+        .call_with(&jose, "request_to_join_group", &[("slug", "quiet-room")])
+        .await;
+    assert_eq!(asked.status(), 200);
+    let emails = smtp.wait_for(1, std::time::Duration::from_secs(15)).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0].to.contains("alice@example.org"));
+    assert!(
+        emails[0]
+            .text
+            .contains("José Álvarez asked to join Group quiet-room"),
+        "{}",
+        emails[0].text
+    );
+    assert!(emails[0]
+        .text
+        .contains("https://portal.example.test/groups/quiet-room"));
+
+    // The bell: Alice sees it, linking to the group's page; Bob silenced the group.
+    let bell: Value = app
+        .call_with(&alice, "list_notifications", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let entry = bell
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|n| n["link"] == "/groups/quiet-room")
+        .unwrap_or_else(|| panic!("a join request in {bell}"));
+    assert!(entry["text"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("asked to join"));
+    assert_eq!(entry["conversation_id"], Value::Null);
+    let bobs: Value = app
+        .call_with(&bob, "list_notifications", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(!bobs.to_string().contains("quiet-room"), "{bobs}");
+
+    // Withdrawing and asking again, or another member asking, within the hour
+    // sends no more email: the page lists every request.
+    let [ngozi] = app.members(["ngozi"]).await;
+    app.call_with(&jose, "leave_group", &[("slug", "quiet-room")])
+        .await;
+    app.call_with(&jose, "request_to_join_group", &[("slug", "quiet-room")])
+        .await;
+    app.call_with(&ngozi, "request_to_join_group", &[("slug", "quiet-room")])
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(smtp.messages().len(), 1, "one email an hour per group");
+    let bell: Value = app
+        .call_with(&alice, "list_notifications", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        bell.as_array()
+            .expect("a list")
+            .iter()
+            .filter(|n| n["link"] == "/groups/quiet-room")
+            .count(),
+        2,
+        "{bell}"
+    );
+}

@@ -11,6 +11,7 @@ pub async fn details(
     pool: &PgPool,
     slug: &str,
     viewer: Option<i64>,
+    members_after: Option<i64>,
 ) -> Result<Option<GroupDetails>, AppError> {
     let Some(group) = sqlx::query!(
         r#"SELECT g.id, g.slug, g.name, g.description, g.is_open, g.closed_at IS NOT NULL AS "closed!", g.avatar,
@@ -28,19 +29,44 @@ pub async fn details(
     else {
         return Ok(None);
     };
-    let people = sqlx::query_as!(
+    // Managers are few (a group's people who answer for it): all of them.
+    let managers = sqlx::query_as!(
         PersonRow,
-        r#"SELECT m.handle, m.display_name, gm.role = 'manager' AS "is_manager!"
+        r#"SELECT m.id, m.handle, m.display_name
            FROM group_memberships gm JOIN members m ON m.id = gm.member_id
-           WHERE gm.group_id = $1 AND m.suspended_at IS NULL AND m.deleted_at IS NULL
-           ORDER BY gm.role = 'manager' DESC, fold_name(m.display_name)
+           WHERE gm.group_id = $1 AND gm.role = 'manager'
+             AND m.suspended_at IS NULL AND m.deleted_at IS NULL
+           ORDER BY gm.sort_name, gm.member_id
            LIMIT $2"#,
         group.id,
         GROUP_MEMBERS_SHOWN
     )
     .fetch_all(pool)
     .await?;
-    let (managers, members): (Vec<_>, Vec<_>) = people.into_iter().partition(|p| p.is_manager);
+    // Members by keyset on (name, id), read from the group's own index
+    // (`group_memberships_by_name`), so the thousandth page costs what the first does.
+    let mut members = sqlx::query_as!(
+        PersonRow,
+        r#"SELECT m.id, m.handle, m.display_name
+           FROM group_memberships gm JOIN members m ON m.id = gm.member_id
+           WHERE gm.group_id = $1 AND gm.role = 'member'
+             AND ($2::bigint IS NULL OR (gm.sort_name, gm.member_id) >
+                  (SELECT fold_name(c.display_name), c.id FROM members c WHERE c.id = $2))
+             AND m.suspended_at IS NULL AND m.deleted_at IS NULL
+           ORDER BY gm.sort_name, gm.member_id
+           LIMIT $3"#,
+        group.id,
+        members_after,
+        GROUP_MEMBERS_SHOWN + 1
+    )
+    .fetch_all(pool)
+    .await?;
+    let members_next = if members.len() as i64 > GROUP_MEMBERS_SHOWN {
+        members.truncate(GROUP_MEMBERS_SHOWN as usize);
+        members.last().map(|m| m.id)
+    } else {
+        None
+    };
     let viewer_state = match (
         viewer,
         group.viewer_role.as_deref(),
@@ -69,14 +95,15 @@ pub async fn details(
         viewer: viewer_state,
         requests,
         closed_by_admin: group.closed,
+        members_next,
         avatar: group.avatar,
     }))
 }
 
 struct PersonRow {
+    id: i64,
     handle: String,
     display_name: String,
-    is_manager: bool,
 }
 
 fn links(people: Vec<PersonRow>) -> Vec<MemberLink> {

@@ -21,7 +21,12 @@ pub async fn join(pool: &PgPool, slug: &str, member_id: i64) -> Result<(), AppEr
 /// Asks to join a closed group; its managers approve or decline. A member the
 /// managers invited joins at once, as does anyone asking to join an open group.
 /// Asking again changes nothing.
-pub async fn request_to_join(pool: &PgPool, slug: &str, member_id: i64) -> Result<(), AppError> {
+pub async fn request_to_join(
+    pool: &PgPool,
+    public_url: &str,
+    slug: &str,
+    member_id: i64,
+) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let group = lock(&mut tx, slug).await?;
     if role(&mut tx, group.id, member_id).await?.is_some() {
@@ -32,14 +37,19 @@ pub async fn request_to_join(pool: &PgPool, slug: &str, member_id: i64) -> Resul
     if group.is_open || invited {
         add_member(&mut tx, group.id, member_id).await?;
     } else {
-        sqlx::query!(
+        let asked = sqlx::query!(
             "INSERT INTO group_pending (group_id, member_id, kind) VALUES ($1, $2, 'request')
              ON CONFLICT DO NOTHING",
             group.id,
             member_id
         )
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected()
+            == 1;
+        if asked {
+            tell_managers(&mut tx, public_url, group.id, member_id).await?;
+        }
     }
     tx.commit().await?;
     Ok(())
@@ -110,5 +120,53 @@ pub(super) async fn add_member(
     )
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Emails the group's managers that someone asked to join, unless they were
+/// emailed about this group's requests within the hour (the page lists them
+/// all), or silenced the group or their email. The bell lists requests anyway.
+async fn tell_managers(
+    tx: &mut sqlx::PgConnection,
+    public_url: &str,
+    group_id: i64,
+    asker_id: i64,
+) -> Result<(), AppError> {
+    let Some(group) = sqlx::query!(
+        "UPDATE groups SET requests_notified_at = now()
+         WHERE id = $1 AND (requests_notified_at IS NULL
+                            OR requests_notified_at < now() - interval '1 hour')
+         RETURNING name, slug",
+        group_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    let asker = sqlx::query_scalar!("SELECT display_name FROM members WHERE id = $1", asker_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let managers = sqlx::query!(
+        "SELECT m.email, m.display_name FROM group_memberships gm
+         JOIN members m ON m.id = gm.member_id
+         LEFT JOIN notification_settings s ON s.member_id = m.id
+         WHERE gm.group_id = $1 AND gm.role = 'manager' AND gm.notify
+           AND coalesce(s.email, 'batched') <> 'off'
+           AND m.suspended_at IS NULL AND m.deleted_at IS NULL",
+        group_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for manager in managers {
+        crate::backend::notifications::queue_join_request(
+            tx,
+            public_url,
+            &manager.email,
+            &manager.display_name,
+            (&asker, &group.name, &group.slug),
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -290,3 +290,31 @@ pub async fn queue_email_changed(
     );
     queue(conn, to_address, to_name, &subject, &text, &html).await
 }
+
+/// Told to a group's managers when a member asks to join (at most once an hour
+/// per group: the group's page lists every request).
+pub async fn queue_join_request(
+    conn: &mut PgConnection,
+    public_url: &str,
+    to_address: &str,
+    to_name: &str,
+    (asker, group_name, group_slug): (&str, &str, &str),
+) -> Result<(), AppError> {
+    let link = format!("{}/groups/{group_slug}", public_url.trim_end_matches('/'));
+    let subject = format!("{asker} asked to join {group_name}");
+    let text = format!(
+        "Hello {to_name},\n\n{asker} asked to join {group_name}, which you manage. Approve or decline on the \
+         group's page:\n\n{link}\n\nYou get these emails as a manager of the group; turn them off under \
+         Notification settings.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>{asker_html} asked to join {group_html}, which you manage. Approve or decline on \
+         the group's page:</p><p><a href=\"{link_html}\">Requests to join {group_html}</a></p>\
+         <p>You get these emails as a manager of the group; turn them off under Notification settings.</p>",
+        name = escape_html(to_name),
+        asker_html = escape_html(asker),
+        group_html = escape_html(group_name),
+        link_html = escape_html(&link)
+    );
+    queue(conn, to_address, to_name, &subject, &text, &html).await
+}

@@ -1,4 +1,5 @@
-//! The in-app notifications menu: unread conversations, newest first.
+//! The in-app notifications menu: unread conversations and requests to join the
+//! groups the member manages, newest first.
 
 use crate::error::AppError;
 use crate::model::live::notice_text;
@@ -25,12 +26,44 @@ pub async fn in_app_list(pool: &PgPool, member_id: i64) -> Result<Vec<Notificati
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let mut items: Vec<NotificationItem> = rows
         .into_iter()
         .map(|r| NotificationItem {
-            conversation_id: r.id,
+            conversation_id: Some(r.id),
+            link: format!("/conversations/{}", r.id),
             text: notice_text(&r.author, r.via_group.as_deref()),
             at: r.at,
         })
-        .collect())
+        .collect();
+    items.extend(join_requests(pool, member_id).await?);
+    items.sort_by_key(|item| std::cmp::Reverse(item.at));
+    items.truncate(20);
+    Ok(items)
+}
+
+/// Requests to join the groups the member manages (and did not silence), newest
+/// first; answered on the group's page.
+async fn join_requests(pool: &PgPool, member_id: i64) -> Result<Vec<NotificationItem>, AppError> {
+    Ok(sqlx::query!(
+        r#"SELECT g.slug, g.name, m.display_name, p.created_at
+           FROM group_memberships gm
+           JOIN groups g ON g.id = gm.group_id AND g.closed_at IS NULL
+           JOIN group_pending p ON p.group_id = gm.group_id AND p.kind = 'request'
+           JOIN members m ON m.id = p.member_id AND m.suspended_at IS NULL AND m.deleted_at IS NULL
+           WHERE gm.member_id = $1 AND gm.role = 'manager' AND gm.notify
+             AND coalesce((SELECT in_app FROM notification_settings WHERE member_id = $1), true)
+           ORDER BY p.created_at DESC
+           LIMIT 20"#,
+        member_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| NotificationItem {
+        conversation_id: None,
+        link: format!("/groups/{}", r.slug),
+        text: format!("{} asked to join {}", r.display_name, r.name),
+        at: r.created_at,
+    })
+    .collect())
 }
