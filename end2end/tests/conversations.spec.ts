@@ -172,7 +172,7 @@ async function expectNoSevereViolations(page: Page, what: string) {
 // ---------------------------------------------------------------------------
 
 test.describe('conversations', () => {
-  test('a profile’s contact icon opens the dialog with that member chosen, and sending lands on the thread', async ({
+  test('a profile’s Message button opens the dialog with that member chosen, and sending lands on the thread', async ({
     page,
   }) => {
     await registerMember(page, 'Sender');
@@ -180,7 +180,9 @@ test.describe('conversations', () => {
     await expect(page.getByRole('heading', { level: 1, name: DEMO.alice.name })).toBeVisible();
 
     const contact = page.getByRole('button', { name: `Message ${DEMO.alice.name}`, exact: true });
-    // Without JavaScript the icon is a link to the start page with Alice preselected.
+    // A labelled button: "Message" on screen, whose name goes on with the member's.
+    await expect(contact).toHaveText('Message');
+    // Without JavaScript it is a link to the start page with Alice preselected.
     await expect(contact).toHaveAttribute('href', `/conversations/new?to=member:${DEMO.alice.handle}`);
     await contact.click();
 

@@ -97,6 +97,11 @@ export async function navLink(page: Page, name: string) {
   return mainNav(page).getByRole('link', { name, exact: true });
 }
 
+/** The profile's "⋯" menu (Block, Report) for the member called `name`. */
+export function moreActions(page: Page, name: string) {
+  return page.getByLabel(`More actions for ${name}`, { exact: true });
+}
+
 /** Signs in through the sign-in form and waits for the header's member menu. */
 export async function signIn(page: Page, email: string, displayName: string, password = DEMO_PASSWORD) {
   await gotoHydrated(page, '/sign-in');

@@ -10,6 +10,7 @@ import {
   gotoHydrated,
   markDocument,
   messages,
+  moreActions,
   newBrowserPage,
   registerMember,
   reply,
@@ -310,6 +311,9 @@ test.describe('code of conduct and moderation', () => {
       // The blocker blocks them from their profile.
       await gotoHydrated(page, `/members/${blocked.handle}`);
       await expect(page.getByRole('heading', { level: 1, name: blocked.name })).toBeVisible();
+      // Block sits in the profile's "⋯" menu.
+      await expect(page.getByRole('button', { name: `Block ${blocked.name}`, exact: true })).toBeHidden();
+      await moreActions(page, blocked.name).click();
       await page.getByRole('button', { name: `Block ${blocked.name}`, exact: true }).click();
       await expect(page.getByRole('button', { name: `Unblock ${blocked.name}`, exact: true })).toBeVisible();
       await expect(
@@ -318,6 +322,7 @@ test.describe('code of conduct and moderation', () => {
       await expect(page.getByRole('button', { name: `Block ${blocked.name}`, exact: true })).toHaveCount(0);
       // It is stored.
       await gotoHydrated(page, `/members/${blocked.handle}`);
+      await moreActions(page, blocked.name).click();
       await expect(page.getByRole('button', { name: `Unblock ${blocked.name}`, exact: true })).toBeVisible();
 
       const refusal = `You can't message ${blocker.name}. Remove them to send to the others.`;
