@@ -144,3 +144,26 @@ test('a new member has no unread badge and no dot on the bell', async ({ page })
   await expect(page.locator('.notifications-panel')).toContainText('Nothing new.');
   await expect(bell.locator('.bell-dot')).toHaveCount(0);
 });
+
+test('the Search button of the member and group directories stays on one line', async ({ page }) => {
+  for (const path of ['/members', '/groups']) {
+    await gotoHydrated(page, path);
+    const button = page.locator('form[role="search"]').getByRole('button', { name: 'Search', exact: true });
+    await expect(button).toBeVisible();
+    const { lines, contentHeight, lineHeight } = await button.evaluate((b) => {
+      const range = document.createRange();
+      range.selectNodeContents(b);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      const style = getComputedStyle(b);
+      const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+      const border = parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth);
+      return {
+        lines: tops.size,
+        contentHeight: b.getBoundingClientRect().height - padding - border,
+        lineHeight: parseFloat(style.lineHeight),
+      };
+    });
+    expect(lines, `${path}: the Search button's text is on ${lines} lines`).toBe(1);
+    expect(Math.abs(contentHeight - lineHeight), `${path}: ${contentHeight}px of text, line-height ${lineHeight}px`).toBeLessThan(1);
+  }
+});
