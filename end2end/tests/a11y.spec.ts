@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { DEMO, accountMenu, gotoHydrated, signIn } from './helpers';
+import { DEMO, accountMenu, gotoHydrated, moreActions, navMenuToggle, signIn } from './helpers';
 
 const PAGES = [
   '/',
@@ -38,34 +38,63 @@ async function expectNoSevereViolations(page: Page, what: string) {
   ).toEqual([]);
 }
 
-for (const path of PAGES) {
-  test(`${path} has no serious or critical WCAG 2 A/AA violations`, async ({ page }) => {
-    const response = await gotoHydrated(page, path);
-    expect(response?.status()).toBe(200);
-    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-    await expectNoSevereViolations(page, path);
+// Every scan runs in both colour schemes: the stylesheet follows the system's
+// (prefers-color-scheme), and contrast must hold in each.
+for (const colorScheme of ['light', 'dark'] as const) {
+  test.describe(`${colorScheme} scheme`, () => {
+    test.beforeEach(async ({ page }) => {
+      await page.emulateMedia({ colorScheme });
+    });
+
+    for (const path of PAGES) {
+      test(`${path} has no serious or critical WCAG 2 A/AA violations`, async ({ page }) => {
+        const response = await gotoHydrated(page, path);
+        expect(response?.status()).toBe(200);
+        await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+        await expectSchemeApplied(page, colorScheme);
+        await expectNoSevereViolations(page, `${path} (${colorScheme})`);
+      });
+    }
+
+    test('the signed-in header with its menus open has no serious or critical violations', async ({ page }) => {
+      await signIn(page, DEMO.jose.email, DEMO.jose.name);
+      await gotoHydrated(page, '/code-of-conduct');
+      await accountMenu(page, DEMO.jose.name).click();
+      await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+      await expectNoSevereViolations(page, `/code-of-conduct, signed in, member menu open (${colorScheme})`);
+      // The navigation menu (a disclosure on a phone) and a profile's "⋯" menu, open.
+      await gotoHydrated(page, '/members/alice');
+      await moreActions(page, DEMO.alice.name).click();
+      await expect(page.getByRole('button', { name: `Block ${DEMO.alice.name}`, exact: true })).toBeVisible();
+      // Opened second: on a phone its panel covers the profile's actions.
+      const toggle = navMenuToggle(page);
+      if (await toggle.isVisible()) await toggle.click();
+      await expectNoSevereViolations(page, `/members/alice, signed in, menus open (${colorScheme})`);
+    });
+
+    test('the privacy page, the requests page and the moderation pages have no serious or critical violations', async ({
+      page,
+    }) => {
+      await signIn(page, 'ngozi@example.org', 'Ngozi Okafor');
+      for (const [path, heading] of [
+        ['/settings/privacy', 'Privacy and blocking'],
+        ['/conversations/requests', 'Message requests'],
+        ['/moderation', 'Reports to review'],
+        ['/moderation/log', 'Moderation audit log'],
+      ]) {
+        const response = await gotoHydrated(page, path);
+        expect(response?.status(), path).toBe(200);
+        await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+        await expectNoSevereViolations(page, `${path} as a moderator (${colorScheme})`);
+      }
+    });
   });
 }
 
-test('the signed-in header with its member menu open has no serious or critical violations', async ({ page }) => {
-  await signIn(page, DEMO.jose.email, DEMO.jose.name);
-  await gotoHydrated(page, '/code-of-conduct');
-  await accountMenu(page, DEMO.jose.name).click();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
-  await expectNoSevereViolations(page, '/code-of-conduct, signed in, member menu open');
-});
-
-test('the privacy page, the requests page and the moderation pages have no serious or critical violations', async ({ page }) => {
-  await signIn(page, 'ngozi@example.org', 'Ngozi Okafor');
-  for (const [path, heading] of [
-    ['/settings/privacy', 'Privacy and blocking'],
-    ['/conversations/requests', 'Message requests'],
-    ['/moderation', 'Reports to review'],
-    ['/moderation/log', 'Moderation audit log'],
-  ]) {
-    const response = await gotoHydrated(page, path);
-    expect(response?.status(), path).toBe(200);
-    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
-    await expectNoSevereViolations(page, `${path} as a moderator`);
-  }
-});
+/** The page really is in `scheme`: the page's canvas is dark exactly in the dark scheme. */
+async function expectSchemeApplied(page: Page, scheme: 'light' | 'dark') {
+  const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+  const dark = (r + g + b) / 3 < 128;
+  expect(dark, `body background ${background} in the ${scheme} scheme`).toBe(scheme === 'dark');
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO, PORTAL_NAME, fetchPage, gotoHydrated, mainNav, signIn } from './helpers';
+import { DEMO, PORTAL_NAME, fetchPage, gotoHydrated, navLink, signIn } from './helpers';
 
 test.describe('browsing as a signed-in member', () => {
   test.beforeEach(async ({ page }) => {
@@ -7,7 +7,7 @@ test.describe('browsing as a signed-in member', () => {
   });
 
   test('the directory finds José by an unaccented search and his profile has a contact button', async ({ page }) => {
-    await mainNav(page).getByRole('link', { name: 'Members' }).click();
+    await (await navLink(page, 'Members')).click();
     await expect(page).toHaveURL(/\/members$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
     await page.waitForLoadState('networkidle');
@@ -39,7 +39,7 @@ test.describe('browsing as a signed-in member', () => {
   });
 
   test('the Groups nav leads to the Marketing group and its contact button', async ({ page }) => {
-    await mainNav(page).getByRole('link', { name: 'Groups' }).click();
+    await (await navLink(page, 'Groups')).click();
     await expect(page).toHaveURL(/\/groups$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Groups' })).toBeVisible();
 
@@ -60,7 +60,7 @@ test.describe('browsing as a signed-in member', () => {
   });
 
   test('the Code of conduct link in the header opens the code of conduct', async ({ page }) => {
-    await mainNav(page).getByRole('link', { name: 'Code of conduct' }).click();
+    await (await navLink(page, 'Code of conduct')).click();
     await expect(page).toHaveURL(/\/code-of-conduct$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Code of conduct' })).toBeVisible();
     await expect(page).toHaveTitle(`Code of conduct · ${PORTAL_NAME}`);

@@ -172,7 +172,7 @@ async function expectNoSevereViolations(page: Page, what: string) {
 // ---------------------------------------------------------------------------
 
 test.describe('conversations', () => {
-  test('a profile’s contact icon opens the dialog with that member chosen, and sending lands on the thread', async ({
+  test('a profile’s Message button opens the dialog with that member chosen, and sending lands on the thread', async ({
     page,
   }) => {
     await registerMember(page, 'Sender');
@@ -180,7 +180,9 @@ test.describe('conversations', () => {
     await expect(page.getByRole('heading', { level: 1, name: DEMO.alice.name })).toBeVisible();
 
     const contact = page.getByRole('button', { name: `Message ${DEMO.alice.name}`, exact: true });
-    // Without JavaScript the icon is a link to the start page with Alice preselected.
+    // A labelled button: "Message" on screen, whose name goes on with the member's.
+    await expect(contact).toHaveText('Message');
+    // Without JavaScript it is a link to the start page with Alice preselected.
     await expect(contact).toHaveAttribute('href', `/conversations/new?to=member:${DEMO.alice.handle}`);
     await contact.click();
 
@@ -562,25 +564,30 @@ test.describe('conversations', () => {
     await expect(option(form.listbox, other.name)).toContainText(`@${other.handle}`);
   });
 
-  test('the open start dialog and a thread have no serious or critical WCAG 2 A/AA violations', async ({ page }) => {
-    await registerMember(page, 'Axe');
-    await gotoHydrated(page, `/members/${DEMO.alice.handle}`);
-    await page.getByRole('button', { name: `Message ${DEMO.alice.name}`, exact: true }).click();
-    const dialog = composeDialog(page);
-    const form = composeForm(dialog);
-    await expect(chip(dialog, DEMO.alice.name)).toBeVisible();
-    await form.search.fill('jo');
-    await expect(form.listbox).toBeVisible();
-    await expect(form.options.first()).toBeVisible();
-    await expectNoSevereViolations(page, 'the start dialog with a chip and the listbox open');
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`the open start dialog and a thread have no serious or critical WCAG 2 A/AA violations (${colorScheme} scheme)`, async ({
+      page,
+    }) => {
+      await page.emulateMedia({ colorScheme });
+      await registerMember(page, 'Axe');
+      await gotoHydrated(page, `/members/${DEMO.alice.handle}`);
+      await page.getByRole('button', { name: `Message ${DEMO.alice.name}`, exact: true }).click();
+      const dialog = composeDialog(page);
+      const form = composeForm(dialog);
+      await expect(chip(dialog, DEMO.alice.name)).toBeVisible();
+      await form.search.fill('jo');
+      await expect(form.listbox).toBeVisible();
+      await expect(form.options.first()).toBeVisible();
+      await expectNoSevereViolations(page, 'the start dialog with a chip and the listbox open');
 
-    await form.search.press('Escape');
-    await expect(form.listbox).toBeHidden();
-    await form.body.fill(`Checking the thread page ${tag()}, see https://mautic.org/`);
-    await form.send.click();
-    await expectThread(page);
-    await expect(messages(page)).toHaveCount(1);
-    await replyForm(page).body.fill('A draft reply');
-    await expectNoSevereViolations(page, 'a thread page');
-  });
+      await form.search.press('Escape');
+      await expect(form.listbox).toBeHidden();
+      await form.body.fill(`Checking the thread page ${tag()}, see https://mautic.org/`);
+      await form.send.click();
+      await expectThread(page);
+      await expect(messages(page)).toHaveCount(1);
+      await replyForm(page).body.fill('A draft reply');
+      await expectNoSevereViolations(page, 'a thread page');
+    });
+  }
 });

@@ -79,6 +79,29 @@ export function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
 }
 
+/** The "Menu" disclosure the main navigation folds into on narrow screens (hidden on wide ones). */
+export function navMenuToggle(page: Page) {
+  return mainNav(page).locator('summary');
+}
+
+/**
+ * A link of the main navigation, ready to click: on a phone the "Menu"
+ * disclosure is opened first; on a wide screen the links are always shown.
+ */
+export async function navLink(page: Page, name: string) {
+  const toggle = navMenuToggle(page);
+  if (await toggle.isVisible()) {
+    const open = await mainNav(page).locator('details').evaluate((d) => (d as HTMLDetailsElement).open);
+    if (!open) await toggle.click();
+  }
+  return mainNav(page).getByRole('link', { name, exact: true });
+}
+
+/** The profile's "⋯" menu (Block, Report) for the member called `name`. */
+export function moreActions(page: Page, name: string) {
+  return page.getByLabel(`More actions for ${name}`, { exact: true });
+}
+
 /** Signs in through the sign-in form and waits for the header's member menu. */
 export async function signIn(page: Page, email: string, displayName: string, password = DEMO_PASSWORD) {
   await gotoHydrated(page, '/sign-in');

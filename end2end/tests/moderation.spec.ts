@@ -10,6 +10,7 @@ import {
   gotoHydrated,
   markDocument,
   messages,
+  moreActions,
   newBrowserPage,
   registerMember,
   reply,
@@ -173,6 +174,44 @@ function blockedSection(page: Page) {
 // The tests
 // ---------------------------------------------------------------------------
 
+/**
+ * The queue looks finished: nothing on it is an empty band (an element with no
+ * content that still takes height or margins), its lists have no numbers or
+ * bullets, and Suspend is red in both of its buttons.
+ */
+async function expectFinishedQueue(page: Page, report: Locator) {
+  const emptyBands = await page.locator('main').evaluate((main) =>
+    [...main.querySelectorAll('*')]
+      .filter((e) => e.children.length === 0 && !(e.textContent ?? '').trim())
+      .filter((e) => !['INPUT', 'TEXTAREA', 'SELECT', 'svg', 'path'].includes(e.tagName))
+      .filter((e) => e.getClientRects().length > 0)
+      .filter((e) => {
+        const style = getComputedStyle(e);
+        const margins = parseFloat(style.marginTop) + parseFloat(style.marginBottom);
+        return e.getBoundingClientRect().height > 0 || margins > 0;
+      })
+      .map((e) => e.outerHTML),
+  );
+  expect(emptyBands, 'empty elements taking room on the moderation page').toEqual([]);
+  // Nor a band above the card's first line: its content starts at its padding.
+  const gap = await report.evaluate((card) => {
+    const first = card.firstElementChild!.getBoundingClientRect().top;
+    return first - card.getBoundingClientRect().top - parseFloat(getComputedStyle(card).paddingTop) - card.clientTop;
+  });
+  expect(gap, 'space above the report card’s first line').toBeLessThan(1);
+  const markers = await report.locator('ol, ul').evaluateAll((lists) => lists.map((l) => getComputedStyle(l).listStyleType));
+  expect(markers.length).toBeGreaterThan(0);
+  for (const marker of markers) expect(marker).toBe('none');
+  for (const suspend of [
+    report.locator('summary').filter({ hasText: 'Suspend author…' }),
+    report.getByRole('button', { name: /^Yes, suspend / }),
+  ]) {
+    const background = await suspend.evaluate((e) => getComputedStyle(e).backgroundColor);
+    const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+    expect(r > 140 && g < 80 && b < 80, `Suspend's background ${background} is red`).toBe(true);
+  }
+}
+
 test.describe('code of conduct and moderation', () => {
   test('Bob reports a message; a moderator removes it; Bob’s open thread shows the removal live; the audit log lists it', async ({
     page,
@@ -254,6 +293,7 @@ test.describe('code of conduct and moderation', () => {
       await expect(report.getByRole('button', { name: `Yes, suspend ${author.name}`, exact: true })).toBeHidden();
       await report.locator('summary').filter({ hasText: 'Suspend author…' }).click();
       await expect(report.getByRole('button', { name: `Yes, suspend ${author.name}`, exact: true })).toBeVisible();
+      await expectFinishedQueue(mod, report);
       await report.getByRole('button', { name: 'Remove message', exact: true }).click();
       await expect(report).toHaveCount(0);
 
@@ -310,6 +350,9 @@ test.describe('code of conduct and moderation', () => {
       // The blocker blocks them from their profile.
       await gotoHydrated(page, `/members/${blocked.handle}`);
       await expect(page.getByRole('heading', { level: 1, name: blocked.name })).toBeVisible();
+      // Block sits in the profile's "⋯" menu.
+      await expect(page.getByRole('button', { name: `Block ${blocked.name}`, exact: true })).toBeHidden();
+      await moreActions(page, blocked.name).click();
       await page.getByRole('button', { name: `Block ${blocked.name}`, exact: true }).click();
       await expect(page.getByRole('button', { name: `Unblock ${blocked.name}`, exact: true })).toBeVisible();
       await expect(
@@ -318,6 +361,7 @@ test.describe('code of conduct and moderation', () => {
       await expect(page.getByRole('button', { name: `Block ${blocked.name}`, exact: true })).toHaveCount(0);
       // It is stored.
       await gotoHydrated(page, `/members/${blocked.handle}`);
+      await moreActions(page, blocked.name).click();
       await expect(page.getByRole('button', { name: `Unblock ${blocked.name}`, exact: true })).toBeVisible();
 
       const refusal = `You can't message ${blocker.name}. Remove them to send to the others.`;

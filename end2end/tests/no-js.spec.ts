@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, MEMBER_PASSWORD, accountMenu, freshHandle, registerMember, tag } from './helpers';
+import { DEMO, DEMO_PASSWORD, MEMBER_PASSWORD, accountMenu, freshHandle, moreActions, registerMember, tag } from './helpers';
 
 // The portal with JavaScript turned off: every page is the server's HTML and every
 // form posts itself. What a member can do must not depend on the client loading.
@@ -13,7 +13,7 @@ async function newMember(browser: Browser, label: string) {
   return { context, page, account };
 }
 
-/** Starts a conversation from a member's profile: the contact icon is a link to the start page. */
+/** Starts a conversation from a member's profile: its Message button is a link to the start page. */
 async function startFromProfile(page: Page, handle: string, name: string, text: string) {
   await page.goto(`/members/${handle}`);
   await page.getByRole('button', { name: `Message ${name}` }).click();
@@ -105,8 +105,11 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('button', { name: 'Mute', exact: true })).toHaveAttribute('aria-pressed', 'false');
 
     await page.goto(`/members/${DEMO.bob.handle}`);
+    // The "⋯" menu is a <details>: it opens without JavaScript.
+    await moreActions(page, DEMO.bob.name).click();
     await page.getByRole('button', { name: `Block ${DEMO.bob.name}` }).click();
     await expect(page).toHaveURL(new RegExp(`/members/${DEMO.bob.handle}$`));
+    await moreActions(page, DEMO.bob.name).click();
     await expect(page.getByRole('button', { name: `Unblock ${DEMO.bob.name}` })).toBeVisible();
     await page.goto('/settings/privacy');
     await expect(page.getByRole('link', { name: DEMO.bob.name })).toBeVisible();

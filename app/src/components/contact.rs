@@ -10,14 +10,23 @@ pub fn ContactButton(
     /// `member:<handle>` or `group:<slug>`.
     #[prop(into)]
     to: String,
+    /// Shown beside the icon, making it a labelled button (the profile's primary
+    /// action). The accessible name `label` starts with it, so speech users can say it.
+    #[prop(optional, into)]
+    text: Option<String>,
 ) -> impl IntoView {
     let compose = use_compose();
     let href = start_href(&to);
+    let class = if text.is_some() {
+        "button contact-labelled"
+    } else {
+        "contact-button"
+    };
     view! {
         <a
             href=href
             role="button"
-            class="contact-button"
+            class=class
             aria-label=label.clone()
             title=label
             on:click={
@@ -35,6 +44,7 @@ pub fn ContactButton(
                     d="M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm0 2v11.2L8.3 15H20V6H4zm3 3h10v2H7V9z"
                 ></path>
             </svg>
+            {text}
         </a>
     }
 }

@@ -27,13 +27,7 @@ pub fn Header() -> impl IntoView {
         <header class="site-header">
             <div class="header-inner">
                 <a class="brand" href="/">{PORTAL_NAME}</a>
-                <nav class="main-nav" aria-label="Main">
-                    <ul>
-                        <li><a href="/members">"Members"</a></li>
-                        <li><a href="/groups">"Groups"</a></li>
-                        <li><a href="/code-of-conduct">"Code of conduct"</a></li>
-                    </ul>
-                </nav>
+                <MainNav/>
                 <div class="account">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -58,8 +52,41 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// The main navigation. On a phone it folds into a "Menu" disclosure, so the
+/// header stays one row; `<details>` opens without script, as the member menu
+/// does. From 48rem on, the stylesheet shows the links inline and hides the
+/// summary (style/main.css, `::details-content`).
+#[component]
+fn MainNav() -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    // Following a link closes the menu, as it would close on a new page.
+    let close_menu = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+    };
+    view! {
+        <nav class="main-nav" aria-label="Main">
+            <details class="nav-menu" node_ref=menu>
+                <summary title="Menu">
+                    <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z"></path>
+                    </svg>
+                    <span class="visually-hidden">"Menu"</span>
+                </summary>
+                <ul on:click=close_menu>
+                    <li><a href="/members">"Members"</a></li>
+                    <li><a href="/groups">"Groups"</a></li>
+                    <li><a href="/code-of-conduct">"Code of conduct"</a></li>
+                </ul>
+            </details>
+        </nav>
+    }
+}
+
 /// The envelope: opens Conversations; gold while any conversation has unread
-/// messages, and its accessible name says how many. The server renders the count
+/// messages, with the count in a badge beside it (hidden from screen readers:
+/// the accessible name says how many). The server renders the count
 /// it read; once the live stream is connected, the live count takes over.
 #[component]
 fn Envelope(count: i64) -> impl IntoView {
@@ -92,6 +119,13 @@ fn Envelope(count: i64) -> impl IntoView {
                     d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.4V17h16V7.4l-8 5.1-8-5.1zM5.3 7l6.7 4.3L18.7 7H5.3z"
                 ></path>
             </svg>
+            {move || {
+                let n = count();
+                (n > 0).then(|| {
+                    let text = if n > 99 { "99+".to_string() } else { n.to_string() };
+                    view! { <span class="count-badge" aria-hidden="true">{text}</span> }
+                })
+            }}
         </a>
     }
 }
@@ -110,7 +144,9 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
     };
     view! {
         <details class="member-menu" node_ref=menu>
-            <summary aria-label=format!("Account menu for {}", viewer.display_name)>
+            // On a phone only the avatar shows (style/main.css); the name stays in
+            // the accessible name and the tooltip.
+            <summary aria-label=format!("Account menu for {}", viewer.display_name) title=viewer.display_name.clone()>
                 <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone() image=viewer.avatar.clone()/>
                 <span class="member-menu-name">{viewer.display_name.clone()}</span>
             </summary>

@@ -7,8 +7,9 @@ use crate::error::AppError;
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
 
-/// "Alice wrote to you" for each unread conversation, newest first; read when
-/// opened and again whenever something changes while it is open.
+/// "Alice wrote to you" for each unread conversation, newest first. Read once
+/// the page is live, on opening, and whenever something changes, so the bell's
+/// dot says whether there are any without opening it.
 #[component]
 pub fn NotificationsMenu() -> impl IntoView {
     let live = use_live();
@@ -17,12 +18,12 @@ pub fn NotificationsMenu() -> impl IntoView {
     let details = NodeRef::<leptos::html::Details>::new();
     Effect::new(move |_| {
         live.activity.track();
-        if open.get() {
-            leptos::task::spawn_local(async move {
-                items.set(Some(list_notifications().await));
-            });
-        }
+        open.track();
+        leptos::task::spawn_local(async move {
+            items.set(Some(list_notifications().await));
+        });
     });
+    let has_entries = move || items.with(|i| matches!(i, Some(Ok(list)) if !list.is_empty()));
     let on_toggle = move |_| {
         if let Some(element) = details.get_untracked() {
             open.set(element.open());
@@ -46,13 +47,23 @@ pub fn NotificationsMenu() -> impl IntoView {
     };
     view! {
         <details class="notifications-menu" node_ref=details on:toggle=on_toggle on:click=close_on_link>
-            <summary aria-label="Notifications" title="Notifications">
+            // The name stays "Notifications"; the dot, when there are entries, is its description.
+            <summary
+                aria-label="Notifications"
+                title="Notifications"
+                aria-describedby=move || has_entries().then_some("notifications-new")
+            >
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
                     <path
                         fill="currentColor"
                         d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2zm-2 1H7v-6a5 5 0 0 1 10 0v6z"
                     ></path>
                 </svg>
+                <Show when=has_entries>
+                    <span class="bell-dot" id="notifications-new" aria-hidden="true">
+                        <span class="visually-hidden">"New notifications"</span>
+                    </span>
+                </Show>
             </summary>
             <div class="notifications-panel">
                 <h2 class="notifications-title">"Notifications"</h2>

@@ -27,7 +27,7 @@ pub fn CodeOfConduct() -> impl IntoView {
                 <li>"Unsolicited advertising, mass messages and repeated messages to people who did not reply (spam)."</li>
                 <li>"Impersonating other members, groups or the Mautic project."</li>
             </ul>
-            <h2>"Private messages"</h2>
+            <h2 id="reporting">"Private messages"</h2>
             <p>
                 "Only the people in a conversation can read it. A group's managers read and answer the "
                 "conversations sent to their group. If a message breaks this code, report it from the "

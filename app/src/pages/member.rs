@@ -28,13 +28,19 @@ pub fn MemberPage() -> impl IntoView {
                                     <p class="handle">{format!("@{}", p.handle)}</p>
                                     {p.role.label().map(|label| view! { <p class="badge">{label}</p> })}
                                 </div>
-                                <ContactButton label=format!("Message {}", p.display_name) to=format!("member:{}", p.handle)/>
+                                <div class="profile-actions">
+                                    <ContactButton
+                                        label=format!("Message {}", p.display_name)
+                                        text="Message"
+                                        to=format!("member:{}", p.handle)
+                                    />
+                                    {p.viewer_blocked.map(|blocked| view! {
+                                        <MoreActions handle=p.handle.clone() name=p.display_name.clone() blocked/>
+                                    })}
+                                </div>
                             </header>
                             {p.viewer_is_member.then(|| view! {
                                 <p><a class="button button-quiet" href="/settings/profile">"Edit profile"</a></p>
-                            })}
-                            {p.viewer_blocked.map(|blocked| view! {
-                                <BlockToggle handle=p.handle.clone() name=p.display_name.clone() blocked/>
                             })}
                             <p class="bio">
                                 {if p.bio.is_empty() { "No bio yet.".to_string() } else { p.bio.clone() }}
@@ -65,6 +71,25 @@ pub fn MemberPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The "⋯" menu beside Message: the actions a member rarely takes. A
+/// `<details>` disclosure, so it opens without JavaScript too.
+#[component]
+fn MoreActions(handle: String, name: String, blocked: bool) -> impl IntoView {
+    view! {
+        <details class="more-actions">
+            <summary aria-label=format!("More actions for {name}") title="More actions">"⋯"</summary>
+            <div class="more-actions-menu">
+                <BlockToggle handle name=name.clone() blocked/>
+                // Reports are about a message (the moderators see it in context):
+                // this leads to how to report one. A full load (`rel="external"`) so
+                // the browser scrolls to the section.
+                <a href="/code-of-conduct#reporting" rel="external">{format!("Report {name}")}</a>
+                <p class="hint">"Report one of their messages from its ⋯ menu."</p>
+            </div>
+        </details>
     }
 }
 
