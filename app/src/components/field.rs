@@ -14,8 +14,15 @@ pub fn TextField(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] hint: Option<String>,
+    /// Tells apart two forms on one page that share a field name (`field-<scope>-<name>`).
+    #[prop(default = "")]
+    scope: &'static str,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if scope.is_empty() {
+        format!("field-{name}")
+    } else {
+        format!("field-{scope}-{name}")
+    };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = {

@@ -91,6 +91,7 @@ fn DeleteAccountForm() -> impl IntoView {
                     <TextField
                         label="Your password, to confirm"
                         name="current_password"
+                        scope="delete"
                         kind="password"
                         autocomplete="current-password"
                         value=password
