@@ -133,9 +133,12 @@ pub async fn conversation_access(
         r#"SELECT via_group_id, request AS "request!",
                   EXISTS (SELECT 1 FROM conversation_parties cp JOIN groups g ON g.id = cp.group_id
                           WHERE cp.conversation_id = $1 AND g.closed_at IS NOT NULL) AS "closed_group!",
-                  (SELECT count(*) = 2 AND bool_or(m.deleted_at IS NOT NULL)
-                   FROM conversation_parties cp LEFT JOIN members m ON m.id = cp.member_id
-                   WHERE cp.conversation_id = $1) AS "deleted_partner!"
+                  -- Counted only when someone in it deleted their account (rare).
+                  CASE WHEN EXISTS (SELECT 1 FROM conversation_parties cp
+                                    JOIN members m ON m.id = cp.member_id
+                                    WHERE cp.conversation_id = $1 AND m.deleted_at IS NOT NULL)
+                       THEN (SELECT count(*) FROM conversation_parties WHERE conversation_id = $1) = 2
+                       ELSE false END AS "deleted_partner!"
            FROM conversation_viewers
            WHERE conversation_id = $1 AND member_id = $2
            ORDER BY via_group_id NULLS FIRST LIMIT 1"#,

@@ -36,8 +36,9 @@ pub async fn check_send_rate(
                         ORDER BY created_at DESC LIMIT l.per_hour) AS "conversations!"
            FROM members m, l WHERE m.id = $1"#,
         member_id,
-        limits.messages_per_minute as i32,
-        limits.conversations_per_hour as i32
+        // A configured limit beyond what a LIMIT clause takes means "none".
+        i32::try_from(limits.messages_per_minute).unwrap_or(i32::MAX),
+        i32::try_from(limits.conversations_per_hour).unwrap_or(i32::MAX)
     )
     .fetch_one(&mut *conn)
     .await?;

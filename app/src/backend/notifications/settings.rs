@@ -16,7 +16,7 @@ pub async fn settings(
            FROM (SELECT $1::bigint AS member_id) me
            LEFT JOIN notification_settings ns ON ns.member_id = me.member_id"#,
         member_id,
-        batch_seconds as i32
+        i32::try_from(batch_seconds).unwrap_or(i32::MAX)
     )
     .fetch_one(pool)
     .await?;
