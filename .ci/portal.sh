@@ -246,6 +246,20 @@ e2e() {
   # The tests register many members from 127.0.0.1 (the limit itself: server/tests/it/registration.rs).
   # They also use new members at once (confirmation by email: server/tests/it/verification.rs).
   local accounts="PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR=100000 PORTAL_VERIFY_EMAIL=false"
+  # A real SMTP server (aiosmtpd, as for the integration tests) writing into a
+  # Maildir the browser tests read: the password reset is followed from its email.
+  local maildir="$STATE/e2e-maildir" smtp_port=${PORTAL_E2E_SMTP_PORT:-$((port + 25))} smtp_python
+  smtp_python=$(bash .ci/smtp.sh | tail -n 1)
+  rm -rf "$maildir" && mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
+  "$smtp_python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+    >"$STATE/e2e-smtp.log" 2>&1 &
+  SERVERS+=($!)
+  local tries=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null; do
+    tries=$((tries + 1)); [ "$tries" -lt 100 ] || { echo "the SMTP server did not start" >&2; return 1; }
+    sleep 0.1
+  done
+  accounts="$accounts PORTAL_SMTP_URL=smtp://127.0.0.1:$smtp_port"
   env $raised $accounts DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
     >"$STATE/e2e-server.log" 2>&1 &
   SERVERS+=($!)
@@ -268,7 +282,7 @@ e2e() {
     cd end2end
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
-    PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
+    PORTAL_E2E_MAILDIR="$maildir" PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
       PORTAL_URL_3="http://127.0.0.1:$port3" npx playwright test ${PORTAL_E2E_ARGS:-}
   )
   # Nothing of the browser tests keeps running while the next step measures.

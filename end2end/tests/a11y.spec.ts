@@ -88,6 +88,24 @@ for (const colorScheme of ['light', 'dark'] as const) {
         await expectNoSevereViolations(page, `${path} as a moderator (${colorScheme})`);
       }
     });
+
+    test('the account page and the administration pages have no serious or critical violations', async ({
+      page,
+    }) => {
+      await signIn(page, 'lars@example.org', 'Lars Eriksson');
+      for (const [path, heading] of [
+        ['/settings/account', 'Your account and data'],
+        ['/settings/profile', 'Edit profile'],
+        ['/admin', 'Administration'],
+        ['/admin/groups', 'Administration'],
+        ['/admin/settings', 'Administration'],
+      ]) {
+        const response = await gotoHydrated(page, path);
+        expect(response?.status(), path).toBe(200);
+        await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+        await expectNoSevereViolations(page, `${path} as an administrator (${colorScheme})`);
+      }
+    });
   });
 }
 

@@ -5,6 +5,27 @@ use crate::api::context::{self, signed_in};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// The member's own password, checked before a step that needs it, keyed in the
+/// sign-in throttle as a sign-in from this address would be.
+#[cfg(feature = "ssr")]
+async fn confirm_own_password(
+    state: &crate::backend::state::AppState,
+    member_id: i64,
+    password: String,
+) -> Result<(), AppError> {
+    let email = crate::backend::auth::account_email(&state.pool, member_id).await?;
+    let address = context::client_address(&state.settings);
+    let keys = crate::backend::auth::keys_for(&email, &address, None);
+    crate::backend::auth::confirm_password(
+        &state.pool,
+        &state.passwords,
+        member_id,
+        &keys,
+        password,
+    )
+    .await
+}
+
 /// Where "Download my data" fetches the ZIP (a plain GET the server answers with
 /// the file; see `server::export`).
 pub const DATA_EXPORT_PATH: &str = "/settings/account/data.zip";
@@ -19,17 +40,7 @@ pub async fn delete_account(#[server(default)] current_password: String) -> Resu
             errors.add("current_password", "Enter your password to confirm.");
             return Err(errors.into());
         }
-        let email = crate::backend::auth::account_email(&state.pool, viewer.id).await?;
-        let address = context::client_address(&state.settings);
-        let keys = crate::backend::auth::keys_for(&email, &address, None);
-        crate::backend::auth::confirm_password(
-            &state.pool,
-            &state.passwords,
-            viewer.id,
-            &keys,
-            current_password,
-        )
-        .await?;
+        confirm_own_password(&state, viewer.id, current_password).await?;
         crate::backend::members::delete_account(&state.pool, viewer.id).await?;
         context::clear_session_cookie(&state.settings);
         leptos_axum::redirect(ACCOUNT_DELETED_PATH);
@@ -70,17 +81,7 @@ pub async fn request_email_change(
         let Some(new) = new.filter(|_| errors.is_empty()) else {
             return Err(errors.into());
         };
-        let email = crate::backend::auth::account_email(&state.pool, viewer.id).await?;
-        let address = context::client_address(&state.settings);
-        let keys = crate::backend::auth::keys_for(&email, &address, None);
-        crate::backend::auth::confirm_password(
-            &state.pool,
-            &state.passwords,
-            viewer.id,
-            &keys,
-            current_password,
-        )
-        .await?;
+        confirm_own_password(&state, viewer.id, current_password).await?;
         crate::backend::members::request_email_change(
             &state.pool,
             &state.settings.public_url,

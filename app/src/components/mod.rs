@@ -11,5 +11,6 @@ pub mod message_text;
 pub mod notifications;
 pub mod party;
 pub mod recipient_picker;
+pub mod search;
 pub mod session;
 pub mod time;

@@ -16,12 +16,16 @@ pub fn NotificationsMenu() -> impl IntoView {
     let items = RwSignal::new(None::<Result<Vec<NotificationItem>, AppError>>);
     let open = RwSignal::new(false);
     let details = NodeRef::<leptos::html::Details>::new();
+    // Not while the page hydrates: a list arriving mid-hydration changed the DOM
+    // under the hydration walk (a panic on a slow phone). The first list comes when
+    // the live stream connects (as the envelope's count does), or on opening.
     Effect::new(move |_| {
         live.activity.track();
-        open.track();
-        leptos::task::spawn_local(async move {
-            items.set(Some(list_notifications().await));
-        });
+        if live.connected.get() || open.get() {
+            leptos::task::spawn_local(async move {
+                items.set(Some(list_notifications().await));
+            });
+        }
     });
     let has_entries = move || items.with(|i| matches!(i, Some(Ok(list)) if !list.is_empty()));
     let on_toggle = move |_| {

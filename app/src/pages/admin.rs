@@ -8,6 +8,7 @@ use crate::api::admin::{
     AdminSuspend, SaveSiteSettings, SiteSettingsView,
 };
 use crate::components::field::{FormErrors, TextField};
+use crate::components::search::SearchForm;
 use crate::components::time::Time;
 use crate::domain::admin::{role_name, SiteSettingsInput};
 use crate::model::account::Role;
@@ -86,13 +87,7 @@ pub fn AdminMembersPage() -> impl IntoView {
         <Title text="Administration: members"/>
         <h1>"Administration"</h1>
         <AdminNav current="/admin"/>
-        <form class="search" method="get" action="/admin" role="search">
-            <label for="admin-member-search">"Search members by name, handle or email"</label>
-            <div class="search-row">
-                <input id="admin-member-search" type="search" name="q" value=untrack(search) prop:value=search/>
-                <button type="submit" class="button">"Search"</button>
-            </div>
-        </form>
+        <SearchForm action="/admin" label="Search members by name, handle or email" id="admin-member-search" query=Signal::derive(search)/>
         <p class="form-error" role="alert">{error}</p>
         <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
             {move || Suspend::new(async move {
@@ -204,13 +199,7 @@ pub fn AdminGroupsPage() -> impl IntoView {
         <Title text="Administration: groups"/>
         <h1>"Administration"</h1>
         <AdminNav current="/admin/groups"/>
-        <form class="search" method="get" action="/admin/groups" role="search">
-            <label for="admin-group-search">"Search groups"</label>
-            <div class="search-row">
-                <input id="admin-group-search" type="search" name="q" value=untrack(search) prop:value=search/>
-                <button type="submit" class="button">"Search"</button>
-            </div>
-        </form>
+        <SearchForm action="/admin/groups" label="Search groups" id="admin-group-search" query=Signal::derive(search)/>
         <p class="form-error" role="alert">{close_error} {errors.form()}</p>
         <p class="field-error" role="alert">{errors.field("handle")}</p>
         <Suspense fallback=|| view! { <p>"Loading groups…"</p> }>

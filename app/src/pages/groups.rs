@@ -1,4 +1,5 @@
 use crate::api::groups::list_groups;
+use crate::components::search::SearchForm;
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -17,13 +18,7 @@ pub fn GroupsPage() -> impl IntoView {
             <h1>"Groups"</h1>
             <a class="button" href="/groups/new">"Create a group"</a>
         </div>
-        <form class="search" method="get" action="/groups" role="search">
-            <label for="group-search">"Search groups by name"</label>
-            <div class="search-row">
-                <input id="group-search" type="search" name="q" value=untrack(search) prop:value=search/>
-                <button type="submit" class="button">"Search"</button>
-            </div>
-        </form>
+        <SearchForm action="/groups" label="Search groups by name" id="group-search" query=Signal::derive(search)/>
         <Suspense fallback=|| view! { <p>"Loading groups…"</p> }>
             {move || Suspend::new(async move {
                 match groups.await {

@@ -1,5 +1,6 @@
 use crate::api::members::list_members;
 use crate::components::avatar::Avatar;
+use crate::components::search::SearchForm;
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -25,13 +26,7 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <Title text="Members"/>
         <h1>"Members"</h1>
-        <form class="search" method="get" action="/members" role="search">
-            <label for="member-search">"Search members by name"</label>
-            <div class="search-row">
-                <input id="member-search" type="search" name="q" value=untrack(search) prop:value=search placeholder="e.g. José or 王"/>
-                <button type="submit" class="button">"Search"</button>
-            </div>
-        </form>
+        <SearchForm action="/members" label="Search members by name" id="member-search" placeholder="e.g. José or 王" query=Signal::derive(search)/>
         <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {

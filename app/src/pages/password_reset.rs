@@ -63,6 +63,14 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let reset = ServerAction::<ResetPassword>::new();
     let password = RwSignal::new(String::new());
     let errors = FormErrors::new(reset.value());
+    // Signed in by the answer's cookie: a fresh load of the home page shows it
+    // everywhere on the page (the header's session was read signed out).
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reset.value().get() {
+            #[cfg(feature = "hydrate")]
+            let _ = leptos::prelude::window().location().set_href("/");
+        }
+    });
     view! {
         <Title text="Choose a new password"/>
         <section class="panel form-panel">
