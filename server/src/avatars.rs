@@ -20,10 +20,18 @@ pub const UPLOAD_LIMIT_BYTES: usize = AVATAR_MAX_BYTES + 64 * 1024;
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(90);
 
 const DECODES_AT_ONCE: usize = 2;
+/// Uploads read into memory at once by this instance (5 MB each at the most), so
+/// a burst of them is refused as busy instead of growing memory.
+const UPLOADS_AT_ONCE: usize = 8;
 
 fn decoders() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
     PERMITS.get_or_init(|| Semaphore::new(DECODES_AT_ONCE))
+}
+
+fn uploads() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(UPLOADS_AT_ONCE))
 }
 
 /// What the form's page says after the post (`?avatar=…`).
@@ -84,6 +92,9 @@ fn error_status(error: &app::error::AppError) -> Response {
 }
 
 async fn upload(state: &AppState, owner: Owner, mut multipart: Multipart, page: &str) -> Response {
+    let Ok(_reading) = uploads().try_acquire() else {
+        return back(page, "busy");
+    };
     let mut picture: Option<Vec<u8>> = None;
     let mut remove = false;
     loop {

@@ -80,16 +80,10 @@ pub async fn appoint_manager(
     let mut tx = pool.begin().await?;
     let group = crate::backend::groups::lock(&mut tx, slug).await?;
     let member_id = crate::backend::groups::member_id(&mut tx, handle).await?;
+    // In the group as any member joins it (whatever was pending cleared), then a manager.
+    crate::backend::groups::add_member(&mut tx, group.id, member_id).await?;
     sqlx::query!(
-        "INSERT INTO group_memberships (group_id, member_id, role) VALUES ($1, $2, 'manager')
-         ON CONFLICT (group_id, member_id) DO UPDATE SET role = 'manager'",
-        group.id,
-        member_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "DELETE FROM group_pending WHERE group_id = $1 AND member_id = $2",
+        "UPDATE group_memberships SET role = 'manager' WHERE group_id = $1 AND member_id = $2",
         group.id,
         member_id
     )

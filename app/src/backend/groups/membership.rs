@@ -100,7 +100,7 @@ async fn pending_kind(
 
 /// Makes the member an ordinary member (a manager stays one) and clears whatever
 /// was pending between them and the group.
-pub(super) async fn add_member(
+pub(crate) async fn add_member(
     conn: &mut PgConnection,
     group_id: i64,
     member_id: i64,

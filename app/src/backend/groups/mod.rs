@@ -17,6 +17,7 @@ pub use details::details;
 pub use directory::list;
 pub use edit::edit;
 pub use invitations::invite;
+pub(crate) use membership::add_member;
 pub use membership::{join, leave, request_to_join};
 pub use news::news;
 pub use requests::answer_request;
