@@ -12,6 +12,7 @@ import {
   replyForm,
   signIn,
   tag,
+  TINY_PNG,
 } from './helpers';
 
 // A member's account as a whole (download their data, delete it) and what an
@@ -142,11 +143,6 @@ test('an administrator makes a member a moderator in /admin, and it is logged', 
   expect((await page.request.post('/api/moderation_queue', { headers: sameOrigin })).status()).toBe(200);
 });
 
-// A 1×1 PNG: the server re-encodes whatever it gets into 256×256 and 64×64 JPEGs.
-const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 test('a member gives themself a picture, shown on their profile instead of initials', async ({ page }) => {
   const account = await registerMember(page, 'Picture');

@@ -8,6 +8,7 @@ import {
   registerMember,
   reply,
   tag,
+  TINY_PNG,
 } from './helpers';
 
 // Groups run by their members: made, joined on request, and given a second manager
@@ -34,10 +35,17 @@ test.describe('groups run by their members', () => {
     await page.getByLabel('Address', { exact: true }).fill(slug);
     await page.getByLabel('Description').fill('Only for the inner circle.');
     await page.getByLabel('Members ask to join, and a manager approves').check();
+    // Its picture goes with the same form.
+    await page.getByLabel('Picture (optional: JPEG, PNG or WebP, up to 5 MB)').setInputFiles({
+      name: 'circle.png',
+      mimeType: 'image/png',
+      buffer: TINY_PNG,
+    });
     await page.getByRole('button', { name: 'Create group', exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`/groups/${slug}$`));
     await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
     await expect(page.getByText('1 member · closed group')).toBeVisible();
+    await expect(page.getByRole('main').locator('img.avatar').first()).toHaveAttribute('src', /^\/avatars\/[0-9a-f]{64}\/256\.jpg$/);
     await expect(page.getByRole('link', { name: 'Edit group', exact: true })).toBeVisible();
 
     const joinerSide = await newBrowserPage(browser);

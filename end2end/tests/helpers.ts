@@ -243,3 +243,9 @@ export async function reply(page: Page, text: string) {
   await expect(messages(page).last().locator('.message-body')).toHaveText(text);
   await expect(form.body).toHaveValue('');
 }
+
+// A 1×1 PNG: the server re-encodes whatever it gets into 256×256 and 64×64 JPEGs.
+export const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);

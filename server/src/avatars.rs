@@ -7,7 +7,7 @@
 use app::backend::avatars::{self, Owner, PictureError};
 use app::backend::state::AppState;
 use app::domain::profile::AVATAR_MAX_BYTES;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::OnceLock;
@@ -91,70 +91,176 @@ fn error_status(error: &app::error::AppError) -> Response {
     (error.status(), error.to_string()).into_response()
 }
 
-async fn upload(state: &AppState, owner: Owner, mut multipart: Multipart, page: &str) -> Response {
+async fn upload(state: &AppState, owner: Owner, multipart: Multipart, page: &str) -> Response {
     let Ok(_reading) = uploads().try_acquire() else {
         return back(page, "busy");
     };
-    let mut picture: Option<Vec<u8>> = None;
-    let mut remove = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            // Over the body limit, cut off, or not multipart at all.
-            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return back(page, "too_large")
-            }
-            Err(_) => return back(page, "unreadable"),
-        };
-        match field.name() {
-            Some("remove") => remove = true,
-            Some("avatar") => {
-                let mut bytes = Vec::new();
-                let mut field = field;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            if bytes.len() + chunk.len() > AVATAR_MAX_BYTES {
-                                return back(page, "too_large");
-                            }
-                            bytes.extend_from_slice(&chunk);
-                        }
-                        Ok(None) => break,
-                        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                            return back(page, "too_large")
-                        }
-                        Err(_) => return back(page, "unreadable"),
-                    }
-                }
-                picture = Some(bytes).filter(|b| !b.is_empty());
-            }
-            _ => {}
-        }
-    }
-    if remove {
+    let form = match read_form(multipart).await {
+        Ok(form) => form,
+        Err(outcome) => return back(page, outcome),
+    };
+    if form.remove {
         return match avatars::set_avatar(&state.pool, owner, None).await {
             Ok(()) => back(page, "removed"),
             Err(_) => back(page, "busy"),
         };
     }
-    let Some(bytes) = picture else {
+    let Some(bytes) = form.picture else {
         return back(page, "missing");
     };
+    back(page, store(state, owner, bytes).await)
+}
+
+/// A multipart form with a picture: its `avatar` file, whether it asks to remove
+/// the picture, and its other (text) fields.
+struct PictureForm {
+    picture: Option<Vec<u8>>,
+    remove: bool,
+    fields: Vec<(String, String)>,
+}
+
+/// Reads the form, the picture up to `AVATAR_MAX_BYTES`; an outcome code when
+/// it cannot be read.
+async fn read_form(mut multipart: Multipart) -> Result<PictureForm, &'static str> {
+    let mut form = PictureForm {
+        picture: None,
+        remove: false,
+        fields: Vec::new(),
+    };
+    let failed = |error: axum::extract::multipart::MultipartError| {
+        // Over the body limit, cut off, or not multipart at all.
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "unreadable"
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(failed)? {
+        match field.name().map(str::to_string).as_deref() {
+            Some("remove") => form.remove = true,
+            Some("avatar") => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(failed)? {
+                    if bytes.len() + chunk.len() > AVATAR_MAX_BYTES {
+                        return Err("too_large");
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                form.picture = Some(bytes).filter(|b| !b.is_empty());
+            }
+            // The body limit bounds the text fields.
+            Some(name) => {
+                let value = field.text().await.map_err(failed)?;
+                form.fields.push((name.to_string(), value));
+            }
+            None => {}
+        }
+    }
+    Ok(form)
+}
+
+/// Re-encodes and stores the picture; the outcome code the form's page shows.
+async fn store(state: &AppState, owner: Owner, bytes: Vec<u8>) -> &'static str {
     let Ok(Ok(_permit)) = tokio::time::timeout(Duration::from_secs(10), decoders().acquire()).await
     else {
-        return back(page, "busy");
+        return "busy";
     };
     let processed = tokio::task::spawn_blocking(move || avatars::reencode(&bytes)).await;
     let avatar = match processed {
         Ok(Ok(avatar)) => avatar,
-        Ok(Err(PictureError::Format)) => return back(page, "format"),
-        Ok(Err(PictureError::Unreadable)) | Err(_) => return back(page, "unreadable"),
+        Ok(Err(PictureError::Format)) => return "format",
+        Ok(Err(PictureError::Unreadable)) | Err(_) => return "unreadable",
     };
     match avatars::set_avatar(&state.pool, owner, Some(&avatar)).await {
-        Ok(()) => back(page, "saved"),
-        Err(_) => back(page, "busy"),
+        Ok(()) => "saved",
+        Err(_) => "busy",
     }
+}
+
+/// `POST /groups/new`: the creation form with its optional picture (a file needs
+/// a multipart form, which a server function does not read). The text fields go
+/// to `create_group` as that form's own post would (`plain_forms`): a refusal
+/// renders the form again with what was typed. Once the group exists, the
+/// picture is stored as on its edit page; if it is refused, the edit page says
+/// why, next to the picture form.
+pub async fn create_group(
+    State((state, pages)): State<(AppState, axum::Router)>,
+    request: axum::extract::Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let viewer = match viewer(&state, &parts.headers).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let Ok(_reading) = uploads().try_acquire() else {
+        return busy_page();
+    };
+    let multipart =
+        match Multipart::from_request(axum::extract::Request::from_parts(parts.clone(), body), &())
+            .await
+        {
+            Ok(multipart) => multipart,
+            Err(rejection) => return rejection.into_response(),
+        };
+    let form = match read_form(multipart).await {
+        Ok(form) => form,
+        Err("too_large") => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The picture is larger than 5 MB.",
+            )
+                .into_response()
+        }
+        Err(_) => return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response(),
+    };
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&form.fields)
+        .finish();
+    let mut call = axum::extract::Request::from_parts(parts, axum::body::Body::from(encoded));
+    *call.uri_mut() = axum::http::Uri::from_static("/api/create_group");
+    let headers = call.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    headers.remove(header::CONTENT_LENGTH);
+    let answer = crate::plain_forms::answer_as_page(pages.clone(), call, |call| {
+        use tower::ServiceExt;
+        async move {
+            let Ok(response) = pages.oneshot(call).await;
+            response
+        }
+    })
+    .await;
+    let (Some(bytes), true) = (form.picture, answer.status().is_redirection()) else {
+        return answer;
+    };
+    let slug = form
+        .fields
+        .iter()
+        .find(|(name, _)| name == "slug")
+        .and_then(|(_, slug)| app::domain::group::GroupSlug::parse(slug).ok());
+    let Some(slug) = slug else {
+        return answer;
+    };
+    let group =
+        match app::backend::groups::managed_group(&state.pool, slug.as_str(), viewer.id).await {
+            Ok(group) => group,
+            Err(_) => return answer,
+        };
+    match store(&state, Owner::Group(group), bytes).await {
+        "saved" => answer,
+        outcome => back(&format!("/groups/{}/edit", slug.as_str()), outcome),
+    }
+}
+
+fn busy_page() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+        "Many pictures are being uploaded right now. Please go back and try again in a moment.",
+    )
+        .into_response()
 }
 
 /// `GET /avatars/{digest}/{256.jpg|64.jpg}`: named by content, so cached for a year.

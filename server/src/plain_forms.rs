@@ -73,6 +73,17 @@ pub async fn answer_plain_forms(
     if !is_plain_form_post(&request) {
         return next.run(request).await;
     }
+    answer_as_page(pages, request, |request| next.run(request)).await
+}
+
+/// Answers a form's post to a server function as a web page: `call` asks the
+/// function as the client would; `pages` renders the form's page again after a
+/// refusal.
+pub async fn answer_as_page<F, Fut>(pages: Router, request: Request, call: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
         return (
@@ -92,9 +103,7 @@ pub async fn answer_plain_forms(
     parts
         .headers
         .insert(PLAIN_FORM_HEADER, HeaderValue::from_static("1"));
-    let answer = next
-        .run(Request::from_parts(parts, Body::from(bytes.clone())))
-        .await;
+    let answer = call(Request::from_parts(parts, Body::from(bytes.clone()))).await;
     let cookies: Vec<HeaderValue> = answer
         .headers()
         .get_all(header::SET_COOKIE)

@@ -54,6 +54,11 @@ pub fn router(
     let uploads: Router = Router::new()
         .route("/settings/avatar", post(crate::avatars::member_upload))
         .route("/groups/{slug}/avatar", post(crate::avatars::group_upload))
+        // The creation form, which may carry the group's picture.
+        .route(
+            app::pages::group_form::NEW_GROUP_PATH,
+            post(crate::avatars::create_group).with_state((state.clone(), pages.clone())),
+        )
         // The tower-http limit below is the one in force (axum's own is 2 MB).
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(

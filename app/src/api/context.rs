@@ -19,7 +19,12 @@ pub use crate::error::respond;
 /// server function.
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from context");
+        let path = use_context::<axum::http::request::Parts>().map(|p| p.uri.path().to_string());
+        tracing::error!(
+            ?path,
+            backtrace = %std::backtrace::Backtrace::force_capture(),
+            "AppState missing from context"
+        );
         AppError::Internal
     })
 }

@@ -45,27 +45,58 @@ fn NewGroupForm() -> impl IntoView {
         ),
     };
     let errors = FormErrors::new(create.value());
+    let picture = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
         let f = fields.values();
-        if errors.check(NewGroup::parse(&f.0, &f.1, &f.2, &f.3).map(|_| ())) {
-            create.dispatch(CreateGroup {
-                name: f.0,
-                slug: f.1,
-                description: f.2,
-                access: f.3,
-            });
+        if !errors.check(NewGroup::parse(&f.0, &f.1, &f.2, &f.3).map(|_| ())) {
+            ev.prevent_default();
+            return;
         }
+        // A chosen picture goes with the form as the browser posts it (multipart).
+        if has_file(picture) {
+            return;
+        }
+        ev.prevent_default();
+        create.dispatch(CreateGroup {
+            name: f.0,
+            slug: f.1,
+            description: f.2,
+            access: f.3,
+        });
     };
     view! {
         <section class="panel form-panel">
             <h1>"Create a group"</h1>
             <p class="hint">"You will be its first manager: you answer its conversations and decide who joins a closed group."</p>
-            <form action=CreateGroup::url() method="post" on:submit=on_submit novalidate>
+            <form action=NEW_GROUP_PATH method="post" enctype="multipart/form-data" on:submit=on_submit novalidate>
                 <GroupFieldset fields errors with_slug=true/>
+                <div class="field">
+                    <label for="group-picture">"Picture (optional: JPEG, PNG or WebP, up to 5 MB)"</label>
+                    <input id="group-picture" type="file" name="avatar" accept="image/jpeg,image/png,image/webp" node_ref=picture/>
+                </div>
                 <button type="submit" class="button" disabled=move || create.pending().get()>"Create group"</button>
             </form>
         </section>
+    }
+}
+
+/// Where the creation form posts: with a picture it is multipart, which the
+/// server answers itself and hands the other fields to `create_group`.
+pub const NEW_GROUP_PATH: &str = "/groups/new";
+
+/// Whether the file input has a file chosen (never, before hydration).
+fn has_file(input: NodeRef<leptos::html::Input>) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        input
+            .get_untracked()
+            .and_then(|input| input.files())
+            .is_some_and(|files| files.length() > 0)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = input;
+        false
     }
 }
 

@@ -2,7 +2,10 @@
 
 use super::people::DemoMember;
 use super::Error;
-use sqlx::{Postgres, Transaction};
+use app::backend::groups;
+use app::domain::group::NewGroup;
+use app::error::AppError;
+use sqlx::PgPool;
 
 /// (slug, name, description, open)
 pub(super) const GROUPS: &[(&str, &str, &str, bool)] = &[
@@ -80,53 +83,43 @@ pub(super) const GROUPS: &[(&str, &str, &str, bool)] = &[
     ),
 ];
 
-pub(super) async fn insert(
-    tx: &mut Transaction<'_, Postgres>,
+/// Creates the groups as members do: the first manager creates it
+/// (`groups::create`); the others join an open group, or are invited by the
+/// manager and accept, as a closed group's members are; the second manager is
+/// appointed by the first (`set_manager`).
+pub(super) async fn create(
+    pool: &PgPool,
     members: &[DemoMember],
+    ids: &[i64],
 ) -> Result<(), Error> {
     for (g, (slug, name, description, open)) in GROUPS.iter().enumerate() {
-        sqlx::query!(
-            "INSERT INTO groups (slug, name, description, is_open) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (slug) DO NOTHING",
-            slug,
-            name,
-            description,
-            open
-        )
-        .execute(&mut **tx)
-        .await?;
         // Two managers and about a fifth of the members, different for each group.
         // Alice manages Marketing; Bob manages Developers.
-        let managers: Vec<&str> = match *slug {
-            "marketing" => vec!["alice", members[10 + g].handle.as_str()],
-            "developers" => vec!["bob", members[10 + g].handle.as_str()],
-            _ => vec![
-                members[10 + g].handle.as_str(),
-                members[30 + g * 7].handle.as_str(),
-            ],
+        let first = match *slug {
+            "marketing" => 0,
+            "developers" => 1,
+            _ => 30 + g * 7,
         };
-        let regular: Vec<String> = members
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| (i * 7 + g * 3) % 5 == 0)
-            .map(|(_, m)| m.handle.clone())
-            .filter(|h| !managers.contains(&h.as_str()))
-            .collect();
-        let managers: Vec<String> = managers.into_iter().map(String::from).collect();
-        for (handles, role) in [(managers, "manager"), (regular, "member")] {
-            sqlx::query!(
-                // Members of long standing, as in a community that has been running.
-                "INSERT INTO group_memberships (group_id, member_id, role, joined_at)
-                 SELECT g.id, m.id, $3, now() - interval '90 days' FROM groups g, members m
-                 WHERE g.slug = $1 AND m.handle = ANY($2)
-                 ON CONFLICT DO NOTHING",
-                slug,
-                &handles,
-                role
-            )
-            .execute(&mut **tx)
-            .await?;
+        let second = 10 + g;
+        let access = if *open { "open" } else { "closed" };
+        let group = NewGroup::parse(name, slug, description, access).map_err(AppError::from)?;
+        match groups::create(pool, ids[first], &group).await {
+            // A group an interrupted earlier load made is completed.
+            Ok(()) | Err(AppError::Invalid(_)) => {}
+            Err(error) => return Err(error.into()),
         }
+        let joining: Vec<usize> = (0..members.len())
+            .filter(|i| *i == second || (i * 7 + g * 3) % 5 == 0)
+            .filter(|i| *i != first)
+            .collect();
+        if !open {
+            let invited: Vec<i64> = joining.iter().map(|i| ids[*i]).collect();
+            groups::invite(pool, slug, ids[first], &invited).await?;
+        }
+        for i in &joining {
+            groups::join(pool, slug, ids[*i]).await?;
+        }
+        groups::set_manager(pool, slug, ids[first], &members[second].handle, true).await?;
     }
     Ok(())
 }

@@ -7,8 +7,10 @@
 mod groups;
 mod people;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-use people::members;
+use app::backend::auth::Passwords;
+use app::domain::account::Password;
+use app::model::account::{Role, Viewer};
+use people::{members, DemoMember};
 use sqlx::PgPool;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -29,25 +31,70 @@ pub async fn load(pool: &PgPool) -> Result<(), Error> {
         tracing::info!("demo data already loaded");
         return Ok(());
     }
-    // One hash for every demo account: hashing 200 times would only slow the load.
-    let hash = tokio::task::spawn_blocking(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(DEMO_PASSWORD.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await?
-    .map_err(|e| e.to_string())?;
+    // One hash for every demo account (hashed as registration does): hashing 200
+    // times would only slow the load.
+    let password = Password::parse_new(DEMO_PASSWORD, "", "")?;
+    let hash = Passwords::new(1, 0, std::time::Duration::from_secs(60))
+        .hash(&password)
+        .await?;
 
-    let mut tx = pool.begin().await?;
-    people::insert(&mut tx, &members, &hash).await?;
-    groups::insert(&mut tx, &members).await?;
-    tx.commit().await?;
+    let ids = people::create(pool, &members, &hash).await?;
+    appoint_staff(pool, &members, &ids).await?;
+    groups::create(pool, &members, &ids).await?;
+    // Besides making the first administrator, the one thing no function of the
+    // portal does: age the accounts and memberships, as in a community that has
+    // been running (new accounts have stricter sending limits).
+    sqlx::query!(
+        "UPDATE members SET created_at = now() - make_interval(days => 1 + ((i.n::int - 1) * 3) % 900)
+         FROM unnest($1::bigint[]) WITH ORDINALITY AS i(id, n) WHERE members.id = i.id",
+        &ids
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query!(
+        "UPDATE group_memberships SET joined_at = now() - interval '90 days' WHERE member_id = ANY($1)",
+        &ids
+    )
+    .execute(pool)
+    .await?;
     tracing::info!(
         members = members.len(),
         groups = groups::GROUPS.len(),
         "demo data loaded"
     );
+    Ok(())
+}
+
+/// The first administrator is made as an operator makes one (the README's
+/// `UPDATE members SET role = 'admin'`); they appoint the other staff in
+/// `/admin`'s way (`admin::set_role`).
+async fn appoint_staff(pool: &PgPool, members: &[DemoMember], ids: &[i64]) -> Result<(), Error> {
+    let staff: Vec<(&DemoMember, &i64)> = members
+        .iter()
+        .zip(ids)
+        .filter(|(m, _)| m.role != "member")
+        .collect();
+    let Some(&(first, first_id)) = staff.iter().find(|(m, _)| m.role == "admin") else {
+        return Ok(());
+    };
+    sqlx::query!("UPDATE members SET role = 'admin' WHERE id = $1", first_id)
+        .execute(pool)
+        .await?;
+    let admin = Viewer {
+        id: *first_id,
+        handle: first.handle.clone(),
+        display_name: first.display_name.clone(),
+        role: Role::Admin,
+        avatar: None,
+    };
+    for (member, _) in staff.iter().filter(|(_, id)| *id != first_id) {
+        let role = if member.role == "admin" {
+            Role::Admin
+        } else {
+            Role::Moderator
+        };
+        app::backend::admin::set_role(pool, &admin, &member.handle, role).await?;
+    }
     Ok(())
 }
 

@@ -1,8 +1,11 @@
 //! The demo members: the named accounts of the README and a grid of given and
 //! family names from many cultures and scripts.
 
-use super::{Error, MEMBER_COUNT};
-use sqlx::{Postgres, Transaction};
+use super::{Error, DEMO_PASSWORD, MEMBER_COUNT};
+use app::domain::account::Registration;
+use app::domain::profile::ProfileEdit;
+use app::error::AppError;
+use sqlx::PgPool;
 
 /// (display name, handle, role, bio) of the accounts the README names.
 const NAMED: &[(&str, &str, &str, &str)] = &[
@@ -338,27 +341,34 @@ pub(super) fn members() -> Vec<DemoMember> {
     out
 }
 
-pub(super) async fn insert(
-    tx: &mut Transaction<'_, Postgres>,
+/// Registers the members as the registration form does (`members::create`) and
+/// saves their bios as the profile form does (`edit_profile`); returns their ids
+/// in order. A member an interrupted earlier load made is kept as it is.
+pub(super) async fn create(
+    pool: &PgPool,
     members: &[DemoMember],
     hash: &str,
-) -> Result<(), Error> {
-    for (i, m) in members.iter().enumerate() {
-        sqlx::query!(
-            "INSERT INTO members (handle, display_name, email, password_hash, bio, role, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, now() - make_interval(days => $7))
-             ON CONFLICT (handle) DO NOTHING",
-            m.handle,
-            m.display_name,
-            format!("{}@example.org", m.handle),
-            hash,
-            m.bio,
-            m.role,
-            // At least a day old: new accounts have stricter sending limits.
-            (1 + i * 3 % 900) as i32
-        )
-        .execute(&mut **tx)
-        .await?;
+) -> Result<Vec<i64>, Error> {
+    let mut ids = Vec::with_capacity(members.len());
+    for m in members {
+        let email = format!("{}@example.org", m.handle);
+        let registration = Registration::parse(&m.display_name, &m.handle, &email, DEMO_PASSWORD)
+            .map_err(AppError::from)?;
+        let id = match app::backend::members::create(pool, &registration, hash).await {
+            Ok(id) => id,
+            Err(AppError::Invalid(_)) => {
+                sqlx::query_scalar!("SELECT id FROM members WHERE handle = $1", m.handle)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if !m.bio.is_empty() {
+            let edit =
+                ProfileEdit::parse(&m.display_name, &m.handle, &m.bio).map_err(AppError::from)?;
+            app::backend::members::edit_profile(pool, id, &edit).await?;
+        }
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }

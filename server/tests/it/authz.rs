@@ -16,7 +16,7 @@
 
 use crate::common;
 
-use common::{client, fresh_key, group, member, reply, spawn_app, start, TestApp};
+use common::{client, fresh_key, group, member, reply, start, TestApp};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -26,8 +26,15 @@ use std::time::Duration;
 enum Role {
     /// No session at all.
     Anonymous,
+    /// Registered (the portal confirms emails) and has not opened the link: the
+    /// registration left them signed out, and signing in is refused.
+    Unverified,
     /// A member with nothing to do with the scenario's conversations.
     Outsider,
+    /// Invited into the group (closed) by its manager; has not answered.
+    Invitee,
+    /// Asked to join the group; nobody has answered.
+    Requester,
     /// Listed directly in conversations A, L, D, R and (as a request) Rq.
     Participant,
     /// Was in A and L (three or more people) and left both.
@@ -42,6 +49,8 @@ enum Role {
     Blocked,
     /// Their old client, after a moderator suspended them (from a report in R).
     Suspended,
+    /// Their old client, after they deleted their account (they were in the group).
+    Deleted,
     /// ngozi.
     Moderator,
     /// lars.
@@ -51,9 +60,12 @@ enum Role {
 use Role::*;
 
 /// In the order of their discriminants: `role as usize` indexes per-role vectors.
-const ROLES: [Role; 11] = [
+const ROLES: [Role; 15] = [
     Anonymous,
+    Unverified,
     Outsider,
+    Invitee,
+    Requester,
     Participant,
     FormerParticipant,
     GroupMember,
@@ -61,6 +73,7 @@ const ROLES: [Role; 11] = [
     GroupManager,
     Blocked,
     Suspended,
+    Deleted,
     Moderator,
     Admin,
 ];
@@ -69,7 +82,10 @@ impl Role {
     fn name(self) -> &'static str {
         match self {
             Anonymous => "anonymous",
+            Unverified => "unverified",
             Outsider => "outsider",
+            Invitee => "invitee",
+            Requester => "requester",
             Participant => "participant",
             FormerParticipant => "former participant",
             GroupMember => "group member",
@@ -77,9 +93,15 @@ impl Role {
             GroupManager => "group manager",
             Blocked => "blocked member",
             Suspended => "suspended member",
+            Deleted => "deleted member",
             Moderator => "moderator",
             Admin => "administrator",
         }
+    }
+
+    /// Calls without a session: nobody signed in, or a session that ended.
+    fn signed_out(self) -> bool {
+        matches!(self, Anonymous | Unverified | Suspended | Deleted)
     }
 }
 
@@ -146,9 +168,9 @@ impl Expect {
         Expect([status; ROLES.len()])
     }
 
-    /// Signed-in callers get `status`; anonymous and suspended callers are asked to sign in.
+    /// Signed-in callers get `status`; callers without a session are asked to sign in.
     fn members(status: u16) -> Self {
-        Self::everyone(status).set(&[Anonymous, Suspended], 401)
+        Self::everyone(status).set(&[Anonymous, Unverified, Suspended, Deleted], 401)
     }
 
     fn set(mut self, roles: &[Role], status: u16) -> Self {
@@ -334,7 +356,7 @@ impl Scenario {
     /// for those who see it (so the list is not empty by accident).
     fn unread_listing(&self, role: Role, listed: Vec<i64>) -> Result<(), String> {
         match role {
-            Anonymous | Suspended => Ok(()),
+            role if role.signed_out() => Ok(()),
             Participant | GroupManager if !listed.contains(&self.conv(Conv::A)) => {
                 Err(format!("A is unread but not listed: {listed:?}"))
             }
@@ -382,7 +404,7 @@ fn ids_of(list: &Value, field: &str) -> Vec<i64> {
 /// Fails unless the answer is a JSON list whose `field`s are all visible to `role`.
 fn lists_only_visible(field: &'static str) -> impl Fn(&Scenario, Role, &str) -> Result<(), String> {
     move |s, role, body| {
-        if matches!(role, Anonymous | Suspended) {
+        if role.signed_out() {
             return Ok(());
         }
         let value = json(body)?;
@@ -414,7 +436,12 @@ async fn sql(app: &TestApp, query: &str, ids: &[i64]) {
 
 /// Builds the scenario on a fresh portal (demo data). See `Role` and `Conv`.
 async fn scenario() -> Scenario {
-    let app = spawn_app().await;
+    // Emails are confirmed, so that registering leaves an unverified account.
+    let app = common::spawn_app_with_options(common::Options {
+        verify_email: true,
+        ..common::Options::default()
+    })
+    .await;
     let nonce = format!(
         "{:x}",
         std::time::SystemTime::now()
@@ -429,12 +456,12 @@ async fn scenario() -> Scenario {
     // scenario relates them.
     let people: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, handle FROM members WHERE role = 'member'
-         AND handle NOT IN ('alice', 'bob', 'jose') ORDER BY id LIMIT 24",
+         AND handle NOT IN ('alice', 'bob', 'jose') ORDER BY id LIMIT 30",
     )
     .fetch_all(&app.pool)
     .await
     .expect("demo members");
-    assert_eq!(people.len(), 24, "enough demo members");
+    assert_eq!(people.len(), 30, "enough demo members");
     let people_ids: Vec<i64> = people.iter().map(|p| p.0).collect();
     sqlx::query("DELETE FROM group_memberships WHERE member_id = ANY($1)")
         .bind(&people_ids)
@@ -451,7 +478,10 @@ async fn scenario() -> Scenario {
             GroupManager => 5,
             Blocked => 6,
             Suspended => 7,
-            Anonymous | Moderator | Admin => return None,
+            Invitee => 27,
+            Requester => 28,
+            Deleted => 29,
+            Anonymous | Unverified | Moderator | Admin => return None,
         };
         Some(people[index].clone())
     };
@@ -469,9 +499,28 @@ async fn scenario() -> Scenario {
             Anonymous => None,
             Moderator => Some("ngozi".to_string()),
             Admin => Some("lars".to_string()),
+            Unverified => Some(format!("azunv{nonce}")),
             _ => person(role).map(|p| p.1),
         };
         match &handle {
+            Some(handle) if role == Unverified => {
+                let newcomer = client();
+                let email = format!("{handle}@example.org");
+                ok(
+                    &app,
+                    &newcomer,
+                    "register",
+                    &[
+                        ("display_name", "Authz Unverified"),
+                        ("handle", handle),
+                        ("email", &email),
+                        ("password", server::demo::DEMO_PASSWORD),
+                    ],
+                )
+                .await;
+                ids.push(app.id_of(handle).await);
+                clients.push(newcomer);
+            }
             Some(handle) => {
                 ids.push(app.id_of(handle).await);
                 clients.push(app.member(handle).await);
@@ -501,6 +550,7 @@ async fn scenario() -> Scenario {
         (GroupManager, "manager"),
         (FormerManager, "manager"),
         (GroupMember, "member"),
+        (Deleted, "member"),
     ] {
         sqlx::query(
             "INSERT INTO group_memberships (group_id, member_id, role) VALUES ($1, $2, $3)",
@@ -512,6 +562,42 @@ async fn scenario() -> Scenario {
         .await
         .expect("membership");
     }
+
+    // The manager closes the group and invites the invitee; the requester asks.
+    ok(
+        &app,
+        c(GroupManager),
+        "edit_group",
+        &[
+            ("slug", group_slug),
+            ("name", "Education"),
+            ("description", "Training material."),
+            ("access", "closed"),
+        ],
+    )
+    .await;
+    ok(
+        &app,
+        c(GroupManager),
+        "invite_to_group",
+        &[("slug", group_slug), ("to[0]", &member(id(Invitee)))],
+    )
+    .await;
+    ok(
+        &app,
+        c(Requester),
+        "request_to_join_group",
+        &[("slug", group_slug)],
+    )
+    .await;
+    // A member of the group deletes their account; their client keeps its cookie.
+    ok(
+        &app,
+        c(Deleted),
+        "delete_account",
+        &[("current_password", server::demo::DEMO_PASSWORD)],
+    )
+    .await;
 
     // A and L: the participant, Q (and Q2), the former participant and the group.
     let a = start(
@@ -748,7 +834,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::members(200),
         )
         .check(|s, role, body| match role {
-            Anonymous | Suspended => Ok(()),
+            role if role.signed_out() => Ok(()),
             _ => s.unread_listing(role, hello(body).ok_or("no hello event")?),
         }),
         Row::new(
@@ -758,7 +844,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
         )
         .shows(&[Participant], &a6)
         .check(|_, role, body| match role {
-            Anonymous | Suspended => Ok(()),
+            role if role.signed_out() => Ok(()),
             // They had message events of A and L: the replay must have withheld them.
             FormerParticipant | FormerManager if !body.contains("\"type\":\"unread\"") => {
                 Err("the replay has no withheld (unread) events: nothing was tested".into())
@@ -770,7 +856,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             |s, role, body| {
                 let value = json(body)?;
                 let want = match role {
-                    Suspended => None,
+                    role if role.signed_out() => None,
                     _ => s.handle(role),
                 };
                 let got = value["handle"].as_str();
@@ -799,9 +885,11 @@ fn rows(s: &Scenario) -> Vec<Row> {
         )
         .check(|_, role, body| {
             let want = match role {
-                Anonymous | Suspended => "signed_out",
+                role if role.signed_out() => "signed_out",
                 GroupManager => "manager",
                 GroupMember => "member",
+                Invitee => "invited",
+                Requester => "requested",
                 _ => "outsider",
             };
             let got = json(body)?["viewer"].clone();
@@ -818,7 +906,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             |_| vec![],
         )
         .check(|_, role, body| match role {
-            Anonymous | Suspended if body.trim() != "0" => {
+            role if role.signed_out() && body.trim() != "0" => {
                 Err(format!("signed out but {body} unread"))
             }
             _ => Ok(()),
@@ -831,7 +919,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             |_| fields(&[("query", s.marker(A, 1))]),
         )
         .check(|_, role, body| match role {
-            Anonymous | Suspended => Ok(()),
+            role if role.signed_out() => Ok(()),
             _ if body.trim() == "[]" => Ok(()),
             _ => Err(format!("message text found people or groups: {body}")),
         }),
@@ -847,7 +935,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             },
         )
         .check(|s, role, body| {
-            if matches!(role, Anonymous | Suspended) {
+            if role.signed_out() {
                 return Ok(());
             }
             let token = group(s.group_id);
@@ -868,7 +956,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
         )
         .shows(&[Participant], &a6)
         .check(|s, role, body| {
-            if matches!(role, Anonymous | Suspended) {
+            if role.signed_out() {
                 return Ok(());
             }
             s.only_visible(role, &ids_of(&json(body)?["conversations"], "id"))
@@ -897,7 +985,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
             |_| vec![],
         )
         .check(|s, role, body| {
-            if matches!(role, Anonymous | Suspended) {
+            if role.signed_out() {
                 return Ok(());
             }
             s.only_visible(role, &ids_of(&json(body)?["muted"], "id"))
@@ -1353,7 +1441,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
                 ])
             },
         ),
-        // Changes nothing the other rows see: the group keeps its name and stays open.
+        // Changes nothing the other rows see: the group keeps its name and stays closed.
         Row::call(
             "edit_group",
             "the group",
@@ -1363,7 +1451,7 @@ fn rows(s: &Scenario) -> Vec<Row> {
                     ("slug", slug.clone()),
                     ("name", "Education".into()),
                     ("description", "Training material.".into()),
-                    ("access", "open".into()),
+                    ("access", "closed".into()),
                 ])
             },
         ),
@@ -1401,7 +1489,30 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::members(403).set(&[GroupManager], 200),
             |_| fields(&[("slug", slug.clone()), ("to[0]", member(s.id(Outsider)))]),
         ),
-        Row::call("get_community_news", "", Expect::members(200), |_| vec![]),
+        Row::call("get_community_news", "", Expect::members(200), |_| vec![]).check(
+            // The invitee (and the outsider, invited by the row above) see their
+            // invitation; the manager sees the request; nobody else sees either.
+            |s, role, body| {
+                if role.signed_out() {
+                    return Ok(());
+                }
+                let news = json(body)?;
+                let names = |list: &str| {
+                    news[list]
+                        .as_array()
+                        .is_some_and(|l| l.iter().any(|item| item["slug"] == s.group_slug))
+                };
+                let want = (matches!(role, Outsider | Invitee), role == GroupManager);
+                let got = (names("invitations"), names("requests"));
+                if got == want {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "(invited, requests) are {got:?}, expected {want:?}"
+                    ))
+                }
+            },
+        ),
         Row::call(
             "remove_from_group",
             "someone not in it",
@@ -1516,10 +1627,35 @@ fn rows(s: &Scenario) -> Vec<Row> {
                 .set(&[GroupManager], 409),
             |_| fields(&[("conversation", id(L))]),
         ),
+        // The invited accept (the outsider was invited by a row above); asking is
+        // not joining; members stay members.
+        Row::call(
+            "answer_join_request",
+            "the requester, declined",
+            Expect::members(403).set(&[GroupManager], 200),
+            |_| {
+                fields(&[
+                    ("slug", slug.clone()),
+                    (
+                        "handle",
+                        s.handle(Requester).unwrap_or_default().to_string(),
+                    ),
+                    ("answer", "decline".into()),
+                ])
+            },
+        ),
+        Row::call(
+            "join_group",
+            "the group, closed",
+            Expect::members(409).set(&[Outsider, Invitee, GroupMember, GroupManager], 200),
+            |_| fields(&[("slug", slug.clone())]),
+        ),
         Row::call(
             "sign_in",
             "as oneself",
-            Expect::everyone(200).set(&[Anonymous, Suspended], 422),
+            Expect::everyone(200)
+                .set(&[Anonymous, Suspended, Deleted], 422)
+                .set(&[Unverified], 409),
             |role| {
                 let email = match s.handle(role) {
                     Some(handle) => format!("{handle}@example.org"),
@@ -1814,7 +1950,8 @@ fn assert_covers_every_endpoint(rows: &[Row]) {
 /// failed cell, `?` a known product bug.
 fn print_grid(rows: &[Row], outcomes: &[Outcome]) {
     let columns = [
-        "anon", "outs", "part", "f.pa", "g.mb", "f.mg", "mgr", "blkd", "susp", "mod", "adm",
+        "anon", "unvf", "outs", "invd", "reqs", "part", "f.pa", "g.mb", "f.mg", "mgr", "blkd",
+        "susp", "dltd", "mod", "adm",
     ];
     let width = rows.iter().map(|r| r.label.len()).max().unwrap_or(0);
     println!(

@@ -241,3 +241,129 @@ async fn only_the_member_and_a_groups_managers_change_its_picture() {
         .expect("json");
     assert!(details["avatar"].as_str().is_some(), "{details}");
 }
+
+/// The creation form of a group, as the browser posts it (multipart, from its page).
+async fn create_group(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+    picture: Option<Vec<u8>>,
+) -> reqwest::Response {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    if let Some(picture) = picture {
+        form = form.part("avatar", Part::bytes(picture).file_name("group.jpg"));
+    }
+    client
+        .post(format!("{}/groups/new", app.url))
+        .header("referer", format!("{}/groups/new", app.url))
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn group_avatar(app: &TestApp, slug: &str) -> Option<String> {
+    let details: Value = app
+        .call("get_group_details", &[("slug", slug)])
+        .await
+        .json()
+        .await
+        .expect("json");
+    details["avatar"].as_str().map(str::to_string)
+}
+
+/// A group is created with its picture in one form; a refusal shows the form
+/// again with what was typed; a refused picture leaves the group made and says
+/// why on its edit page.
+#[tokio::test]
+async fn a_group_is_created_with_its_picture_in_one_form() {
+    let app = spawn_app().await;
+    let jose = app.member("jose").await;
+    let made = create_group(
+        &app,
+        &jose,
+        &[
+            ("name", "Translators"),
+            ("slug", "translators"),
+            ("description", "Every language of Mautic."),
+            ("access", "closed"),
+        ],
+        Some(photo_with_exif(300, 200)),
+    )
+    .await;
+    assert_eq!(made.status(), 303);
+    assert_eq!(location(&made), "/groups/translators");
+    assert!(group_avatar(&app, "translators").await.is_some());
+    let manager: String = sqlx::query_scalar(
+        "SELECT m.handle FROM group_memberships gm JOIN members m ON m.id = gm.member_id
+         JOIN groups g ON g.id = gm.group_id WHERE g.slug = 'translators' AND gm.role = 'manager'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("its manager");
+    assert_eq!(manager, "jose");
+
+    // Without a picture, as before.
+    let plain = create_group(
+        &app,
+        &jose,
+        &[
+            ("name", "Reviewers"),
+            ("slug", "reviewers"),
+            ("access", "open"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(location(&plain), "/groups/reviewers");
+    assert_eq!(group_avatar(&app, "reviewers").await, None);
+
+    // A taken address: the form again, with the refusal and what was typed.
+    let taken = create_group(
+        &app,
+        &jose,
+        &[
+            ("name", "Second marketing"),
+            ("slug", "marketing"),
+            ("access", "open"),
+        ],
+        Some(photo_with_exif(80, 80)),
+    )
+    .await;
+    assert_eq!(taken.status(), 422);
+    let page = without_markers(&taken.text().await.expect("page"));
+    assert!(
+        page.contains("A group already has that address") && page.contains("Second marketing"),
+        "{page}"
+    );
+
+    // A damaged picture: the group is made, its edit page says why the picture was not.
+    let damaged = create_group(
+        &app,
+        &jose,
+        &[("name", "Editors"), ("slug", "editors"), ("access", "open")],
+        Some(b"not a picture at all".to_vec()),
+    )
+    .await;
+    assert_eq!(location(&damaged), "/groups/editors/edit?avatar=format");
+    assert_eq!(group_avatar(&app, "editors").await, None);
+
+    // Signed out: sent to sign in, nothing made.
+    let anonymous = create_group(
+        &app,
+        &client(),
+        &[("name", "Ghosts"), ("slug", "ghosts"), ("access", "open")],
+        None,
+    )
+    .await;
+    assert!(location(&anonymous).starts_with("/sign-in"));
+    let ghosts: i64 = sqlx::query_scalar("SELECT count(*) FROM groups WHERE slug = 'ghosts'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(ghosts, 0);
+}

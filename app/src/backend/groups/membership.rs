@@ -7,9 +7,13 @@ use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
 
 /// Joins an open group, or a closed one whose managers invited the member.
+/// Joining a group one is in changes nothing.
 pub async fn join(pool: &PgPool, slug: &str, member_id: i64) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let group = lock(&mut tx, slug).await?;
+    if role(&mut tx, group.id, member_id).await?.is_some() {
+        return Ok(());
+    }
     let invited =
         pending_kind(&mut tx, group.id, member_id).await?.as_deref() == Some("invitation");
     permissions::may_join_group(group.is_open || invited)?;

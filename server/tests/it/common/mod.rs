@@ -44,8 +44,8 @@ pub struct Options {
     pub verify_email: bool,
 }
 
-/// Starts the portal on a random port over a database of its own (fresh, migrated,
-/// with the demo data), so tests run in parallel and never see each other's rows.
+/// Starts the portal on a random port over a database of its own (a copy of a
+/// migrated one with the demo data), so tests run in parallel and never see each other's rows.
 ///
 /// Tests run on a multi-threaded runtime, like the real server: Leptos' server
 /// rendering has known stalls on a single-threaded one (leptos-rs/leptos#4647).
@@ -64,7 +64,6 @@ pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
 
 pub async fn spawn_app_with_options(options: Options) -> TestApp {
     let pool = fresh_database().await;
-    server::demo::load(&pool).await.expect("demo data loads");
     start_instance(pool, &options).await
 }
 
@@ -129,12 +128,29 @@ impl TestApp {
     }
 }
 
-/// Creates and migrates a database named `portal_test_…` on the server of
-/// `DATABASE_URL`. The test command drops old ones before each run.
+/// A database named `portal_test_…` on the server of `DATABASE_URL`, copied from
+/// a template that this test process migrated and loaded with the demo data once
+/// (loading it through the portal's own functions takes a few seconds). The test
+/// command drops old ones before each run.
 async fn fresh_database() -> PgPool {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let name = create_database(None).await;
+            let pool = connect(&name).await;
+            server::MIGRATOR.run(&pool).await.expect("migrations apply");
+            server::demo::load(&pool).await.expect("demo data loads");
+            // A template is copied only while nobody is connected to it.
+            pool.close().await;
+            name
+        })
+        .await;
+    connect(&create_database(Some(template)).await).await
+}
+
+/// Creates an empty database (or a copy of `template`) and returns its name.
+async fn create_database(template: Option<&str>) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let admin_url =
-        std::env::var("DATABASE_URL").expect("DATABASE_URL points at a PostgreSQL server");
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -144,25 +160,35 @@ async fn fresh_database() -> PgPool {
         std::process::id(),
         NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     );
-    let admin = PgPool::connect(&admin_url)
+    let admin = PgPool::connect(&admin_url())
         .await
         .expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+    let copy = template
+        .map(|t| format!(" TEMPLATE \"{t}\""))
+        .unwrap_or_default();
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"{copy}"))
         .execute(&admin)
         .await
         .expect("create the test database");
     admin.close().await;
+    name
+}
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL").expect("DATABASE_URL points at a PostgreSQL server")
+}
+
+async fn connect(name: &str) -> PgPool {
+    let admin_url = admin_url();
     let base = admin_url
         .rsplit_once('/')
         .map(|(base, _)| base)
         .unwrap_or(&admin_url);
-    let pool = sqlx::postgres::PgPoolOptions::new()
+    sqlx::postgres::PgPoolOptions::new()
         .max_connections(10)
         .connect(&format!("{base}/{name}"))
         .await
-        .expect("connect to the test database");
-    server::MIGRATOR.run(&pool).await.expect("migrations apply");
-    pool
+        .expect("connect to the test database")
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
