@@ -57,12 +57,7 @@ pub async fn close_group(
     log(
         &mut tx,
         admin.id,
-        Logged {
-            action: "close_group",
-            member_id: None,
-            group_id: Some(group.id),
-            note: note.to_string(),
-        },
+        Logged::group("close_group", group.id, None, note),
     )
     .await?;
     tx.commit().await?;
@@ -92,12 +87,7 @@ pub async fn appoint_manager(
     log(
         &mut tx,
         admin.id,
-        Logged {
-            action: "appoint_manager",
-            member_id: Some(member_id),
-            group_id: Some(group.id),
-            note: String::new(),
-        },
+        Logged::group("appoint_manager", group.id, Some(member_id), ""),
     )
     .await?;
     tx.commit().await?;

@@ -78,12 +78,11 @@ pub async fn set_role(
     log(
         &mut tx,
         admin.id,
-        Logged {
-            action: "set_role",
-            member_id: Some(member_id),
-            group_id: None,
-            note: format!("{} → {}", role_name(before), role_name(role)),
-        },
+        Logged::member(
+            "set_role",
+            member_id,
+            format!("{} → {}", role_name(before), role_name(role)),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -108,12 +107,7 @@ pub async fn suspend(
         log(
             &mut tx,
             admin.id,
-            Logged {
-                action: "suspend",
-                member_id: Some(member_id),
-                group_id: None,
-                note: note.to_string(),
-            },
+            Logged::member("suspend", member_id, note),
         )
         .await?;
     }
@@ -129,12 +123,7 @@ pub async fn lift(pool: &PgPool, admin: &Viewer, handle: &str) -> Result<(), App
         log(
             &mut tx,
             admin.id,
-            Logged {
-                action: "lift_suspension",
-                member_id: Some(member_id),
-                group_id: None,
-                note: String::new(),
-            },
+            Logged::member("lift_suspension", member_id, ""),
         )
         .await?;
     }

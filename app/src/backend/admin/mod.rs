@@ -22,6 +22,43 @@ pub(crate) struct Logged<'a> {
     pub note: String,
 }
 
+impl<'a> Logged<'a> {
+    /// An action on a member.
+    pub fn member(action: &'a str, member_id: i64, note: impl Into<String>) -> Self {
+        Logged {
+            action,
+            member_id: Some(member_id),
+            group_id: None,
+            note: note.into(),
+        }
+    }
+
+    /// An action on a group (and perhaps one of its members).
+    pub fn group(
+        action: &'a str,
+        group_id: i64,
+        member_id: Option<i64>,
+        note: impl Into<String>,
+    ) -> Self {
+        Logged {
+            action,
+            member_id,
+            group_id: Some(group_id),
+            note: note.into(),
+        }
+    }
+
+    /// An action on the site itself (its settings, its invitations).
+    pub fn site(action: &'a str, note: impl Into<String>) -> Self {
+        Logged {
+            action,
+            member_id: None,
+            group_id: None,
+            note: note.into(),
+        }
+    }
+}
+
 pub(crate) async fn log(
     conn: &mut PgConnection,
     admin_id: i64,

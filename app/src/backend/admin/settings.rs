@@ -13,17 +13,7 @@ pub async fn save_settings(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let note = crate::backend::site::save(&mut tx, input).await?;
-    log(
-        &mut tx,
-        admin.id,
-        Logged {
-            action: "change_settings",
-            member_id: None,
-            group_id: None,
-            note,
-        },
-    )
-    .await?;
+    log(&mut tx, admin.id, Logged::site("change_settings", note)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -32,17 +22,7 @@ pub async fn save_settings(
 pub async fn invite(pool: &PgPool, admin: &Viewer, note: &str) -> Result<String, AppError> {
     let mut tx = pool.begin().await?;
     let token = crate::backend::site::create_invitation(&mut tx, admin.id, note).await?;
-    log(
-        &mut tx,
-        admin.id,
-        Logged {
-            action: "invite",
-            member_id: None,
-            group_id: None,
-            note: note.to_string(),
-        },
-    )
-    .await?;
+    log(&mut tx, admin.id, Logged::site("invite", note)).await?;
     tx.commit().await?;
     Ok(token)
 }

@@ -20,26 +20,68 @@ pub struct AccountEmail {
     pub lock_token: i64,
 }
 
-async fn queue(
-    conn: &mut PgConnection,
-    to_address: &str,
-    to_name: &str,
-    subject: &str,
-    text: &str,
-    html: &str,
-) -> Result<(), AppError> {
-    sqlx::query!(
-        "INSERT INTO account_emails (to_address, to_name, subject, text_body, html_body)
-         VALUES ($1, $2, $3, $4, $5)",
-        to_address,
-        to_name,
-        subject,
-        text,
+/// An account email, written once for its text and its HTML: a greeting, what
+/// happened, an optional link (with its label in the HTML), and what to do if it
+/// was not them.
+struct Letter<'a> {
+    to_address: &'a str,
+    to_name: &'a str,
+    subject: String,
+    said: String,
+    link: Option<(String, String)>,
+    after: Option<&'a str>,
+}
+
+impl Letter<'_> {
+    fn text(&self) -> String {
+        let mut text = format!("Hello {},\n\n{}\n", self.to_name, self.said);
+        if let Some((link, _)) = &self.link {
+            text.push_str(&format!("\n{link}\n"));
+        }
+        if let Some(after) = self.after {
+            text.push_str(&format!("\n{after}\n"));
+        }
+        text
+    }
+
+    fn html(&self) -> String {
+        let mut html = format!(
+            "<p>Hello {},</p><p>{}</p>",
+            escape_html(self.to_name),
+            escape_html(&self.said)
+        );
+        if let Some((link, label)) = &self.link {
+            html.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape_html(link),
+                escape_html(label)
+            ));
+        }
+        if let Some(after) = self.after {
+            html.push_str(&format!("<p>{}</p>", escape_html(after)));
+        }
         html
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    }
+
+    async fn queue(self, conn: &mut PgConnection) -> Result<(), AppError> {
+        sqlx::query!(
+            "INSERT INTO account_emails (to_address, to_name, subject, text_body, html_body)
+             VALUES ($1, $2, $3, $4, $5)",
+            self.to_address,
+            self.to_name,
+            self.subject,
+            self.text(),
+            self.html()
+        )
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// A page of the portal, for a link in an email.
+fn page(public_url: &str, path: &str) -> String {
+    format!("{}{path}", public_url.trim_end_matches('/'))
 }
 
 /// The link that confirms a new account's address.
@@ -50,24 +92,21 @@ pub async fn queue_verification(
     to_name: &str,
     token: &str,
 ) -> Result<(), AppError> {
-    let link = format!(
-        "{}/verify-email?token={token}",
-        public_url.trim_end_matches('/')
-    );
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("Confirm your email for the {portal}");
-    let text = format!(
-        "Hello {to_name},\n\nto finish creating your account, open this link within 24 hours and confirm:\n\n{link}\n\n\
-         If you did not create an account, ignore this email: without the link nobody can use it.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>to finish creating your account, open this link within 24 hours and confirm:</p>\
-         <p><a href=\"{link}\">Confirm my email</a></p>\
-         <p>If you did not create an account, ignore this email: without the link nobody can use it.</p>",
-        name = escape_html(to_name),
-        link = escape_html(&link)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!("Confirm your email for the {}", crate::model::PORTAL_NAME),
+        said: "to finish creating your account, open this link within 24 hours and confirm:".into(),
+        link: Some((
+            page(public_url, &format!("/verify-email?token={token}")),
+            "Confirm my email".into(),
+        )),
+        after: Some(
+            "If you did not create an account, ignore this email: without the link nobody can use it.",
+        ),
+    }
+    .queue(conn)
+    .await
 }
 
 /// The link that sets a new password (asked for on the sign-in page).
@@ -78,25 +117,24 @@ pub async fn queue_password_reset(
     to_name: &str,
     token: &str,
 ) -> Result<(), AppError> {
-    let link = format!(
-        "{}/reset-password?token={token}",
-        public_url.trim_end_matches('/')
-    );
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("Set a new password for the {portal}");
-    let text = format!(
-        "Hello {to_name},\n\nsomeone, perhaps you, asked to set a new password for your account. Open this link \
-         within an hour to choose one:\n\n{link}\n\nSetting it signs you out everywhere. If it was not you, ignore \
-         this email: your password stays as it is.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>someone, perhaps you, asked to set a new password for your account. Open this link \
-         within an hour to choose one:</p><p><a href=\"{link}\">Choose a new password</a></p>\
-         <p>Setting it signs you out everywhere. If it was not you, ignore this email: your password stays as it is.</p>",
-        name = escape_html(to_name),
-        link = escape_html(&link)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!("Set a new password for the {}", crate::model::PORTAL_NAME),
+        said: "someone, perhaps you, asked to set a new password for your account. Open this link \
+               within an hour to choose one:"
+            .into(),
+        link: Some((
+            page(public_url, &format!("/reset-password?token={token}")),
+            "Choose a new password".into(),
+        )),
+        after: Some(
+            "Setting it signs you out everywhere. If it was not you, ignore this email: your \
+             password stays as it is.",
+        ),
+    }
+    .queue(conn)
+    .await
 }
 
 /// Told to the owner of an address someone tried to register with again: the
@@ -107,22 +145,21 @@ pub async fn queue_already_registered(
     to_address: &str,
     to_name: &str,
 ) -> Result<(), AppError> {
-    let sign_in = format!("{}/sign-in", public_url.trim_end_matches('/'));
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("You already have an account on the {portal}");
-    let text = format!(
-        "Hello {to_name},\n\nsomeone, perhaps you, tried to create an account with this email address, which \
-         already has one. Nothing was changed. To use your account, sign in:\n\n{sign_in}\n\n\
-         If it was not you, you can ignore this email.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>someone, perhaps you, tried to create an account with this email address, which \
-         already has one. Nothing was changed. To use your account, sign in:</p>\
-         <p><a href=\"{link}\">Sign in</a></p><p>If it was not you, you can ignore this email.</p>",
-        name = escape_html(to_name),
-        link = escape_html(&sign_in)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!(
+            "You already have an account on the {}",
+            crate::model::PORTAL_NAME
+        ),
+        said: "someone, perhaps you, tried to create an account with this email address, which \
+               already has one. Nothing was changed. To use your account, sign in:"
+            .into(),
+        link: Some((page(public_url, "/sign-in"), "Sign in".into())),
+        after: Some("If it was not you, you can ignore this email."),
+    }
+    .queue(conn)
+    .await
 }
 
 /// Claims up to `limit` due account emails for `lease_seconds` (rows another
@@ -203,18 +240,18 @@ pub async fn queue_account_deleted(
     to_address: &str,
     to_name: &str,
 ) -> Result<(), AppError> {
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("Your {portal} account was deleted");
-    let text = format!(
-        "Hello {to_name},\n\nyour account was deleted, as asked on the portal. Your profile is gone, and in \
-         conversations you now show as \"Deleted member\". This is the last email you get from us.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>your account was deleted, as asked on the portal. Your profile is gone, and in \
-         conversations you now show as \"Deleted member\". This is the last email you get from us.</p>",
-        name = escape_html(to_name)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!("Your {} account was deleted", crate::model::PORTAL_NAME),
+        said: "your account was deleted, as asked on the portal. Your profile is gone, and in \
+               conversations you now show as \"Deleted member\". This is the last email you get from us."
+            .into(),
+        link: None,
+        after: None,
+    }
+    .queue(conn)
+    .await
 }
 
 /// The link that confirms a new address for an existing account.
@@ -225,24 +262,25 @@ pub async fn queue_email_change_link(
     to_name: &str,
     token: &str,
 ) -> Result<(), AppError> {
-    let link = format!(
-        "{}/confirm-email?token={token}",
-        public_url.trim_end_matches('/')
-    );
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("Confirm your new email for the {portal}");
-    let text = format!(
-        "Hello {to_name},\n\nto use this address for your account, open this link within 24 hours and confirm:\n\n{link}\n\n\
-         If you did not ask for this, ignore this email: nothing changes without the link.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>to use this address for your account, open this link within 24 hours and confirm:</p>\
-         <p><a href=\"{link}\">Confirm my new email</a></p>\
-         <p>If you did not ask for this, ignore this email: nothing changes without the link.</p>",
-        name = escape_html(to_name),
-        link = escape_html(&link)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!(
+            "Confirm your new email for the {}",
+            crate::model::PORTAL_NAME
+        ),
+        said: "to use this address for your account, open this link within 24 hours and confirm:"
+            .into(),
+        link: Some((
+            page(public_url, &format!("/confirm-email?token={token}")),
+            "Confirm my new email".into(),
+        )),
+        after: Some(
+            "If you did not ask for this, ignore this email: nothing changes without the link.",
+        ),
+    }
+    .queue(conn)
+    .await
 }
 
 /// Told to the current address when a change is asked for.
@@ -252,21 +290,23 @@ pub async fn queue_email_change_asked(
     to_name: &str,
     new_address: &str,
 ) -> Result<(), AppError> {
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("A new email was asked for your {portal} account");
-    let text = format!(
-        "Hello {to_name},\n\nsomeone signed in to your account asked to use {new_address} instead of this address. \
-         It changes only when the link sent there is opened. If it was not you, change your password now: \
-         that signs everyone else out.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>someone signed in to your account asked to use {new} instead of this address. \
-         It changes only when the link sent there is opened. If it was not you, change your password now: \
-         that signs everyone else out.</p>",
-        name = escape_html(to_name),
-        new = escape_html(new_address)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!(
+            "A new email was asked for your {} account",
+            crate::model::PORTAL_NAME
+        ),
+        said: format!(
+            "someone signed in to your account asked to use {new_address} instead of this address. \
+             It changes only when the link sent there is opened. If it was not you, change your \
+             password now: that signs everyone else out."
+        ),
+        link: None,
+        after: None,
+    }
+    .queue(conn)
+    .await
 }
 
 /// Told to the old address once the new one is confirmed.
@@ -276,19 +316,22 @@ pub async fn queue_email_changed(
     to_name: &str,
     new_address: &str,
 ) -> Result<(), AppError> {
-    let portal = crate::model::PORTAL_NAME;
-    let subject = format!("The email of your {portal} account changed");
-    let text = format!(
-        "Hello {to_name},\n\nyour account now uses {new_address}; this address gets no more email from us. \
-         If it was not you, contact the portal's administrators at once.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>your account now uses {new}; this address gets no more email from us. \
-         If it was not you, contact the portal's administrators at once.</p>",
-        name = escape_html(to_name),
-        new = escape_html(new_address)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!(
+            "The email of your {} account changed",
+            crate::model::PORTAL_NAME
+        ),
+        said: format!(
+            "your account now uses {new_address}; this address gets no more email from us. \
+             If it was not you, contact the portal's administrators at once."
+        ),
+        link: None,
+        after: None,
+    }
+    .queue(conn)
+    .await
 }
 
 /// Told to a group's managers when a member asks to join (at most once an hour
@@ -300,21 +343,23 @@ pub async fn queue_join_request(
     to_name: &str,
     (asker, group_name, group_slug): (&str, &str, &str),
 ) -> Result<(), AppError> {
-    let link = format!("{}/groups/{group_slug}", public_url.trim_end_matches('/'));
-    let subject = format!("{asker} asked to join {group_name}");
-    let text = format!(
-        "Hello {to_name},\n\n{asker} asked to join {group_name}, which you manage. Approve or decline on the \
-         group's page:\n\n{link}\n\nYou get these emails as a manager of the group; turn them off under \
-         Notification settings.\n"
-    );
-    let html = format!(
-        "<p>Hello {name},</p><p>{asker_html} asked to join {group_html}, which you manage. Approve or decline on \
-         the group's page:</p><p><a href=\"{link_html}\">Requests to join {group_html}</a></p>\
-         <p>You get these emails as a manager of the group; turn them off under Notification settings.</p>",
-        name = escape_html(to_name),
-        asker_html = escape_html(asker),
-        group_html = escape_html(group_name),
-        link_html = escape_html(&link)
-    );
-    queue(conn, to_address, to_name, &subject, &text, &html).await
+    Letter {
+        to_address,
+        to_name,
+        subject: format!("{asker} asked to join {group_name}"),
+        said: format!(
+            "{asker} asked to join {group_name}, which you manage. Approve or decline on the \
+             group's page:"
+        ),
+        link: Some((
+            page(public_url, &format!("/groups/{group_slug}")),
+            format!("Requests to join {group_name}"),
+        )),
+        after: Some(
+            "You get these emails as a manager of the group; turn them off under Notification \
+             settings.",
+        ),
+    }
+    .queue(conn)
+    .await
 }
