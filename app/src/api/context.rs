@@ -36,10 +36,13 @@ where
     F: FnOnce(Viewer, AppState) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
+    // Both read the request's context now: a page that renders a resource again
+    // drops the first one's owner (and its context) while its future may still run.
+    let state = app_state();
+    let viewer = require_viewer();
     let result = async {
-        let viewer = require_viewer().await?;
-        let state = app_state()?;
-        body(viewer, state).await
+        let viewer = viewer.await?;
+        body(viewer, state?).await
     };
     respond(result.await)
 }
@@ -54,18 +57,22 @@ where
     respond(result.await)
 }
 
-/// The signed-in member making the current request, if any.
-pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    let Some(token) = request_token() else {
-        return Ok(None);
-    };
-    let state = app_state()?;
-    viewer_for_token(&state.pool, &token).await
+/// The signed-in member making the current request, if any. The request's
+/// context is read when this is called, not when it is awaited (see `signed_in`).
+pub fn current_viewer() -> impl Future<Output = Result<Option<Viewer>, AppError>> {
+    let caller = request_token().map(|token| (token, app_state()));
+    async move {
+        let Some((token, state)) = caller else {
+            return Ok(None);
+        };
+        viewer_for_token(&state?.pool, &token).await
+    }
 }
 
 /// The signed-in member, or `Unauthenticated`.
-pub async fn require_viewer() -> Result<Viewer, AppError> {
-    current_viewer().await?.ok_or(AppError::Unauthenticated)
+pub fn require_viewer() -> impl Future<Output = Result<Viewer, AppError>> {
+    let viewer = current_viewer();
+    async move { viewer.await?.ok_or(AppError::Unauthenticated) }
 }
 
 fn set_cookie(value: String) {

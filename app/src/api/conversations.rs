@@ -116,12 +116,13 @@ pub async fn send_message(
 /// turns gold while this is above zero.
 #[server(endpoint = "unread_conversations")]
 pub async fn unread_conversations() -> Result<i64, AppError> {
+    let state = crate::api::context::app_state();
+    let viewer = crate::api::context::current_viewer();
     let result = async {
-        let Some(viewer) = crate::api::context::current_viewer().await? else {
+        let Some(viewer) = viewer.await? else {
             return Ok(0);
         };
-        let state = crate::api::context::app_state()?;
-        crate::backend::conversations::unread_count(&state.pool, viewer.id).await
+        crate::backend::conversations::unread_count(&state?.pool, viewer.id).await
     };
     crate::error::respond(result.await)
 }

@@ -22,6 +22,7 @@ pub async fn list_members(
 #[server(endpoint = "get_member_profile")]
 pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppError> {
     public(|state| async move {
+        let viewer = crate::api::context::current_viewer();
         let handle = handle.to_lowercase();
         let mut profile = match crate::backend::members::profile(&state.pool, &handle).await? {
             Some(profile) => profile,
@@ -37,7 +38,7 @@ pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppErro
                 profile
             }
         };
-        if let Some(viewer) = crate::api::context::current_viewer().await? {
+        if let Some(viewer) = viewer.await? {
             profile.viewer_is_member = viewer.id == profile.id;
             if viewer.id != profile.id {
                 profile.viewer_blocked = Some(

@@ -51,7 +51,10 @@ fn WhatIsNew() -> impl IntoView {
     let decline = ServerAction::<LeaveGroup>::new();
     let news = Resource::new(
         move || (accept.version().get(), decline.version().get()),
-        |_| async { (unread_conversations().await, get_community_news().await) },
+        // Both at once: on the server each reads the request's context as it starts,
+        // and a page rendered again drops the first rendering's owner (and context)
+        // while a call started after the other's answer would still be to come.
+        |_| futures::future::join(unread_conversations(), get_community_news()),
     );
     view! {
         <Suspense fallback=|| ()>
