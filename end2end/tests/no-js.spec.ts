@@ -118,6 +118,51 @@ test.describe('without JavaScript', () => {
     await context.close();
   });
 
+  test('a message is edited, answered and deleted from its menu', async ({ browser }) => {
+    const sender = await newMember(browser, 'Editor');
+    const other = await newMember(browser, 'Reader');
+    const t = tag();
+    const text = `Lunch at noon ${t}`;
+    const fixed = `Lunch at one ${t}`;
+    await startFromProfile(sender.page, other.account.handle, other.account.name, text);
+    const page = sender.page;
+    const thread = new URL(page.url()).pathname;
+
+    const message = () => page.locator('li.message').filter({ hasText: t }).first();
+    await message().getByLabel('Message actions').click();
+    await message().getByRole('button', { name: 'Edit', exact: true }).click();
+    await expect(page).toHaveURL(/\?edit=\d+/);
+    const box = page.getByRole('textbox', { name: 'Edit message' });
+    await expect(box).toHaveValue(text);
+    await box.fill('');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.locator('form.edit-form').getByRole('alert')).toContainText('Write a message');
+    await page.getByRole('textbox', { name: 'Edit message' }).fill(fixed);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`${thread}#message-\\d+$`));
+    await expect(message().locator('.message-body')).toHaveText(fixed);
+    await expect(message().locator('.edited')).toHaveText('edited');
+
+    await message().getByLabel('Message actions').click();
+    await message().getByRole('button', { name: 'Reply', exact: true }).click();
+    await expect(page.locator('form.reply .replying-to')).toContainText(fixed);
+    const answer = `And dessert ${t}`;
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).fill(answer);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const answered = page.locator('li.message').filter({ hasText: answer });
+    await expect(answered.locator('a.reply-quote')).toContainText(fixed);
+
+    const original = page.locator('li.message').filter({ has: page.locator('.message-body', { hasText: fixed }) });
+    await original.getByLabel('Message actions').click();
+    await original.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('form', { name: 'Delete this message' }).getByRole('button', { name: 'Delete' }).click();
+    await expect(page.locator('.message-body', { hasText: fixed })).toHaveCount(0);
+    await expect(page.locator('li.message.gone')).toContainText('Message deleted');
+    await expect(answered.locator('a.reply-quote')).toContainText('Message deleted');
+    await sender.context.close();
+    await other.context.close();
+  });
+
   test('a message is reported from its menu; a refused note is kept', async ({ browser }) => {
     const sender = await newMember(browser, 'Sender');
     const reporter = await newMember(browser, 'Reporter');

@@ -47,6 +47,9 @@ pub struct Config {
     pub registrations_per_address_hour: i64,
     /// New accounts confirm their email before they can sign in (PORTAL_VERIFY_EMAIL, true).
     pub verify_email: bool,
+    /// Minutes after sending during which a member may edit a message
+    /// (PORTAL_EDIT_MINUTES, default 15; 0 turns editing off).
+    pub edit_minutes: i64,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -75,6 +78,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_LIMIT_MESSAGES_PER_MINUTE", "20", "spam limit: messages per member a minute"),
     ("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "10", "spam limit: new conversations per member an hour"),
     ("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR", "10", "accounts one client address (an IPv6 /64) may make in an hour; beyond, 429 with Retry-After"),
+    ("PORTAL_EDIT_MINUTES", "15", "minutes after sending during which a member may edit their message (0: never); deleting has no limit"),
     ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
@@ -264,6 +268,9 @@ impl Config {
             site_root: var("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             trust_proxy: boolean("PORTAL_TRUST_PROXY")?,
             verify_email: var("PORTAL_VERIFY_EMAIL").is_none() || boolean("PORTAL_VERIFY_EMAIL")?,
+            edit_minutes: number::<i64>("PORTAL_EDIT_MINUTES")?
+                .unwrap_or(15)
+                .clamp(0, 7 * 24 * 60),
             registrations_per_address_hour: number::<i64>("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR")?
                 .unwrap_or(10)
                 .max(1),
@@ -339,6 +346,7 @@ impl Config {
             limits: self.limits,
             registrations_per_address_hour: self.registrations_per_address_hour,
             verify_email: self.verify_email,
+            edit_seconds: self.edit_minutes * 60,
         }
     }
 }

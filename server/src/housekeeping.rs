@@ -67,7 +67,13 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?
     .rows_affected();
+    // Counters of past minutes no longer limit anything.
+    let counts = sqlx::query!("DELETE FROM action_counts WHERE minute < now() - interval '1 hour'")
+        .execute(pool)
+        .await?
+        .rows_affected();
     if sessions
+        + counts
         + throttles
         + devices
         + events
@@ -79,6 +85,7 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
     {
         tracing::info!(
             sessions,
+            counts,
             throttles,
             devices,
             events,

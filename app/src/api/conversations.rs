@@ -83,31 +83,95 @@ pub async fn get_thread(
     #[server(default)] before: Option<i64>,
 ) -> Result<ThreadView, AppError> {
     signed_in(|viewer, state| async move {
-        crate::backend::conversations::thread(&state.pool, &viewer, id, before).await
+        crate::backend::conversations::thread(
+            &state.pool,
+            &viewer,
+            id,
+            before,
+            state.settings.edit_seconds,
+        )
+        .await
     })
     .await
 }
 
-/// Replies in a conversation. A retry with the same `key` returns the first result.
+/// Replies in a conversation, perhaps to one of its messages (`reply_to`). A retry
+/// with the same `key` returns the first result.
 #[server(endpoint = "send_message")]
 pub async fn send_message(
     conversation: i64,
     body: String,
     key: String,
+    #[server(default)] reply_to: Option<i64>,
 ) -> Result<MessageView, AppError> {
     signed_in(|viewer, state| async move {
+        let reply = crate::backend::conversations::Reply {
+            body: &body,
+            key: &key,
+            reply_to,
+        };
         let message = crate::backend::conversations::reply(
             &state.pool,
             &viewer,
             conversation,
-            &body,
-            &key,
+            reply,
             &state.settings,
         )
         .await?;
         // A plain form post (no JavaScript) goes back to the thread.
         leptos_axum::redirect(&format!("/conversations/{conversation}"));
         Ok(message)
+    })
+    .await
+}
+
+/// Changes the text of the viewer's own message, within the edit window
+/// (`PORTAL_EDIT_MINUTES`). Everyone in the conversation sees the new text live.
+#[server(endpoint = "edit_message")]
+pub async fn edit_message(message: i64, body: String) -> Result<MessageEdit, AppError> {
+    signed_in(|viewer, state| async move {
+        let (conversation, edit) = crate::backend::conversations::edit_message(
+            &state.pool,
+            &viewer,
+            message,
+            &body,
+            state.settings.edit_seconds,
+        )
+        .await?;
+        leptos_axum::redirect(&format!("/conversations/{conversation}#message-{message}"));
+        Ok(edit)
+    })
+    .await
+}
+
+/// Deletes the viewer's own message: its text is erased, and everyone in the
+/// conversation sees "Message deleted" live. Deleting it again changes nothing.
+#[server(endpoint = "delete_message")]
+pub async fn delete_message(message: i64) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let conversation =
+            crate::backend::conversations::delete_message(&state.pool, &viewer, message).await?;
+        leptos_axum::redirect(&format!("/conversations/{conversation}#message-{message}"));
+        Ok(())
+    })
+    .await
+}
+
+/// Puts a reaction (one of `REACTIONS`) on a message for the viewer's side
+/// (`on=true`) or takes it back (`on=false`); returns the message's reactions now.
+/// Everyone in the conversation sees a change live; nobody is emailed.
+#[server(endpoint = "react")]
+pub async fn react(message: i64, emoji: String, on: bool) -> Result<Vec<Reaction>, AppError> {
+    signed_in(|viewer, state| async move {
+        let (conversation, reactions) = crate::backend::conversations::react(
+            &state.pool,
+            &viewer,
+            (message, &emoji, on),
+            state.settings.limits.reactions_per_minute(),
+        )
+        .await?;
+        leptos_axum::redirect(&format!("/conversations/{conversation}#message-{message}"));
+        Ok(reactions)
     })
     .await
 }

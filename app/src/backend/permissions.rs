@@ -164,6 +164,27 @@ pub async fn conversation_access(
     })
 }
 
+/// Only the member who wrote a message edits or deletes it, and only while they
+/// take part as the side it was sent from: a manager who wrote for a group loses
+/// it with the group, and no other manager of the group may change their words.
+/// Other participants see the message, so they are told no rather than NotFound.
+pub fn may_change_message(
+    access: &Access,
+    viewer_id: i64,
+    author_id: i64,
+    as_group_id: Option<i64>,
+) -> Result<(), AppError> {
+    let same_side = match access.acting_as {
+        Party::Member(id) => as_group_id.is_none() && id == author_id,
+        Party::Group(id) => as_group_id == Some(id),
+    };
+    if same_side && author_id == viewer_id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Only moderators and administrators reach reports, the review queue and the log.
 pub fn may_moderate(viewer: &crate::model::account::Viewer) -> Result<(), AppError> {
     if viewer.role.moderates() {

@@ -24,6 +24,8 @@ pub struct Settings {
     pub registrations_per_address_hour: i64,
     /// Whether a new account must confirm its email before it can sign in.
     pub verify_email: bool,
+    /// How long after sending a member may edit their message, in seconds.
+    pub edit_seconds: i64,
 }
 
 impl Settings {

@@ -166,9 +166,9 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
         hint: "Up to 9 others: members or groups. A group's managers answer for it.",
     };
     let ids = MessageFieldIds {
-        body: "compose-body",
-        counter: "compose-counter",
-        error: "compose-body-error",
+        body: "compose-body".into(),
+        counter: "compose-counter".into(),
+        error: "compose-body-error".into(),
     };
     view! {
         <form class="compose-form" action=StartConversation::url() method="post" on:submit=on_submit novalidate>

@@ -5,7 +5,7 @@
 //! a reconnect (an instance going down answers 503), we open a new EventSource
 //! that says where it left off (`?after=`), so nothing is missed either way.
 
-use crate::api::conversations::MessageView;
+use crate::api::conversations::{MessageEdit, MessageView, Reaction};
 use crate::api::live::LiveEvent;
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -32,6 +32,12 @@ pub struct Live {
     pub toasts: RwSignal<Vec<Toast>>,
     /// The latest message removed by a moderator: (conversation, message).
     pub removed: RwSignal<Option<(i64, i64)>>,
+    /// The latest message edited by its author: (conversation, new text).
+    pub edited: RwSignal<Option<(i64, MessageEdit)>>,
+    /// The latest message deleted by its author: (conversation, message).
+    pub deleted: RwSignal<Option<(i64, i64)>>,
+    /// The latest change of a message's reactions: (conversation, message, all of them).
+    pub reacted: RwSignal<Option<(i64, i64, Vec<Reaction>)>>,
     /// Whether the stream is connected (shown to screen readers and tests).
     pub connected: RwSignal<bool>,
 }
@@ -45,6 +51,9 @@ impl Live {
             resync: RwSignal::new(0),
             toasts: RwSignal::new(Vec::new()),
             removed: RwSignal::new(None),
+            edited: RwSignal::new(None),
+            deleted: RwSignal::new(None),
+            reacted: RwSignal::new(None),
             connected: RwSignal::new(false),
         }
     }
@@ -74,7 +83,7 @@ impl Live {
                 if let (Some(text), false) = (notice, seen_here) {
                     self.toast(conversation_id, text);
                 }
-                self.message.set(Some((conversation_id, message)));
+                self.message.set(Some((conversation_id, *message)));
                 self.activity.update(|n| *n += 1);
             }
             LiveEvent::Read { conversation_id } => {
@@ -86,15 +95,27 @@ impl Live {
                 self.activity.update(|n| *n += 1);
             }
             LiveEvent::Unread => {
-                #[cfg(feature = "hydrate")]
-                {
-                    let unread = self.unread;
-                    leptos::task::spawn_local(async move {
-                        if let Ok(ids) = crate::api::notifications::unread_ids().await {
-                            unread.set(Some(ids.into_iter().collect()));
-                        }
-                    });
+                self.read_unread_again();
+                self.activity.update(|n| *n += 1);
+            }
+            LiveEvent::Edited {
+                conversation_id,
+                edit,
+            } => {
+                self.edited.set(Some((conversation_id, edit)));
+                self.activity.update(|n| *n += 1);
+            }
+            LiveEvent::Deleted {
+                conversation_id,
+                message_id,
+            } => {
+                // Its newest message gone, a conversation may be read now.
+                if self.unread.with_untracked(|u| {
+                    u.as_ref().is_some_and(|set| set.contains(&conversation_id))
+                }) {
+                    self.read_unread_again();
                 }
+                self.deleted.set(Some((conversation_id, message_id)));
                 self.activity.update(|n| *n += 1);
             }
             LiveEvent::Removed {
@@ -104,12 +125,34 @@ impl Live {
                 self.removed.set(Some((conversation_id, message_id)));
                 self.activity.update(|n| *n += 1);
             }
+            // Nothing for the lists or the envelope: only open threads show them.
+            LiveEvent::Reacted {
+                conversation_id,
+                message_id,
+                reactions,
+            } => {
+                self.reacted
+                    .set(Some((conversation_id, message_id, reactions)));
+            }
             LiveEvent::Resync => {
                 self.resync.update(|n| *n += 1);
                 self.activity.update(|n| *n += 1);
             }
             // Handled by the connection loop: it closes and waits to be looked at.
             LiveEvent::Replaced => {}
+        }
+    }
+
+    /// Reads the unread conversations from the server again.
+    fn read_unread_again(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            let unread = self.unread;
+            leptos::task::spawn_local(async move {
+                if let Ok(ids) = crate::api::notifications::unread_ids().await {
+                    unread.set(Some(ids.into_iter().collect()));
+                }
+            });
         }
     }
 

@@ -7,25 +7,36 @@ use leptos::prelude::*;
 
 /// The element ids a message box uses (the browser tests and `aria-describedby`
 /// name them).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MessageFieldIds {
-    pub body: &'static str,
-    pub counter: &'static str,
-    pub error: &'static str,
+    pub body: String,
+    pub counter: String,
+    pub error: String,
+}
+
+impl MessageFieldIds {
+    /// `<prefix>-body`, `<prefix>-counter`, `<prefix>-error`.
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            body: format!("{prefix}-body"),
+            counter: format!("{prefix}-counter"),
+            error: format!("{prefix}-error"),
+        }
+    }
 }
 
 /// Posted as `body`; `error` is shown under the counter and marks the box invalid.
 #[component]
 pub fn MessageField(
     ids: MessageFieldIds,
-    label: &'static str,
+    #[prop(into)] label: String,
     rows: u32,
     body: RwSignal<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let over_limit = move || body.with(|b| visible_length(b.trim()) > MESSAGE_MAX);
     view! {
-        <label for=ids.body>{label}</label>
+        <label for=ids.body.clone()>{label}</label>
         <textarea
             id=ids.body
             name="body"

@@ -125,6 +125,64 @@ pub fn party_key(parties: &[Party]) -> String {
         .join(",")
 }
 
+/// How many times one message may be edited: with the edit window, this bounds
+/// the live events one message can cause.
+pub const MAX_EDITS: i16 = 20;
+
+/// Whether a message sent at `sent_at` may still be edited at `now`, within a
+/// window of `window_seconds` (the server decides; the page only hides "Edit").
+pub fn within_edit_window(
+    sent_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    window_seconds: i64,
+) -> bool {
+    now.signed_duration_since(sent_at).num_seconds() < window_seconds
+}
+
+/// The refusal once the window has passed: "… 15 minutes after sending."
+pub fn edit_window_passed(window_seconds: i64) -> String {
+    let minutes = (window_seconds / 60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!("A message can only be edited in the {minutes} {unit} after sending. You can still delete it.")
+}
+
+/// The reactions a member can put on a message, with the words a screen reader
+/// says for each. A small fixed set, as Zulip and Discourse start with: enough to
+/// acknowledge, nothing to moderate.
+pub const REACTIONS: [(&str, &str); 6] = [
+    ("👍", "thumbs up"),
+    ("❤️", "heart"),
+    ("😂", "laughing"),
+    ("🎉", "celebrating"),
+    ("😮", "surprised"),
+    ("😢", "sad"),
+];
+
+/// One of `REACTIONS`, as posted.
+pub fn parse_reaction(raw: &str) -> Result<&'static str, String> {
+    REACTIONS
+        .iter()
+        .map(|(emoji, _)| *emoji)
+        .find(|emoji| *emoji == raw.trim())
+        .ok_or_else(|| "Choose one of the reactions offered.".to_string())
+}
+
+/// "thumbs up" for 👍; the emoji itself for anything else.
+pub fn reaction_name(emoji: &str) -> &str {
+    REACTIONS
+        .iter()
+        .find(|(e, _)| *e == emoji)
+        .map_or(emoji, |(_, name)| *name)
+}
+
+/// Where an emoji sits in `REACTIONS` (reactions are shown in that order).
+pub fn reaction_rank(emoji: &str) -> usize {
+    REACTIONS
+        .iter()
+        .position(|(e, _)| *e == emoji)
+        .unwrap_or(REACTIONS.len())
+}
+
 /// An idempotency key chosen by the client for one message.
 pub fn check_idempotency_key(key: &str) -> Result<(), String> {
     let ok = (8..=64).contains(&key.len())

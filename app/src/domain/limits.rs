@@ -23,6 +23,12 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Reactions (added or taken back) a member may make a minute: three for every
+    /// message they may send, 60 by default.
+    pub fn reactions_per_minute(self) -> i64 {
+        (self.messages_per_minute as i64).saturating_mul(3)
+    }
+
     fn for_account(self, new_account: bool) -> (usize, usize) {
         if new_account {
             (

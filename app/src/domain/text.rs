@@ -57,6 +57,18 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// The start of a text on one line: whitespace runs become one space, and beyond
+/// `max` visible characters it ends with "…".
+pub fn excerpt(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let graphemes: Vec<&str> = line.graphemes(true).collect();
+    if graphemes.len() > max {
+        format!("{}…", graphemes[..max.saturating_sub(1)].concat())
+    } else {
+        line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,13 +123,94 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     /// Sent by the viewer's side of the conversation.
     pub mine: bool,
+    /// Written by the viewer themself: they may edit and delete it.
+    #[serde(default)]
+    pub own: bool,
     /// Removed by a moderator: the body is empty and the thread says so.
     #[serde(default)]
     pub removed: bool,
     /// From a member the viewer blocked: shown collapsed.
     #[serde(default)]
     pub collapsed: bool,
+    /// When its author last edited it ("edited" beside the time).
+    #[serde(default)]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deleted by its author: the body is empty and the thread says so.
+    #[serde(default)]
+    pub deleted: bool,
+    /// The message this one answers, quoted.
+    #[serde(default)]
+    pub reply_to: Option<Quote>,
+    /// Its reactions, in the order of `domain::conversation::REACTIONS`.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
 }
+
+impl MessageView {
+    /// Removed by a moderator or deleted by its author: nothing left to show or act on.
+    pub fn is_gone(&self) -> bool {
+        self.removed || self.deleted
+    }
+}
+
+/// The start of the message a reply answers, shown above the reply.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quote {
+    pub id: i64,
+    pub author: String,
+    /// One line, at most `QUOTE_LENGTH` characters; empty when `gone`.
+    pub excerpt: String,
+    /// Deleted or removed since: the quote says so instead.
+    pub gone: bool,
+}
+
+/// One emoji on a message and who put it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Members and groups, first reaction first: `(party token, name)`.
+    pub from: Vec<(String, String)>,
+}
+
+impl Reaction {
+    /// Whether the party `token` (the viewer's side) is among them.
+    pub fn includes(&self, token: &str) -> bool {
+        self.from.iter().any(|(t, _)| t == token)
+    }
+
+    /// "thumbs up: Alice, Bob and you", for the screen reader.
+    pub fn label(&self, viewer_token: &str) -> String {
+        let mut names: Vec<&str> = self
+            .from
+            .iter()
+            .filter(|(t, _)| t != viewer_token)
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if self.includes(viewer_token) {
+            names.push("you");
+        }
+        let who = match names.as_slice() {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        format!(
+            "{}: {who}",
+            crate::domain::conversation::reaction_name(&self.emoji)
+        )
+    }
+}
+
+/// A message's new text after its author edited it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEdit {
+    pub message_id: i64,
+    pub body: String,
+    pub edited_at: DateTime<Utc>,
+}
+
+/// How many characters of the answered message a reply quotes.
+pub const QUOTE_LENGTH: usize = 80;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadView {
@@ -152,6 +233,8 @@ pub struct ThreadView {
     /// Why nobody can write here any more (the other person deleted their account,
     /// or a group in it was closed); `None` while replies are open.
     pub read_only: Option<String>,
+    /// How long after sending a member may edit their message, in seconds.
+    pub edit_seconds: i64,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the

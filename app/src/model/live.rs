@@ -2,7 +2,7 @@
 //! member's open pages. Each event's SSE id is the member's event number, so a
 //! reconnecting browser resumes exactly after the last one it saw (Last-Event-ID).
 
-use super::conversation::MessageView;
+use super::conversation::{MessageEdit, MessageView, Reaction};
 use serde::{Deserialize, Serialize};
 
 /// Where the browser connects for live events.
@@ -18,7 +18,7 @@ pub enum LiveEvent {
     /// their other tabs follow).
     Message {
         conversation_id: i64,
-        message: MessageView,
+        message: Box<MessageView>,
         /// "Alice wrote to you": set when the member wants an in-app notification.
         notice: Option<String>,
         /// The member muted this conversation: it does not turn the envelope gold.
@@ -30,6 +30,23 @@ pub enum LiveEvent {
     Removed {
         conversation_id: i64,
         message_id: i64,
+    },
+    /// Its author edited a message: open threads show the new text.
+    Edited {
+        conversation_id: i64,
+        edit: MessageEdit,
+    },
+    /// Its author deleted a message: open threads say so, and the conversation may
+    /// no longer be unread (it was its newest message).
+    Deleted {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    /// A message's reactions changed: all of them, as they are now.
+    Reacted {
+        conversation_id: i64,
+        message_id: i64,
+        reactions: Vec<Reaction>,
     },
     /// The unread state changed in a way that is simplest to read again (a mute).
     Unread,

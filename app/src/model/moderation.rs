@@ -15,6 +15,10 @@ pub struct QueueMessage {
     /// The message the report is about (the others are its context).
     pub reported: bool,
     pub removed: bool,
+    /// What its author did to it since ("edited since"): the reported message is
+    /// shown as it was reported.
+    #[serde(default)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

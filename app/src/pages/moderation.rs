@@ -66,6 +66,7 @@ fn Report(report: ReportView, act: ServerAction<Moderate>) -> impl IntoView {
                 {report.context.into_iter().map(|m| view! {
                     <li class:reported=m.reported aria-current=m.reported.then_some("true")>
                         <strong>{m.author}</strong> " · " <span class="meta"><Time at=m.created_at/></span>
+                        {m.since.map(|since| view! { <p class="meta">{format!("({since})")}</p> })}
                         <p>{if m.removed { format!("(removed) {}", m.body) } else { m.body }}</p>
                     </li>
                 }).collect_view()}

@@ -1264,6 +1264,82 @@ fn rows(s: &Scenario) -> Vec<Row> {
             },
         ));
     }
+    // Only the member who wrote a message edits or deletes it (A3 was written by
+    // the group's manager as the group, A4 by the participant, A5 by the former
+    // participant, A6 by Q); other participants are refused, everyone else gets
+    // the NotFound of a conversation that does not exist.
+    let edit = |conv: Conv, n: usize| {
+        let message = s.msg(conv, n).to_string();
+        move |_: Role| {
+            fields(&[
+                ("message", message.clone()),
+                ("body", "An authorization check edited this".into()),
+            ])
+        }
+    };
+    let delete = |conv: Conv, n: usize| {
+        let message = s.msg(conv, n).to_string();
+        move |_: Role| fields(&[("message", message.clone())])
+    };
+    rows.extend([
+        Row::call(
+            "edit_message",
+            "A, the participant's own message",
+            Expect::members(404)
+                .set(&[Participant], 200)
+                .set(&[GroupManager], 403),
+            edit(A, 4),
+        ),
+        Row::call(
+            "edit_message",
+            "A, the group's message its manager wrote",
+            Expect::members(404)
+                .set(&[GroupManager], 200)
+                .set(&[Participant], 403),
+            edit(A, 3),
+        ),
+        Row::call(
+            "edit_message",
+            "A, the former participant's message",
+            Expect::members(404).set(&[Participant, GroupManager], 403),
+            edit(A, 5),
+        ),
+        Row::call("edit_message", "E", Expect::members(404), edit(E, 6)),
+        Row::call(
+            "react",
+            "A, Q's message",
+            Expect::members(404).set(&[Participant, GroupManager], 200),
+            |_| {
+                fields(&[
+                    ("message", s.msg(A, 6).to_string()),
+                    ("emoji", "👍".into()),
+                    ("on", "true".into()),
+                ])
+            },
+        ),
+        Row::call("react", "E", Expect::members(404), |_| {
+            fields(&[
+                ("message", s.msg(E, 6).to_string()),
+                ("emoji", "👍".into()),
+                ("on", "true".into()),
+            ])
+        }),
+        Row::call(
+            "delete_message",
+            "A, Q's message",
+            Expect::members(404).set(&[Participant, GroupManager], 403),
+            delete(A, 6),
+        ),
+        Row::call("delete_message", "E", Expect::members(404), delete(E, 6)),
+        Row::call(
+            "delete_message",
+            "A, the group's message its manager wrote",
+            Expect::members(404)
+                .set(&[GroupManager], 200)
+                .set(&[Participant], 403),
+            delete(A, 3),
+        ),
+    ]);
     let report = |conv: Conv, n: usize| {
         let message = s.msg(conv, n).to_string();
         move |_: Role| fields(&[("message", message.clone()), ("reason", "spam".into())])

@@ -437,6 +437,8 @@ struct World {
     full: i64,
     /// Bob and Ngozi: not Alice's.
     foreign: i64,
+    /// Bob's first message there.
+    foreign_message: i64,
     /// A reply of Alice's and the key it was sent with.
     sent_reply: i64,
     reply_key: String,
@@ -479,6 +481,13 @@ async fn build_world(app: &TestApp, alice: &reqwest::Client, bob: &reqwest::Clie
     )
     .await;
     let foreign = start(app, bob, b, &[member(n)], "Just between us").await;
+    let foreign_message: i64 = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE conversation_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(foreign)
+    .fetch_one(&app.pool)
+    .await
+    .expect("Bob's message to Ngozi");
 
     let reply_key = fresh_key();
     let sent = ok_json(
@@ -535,6 +544,7 @@ async fn build_world(app: &TestApp, alice: &reqwest::Client, bob: &reqwest::Clie
         bob_message,
         full,
         foreign,
+        foreign_message,
         sent_reply,
         reply_key,
         started,
@@ -591,6 +601,17 @@ fn catalogue(w: &World) -> Vec<Case> {
             ("report", &report.to_string()),
             ("action", action),
             ("note", ""),
+        ]))
+    };
+    let change = |message: i64, body: &str| {
+        Body::Form(fields(&[("message", &message.to_string()), ("body", body)]))
+    };
+    let answering = |reply_to: &str| {
+        Body::Form(fields(&[
+            ("conversation", &conversation),
+            ("body", "An answer"),
+            ("key", &fresh_key()),
+            ("reply_to", reply_to),
         ]))
     };
     let emoji = "👩🏽‍💻";
@@ -1025,6 +1046,135 @@ fn catalogue(w: &World) -> Vec<Case> {
             "save_notification_settings",
             Body::Form(fields(&[("in_app", "on"), ("email", "weekly")])),
             invalid("email", "Choose one of the email options."),
+        ),
+        // --- Edits, deletions and replies ---
+        case(
+            "an edit to an empty text",
+            "alice",
+            "edit_message",
+            change(w.alice_message, "   "),
+            invalid("body", "Write a message before sending."),
+        ),
+        case(
+            "an edit to 1,001 characters",
+            "alice",
+            "edit_message",
+            change(w.alice_message, &"a".repeat(1001)),
+            invalid("body", too_long),
+        ),
+        case(
+            "an edit with a bidi override",
+            "alice",
+            "edit_message",
+            change(w.alice_message, "abc\u{202E}cba"),
+            invalid("body", control),
+        ),
+        case(
+            "an edit of a message id that is not a number",
+            "alice",
+            "edit_message",
+            raw("message=12abc&body=Hi".into()),
+            Expect::Undecodable,
+        ),
+        case(
+            "an edit of another member's message",
+            "alice",
+            "edit_message",
+            change(w.bob_message, "Words put in Bob's mouth"),
+            error(403, "forbidden", ""),
+        ),
+        case(
+            "an edit of a message in someone else's conversation",
+            "alice",
+            "edit_message",
+            change(w.foreign_message, "Hijacked"),
+            error(404, "not_found", ""),
+        ),
+        case(
+            "deleting another member's message",
+            "alice",
+            "delete_message",
+            Body::Form(fields(&[("message", &w.bob_message.to_string())])),
+            error(403, "forbidden", ""),
+        ),
+        case(
+            "deleting a message of someone else's conversation",
+            "alice",
+            "delete_message",
+            Body::Form(fields(&[("message", &w.foreign_message.to_string())])),
+            error(404, "not_found", ""),
+        ),
+        case(
+            "deleting message -1",
+            "alice",
+            "delete_message",
+            Body::Form(fields(&[("message", "-1")])),
+            error(404, "not_found", ""),
+        ),
+        case(
+            "a reaction outside the set",
+            "alice",
+            "react",
+            Body::Form(fields(&[
+                ("message", &w.bob_message.to_string()),
+                ("emoji", "🍆"),
+                ("on", "true"),
+            ])),
+            invalid("emoji", "Choose one of the reactions offered."),
+        ),
+        case(
+            "a reaction of 10,000 thumbs",
+            "alice",
+            "react",
+            Body::Form(fields(&[
+                ("message", &w.bob_message.to_string()),
+                ("emoji", &"👍".repeat(10_000)),
+                ("on", "true"),
+            ])),
+            invalid("emoji", "Choose one of the reactions offered."),
+        ),
+        case(
+            "a reaction to a message of someone else's conversation",
+            "alice",
+            "react",
+            Body::Form(fields(&[
+                ("message", &w.foreign_message.to_string()),
+                ("emoji", "👍"),
+                ("on", "true"),
+            ])),
+            error(404, "not_found", ""),
+        ),
+        case(
+            "a reaction that says neither on nor off",
+            "alice",
+            "react",
+            Body::Form(fields(&[
+                ("message", &w.bob_message.to_string()),
+                ("emoji", "👍"),
+                ("on", "maybe"),
+            ])),
+            Expect::Undecodable,
+        ),
+        case(
+            "a reply to a message of another conversation",
+            "alice",
+            "send_message",
+            answering(&w.foreign_message.to_string()),
+            invalid("reply_to", "not in this conversation"),
+        ),
+        case(
+            "a reply to message 2^63-1",
+            "alice",
+            "send_message",
+            answering(&i64::MAX.to_string()),
+            invalid("reply_to", "not in this conversation"),
+        ),
+        case(
+            "a reply to a message id that is not a number",
+            "alice",
+            "send_message",
+            answering("first"),
+            Expect::Undecodable,
         ),
         // --- People ---
         case(

@@ -12,6 +12,7 @@ mod avatars;
 mod bad_input;
 mod connections;
 mod conversations;
+mod edits;
 mod email;
 mod groups;
 mod limits;

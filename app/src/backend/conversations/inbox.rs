@@ -160,12 +160,5 @@ async fn pending_requests(pool: &PgPool, member_id: i64) -> Result<i64, AppError
 
 /// The start of a message for the inbox: one line, at most 120 visible characters.
 pub(super) fn snippet(body: &str) -> String {
-    use unicode_segmentation::UnicodeSegmentation;
-    let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let graphemes: Vec<&str> = line.graphemes(true).collect();
-    if graphemes.len() > 120 {
-        format!("{}…", graphemes[..119].concat())
-    } else {
-        line
-    }
+    crate::domain::text::excerpt(body, 120)
 }

@@ -1,7 +1,7 @@
 //! Who is in a conversation: adding people and leaving.
 
 use super::compose::new_key;
-use super::send::insert_message;
+use super::send::{insert_message, Draft};
 use super::start::check_recipients_exist;
 use super::{field_error, split_parties};
 use crate::backend::live::{self, Kind};
@@ -123,7 +123,7 @@ pub async fn leave(
         conversation_id,
         viewer,
         None,
-        (MessageKind::Left, ""),
+        Draft::note(MessageKind::Left, ""),
         &new_key(),
         settings.email_batch_seconds,
     )
@@ -176,7 +176,7 @@ pub async fn add_people(
         conversation_id,
         viewer,
         access.as_group(),
-        (MessageKind::Added, &names),
+        Draft::note(MessageKind::Added, &names),
         &new_key(),
         settings.email_batch_seconds,
     )

@@ -3,8 +3,10 @@
 //! helpers they share are here.
 
 mod compose;
+mod edit;
 mod inbox;
 mod membership;
+mod react;
 mod read;
 mod requests;
 mod search;
@@ -13,12 +15,14 @@ mod start;
 mod thread;
 
 pub use compose::compose_info;
+pub use edit::{delete_message, edit_message};
 pub use inbox::inbox;
 pub use membership::{add_people, leave};
+pub use react::react;
 pub use read::{mark_read, unread_count, unread_ids};
 pub use requests::{answer_request, requests};
 pub use search::search_parties;
-pub use send::reply;
+pub use send::{reply, Reply};
 pub use start::start;
 pub use thread::thread;
 

@@ -10,7 +10,7 @@ use crate::domain::conversation::{check_idempotency_key, MessageBody};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::model::account::Viewer;
-use crate::model::conversation::{MessageKind, MessageView, PartyView};
+use crate::model::conversation::{MessageKind, MessageView, PartyView, Quote};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
@@ -30,6 +30,33 @@ pub(super) async fn message_by_key(
     .map(|r| (r.id, r.conversation_id)))
 }
 
+/// What a new thread entry holds.
+pub(super) struct Draft<'a> {
+    kind: MessageKind,
+    body: &'a str,
+    /// The message it answers, checked to be of the same conversation.
+    reply_to: Option<Quote>,
+}
+
+impl<'a> Draft<'a> {
+    pub(super) fn text(body: &'a str, reply_to: Option<Quote>) -> Self {
+        Self {
+            kind: MessageKind::Text,
+            body,
+            reply_to,
+        }
+    }
+
+    /// "Alice left", "Alice added Dan": never a reply.
+    pub(super) fn note(kind: MessageKind, body: &'a str) -> Self {
+        Self {
+            kind,
+            body,
+            reply_to: None,
+        }
+    }
+}
+
 /// Stores a message, moves the conversation to the top and marks it read for its
 /// author. Returns `None` when a message with this key already exists.
 pub(super) async fn insert_message(
@@ -37,13 +64,21 @@ pub(super) async fn insert_message(
     conversation_id: i64,
     author: &Viewer,
     as_group: Option<i64>,
-    (kind, body): (MessageKind, &str),
+    draft: Draft<'_>,
     key: &str,
     batch_seconds: i64,
 ) -> Result<Option<SharedMessage>, AppError> {
+    let (kind, body) = (draft.kind, draft.body);
     let note = kind != MessageKind::Text;
-    let Some((id, created_at)) =
-        store(tx, conversation_id, author.id, as_group, (kind, body), key).await?
+    let reply_to_id = draft.reply_to.as_ref().map(|q| q.id);
+    let Some((id, created_at)) = store(
+        tx,
+        conversation_id,
+        (author.id, as_group),
+        (kind, body, reply_to_id),
+        key,
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -64,22 +99,17 @@ pub(super) async fn insert_message(
         removed: false,
         author: author_view(tx, author, as_group).await?,
         writer: author.display_name.clone(),
+        writer_id: author.id,
         body: body.to_string(),
         created_at,
+        reply_to: draft.reply_to,
+        edited_at: None,
+        deleted: false,
+        reactions: Vec::new(),
     };
-    live::notify(
-        tx,
-        Published {
-            sent_at_ms: None,
-            kind: Kind::Message,
-            conversation_id,
-            message: Some(shared.clone()),
-            message_id: None,
-            session: None,
-            to,
-        },
-    )
-    .await?;
+    let mut published = Published::new(Kind::Message, conversation_id, to);
+    published.message = Some(shared.clone());
+    live::notify(tx, published).await?;
     Ok(Some(shared))
 }
 
@@ -89,9 +119,8 @@ pub(super) async fn insert_message(
 async fn store(
     tx: &mut Transaction<'_, Postgres>,
     conversation_id: i64,
-    author_id: i64,
-    as_group: Option<i64>,
-    (kind, body): (MessageKind, &str),
+    (author_id, as_group): (i64, Option<i64>),
+    (kind, body, reply_to): (MessageKind, &str, Option<i64>),
     key: &str,
 ) -> Result<Option<(i64, DateTime<Utc>)>, AppError> {
     let kind_name = match kind {
@@ -101,8 +130,8 @@ async fn store(
     };
     Ok(sqlx::query!(
         r#"WITH inserted AS (
-             INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key, kind)
-             VALUES ($1, $2, $3, $4, $5, $6)
+             INSERT INTO messages (conversation_id, author_id, as_group_id, body, idempotency_key, kind, reply_to_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $8)
              ON CONFLICT ON CONSTRAINT messages_idempotency DO NOTHING
              RETURNING id, created_at
            ), moved AS (
@@ -122,7 +151,8 @@ async fn store(
         body,
         key,
         kind_name,
-        kind != MessageKind::Text
+        kind != MessageKind::Text,
+        reply_to
     )
     .fetch_optional(&mut **tx)
     .await?
@@ -150,20 +180,40 @@ async fn author_view(
     })
 }
 
+/// A reply as the thread's form sends it.
+pub struct Reply<'a> {
+    pub body: &'a str,
+    /// The idempotency key: a retry with it returns the first result.
+    pub key: &'a str,
+    /// The message it answers, if any: an id from the client, checked here.
+    pub reply_to: Option<i64>,
+}
+
 pub async fn reply(
     pool: &PgPool,
     viewer: &Viewer,
     conversation_id: i64,
-    body: &str,
-    key: &str,
+    reply: Reply<'_>,
     settings: &Settings,
 ) -> Result<MessageView, AppError> {
     let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
+    let key = reply.key;
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     access.may_write()?;
     let mut errors = FieldErrors::new();
-    let body = errors.check("body", MessageBody::parse(body));
+    let body = errors.check("body", MessageBody::parse(reply.body));
     errors.check("body", check_idempotency_key(key));
+    let answered = match reply.reply_to {
+        Some(id) => answered_message(pool, conversation_id, id).await?,
+        None => None,
+    };
+    if reply.reply_to.is_some() && answered.is_none() {
+        errors.add(
+            "reply_to",
+            "The message you are replying to is not in this conversation. Cancel the reply and send again."
+                .to_string(),
+        );
+    }
     let Some(body) = body.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
@@ -190,7 +240,7 @@ pub async fn reply(
         conversation_id,
         viewer,
         access.as_group(),
-        (MessageKind::Text, body.as_str()),
+        Draft::text(body.as_str(), answered),
         key,
         batch_seconds,
     )
@@ -208,9 +258,35 @@ pub async fn reply(
             body: shared.body,
             created_at: shared.created_at,
             mine: true,
+            own: true,
+            edited_at: None,
+            deleted: false,
+            reply_to: shared.reply_to,
+            reactions: Vec::new(),
         });
     }
     already_sent(pool, viewer, &access, conversation_id, key).await
+}
+
+/// The message a reply answers, quoted; `None` unless it is a message (not a
+/// note) of this same conversation. A deleted one may be answered: the quote says so.
+async fn answered_message(
+    pool: &PgPool,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<Option<Quote>, AppError> {
+    Ok(sqlx::query!(
+        r#"SELECT msg.id, coalesce(g.name, m.display_name) AS "author!", msg.body,
+                  (msg.removed_at IS NOT NULL OR msg.deleted_at IS NOT NULL) AS "gone!"
+           FROM messages msg JOIN members m ON m.id = msg.author_id
+           LEFT JOIN groups g ON g.id = msg.as_group_id
+           WHERE msg.id = $1 AND msg.conversation_id = $2 AND msg.kind = 'text'"#,
+        message_id,
+        conversation_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| live::quote(r.id, r.author, &r.body, r.gone)))
 }
 
 /// The viewer's message sent earlier with `key`, as a reply's answer.

@@ -2,7 +2,7 @@
 
 use super::membership::add_parties;
 use super::requests::accept;
-use super::send::{insert_message, message_by_key};
+use super::send::{insert_message, message_by_key, Draft};
 use super::{field_error, split_parties};
 use crate::backend::permissions;
 use crate::backend::state::Settings;
@@ -13,7 +13,6 @@ use crate::domain::limits::Limits;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::model::account::Viewer;
-use crate::model::conversation::MessageKind;
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// The side the viewer writes as when starting a conversation; never taken on trust.
@@ -96,7 +95,7 @@ pub async fn start(
         conversation_id,
         viewer,
         as_group,
-        (MessageKind::Text, body.as_str()),
+        Draft::text(body.as_str(), None),
         key,
         batch_seconds,
     )

@@ -31,7 +31,11 @@ pub(super) async fn load_messages(
                   CASE WHEN msg.as_group_id IS NULL THEN m.avatar ELSE g.avatar END AS avatar,
                   EXISTS (SELECT 1 FROM group_memberships gm
                           WHERE gm.group_id = msg.as_group_id AND gm.member_id = $4 AND gm.role = 'manager')
-                      AS "viewer_manages_author_group!"
+                      AS "viewer_manages_author_group!",
+                  msg.edited_at, msg.deleted_at IS NOT NULL AS "deleted!",
+                  q.id AS "quote_id?", coalesce(qg.name, qm.display_name) AS "quote_author?",
+                  CASE WHEN q.removed_at IS NULL AND q.deleted_at IS NULL THEN q.body ELSE '' END AS "quote_body?",
+                  (q.removed_at IS NOT NULL OR q.deleted_at IS NOT NULL) AS "quote_gone?"
            -- The page is cut first (walking messages_thread backwards), then joined,
            -- so a long conversation costs no more than a short one.
            FROM (SELECT * FROM messages
@@ -39,6 +43,9 @@ pub(super) async fn load_messages(
                  ORDER BY id DESC LIMIT $3) msg
            JOIN members m ON m.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
+           LEFT JOIN messages q ON q.id = msg.reply_to_id
+           LEFT JOIN members qm ON qm.id = q.author_id
+           LEFT JOIN groups qg ON qg.id = q.as_group_id
            ORDER BY msg.id DESC"#,
         conversation_id,
         before,
@@ -47,6 +54,8 @@ pub(super) async fn load_messages(
     )
     .fetch_all(pool)
     .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut reactions = crate::backend::live::reactions_of(pool, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -66,7 +75,20 @@ pub(super) async fn load_messages(
                 Party::Member(id) => r.as_group_id.is_none() && r.author_id == id,
                 Party::Group(id) => r.as_group_id == Some(id),
             };
+            let reply_to = match (r.quote_id, r.quote_author) {
+                (Some(id), Some(author)) => Some(crate::backend::live::quote(
+                    id,
+                    author,
+                    r.quote_body.as_deref().unwrap_or_default(),
+                    r.quote_gone.unwrap_or(true),
+                )),
+                _ => None,
+            };
             MessageView {
+                reactions: reactions.remove(&r.id).unwrap_or_default(),
+                reply_to,
+                edited_at: r.edited_at,
+                deleted: r.deleted,
                 id: r.id,
                 kind: MessageKind::from_db(&r.kind),
                 author,
@@ -74,6 +96,7 @@ pub(super) async fn load_messages(
                 body: r.body,
                 created_at: r.created_at,
                 mine,
+                own: mine && r.author_id == viewer.id,
                 removed: r.removed,
                 collapsed: r.author_blocked && !mine,
             }
@@ -118,6 +141,7 @@ pub async fn thread(
     viewer: &Viewer,
     conversation_id: i64,
     before: Option<i64>,
+    edit_seconds: i64,
 ) -> Result<ThreadView, AppError> {
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     let mut messages = load_messages(
@@ -163,6 +187,7 @@ pub async fn thread(
         multi_person,
         may_leave: multi_person && access.as_group().is_none(),
         read_only: access.read_only.map(|why| why.message().to_string()),
+        edit_seconds,
         id: conversation_id,
         others,
         acting_as,

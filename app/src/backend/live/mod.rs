@@ -7,12 +7,16 @@
 //! starts and what it missed.
 
 mod publish;
+mod reactions;
 mod replay;
 
-pub use publish::{notify, publish_own, publish_removed, revoke};
+pub use publish::{notify, publish_own, publish_to_conversation, revoke, Change};
+pub use reactions::reactions_of;
 pub use replay::{events_after, hello};
 
-use crate::model::conversation::{MessageKind, MessageView, PartyKind, PartyView};
+use crate::model::conversation::{
+    MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction,
+};
 use crate::model::live::{notice_text, LiveEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -57,8 +61,34 @@ pub struct SharedMessage {
     pub removed: bool,
     pub author: PartyView,
     pub writer: String,
+    /// The member who wrote it (a manager, for a message sent as a group).
+    #[serde(default)]
+    pub writer_id: i64,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// Only in a replay, which reads the message as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+/// How a reply shows the message it answers: nothing of a deleted or removed one.
+pub fn quote(id: i64, author: String, body: &str, gone: bool) -> Quote {
+    Quote {
+        id,
+        author,
+        excerpt: if gone {
+            String::new()
+        } else {
+            crate::domain::text::excerpt(body, crate::model::conversation::QUOTE_LENGTH)
+        },
+        gone,
+    }
 }
 
 /// One recipient of an event: their event number and how they see it.
@@ -79,9 +109,15 @@ pub struct Published {
     pub conversation_id: i64,
     /// `None` for a message too big for NOTIFY: recipients read it from the database.
     pub message: Option<SharedMessage>,
-    /// The message a `Removed` event is about.
+    /// The message a `Removed` or `Deleted` event is about.
     #[serde(default)]
     pub message_id: Option<i64>,
+    /// The new text of an `Edited` message; `None` when too big for NOTIFY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<MessageEdit>,
+    /// All the reactions of a `Reacted` message; `None` when too big for NOTIFY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactions: Option<Vec<Reaction>>,
     /// With `Revoke`: only the streams of this session (`auth::session_key`); without,
     /// all of the members' streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,6 +136,9 @@ pub enum Kind {
     Read,
     Unread,
     Removed,
+    Edited,
+    Deleted,
+    Reacted,
     /// Not an event: the members' open streams must end (sign-out, suspension).
     Revoke,
 }
@@ -111,12 +150,30 @@ impl Kind {
             Kind::Read => "read",
             Kind::Unread => "unread",
             Kind::Removed => "removed",
+            Kind::Edited => "edited",
+            Kind::Deleted => "deleted",
+            Kind::Reacted => "reacted",
             Kind::Revoke => "revoke",
         }
     }
 }
 
 impl Published {
+    /// An event of `kind` about `conversation_id` for `to`, without a message.
+    pub fn new(kind: Kind, conversation_id: i64, to: Vec<Target>) -> Self {
+        Self {
+            kind,
+            conversation_id,
+            message: None,
+            message_id: None,
+            edit: None,
+            reactions: None,
+            session: None,
+            to,
+            sent_at_ms: None,
+        }
+    }
+
     /// The event as `target` sees it; `None` when the message must be read from the
     /// database first.
     pub fn event_for(&self, target: &Target) -> Option<LiveEvent> {
@@ -130,6 +187,22 @@ impl Published {
                 conversation_id: self.conversation_id,
                 message_id,
             }),
+            Kind::Edited => self.edit.clone().map(|edit| LiveEvent::Edited {
+                conversation_id: self.conversation_id,
+                edit,
+            }),
+            Kind::Deleted => self.message_id.map(|message_id| LiveEvent::Deleted {
+                conversation_id: self.conversation_id,
+                message_id,
+            }),
+            Kind::Reacted => match (self.message_id, &self.reactions) {
+                (Some(message_id), Some(reactions)) => Some(LiveEvent::Reacted {
+                    conversation_id: self.conversation_id,
+                    message_id,
+                    reactions: reactions.clone(),
+                }),
+                _ => None,
+            },
             Kind::Message => self
                 .message
                 .as_ref()
@@ -144,7 +217,7 @@ fn message_event(conversation_id: i64, message: &SharedMessage, target: &Target)
         has(flags::NOTIFY).then(|| notice_text(&message.author.name, target.via_group.as_deref()));
     LiveEvent::Message {
         conversation_id,
-        message: MessageView {
+        message: Box::new(MessageView {
             id: message.id,
             kind: message.kind,
             author: message.author.clone(),
@@ -153,9 +226,14 @@ fn message_event(conversation_id: i64, message: &SharedMessage, target: &Target)
             body: message.body.clone(),
             created_at: message.created_at,
             mine: has(flags::MINE),
+            own: has(flags::MINE) && target.member == message.writer_id,
             removed: message.removed,
             collapsed: has(flags::BLOCKED),
-        },
+            edited_at: message.edited_at,
+            deleted: message.deleted,
+            reply_to: message.reply_to.clone(),
+            reactions: message.reactions.clone(),
+        }),
         notice,
         muted: target.flags & flags::QUIET != 0,
     }

@@ -10,6 +10,8 @@ pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result
     let mut payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
     if payload.len() > MAX_PAYLOAD {
         published.message = None;
+        published.edit = None;
+        published.reactions = None;
         payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
     }
     if payload.len() > MAX_PAYLOAD {
@@ -18,6 +20,8 @@ pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result
             let part = Published {
                 to: part.to_vec(),
                 message: None,
+                edit: None,
+                reactions: None,
                 ..published.clone()
             };
             let payload = serde_json::to_string(&part).map_err(|_| AppError::Internal)?;
@@ -33,6 +37,16 @@ async fn send_notify(conn: &mut PgConnection, payload: &str) -> Result<(), AppEr
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A recipient seeing the event plainly (no per-recipient flags).
+fn plain(member: i64, seq: i64) -> Target {
+    Target {
+        member,
+        seq,
+        flags: 0,
+        via_group: None,
+    }
 }
 
 /// Records a `read` or `unread` event for one member (their other tabs follow).
@@ -57,31 +71,36 @@ pub async fn publish_own(
     .await?;
     notify(
         conn,
-        Published {
-            sent_at_ms: None,
-            kind,
-            conversation_id,
-            message: None,
-            message_id: None,
-            session: None,
-            to: vec![Target {
-                member: member_id,
-                seq,
-                flags: 0,
-                via_group: None,
-            }],
-        },
+        Published::new(kind, conversation_id, vec![plain(member_id, seq)]),
     )
     .await
 }
 
-/// Tells everyone who can see a conversation that a message in it was removed, so
-/// open threads replace it at once.
-pub async fn publish_removed(
+/// What happened to a message, as its conversation is told.
+pub enum Change {
+    /// By a moderator.
+    Removed,
+    Edited(MessageEdit),
+    /// By its author.
+    Deleted,
+    /// All its reactions now.
+    Reacted(Vec<Reaction>),
+}
+
+/// Tells everyone who can see a conversation about a change to one of its
+/// messages, so open threads follow at once.
+pub async fn publish_to_conversation(
     conn: &mut PgConnection,
     conversation_id: i64,
     message_id: i64,
+    change: Change,
 ) -> Result<(), AppError> {
+    let kind = match change {
+        Change::Removed => Kind::Removed,
+        Change::Edited(_) => Kind::Edited,
+        Change::Deleted => Kind::Deleted,
+        Change::Reacted(_) => Kind::Reacted,
+    };
     let to = sqlx::query!(
         r#"WITH recipients AS (
              SELECT DISTINCT member_id FROM conversation_viewers WHERE conversation_id = $1
@@ -92,34 +111,25 @@ pub async fn publish_removed(
              RETURNING s.member_id, s.seq
            )
            INSERT INTO live_events (member_id, seq, kind, conversation_id, message_id)
-           SELECT member_id, seq, 'removed', $1, $2 FROM bumped
+           SELECT member_id, seq, $3, $1, $2 FROM bumped
            RETURNING member_id, seq"#,
         conversation_id,
-        message_id
+        message_id,
+        kind.as_str()
     )
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| Target {
-        member: r.member_id,
-        seq: r.seq,
-        flags: 0,
-        via_group: None,
-    })
+    .map(|r| plain(r.member_id, r.seq))
     .collect();
-    notify(
-        conn,
-        Published {
-            sent_at_ms: None,
-            kind: Kind::Removed,
-            conversation_id,
-            message: None,
-            message_id: Some(message_id),
-            session: None,
-            to,
-        },
-    )
-    .await
+    let mut published = Published::new(kind, conversation_id, to);
+    published.message_id = Some(message_id);
+    match change {
+        Change::Edited(edit) => published.edit = Some(edit),
+        Change::Reacted(reactions) => published.reactions = Some(reactions),
+        Change::Removed | Change::Deleted => {}
+    }
+    notify(conn, published).await
 }
 
 /// Ends a member's open live streams on every instance, when the transaction
@@ -129,22 +139,7 @@ pub async fn revoke(
     member_id: i64,
     session: Option<String>,
 ) -> Result<(), AppError> {
-    notify(
-        conn,
-        Published {
-            sent_at_ms: None,
-            kind: Kind::Revoke,
-            conversation_id: 0,
-            message: None,
-            message_id: None,
-            session,
-            to: vec![Target {
-                member: member_id,
-                seq: 0,
-                flags: 0,
-                via_group: None,
-            }],
-        },
-    )
-    .await
+    let mut published = Published::new(Kind::Revoke, 0, vec![plain(member_id, 0)]);
+    published.session = session;
+    notify(conn, published).await
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::domain::conversation::Party;
 use crate::error::AppError;
-use crate::model::conversation::{MessageKind, PartyKind, PartyView};
+use crate::model::conversation::{MessageEdit, MessageKind, PartyKind, PartyView};
 use crate::model::live::LiveEvent;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -42,6 +42,10 @@ pub async fn events_after(
                       AS "visible!",
                   msg.id AS "message_id?", CASE WHEN msg.removed_at IS NULL THEN msg.body ELSE '' END AS "body?",
                   msg.removed_at IS NOT NULL AS "removed?", msg.created_at AS "created_at?",
+                  msg.edited_at AS "edited_at?", msg.deleted_at IS NOT NULL AS "deleted?",
+                  q.id AS "quote_id?", coalesce(qg.name, qm.display_name) AS "quote_author?",
+                  CASE WHEN q.removed_at IS NULL AND q.deleted_at IS NULL THEN q.body ELSE '' END AS "quote_body?",
+                  (q.removed_at IS NOT NULL OR q.deleted_at IS NOT NULL) AS "quote_gone?",
                   msg.author_id AS "author_id?", msg.as_group_id AS "as_group_id?",
                   am.handle AS "handle?", am.display_name AS "writer?",
                   ag.slug AS "group_slug?", ag.name AS "group_name?"
@@ -50,6 +54,9 @@ pub async fn events_after(
            LEFT JOIN messages msg ON msg.id = e.message_id
            LEFT JOIN members am ON am.id = msg.author_id
            LEFT JOIN groups ag ON ag.id = msg.as_group_id
+           LEFT JOIN messages q ON q.id = msg.reply_to_id
+           LEFT JOIN members qm ON qm.id = q.author_id
+           LEFT JOIN groups qg ON qg.id = q.as_group_id
            WHERE e.member_id = $1 AND e.seq > $2 AND ($4::bigint IS NULL OR e.seq <= $4)
            ORDER BY e.seq LIMIT $3"#,
         member_id,
@@ -62,11 +69,32 @@ pub async fn events_after(
     if rows.len() as i64 > MAX_BACKFILL || rows.first().is_some_and(|r| r.seq != after + 1) {
         return Ok(None);
     }
-    Ok(Some(
-        rows.into_iter()
-            .map(|r| (r.seq, r.into_event(member_id)))
-            .collect(),
-    ))
+    let mut events: Vec<(i64, LiveEvent)> = rows
+        .into_iter()
+        .map(|r| (r.seq, r.into_event(member_id)))
+        .collect();
+    // Reactions as they are now, read once for every message the replay names.
+    let reacted: Vec<i64> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            LiveEvent::Reacted { message_id, .. } => Some(*message_id),
+            _ => None,
+        })
+        .collect();
+    if !reacted.is_empty() {
+        let now = super::reactions_of(pool, &reacted).await?;
+        for (_, event) in &mut events {
+            if let LiveEvent::Reacted {
+                message_id,
+                reactions,
+                ..
+            } = event
+            {
+                *reactions = now.get(message_id).cloned().unwrap_or_default();
+            }
+        }
+    }
+    Ok(Some(events))
 }
 
 /// One recorded event as a replay reads it, with its message when it has one.
@@ -83,6 +111,12 @@ struct Missed {
     body: Option<String>,
     removed: Option<bool>,
     created_at: Option<DateTime<Utc>>,
+    edited_at: Option<DateTime<Utc>>,
+    deleted: Option<bool>,
+    quote_id: Option<i64>,
+    quote_author: Option<String>,
+    quote_body: Option<String>,
+    quote_gone: Option<bool>,
     author_id: Option<i64>,
     as_group_id: Option<i64>,
     handle: Option<String>,
@@ -100,13 +134,16 @@ impl Missed {
             "unread" => LiveEvent::Unread,
             // Out of reach now: the client only re-reads its unread state.
             _ if !self.visible => LiveEvent::Unread,
-            "removed" => match self.event_message_id {
-                Some(message_id) => LiveEvent::Removed {
+            "reacted" => match self.event_message_id {
+                // Filled in by `events_after`, which reads them all at once.
+                Some(message_id) => LiveEvent::Reacted {
                     conversation_id: self.conversation_id,
                     message_id,
+                    reactions: Vec::new(),
                 },
                 None => LiveEvent::Unread,
             },
+            "removed" | "deleted" | "edited" => self.change_event(),
             _ => {
                 let target = Target {
                     member: member_id,
@@ -122,6 +159,35 @@ impl Missed {
                     None => LiveEvent::Unread,
                 }
             }
+        }
+    }
+
+    /// A removal, deletion or edit, as the message is now: an edit since deleted
+    /// replays as the deletion, and shows the latest text.
+    fn change_event(self) -> LiveEvent {
+        let conversation_id = self.conversation_id;
+        let Some(message_id) = self.event_message_id else {
+            return LiveEvent::Unread;
+        };
+        if self.removed == Some(true) {
+            return LiveEvent::Removed {
+                conversation_id,
+                message_id,
+            };
+        }
+        match (self.kind.as_str(), self.deleted, self.body, self.edited_at) {
+            ("edited", Some(false), Some(body), Some(edited_at)) => LiveEvent::Edited {
+                conversation_id,
+                edit: MessageEdit {
+                    message_id,
+                    body,
+                    edited_at,
+                },
+            },
+            _ => LiveEvent::Deleted {
+                conversation_id,
+                message_id,
+            },
         }
     }
 
@@ -143,7 +209,21 @@ impl Missed {
                 avatar: None,
             },
         };
+        let reply_to = match (self.quote_id, self.quote_author) {
+            (Some(id), Some(author)) => Some(super::quote(
+                id,
+                author,
+                self.quote_body.as_deref().unwrap_or_default(),
+                self.quote_gone.unwrap_or(true),
+            )),
+            _ => None,
+        };
         Some(SharedMessage {
+            writer_id: author_id,
+            reply_to,
+            edited_at: self.edited_at,
+            deleted: self.deleted.unwrap_or(false),
+            reactions: Vec::new(),
             id: self.message_id?,
             kind: MessageKind::from_db(self.message_kind.as_deref().unwrap_or("text")),
             removed: self.removed.unwrap_or(false),

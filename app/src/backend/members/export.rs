@@ -73,6 +73,12 @@ pub struct Message {
     pub kind: String,
     pub text: Option<String>,
     pub removed_by_moderator: bool,
+    /// When its author last edited it.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deleted by its author: the text is gone.
+    pub deleted_by_author: bool,
+    /// The message it answers.
+    pub reply_to: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -215,8 +221,9 @@ async fn conversations(
     let messages = sqlx::query!(
         r#"SELECT msg.id, msg.conversation_id, msg.created_at, msg.kind,
                   coalesce(g.name, m.display_name) AS "author!",
-                  CASE WHEN msg.removed_at IS NULL THEN msg.body END AS text,
-                  msg.removed_at IS NOT NULL AS "removed!"
+                  CASE WHEN msg.removed_at IS NULL AND msg.deleted_at IS NULL THEN msg.body END AS text,
+                  msg.removed_at IS NOT NULL AS "removed!",
+                  msg.edited_at, msg.deleted_at IS NOT NULL AS "deleted!", msg.reply_to_id
            FROM messages msg
            JOIN members m ON m.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
@@ -240,6 +247,9 @@ async fn conversations(
             kind: r.kind,
             text: r.text,
             removed_by_moderator: r.removed,
+            edited_at: r.edited_at,
+            deleted_by_author: r.deleted,
+            reply_to: r.reply_to_id,
         });
     }
     Ok(list)

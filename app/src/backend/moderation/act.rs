@@ -93,8 +93,13 @@ async fn remove_message(
     .await?
     .rows_affected();
     if removed > 0 {
-        crate::backend::live::publish_removed(tx, report.conversation_id, report.message_id)
-            .await?;
+        crate::backend::live::publish_to_conversation(
+            tx,
+            report.conversation_id,
+            report.message_id,
+            crate::backend::live::Change::Removed,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ const CONTEXT: i64 = 2;
 /// Open reports, oldest first, each with its message in a little context.
 pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
     let reports = sqlx::query!(
-        r#"SELECT r.id, r.reason, r.note, r.created_at, rep.display_name AS reporter,
+        r#"SELECT r.id, r.reason, r.note, r.created_at, rep.display_name AS reporter, r.body AS reported_body,
                   msg.id AS message_id, msg.conversation_id, msg.author_id, msg.as_group_id,
                   a.handle, a.display_name AS author_name,
                   r.author_name AS "name_when_deleted?", r.author_handle AS "handle_when_deleted?",
@@ -33,14 +33,17 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
         // Only the neighbourhood of the reported message, never the whole thread.
         let context = sqlx::query!(
             r#"(SELECT msg.id, msg.body, msg.created_at, msg.removed_at IS NOT NULL AS "removed!",
-                       coalesce(g.name, m.display_name) AS "author!"
+                       coalesce(g.name, m.display_name) AS "author!",
+                       coalesce(msg.edited_at > $5, false) AS "edited_since!",
+                       msg.deleted_at IS NOT NULL AS "deleted!"
                 FROM messages msg JOIN members m ON m.id = msg.author_id
                 LEFT JOIN groups g ON g.id = msg.as_group_id
                 WHERE msg.conversation_id = $1 AND msg.id <= $2 AND msg.kind = 'text'
                 ORDER BY msg.id DESC LIMIT $3)
                UNION ALL
                (SELECT msg.id, msg.body, msg.created_at, msg.removed_at IS NOT NULL,
-                       coalesce(g.name, m.display_name)
+                       coalesce(g.name, m.display_name), coalesce(msg.edited_at > $5, false),
+                       msg.deleted_at IS NOT NULL
                 FROM messages msg JOIN members m ON m.id = msg.author_id
                 LEFT JOIN groups g ON g.id = msg.as_group_id
                 WHERE msg.conversation_id = $1 AND msg.id > $2 AND msg.kind = 'text'
@@ -48,20 +51,34 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
             r.conversation_id,
             r.message_id,
             CONTEXT + 1,
-            CONTEXT
+            CONTEXT,
+            r.created_at
         )
         .fetch_all(pool)
         .await?;
         let mut context: Vec<QueueMessage> = context
             .into_iter()
             .filter_map(|c| {
+                let reported = c.id == Some(r.message_id);
+                let (edited, deleted) = (c.edited_since, c.deleted);
+                // The reported message as it was reported, whatever its author did since.
+                let (body, since) = match (reported, deleted, edited) {
+                    (true, true, _) => {
+                        (r.reported_body.clone(), Some("deleted by its author since"))
+                    }
+                    (true, false, true) => (r.reported_body.clone(), Some("edited since")),
+                    (true, false, false) => (r.reported_body.clone(), None),
+                    (false, true, _) => (String::new(), Some("deleted by its author")),
+                    (false, false, _) => (c.body?, None),
+                };
                 Some(QueueMessage {
                     id: c.id?,
-                    reported: c.id == Some(r.message_id),
+                    reported,
                     author: c.author,
-                    body: c.body?,
+                    body,
                     created_at: c.created_at?,
                     removed: c.removed,
+                    since: since.map(str::to_string),
                 })
             })
             .collect();

@@ -16,8 +16,8 @@ pub async fn report(
     note: &str,
 ) -> Result<i64, AppError> {
     let message = sqlx::query!(
-        "SELECT conversation_id, author_id, as_group_id FROM messages
-         WHERE id = $1 AND kind = 'text' AND removed_at IS NULL",
+        "SELECT conversation_id, author_id, as_group_id, body FROM messages
+         WHERE id = $1 AND kind = 'text' AND removed_at IS NULL AND deleted_at IS NULL",
         message_id
     )
     .fetch_optional(pool)
@@ -36,12 +36,13 @@ pub async fn report(
         ));
     }
     sqlx::query!(
-        "INSERT INTO reports (message_id, reporter_id, reason, note) VALUES ($1, $2, $3, $4)
+        "INSERT INTO reports (message_id, reporter_id, reason, note, body) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT ON CONSTRAINT reports_once DO NOTHING",
         message_id,
         viewer.id,
         reason.as_str(),
-        note
+        note,
+        message.body
     )
     .execute(pool)
     .await?;

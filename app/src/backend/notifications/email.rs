@@ -152,7 +152,7 @@ async fn unread_covered(
            JOIN members m ON m.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
            WHERE msg.conversation_id = $1 AND msg.id BETWEEN $2 AND $3 AND msg.id > $4
-             AND msg.kind = 'text' AND msg.removed_at IS NULL
+             AND msg.kind = 'text' AND msg.removed_at IS NULL AND msg.deleted_at IS NULL
              AND NOT (EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $5 AND b.blocked_id = msg.author_id))
              AND NOT (msg.as_group_id IS NULL AND msg.author_id = $5)
              AND ($6::bigint IS NULL OR msg.as_group_id IS DISTINCT FROM $6)

@@ -1,15 +1,18 @@
 //! An open thread follows its conversation live.
 
 use super::reply_box::mark_read_if_visible;
-use crate::api::conversations::{get_thread, MessageView};
+use super::ThreadContext;
+use crate::api::conversations::get_thread;
 use crate::components::live::use_live;
 use leptos::prelude::*;
 
 /// Messages arriving in this conversation join the list and are marked read while
-/// the page is visible (the envelope in other tabs follows); a message a moderator
-/// removes is replaced at once; after falling behind, the newest page is read again.
-pub(super) fn follow_live(conversation: i64, messages: RwSignal<Vec<MessageView>>) {
+/// the page is visible (the envelope in other tabs follows); a message edited,
+/// deleted or removed changes at once; after falling behind, the newest page is
+/// read again.
+pub(super) fn follow_live(conversation: i64, thread: ThreadContext) {
     let live = use_live();
+    let messages = thread.messages;
     Effect::new(move |_| {
         let Some((id, message)) = live.message.get() else {
             return;
@@ -29,16 +32,32 @@ pub(super) fn follow_live(conversation: i64, messages: RwSignal<Vec<MessageView>
             mark_read_if_visible(conversation, newest);
         }
     });
-    // A moderator removed a message: it is replaced here at once.
+    // A moderator removed a message, or its author deleted or edited it.
     Effect::new(move |_| {
         if let Some((id, removed)) = live.removed.get() {
             if id == conversation {
-                messages.update(|m| {
-                    if let Some(x) = m.iter_mut().find(|x| x.id == removed) {
-                        x.removed = true;
-                        x.body.clear();
-                    }
-                });
+                thread.mark_gone(removed, true);
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some((id, deleted)) = live.deleted.get() {
+            if id == conversation {
+                thread.mark_deleted(deleted);
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some((id, edit)) = live.edited.get() {
+            if id == conversation {
+                thread.apply_edit(edit);
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some((id, message, reactions)) = live.reacted.get() {
+            if id == conversation {
+                thread.apply_reactions(message, reactions);
             }
         }
     });

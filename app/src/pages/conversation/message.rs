@@ -1,19 +1,18 @@
-//! One message of a thread, with its report and block menu.
+//! One entry of a thread: a message (with the message it answers, its "edited"
+//! mark and its menu), a deleted or removed one, or a note.
 
-use crate::api::conversations::{MessageKind, MessageView, PartyKind, PartyView};
-use crate::api::moderation::{ReportMessage, SetBlock};
+use super::actions::MessageActions;
+use super::edit::{edit_asked_for, EditForm};
+use super::reactions::{follow_reactions, ReactionBar};
+use super::ThreadContext;
+use crate::api::conversations::{MessageKind, MessageView, PartyKind, Quote, React};
 use crate::components::avatar::Avatar;
-use crate::components::field::{escape_html, typed};
 use crate::components::message_text::MessageText;
 use crate::components::time::Time;
-use crate::domain::moderation::ReportReason;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub(super) fn Message(message: MessageView) -> impl IntoView {
-    let is_group = message.author.kind == PartyKind::Group;
     let id = format!("message-{}", message.id);
     let author = message.author.name.clone();
     match message.kind {
@@ -25,172 +24,120 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
             <li class="note" id=id>{format!("{author} added {}.", message.body)}</li>
         }
         .into_any(),
-        MessageKind::Text if message.removed => view! {
-            <li class="message removed" id=id>
-                <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group image=message.author.avatar.clone()/>
-                <div class="message-main">
-                    <p class="message-head">
-                        <a class="message-author" href=message.author.link()>{author.clone()}</a>
-                        " · "
-                        <span class="meta"><Time at=message.created_at/></span>
-                    </p>
-                    <p class="message-body removed-note">"This message was removed by a moderator."</p>
-                </div>
-            </li>
-        }
-        .into_any(),
-        MessageKind::Text => {
-            let actions = (!message.mine).then(|| {
-                view! { <MessageActions message_id=message.id author=message.author.clone()/> }
-            });
-            let body = if message.collapsed {
-                view! {
-                    <details class="collapsed-message">
-                        <summary>"Message from a member you blocked"</summary>
-                        <p class="message-body"><MessageText body=message.body/></p>
-                    </details>
-                }
-                .into_any()
+        MessageKind::Text if message.is_gone() => {
+            let note = if message.removed {
+                "This message was removed by a moderator."
             } else {
-                view! { <p class="message-body"><MessageText body=message.body/></p> }.into_any()
+                "Message deleted"
             };
+            let removed = message.removed;
+            let byline = message.clone();
             view! {
-                <li class="message" class:mine=message.mine id=id>
-                    <Avatar name=author.clone() seed=message.author.handle.clone() group=is_group image=message.author.avatar.clone()/>
+                <li class="message gone" class:removed=removed id=id>
+                    <Byline message=byline/>
                     <div class="message-main">
-                        <p class="message-head">
-                            <a class="message-author" href=message.author.link()>{author.clone()}</a>
-                            {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
-                            " · "
-                            <span class="meta"><Time at=message.created_at/></span>
-                        </p>
-                        {body}
+                        <Head message/>
+                        <p class="message-body removed-note">{note}</p>
                     </div>
-                    {actions}
                 </li>
             }
             .into_any()
         }
+        MessageKind::Text => view! { <TextMessage message/> }.into_any(),
     }
 }
 
-/// Report and block, in a small menu on other people's messages.
+/// A message with text: its body, or its edit form while its author edits it.
 #[component]
-pub(super) fn MessageActions(message_id: i64, author: PartyView) -> impl IntoView {
-    // `?report=<id>` opens the report form on the server's page (the menu's link,
-    // without JavaScript); `?reported=<id>` is where a report sent without it lands.
-    let query = use_query_map();
-    let asked = |name: &str| {
-        query.with_untracked(|q| q.get(name).and_then(|v| v.parse::<i64>().ok()))
-            == Some(message_id)
-    };
-    let reported = asked("reported");
-    let reporting = RwSignal::new(asked("report") || reported);
-    let block = ServerAction::<SetBlock>::new();
-    let name = author.name.clone();
-    let blocked_note = move || {
-        block.value().get().map(|result| match result {
-            Ok(_) => format!(
-                "You blocked {}. They can't start conversations with you.",
-                name
-            ),
-            Err(error) => error.to_string(),
-        })
-    };
-    let member_author = (author.kind == PartyKind::Member).then(|| {
-        let handle = author.handle.clone();
-        let label = format!("Block {}", author.name);
-        view! {
-            <ActionForm action=block>
-                <input type="hidden" name="handle" value=handle/>
-                <input type="hidden" name="blocked" value="true"/>
-                <button type="submit" class="link-button">{label}</button>
-            </ActionForm>
-        }
-    });
-    view! {
-        <div class="message-tools">
-            <details class="message-actions">
-                <summary aria-label="Message actions">"⋯"</summary>
-                <div class="message-actions-menu">
-                    // A link to the form without JavaScript; with it, a button
-                    // that opens the form in place.
-                    <a
-                        class="link-button"
-                        role="button"
-                        href=format!("?report={message_id}#message-{message_id}")
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            reporting.set(true);
-                        }
-                    >
-                        "Report message"
-                    </a>
-                    {member_author}
-                </div>
-            </details>
-            <p role="status" class="meta">{blocked_note}</p>
-            {move || reporting.get().then(|| view! { <ReportForm message_id reported/> })}
-        </div>
-    }
-}
-
-#[component]
-pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
-    let report = ServerAction::<ReportMessage>::new();
-    let done = move || reported || matches!(report.value().get(), Some(Ok(())));
-    // A refusal of a report sent without JavaScript belongs to one message's form,
-    // which keeps the reason and the note.
-    let path = ReportMessage::PATH;
-    let refused_here = typed(path, "message") == Some(message_id.to_string());
-    let typed = move |name| refused_here.then(|| typed(path, name)).flatten();
-    let (typed_reason, typed_note) = (typed("reason"), typed("note").unwrap_or_default());
-    let error = move || {
-        report.value().get().and_then(Result::err).map(|e| {
-            e.field("reason")
-                .or_else(|| e.field("note"))
-                .unwrap_or_else(|| e.to_string())
-        })
-    };
-    view! {
-        <Show
-            when=done
-            fallback=move || {
-                let chosen = typed_reason.clone();
-                let note = escape_html(&typed_note);
-                view! {
-                <ActionForm action=report attr:class="report-form" attr:aria-label="Report this message">
-                    <input type="hidden" name="message" value=message_id.to_string()/>
-                    <fieldset>
-                        <legend>"Why are you reporting this message?"</legend>
-                        {ReportReason::ALL.iter().map(|reason| view! {
-                            <label class="choice">
-                                <input
-                                    type="radio"
-                                    name="reason"
-                                    value=reason.as_str()
-                                    required=true
-                                    checked=chosen.as_deref() == Some(reason.as_str())
-                                />
-                                " " {reason.label()}
-                            </label>
-                        }).collect_view()}
-                    </fieldset>
-                    <label for=format!("report-note-{message_id}")>"Note for the moderators (optional)"</label>
-                    <textarea
-                        id=format!("report-note-{message_id}")
-                        name="note"
-                        rows="2"
-                        maxlength="2000"
-                        inner_html=note
-                    ></textarea>
-                    <p class="field-error" role="alert">{error}</p>
-                    <button type="submit" class="button" disabled=move || report.pending().get()>"Send report"</button>
-                </ActionForm>
-                }
+fn TextMessage(message: MessageView) -> impl IntoView {
+    let thread = expect_context::<ThreadContext>();
+    let id = message.id;
+    let editing = RwSignal::new(edit_asked_for(id));
+    let body = message.body.clone();
+    let collapsed = message.collapsed;
+    let text = move || {
+        let body = body.clone();
+        if collapsed {
+            view! {
+                <details class="collapsed-message">
+                    <summary>"Message from a member you blocked"</summary>
+                    <p class="message-body"><MessageText body/></p>
+                </details>
             }
-        >
-            <p role="status" class="report-done">"Thank you. A moderator will review this message."</p>
-        </Show>
+            .into_any()
+        } else {
+            view! { <p class="message-body"><MessageText body/></p> }.into_any()
+        }
+    };
+    let original = message.body.clone();
+    let mine = message.mine;
+    let quote = message
+        .reply_to
+        .clone()
+        .map(|quote| view! { <QuoteLink quote/> });
+    let (byline, head) = (message.clone(), message.clone());
+    let react = ServerAction::<React>::new();
+    let react_error = follow_reactions(id, react);
+    view! {
+        <li class="message" class:mine=mine id=format!("message-{id}")>
+            <Byline message=byline/>
+            <div class="message-main">
+                <Head message=head/>
+                {quote}
+                <Show when=move || editing.get() fallback=text.clone()>
+                    <EditForm message_id=id original=original.clone() editing/>
+                </Show>
+                <ReactionBar message_id=id action=react/>
+                <p class="meta" role="status">{react_error}</p>
+            </div>
+            <MessageActions message editing writable=thread.writable react/>
+        </li>
+    }
+}
+
+#[component]
+fn Byline(message: MessageView) -> impl IntoView {
+    view! {
+        <Avatar
+            name=message.author.name.clone()
+            seed=message.author.handle.clone()
+            group=message.author.kind == PartyKind::Group
+            image=message.author.avatar.clone()
+        />
+    }
+}
+
+/// "Alice (written by Bob) · 14:02 · edited".
+#[component]
+fn Head(message: MessageView) -> impl IntoView {
+    view! {
+        <p class="message-head">
+            <a class="message-author" href=message.author.link()>{message.author.name.clone()}</a>
+            {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
+            " · "
+            <span class="meta"><Time at=message.created_at/></span>
+            {message.edited_at.filter(|_| !message.deleted).map(|at| view! {
+                " · "
+                <span class="meta edited" title=format!("Edited {}", at.format("%b %-d, %H:%M UTC"))>"edited"</span>
+            })}
+        </p>
+    }
+}
+
+/// The start of the message a reply answers; following it jumps there.
+#[component]
+fn QuoteLink(quote: Quote) -> impl IntoView {
+    let text = if quote.gone {
+        "Message deleted".to_string()
+    } else {
+        quote.excerpt.clone()
+    };
+    view! {
+        <a class="reply-quote" class:gone=quote.gone href=format!("#message-{}", quote.id)>
+            <span class="visually-hidden">"In reply to "</span>
+            <span class="reply-quote-author">{quote.author.clone()}</span>
+            " "
+            <span class="reply-quote-text">{text}</span>
+        </a>
     }
 }

@@ -1,12 +1,17 @@
 //! A conversation's page: the thread, live, with its reply box.
 
+mod actions;
 mod add_people;
 mod banners;
+mod edit;
 mod live;
 mod message;
+mod reactions;
 mod reply_box;
 
-use crate::api::conversations::{get_thread, ThreadView};
+use crate::api::conversations::{
+    get_thread, MessageEdit, MessageView, Quote, Reaction, ThreadView,
+};
 use crate::components::party::PartyName;
 use crate::pages::error_view;
 use add_people::AddPeoplePanel;
@@ -39,6 +44,90 @@ pub fn ConversationPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The query that opens a message's edit form on the server's page (`?edit=<id>`).
+const EDIT_QUERY: &str = "edit";
+
+/// What the messages of an open thread share: its list, the reply being written,
+/// and the rules the menu follows.
+#[derive(Clone, Copy)]
+struct ThreadContext {
+    messages: RwSignal<Vec<MessageView>>,
+    /// The message the reply box answers, if any.
+    replying: RwSignal<Option<Quote>>,
+    /// How long a message stays editable, in seconds.
+    edit_seconds: i64,
+    /// The conversation takes new messages (and edits).
+    writable: bool,
+    /// The viewer's side (`member:<id>` or `group:<id>`): their reactions are theirs.
+    acting_as: StoredValue<String>,
+    /// A message request not answered yet: nothing to react with until it is.
+    request: RwSignal<bool>,
+}
+
+impl ThreadContext {
+    /// A message's new text, wherever it shows: itself and the replies quoting it.
+    fn apply_edit(&self, edit: MessageEdit) {
+        self.messages.update(|all| {
+            for m in all.iter_mut() {
+                // The same text again (a retry, or Save without a change) is no edit.
+                if m.id == edit.message_id && m.body != edit.body {
+                    m.body = edit.body.clone();
+                    m.edited_at = Some(edit.edited_at);
+                }
+                if let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == edit.message_id) {
+                    quote.excerpt = crate::domain::text::excerpt(
+                        &edit.body,
+                        crate::api::conversations::QUOTE_LENGTH,
+                    );
+                }
+            }
+        });
+    }
+
+    /// A message deleted by its author (or removed by a moderator): its text goes,
+    /// and the replies quoting it say so.
+    fn mark_gone(&self, message_id: i64, removed: bool) {
+        self.messages.update(|all| {
+            for m in all.iter_mut() {
+                if m.id == message_id {
+                    m.body.clear();
+                    m.reactions.clear();
+                    if removed {
+                        m.removed = true;
+                    } else {
+                        m.deleted = true;
+                    }
+                }
+                if let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == message_id) {
+                    quote.excerpt.clear();
+                    quote.gone = true;
+                }
+            }
+        });
+        self.replying.update(|r| {
+            if r.as_ref().is_some_and(|q| q.id == message_id) {
+                if let Some(q) = r.as_mut() {
+                    q.gone = true;
+                    q.excerpt.clear();
+                }
+            }
+        });
+    }
+
+    fn mark_deleted(&self, message_id: i64) {
+        self.mark_gone(message_id, false);
+    }
+
+    /// A message's reactions now.
+    fn apply_reactions(&self, message_id: i64, reactions: Vec<Reaction>) {
+        self.messages.update(|all| {
+            if let Some(m) = all.iter_mut().find(|m| m.id == message_id) {
+                m.reactions = reactions;
+            }
+        });
     }
 }
 
@@ -76,7 +165,16 @@ fn Thread(thread: ThreadView) -> impl IntoView {
     let acting_as = thread.acting_as.clone();
     let others = RwSignal::new(thread.others.clone());
     let request = RwSignal::new(thread.request);
-    follow_live(conversation, messages);
+    let context = ThreadContext {
+        messages,
+        replying: RwSignal::new(None),
+        edit_seconds: thread.edit_seconds,
+        writable: thread.read_only.is_none(),
+        acting_as: StoredValue::new(thread.acting_as.token.clone()),
+        request,
+    };
+    provide_context(context);
+    follow_live(conversation, context);
     view! {
         <Title text=title.clone()/>
         <article class="thread panel">
@@ -99,8 +197,13 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 </button>
             </p>
             <ol class="messages" aria-label="Messages">
-                // Keyed by removal too, so a message a moderator removes is drawn again.
-                <For each=move || messages.get() key=|m| (m.id, m.removed) let:message>
+                // Keyed by what can change, so an edited, deleted or removed message
+                // (or one quoting it) is drawn again.
+                <For
+                    each=move || messages.get()
+                    key=|m| (m.id, m.removed, m.deleted, m.edited_at, m.reply_to.clone())
+                    let:message
+                >
                     <Message message/>
                 </For>
             </ol>

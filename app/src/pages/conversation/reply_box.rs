@@ -1,6 +1,7 @@
 //! The reply box at the end of a thread, and marking the thread read.
 
-use crate::api::conversations::{MessageView, SendMessage};
+use super::ThreadContext;
+use crate::api::conversations::{MessageView, Quote, SendMessage, QUOTE_LENGTH};
 use crate::components::compose::{new_message_key, CodeOfConductLine};
 use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
@@ -8,12 +9,46 @@ use crate::domain::conversation::MessageBody;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+/// The message `?reply=<id>` (or a refused reply posted without JavaScript) answers,
+/// if it is on the page.
+fn asked_reply(messages: &[MessageView]) -> Option<Quote> {
+    let id = typed(SendMessage::PATH, "reply_to")
+        .or_else(|| leptos_router::hooks::use_query_map().with_untracked(|q| q.get("reply")))?
+        .parse::<i64>()
+        .ok()?;
+    messages.iter().find(|m| m.id == id).map(|m| Quote {
+        id,
+        author: m.author.name.clone(),
+        excerpt: crate::domain::text::excerpt(&m.body, QUOTE_LENGTH),
+        gone: m.is_gone(),
+    })
+}
+
+/// Puts the cursor in the reply box (after choosing "Reply" on a message).
+pub(super) fn focus_reply() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(field) = document()
+            .get_element_by_id("reply-body")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = field.focus();
+        }
+    }
+}
+
 #[component]
 pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) -> impl IntoView {
+    let thread = expect_context::<ThreadContext>();
+    let replying = thread.replying;
     // A refused post without JavaScript comes back with what was typed and its key.
     let path = SendMessage::PATH;
     let body = RwSignal::new(typed(path, "body").unwrap_or_default());
     let key = RwSignal::new(typed(path, "key").unwrap_or_else(new_message_key));
+    if let Some(quote) = messages.with_untracked(|m| asked_reply(m)) {
+        replying.set(Some(quote));
+    }
     let client_error = RwSignal::new(None::<String>);
     let send = ServerAction::<SendMessage>::new();
 
@@ -27,6 +62,7 @@ pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) 
                     conversation,
                     body: body.get_untracked(),
                     key: key.get_untracked(),
+                    reply_to: replying.with_untracked(|r| r.as_ref().map(|q| q.id)),
                 });
             }
         }
@@ -41,37 +77,61 @@ pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) 
             });
             body.set(String::new());
             key.set(new_message_key());
+            replying.set(None);
             // The Send button was disabled while sending, which drops focus: the
             // next reply is typed where the last one was.
-            #[cfg(feature = "hydrate")]
-            {
-                use leptos::wasm_bindgen::JsCast;
-                if let Some(field) = document()
-                    .get_element_by_id("reply-body")
-                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                {
-                    let _ = field.focus();
-                }
-            }
+            focus_reply();
         }
     });
     let error = move || {
         client_error.get().or_else(|| {
-            send.value()
-                .get()
-                .and_then(Result::err)
-                .map(|e| e.field("body").unwrap_or_else(|| e.to_string()))
+            send.value().get().and_then(Result::err).map(|e| {
+                e.field("body")
+                    .or_else(|| e.field("reply_to"))
+                    .unwrap_or_else(|| e.to_string())
+            })
         })
     };
     let ids = MessageFieldIds {
-        body: "reply-body",
-        counter: "reply-counter",
-        error: "reply-error",
+        body: "reply-body".into(),
+        counter: "reply-counter".into(),
+        error: "reply-error".into(),
+    };
+    let answering = move || {
+        replying.get().map(|quote| {
+            let text = if quote.gone {
+                "Message deleted".to_string()
+            } else {
+                quote.excerpt.clone()
+            };
+            view! {
+                <div class="replying-to" role="status">
+                    <input type="hidden" name="reply_to" value=quote.id.to_string()/>
+                    <a class="reply-quote" href=format!("#message-{}", quote.id)>
+                        "Replying to " <span class="reply-quote-author">{quote.author.clone()}</span>
+                        ": " <span class="reply-quote-text">{text}</span>
+                    </a>
+                    <a
+                        class="link-button"
+                        role="button"
+                        href="?"
+                        aria-label="Cancel the reply to this message"
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            replying.set(None);
+                        }
+                    >
+                        "Cancel"
+                    </a>
+                </div>
+            }
+        })
     };
     view! {
         <form class="reply" action=SendMessage::url() method="post" on:submit=on_submit novalidate>
             <input type="hidden" name="conversation" value=conversation.to_string()/>
             <input type="hidden" name="key" value=key/>
+            {answering}
             <MessageField ids label="Reply" rows=3 body error=Signal::derive(error)/>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get()>

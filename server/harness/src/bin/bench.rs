@@ -11,6 +11,9 @@ use app::backend::conversations;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
+
+/// The edit window the server is started with by default (15 minutes).
+const EDIT_SECONDS: i64 = 900;
 use std::time::{Duration, Instant};
 
 const MEMBERS: i64 = 100_000;
@@ -73,7 +76,7 @@ async fn main() -> Result<(), Error> {
         measure(operations, concurrency, move |i| {
             let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
             async move {
-                conversations::thread(&pool, &viewer, id, None)
+                conversations::thread(&pool, &viewer, id, None, EDIT_SECONDS)
                     .await
                     .map(|_| ())
             }
@@ -83,7 +86,10 @@ async fn main() -> Result<(), Error> {
     // Older pages of long conversations: the page before the newest thirty.
     let mut older_cursors = Vec::new();
     for (viewer, id) in long.iter() {
-        if let Some(before) = conversations::thread(&pool, viewer, *id, None).await?.older {
+        if let Some(before) = conversations::thread(&pool, viewer, *id, None, EDIT_SECONDS)
+            .await?
+            .older
+        {
             older_cursors.push((viewer.clone(), *id, before));
         }
     }
@@ -94,7 +100,7 @@ async fn main() -> Result<(), Error> {
         measure(operations, concurrency, move |i| {
             let (pool, (viewer, id, before)) = (p.clone(), o[i % o.len()].clone());
             async move {
-                conversations::thread(&pool, &viewer, id, Some(before))
+                conversations::thread(&pool, &viewer, id, Some(before), EDIT_SECONDS)
                     .await
                     .map(|_| ())
             }
@@ -140,6 +146,7 @@ async fn main() -> Result<(), Error> {
         },
         registrations_per_address_hour: i64::MAX,
         verify_email: false,
+        edit_seconds: EDIT_SECONDS,
     });
     results.push((
         "send",
@@ -148,16 +155,14 @@ async fn main() -> Result<(), Error> {
             let settings = settings.clone();
             async move {
                 let key = format!("bench-{run}-{i:08}");
-                conversations::reply(
-                    &pool,
-                    &viewer,
-                    id,
-                    "Benchmark message: thanks, see you at the meetup!",
-                    &key,
-                    &settings,
-                )
-                .await
-                .map(|_| ())
+                let reply = conversations::Reply {
+                    body: "Benchmark message: thanks, see you at the meetup!",
+                    key: &key,
+                    reply_to: None,
+                };
+                conversations::reply(&pool, &viewer, id, reply, &settings)
+                    .await
+                    .map(|_| ())
             }
         })
         .await?,

@@ -1,13 +1,16 @@
 //! Reliability under load and faults: real server processes over one PostgreSQL,
 //! members with live streams open, concurrent senders that retry, and faults
-//! thrown in. Afterwards every accepted message must be stored exactly once, every
-//! thread must list its messages in order, and every member's live stream (with
-//! its reconnects) must have seen each of their messages exactly once.
+//! thrown in. Afterwards every accepted message must be stored exactly once (with
+//! its accepted edit, or erased when its deletion was accepted), every thread must
+//! list its messages in order, and every member's live stream (with its reconnects)
+//! must have seen each of their messages, and each accepted edit, deletion and
+//! reaction, exactly once.
 //!
 //! Scenarios (RELIABILITY_SCENARIOS, comma-separated; all by default):
 //! - `concurrent_send`: two instances, 16 senders for RELIABILITY_SECONDS; some
 //!   sends repeated with the same idempotency key, some cut off by a very short
-//!   client timeout and retried.
+//!   client timeout and retried; one accepted message in ten gets a reaction, one
+//!   in ten an edit and one in twenty is deleted, each retried until accepted.
 //! - `postgres_faults`: the same load while PostgreSQL is stopped (immediate, then
 //!   fast) and one instance is killed with SIGKILL; needs RELIABILITY_PG_STOP_IMMEDIATE,
 //!   RELIABILITY_PG_STOP_FAST and RELIABILITY_PG_START (shell commands).
@@ -138,6 +141,8 @@ async fn seed(pool: &PgPool, run: &str, count: usize) -> Result<World, Error> {
 #[derive(Default)]
 struct Seen {
     messages: Vec<i64>,
+    /// The messages of `edited`, `deleted`, `reacted` and `removed` events.
+    changes: Vec<i64>,
     gaps: u64,
     resyncs: u64,
     reconnects: u64,
@@ -218,6 +223,14 @@ async fn live_reader(
                             }
                         }
                         last = id.or(last);
+                        if let (Some("edited" | "deleted" | "reacted" | "removed"), Some(message)) = (
+                            event["type"].as_str(),
+                            event["message_id"]
+                                .as_i64()
+                                .or_else(|| event["edit"]["message_id"].as_i64()),
+                        ) {
+                            board.with_seen(member, |s| s.changes.push(message));
+                        }
                         if event["type"] == "message" {
                             let arrived = Instant::now();
                             if let Some(message) = event["message"]["id"].as_i64() {
@@ -247,6 +260,33 @@ struct Attempt {
     body: String,
     conversation: i64,
     accepted: Option<i64>,
+    /// What became of it after it was accepted.
+    changes: Changes,
+}
+
+/// The changes made to an accepted message: each `Some(true)` when accepted,
+/// `Some(false)` when given up on (then it may or may not have happened).
+#[derive(Clone, Debug, Default)]
+struct Changes {
+    reacted: Option<bool>,
+    edited: Option<(String, bool)>,
+    deleted: Option<bool>,
+}
+
+impl Changes {
+    /// Whether every change tried was confirmed.
+    fn confirmed(&self) -> bool {
+        self.reacted != Some(false)
+            && !matches!(self.edited, Some((_, false)))
+            && self.deleted != Some(false)
+    }
+
+    /// How many live events the changes cause for each participant.
+    fn events(&self) -> usize {
+        usize::from(self.reacted == Some(true))
+            + usize::from(matches!(self.edited, Some((_, true))))
+            + usize::from(self.deleted == Some(true))
+    }
 }
 
 #[derive(Default)]
@@ -340,6 +380,107 @@ async fn send_until_accepted(
     }
 }
 
+/// Posts one change of a message (`edit_message`, `delete_message`, `react`);
+/// whether it was accepted. Its statuses are counted under its endpoint's name.
+async fn post_change(
+    client: &Client,
+    url: &str,
+    token: &str,
+    (endpoint, form): (&str, &[(&str, String)]),
+    tally: &Tally,
+) -> bool {
+    tally.requests.fetch_add(1, Ordering::Relaxed);
+    let response = client
+        .post(format!("{url}/api/{endpoint}"))
+        .header("cookie", format!("portal_session={token}"))
+        .timeout(Duration::from_secs(10))
+        .form(form)
+        .send()
+        .await;
+    let status = match response {
+        Err(e) if e.is_timeout() => "client timeout".to_string(),
+        Err(_) => "connection error".to_string(),
+        Ok(r) => r.status().as_u16().to_string(),
+    };
+    let accepted = status == "200";
+    tally.count(format!("{endpoint} {status}"));
+    accepted
+}
+
+/// Changes a message until the change is accepted (every change is safe to
+/// repeat: it says what the message should become) or `give_up`.
+async fn change_until_accepted(
+    client: &Client,
+    urls: &[String],
+    token: &str,
+    change: (&str, &[(&str, String)]),
+    (give_up, tally): (Instant, &Tally),
+    rng: &mut Rng,
+) -> bool {
+    while Instant::now() < give_up {
+        let url = &urls[rng.below(urls.len())];
+        if post_change(client, url, token, change, tally).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100 + rng.below(200) as u64)).await;
+    }
+    false
+}
+
+/// After a message is accepted: a reaction (one in ten), an edit (one in ten) and a
+/// deletion (one in twenty), in that order, each by its author.
+async fn change_message(
+    client: &Client,
+    urls: &[String],
+    token: &str,
+    attempt: &mut Attempt,
+    (give_up, tally): (Instant, &Tally),
+    rng: &mut Rng,
+) {
+    let Some(id) = attempt.accepted else {
+        return;
+    };
+    let message = ("message", id.to_string());
+    if rng.below(10) == 0 {
+        let form = [
+            message.clone(),
+            ("emoji", "👍".into()),
+            ("on", "true".into()),
+        ];
+        let done =
+            change_until_accepted(client, urls, token, ("react", &form), (give_up, tally), rng)
+                .await;
+        attempt.changes.reacted = Some(done);
+    }
+    if rng.below(10) == 0 {
+        let text = format!("{} edited", attempt.body);
+        let form = [message.clone(), ("body", text.clone())];
+        let done = change_until_accepted(
+            client,
+            urls,
+            token,
+            ("edit_message", &form),
+            (give_up, tally),
+            rng,
+        )
+        .await;
+        attempt.changes.edited = Some((text, done));
+    }
+    if rng.below(20) == 0 {
+        let form = [message];
+        let done = change_until_accepted(
+            client,
+            urls,
+            token,
+            ("delete_message", &form),
+            (give_up, tally),
+            rng,
+        )
+        .await;
+        attempt.changes.deleted = Some(done);
+    }
+}
+
 /// The closed-loop senders: until `until`, each picks a conversation and one of its
 /// members and sends; one in ten sends is posted twice at once with the same key,
 /// one in ten is first cut off by a 1–20 ms client timeout, then retried.
@@ -365,6 +506,7 @@ async fn sender(
             body: format!("{run} s{n} m{i}"),
             conversation: *conversation,
             accepted: None,
+            changes: Changes::default(),
         };
         if let Ok(mut s) = board.sent_at.lock() {
             s.insert(attempt.body.clone(), Instant::now());
@@ -418,6 +560,15 @@ async fn sender(
             )
             .await;
         }
+        change_message(
+            &client,
+            &urls_now,
+            &author.token,
+            &mut attempt,
+            (give_up, &tally),
+            &mut rng,
+        )
+        .await;
         if let Ok(mut a) = tally.attempts.lock() {
             a.push(attempt);
         }
@@ -463,7 +614,10 @@ async fn verify(
             .entry(key.as_str())
             .or_default()
             .push((*id, body.as_str()));
-        *bodies.entry(body.as_str()).or_default() += 1;
+        // Deleted messages all have the empty text.
+        if !body.is_empty() {
+            *bodies.entry(body.as_str()).or_default() += 1;
+        }
     }
     let mut verdict = Verdict {
         operations: attempts.len() as u64,
@@ -481,9 +635,18 @@ async fn verify(
         unconfirmed: 0,
     };
     for attempt in &attempts {
+        let changes = &attempt.changes;
+        // The text it must have now: its accepted edit, or none after its deletion.
+        let now = match (&changes.edited, changes.deleted) {
+            (_, Some(true)) => "",
+            (Some((edited, true)), _) => edited.as_str(),
+            _ => attempt.body.as_str(),
+        };
         match (attempt.accepted, stored.get(attempt.key.as_str())) {
             (Some(id), Some(found))
-                if found.len() == 1 && found[0] == (id, attempt.body.as_str()) => {}
+                if found.len() == 1
+                    && found[0].0 == id
+                    && (found[0].1 == now || !changes.confirmed()) => {}
             (Some(_), _) => verdict.lost += 1,
             // Given up on (e.g. the run ended during an outage): stored or not, never twice.
             (None, Some(_)) => verdict.unconfirmed += 1,
@@ -492,12 +655,18 @@ async fn verify(
     }
     // Every thread lists exactly its stored messages, in order, page after page.
     let mut per_conversation: HashMap<i64, Vec<i64>> = HashMap::new();
-    let all: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, conversation_id FROM messages ORDER BY id")
-            .fetch_all(pool)
-            .await?;
-    for (id, conversation) in &all {
+    // The newest message not deleted: where each conversation's last message must be.
+    let mut newest_kept: HashMap<i64, i64> = HashMap::new();
+    let all: Vec<(i64, i64, bool)> = sqlx::query_as(
+        "SELECT id, conversation_id, deleted_at IS NULL AND kind = 'text' FROM messages ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (id, conversation, kept) in &all {
         per_conversation.entry(*conversation).or_default().push(*id);
+        if *kept {
+            newest_kept.insert(*conversation, *id);
+        }
     }
     for (conversation, people) in &world.conversations {
         let expected = per_conversation
@@ -540,11 +709,28 @@ async fn verify(
                 .bind(conversation)
                 .fetch_one(pool)
                 .await?;
-        if last != expected.last().copied().unwrap_or(0) {
+        if last != newest_kept.get(conversation).copied().unwrap_or(0) {
             verdict.order_errors += 1;
         }
     }
-    // Each member's streams saw each message of their conversations exactly once.
+    // The live events each accepted message's changes cause, per conversation; the
+    // messages whose changes were given up on are not counted either way.
+    let mut change_events: HashMap<i64, Vec<(i64, usize)>> = HashMap::new();
+    let mut uncertain: HashSet<i64> = HashSet::new();
+    for attempt in &attempts {
+        if let Some(id) = attempt.accepted {
+            if attempt.changes.confirmed() {
+                change_events
+                    .entry(attempt.conversation)
+                    .or_default()
+                    .push((id, attempt.changes.events()));
+            } else {
+                uncertain.insert(id);
+            }
+        }
+    }
+    // Each member's streams saw each message of their conversations, and each of
+    // its changes, exactly once.
     let seen = board.seen.lock().map_err(|_| "poisoned")?;
     for (index, _) in world.members.iter().enumerate() {
         let expected: HashSet<i64> = world
@@ -560,6 +746,30 @@ async fn verify(
         verdict.live_missing += expected.difference(&got).count() as u64;
         verdict.live_gaps += mine.gaps;
         verdict.resyncs += mine.resyncs;
+        let mut got_changes: HashMap<i64, usize> = HashMap::new();
+        for message in &mine.changes {
+            *got_changes.entry(*message).or_default() += 1;
+        }
+        let mut expected_changes: HashMap<i64, usize> = HashMap::new();
+        for (conversation, people) in &world.conversations {
+            if people.contains(&index) {
+                for (message, events) in change_events.get(conversation).into_iter().flatten() {
+                    expected_changes.insert(*message, *events);
+                }
+            }
+        }
+        for (message, got) in &got_changes {
+            let expected = expected_changes.get(message).copied().unwrap_or(0);
+            if !uncertain.contains(message) && *got > expected {
+                verdict.live_duplicated += (*got - expected) as u64;
+            }
+        }
+        for (message, expected) in &expected_changes {
+            let got = got_changes.get(message).copied().unwrap_or(0);
+            if got < *expected {
+                verdict.live_missing += (*expected - got) as u64;
+            }
+        }
     }
     Ok(verdict)
 }
@@ -623,6 +833,7 @@ async fn faults(
                 body: format!("{run} probe {probe}"),
                 conversation,
                 accepted: None,
+                changes: Changes::default(),
             };
             let urls_now = urls.lock().map(|u| u.clone()).unwrap_or_default();
             let url = &urls_now[rng.below(urls_now.len())];
@@ -769,6 +980,21 @@ async fn load(
         tally.requests.load(Ordering::Relaxed),
         statuses
     );
+    let (reactions, edits, deletions) = tally
+        .attempts
+        .lock()
+        .map(|a| {
+            a.iter().fold((0, 0, 0), |(r, e, d), x| {
+                let c = &x.changes;
+                (
+                    r + usize::from(c.reacted == Some(true)),
+                    e + usize::from(matches!(c.edited, Some((_, true)))),
+                    d + usize::from(c.deleted == Some(true)),
+                )
+            })
+        })
+        .unwrap_or_default();
+    println!("  accepted changes: {reactions} reactions, {edits} edits, {deletions} deletions");
     println!(
         "  stored: lost {}, duplicated {}, unexpected {}, given up {} ; threads out of order {}",
         verdict.lost,
@@ -781,7 +1007,11 @@ async fn load(
         "  live: missing {}, duplicated {}, sequence gaps {}, resyncs {}; slowest failed request {:.0} ms",
         verdict.live_missing, verdict.live_duplicated, verdict.live_gaps, verdict.resyncs, slowest
     );
-    let internal_errors = statuses.get("500").copied().unwrap_or(0);
+    let internal_errors: u64 = statuses
+        .iter()
+        .filter(|(what, _)| *what == "500" || what.ends_with(" 500"))
+        .map(|(_, n)| n)
+        .sum();
     let pass = verdict.lost == 0
         && verdict.duplicated == 0
         && verdict.unexpected == 0
@@ -870,6 +1100,7 @@ async fn graceful_shutdown(env: &Env, pool: &PgPool, run: &str, port: u16) -> Re
                     body: format!("{run} {n} {i}"),
                     conversation: *conversation,
                     accepted: None,
+                    changes: Changes::default(),
                 };
                 attempt.accepted = post_send(
                     &client,
@@ -1185,6 +1416,7 @@ async fn send_at_rate(
             body: format!("{prefix} {i}"),
             conversation: *conversation,
             accepted: None,
+            changes: Changes::default(),
         };
         if let Ok(mut s) = board.sent_at.lock() {
             s.insert(attempt.body.clone(), Instant::now());
@@ -1290,6 +1522,7 @@ async fn stream_revocation(
             body: "Buy cheap watches".into(),
             conversation,
             accepted: None,
+            changes: Changes::default(),
         };
         let tally = Tally::default();
         let message = post_send(
@@ -1496,6 +1729,7 @@ async fn smtp_outage(env: &Env, pool: &PgPool, run: &str, base_port: u16) -> Res
             body: format!("{run} mail {i}"),
             conversation: conversations[i % conversations.len()],
             accepted: None,
+            changes: Changes::default(),
         };
         let url = &instances[i % 2].url;
         if post_send(

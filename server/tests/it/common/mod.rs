@@ -42,6 +42,8 @@ pub struct Options {
     /// New accounts confirm their email first (default off: most suites register
     /// members to use them at once; `verification.rs` turns it on).
     pub verify_email: bool,
+    /// Minutes a message stays editable (default 15, as in production).
+    pub edit_minutes: Option<i64>,
 }
 
 /// Starts the portal on a random port over a database of its own (a copy of a
@@ -94,6 +96,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         metrics_addr: None,
         registrations_per_address_hour: options.registrations_per_address_hour.unwrap_or(100_000),
         verify_email: options.verify_email,
+        edit_minutes: options.edit_minutes.unwrap_or(15),
         metrics_token: options.metrics_token.clone(),
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,

@@ -1,0 +1,281 @@
+//! The "⋯" menu of a message: reply to it; on one's own, edit (for a while) and
+//! delete; on someone else's, report and block. Every item is a link to the same
+//! page with a query (`?reply=`, `?edit=`, `?delete=`, `?report=`) that opens its
+//! form on the server's page without JavaScript; with it, the form opens in place.
+
+use super::reactions::ReactionPicker;
+use super::{ThreadContext, EDIT_QUERY};
+use crate::api::conversations::{DeleteMessage, MessageView, PartyKind, PartyView, Quote, React};
+use crate::api::moderation::{ReportMessage, SetBlock};
+use crate::components::field::{escape_html, typed};
+use crate::components::time::now;
+use crate::domain::conversation::within_edit_window;
+use crate::domain::moderation::ReportReason;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
+
+/// `?<name>=<message_id>` on this page's address.
+pub(super) fn asked(name: &str, message_id: i64) -> bool {
+    let query = use_query_map();
+    query.with_untracked(|q| q.get(name).and_then(|v| v.parse::<i64>().ok())) == Some(message_id)
+}
+
+/// Closes the menu an item was chosen from.
+pub(super) fn close_menu(ev: &leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(menu) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("details").ok().flatten())
+        {
+            let _ = menu.remove_attribute("open");
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+#[component]
+pub(super) fn MessageActions(
+    message: MessageView,
+    editing: RwSignal<bool>,
+    writable: bool,
+    react: ServerAction<React>,
+) -> impl IntoView {
+    let thread = expect_context::<ThreadContext>();
+    let id = message.id;
+    let reported = asked("reported", id);
+    let reporting = RwSignal::new(asked("report", id) || reported);
+    let deleting = RwSignal::new(asked("delete", id));
+    let within_window = move || within_edit_window(message.created_at, now(), thread.edit_seconds);
+    // Checked again whenever the menu opens: the window closes while the page is open.
+    let editable = RwSignal::new(message.own && writable && within_window());
+    let own = message.own;
+    let quote = Quote {
+        id,
+        author: message.author.name.clone(),
+        excerpt: crate::domain::text::excerpt(
+            &message.body,
+            crate::api::conversations::QUOTE_LENGTH,
+        ),
+        gone: false,
+    };
+    let reply_item = writable.then(|| {
+        view! {
+            <a
+                class="link-button"
+                role="button"
+                href=format!("?reply={id}#reply-body")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    close_menu(&ev);
+                    thread.replying.set(Some(quote.clone()));
+                    super::reply_box::focus_reply();
+                }
+            >
+                "Reply"
+            </a>
+        }
+    });
+    let own_items = own.then(|| {
+        view! {
+            <a
+                class="link-button"
+                role="button"
+                hidden=move || !editable.get()
+                href=format!("?{EDIT_QUERY}={id}#message-{id}")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    close_menu(&ev);
+                    editing.set(true);
+                }
+            >
+                "Edit"
+            </a>
+            <a
+                class="link-button"
+                role="button"
+                href=format!("?delete={id}#message-{id}")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    close_menu(&ev);
+                    deleting.set(true);
+                }
+            >
+                "Delete"
+            </a>
+        }
+    });
+    let others_items = (!own && !message.mine).then(|| {
+        view! {
+            <a
+                class="link-button"
+                role="button"
+                href=format!("?report={id}#message-{id}")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    close_menu(&ev);
+                    reporting.set(true);
+                }
+            >
+                "Report message"
+            </a>
+            <BlockItem author=message.author.clone()/>
+        }
+    });
+    // A group's message written by another manager, in a conversation closed to
+    // replies, offers nothing.
+    let has_items = writable || own || !message.mine;
+    view! {
+        <div class="message-tools" hidden=!has_items>
+            <details
+                class="message-actions"
+                on:toggle=move |_| editable.set(own && writable && within_window())
+            >
+                <summary aria-label="Message actions">"⋯"</summary>
+                <div class="message-actions-menu">
+                    {writable.then(|| view! {
+                        <div hidden=move || thread.request.get()>
+                            <ReactionPicker message_id=id action=react/>
+                        </div>
+                    })}
+                    {reply_item}
+                    {own_items}
+                    {others_items}
+                </div>
+            </details>
+            {move || deleting.get().then(|| view! { <DeleteConfirm message_id=id deleting/> })}
+            {move || reporting.get().then(|| view! { <ReportForm message_id=id reported/> })}
+        </div>
+    }
+}
+
+/// Blocking the author of a message (members only: a group is not blocked).
+#[component]
+fn BlockItem(author: PartyView) -> impl IntoView {
+    let block = ServerAction::<SetBlock>::new();
+    let name = author.name.clone();
+    let blocked_note = move || {
+        block.value().get().map(|result| match result {
+            Ok(_) => format!(
+                "You blocked {}. They can't start conversations with you.",
+                name
+            ),
+            Err(error) => error.to_string(),
+        })
+    };
+    (author.kind == PartyKind::Member).then(|| {
+        let label = format!("Block {}", author.name);
+        view! {
+            <ActionForm action=block>
+                <input type="hidden" name="handle" value=author.handle.clone()/>
+                <input type="hidden" name="blocked" value="true"/>
+                <button type="submit" class="link-button">{label}</button>
+            </ActionForm>
+            <p role="status" class="meta">{blocked_note}</p>
+        }
+    })
+}
+
+/// "Delete this message for everyone?" with Delete and Cancel.
+#[component]
+fn DeleteConfirm(message_id: i64, deleting: RwSignal<bool>) -> impl IntoView {
+    let thread = expect_context::<ThreadContext>();
+    let delete = ServerAction::<DeleteMessage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            thread.mark_deleted(message_id);
+            deleting.set(false);
+        }
+    });
+    let error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action=delete attr:class="delete-form" attr:aria-label="Delete this message">
+            <input type="hidden" name="message" value=message_id.to_string()/>
+            <p>"Delete this message for everyone? Its text is erased and cannot be brought back."</p>
+            <p class="field-error" role="alert">{error}</p>
+            <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>"Delete"</button>
+            " "
+            <a
+                class="button button-quiet"
+                role="button"
+                href=format!("#message-{message_id}")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    deleting.set(false);
+                }
+            >
+                "Cancel"
+            </a>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
+    let report = ServerAction::<ReportMessage>::new();
+    let done = move || reported || matches!(report.value().get(), Some(Ok(())));
+    // A refusal of a report sent without JavaScript belongs to one message's form,
+    // which keeps the reason and the note.
+    let path = ReportMessage::PATH;
+    let refused_here = typed(path, "message") == Some(message_id.to_string());
+    let typed = move |name| refused_here.then(|| typed(path, name)).flatten();
+    let (typed_reason, typed_note) = (typed("reason"), typed("note").unwrap_or_default());
+    let error = move || {
+        report.value().get().and_then(Result::err).map(|e| {
+            e.field("reason")
+                .or_else(|| e.field("note"))
+                .unwrap_or_else(|| e.to_string())
+        })
+    };
+    view! {
+        <Show
+            when=done
+            fallback=move || {
+                let chosen = typed_reason.clone();
+                let note = escape_html(&typed_note);
+                view! {
+                <ActionForm action=report attr:class="report-form" attr:aria-label="Report this message">
+                    <input type="hidden" name="message" value=message_id.to_string()/>
+                    <fieldset>
+                        <legend>"Why are you reporting this message?"</legend>
+                        {ReportReason::ALL.iter().map(|reason| view! {
+                            <label class="choice">
+                                <input
+                                    type="radio"
+                                    name="reason"
+                                    value=reason.as_str()
+                                    required=true
+                                    checked=chosen.as_deref() == Some(reason.as_str())
+                                />
+                                " " {reason.label()}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                    <label for=format!("report-note-{message_id}")>"Note for the moderators (optional)"</label>
+                    <textarea
+                        id=format!("report-note-{message_id}")
+                        name="note"
+                        rows="2"
+                        maxlength="2000"
+                        inner_html=note
+                    ></textarea>
+                    <p class="field-error" role="alert">{error}</p>
+                    <button type="submit" class="button" disabled=move || report.pending().get()>"Send report"</button>
+                </ActionForm>
+                }
+            }
+        >
+            <p role="status" class="report-done">"Thank you. A moderator will review this message."</p>
+        </Show>
+    }
+}

@@ -1,0 +1,155 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import {
+  DEMO,
+  expectNotReloaded,
+  expectThread,
+  gotoHydrated,
+  markDocument,
+  messages,
+  newBrowserPage,
+  registerMember,
+  reply,
+  replyForm,
+  signIn,
+  tag,
+  waitForLiveStream,
+} from './helpers';
+
+// Messaging as people expect it: editing and deleting one's own message and
+// replying to one, each followed live by the other participant's open thread.
+// Every test writes its own messages (a fresh author, a random tag), so both
+// projects run it in parallel against one database.
+
+/** The one message of the open thread whose text contains `text`. */
+function messageWith(page: Page, text: string) {
+  return messages(page).filter({ hasText: text });
+}
+
+/** Opens a message's "⋯" menu and returns its items. */
+async function openMenu(message: Locator) {
+  const details = message.locator('details.message-actions');
+  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
+  await expect(details).toHaveAttribute('open', '');
+  return {
+    reply: details.getByRole('button', { name: 'Reply', exact: true }),
+    edit: details.getByRole('button', { name: 'Edit', exact: true }),
+    delete: details.getByRole('button', { name: 'Delete', exact: true }),
+    report: details.getByRole('button', { name: 'Report message', exact: true }),
+    react: (name: string) => details.getByRole('button', { name: `React with ${name}`, exact: true }),
+  };
+}
+
+/** Starts a conversation with Bob from the start page; returns the thread's path. */
+async function startWithBob(page: Page, text: string): Promise<string> {
+  await gotoHydrated(page, `/conversations/new?to=member:${DEMO.bob.handle}`);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const path = await expectThread(page);
+  await expect(messages(page).last().locator('.message-body')).toHaveText(text);
+  return path;
+}
+
+test.describe('editing, deleting and replying', () => {
+  test('the author edits and deletes a message, Bob replies to one; each side follows live', async ({
+    page,
+    browser,
+  }) => {
+    test.slow();
+    const authorSide = await newBrowserPage(browser);
+    try {
+      const author = authorSide.page;
+      const me = await registerMember(author, 'Editor');
+      const t = tag();
+      const opening = `Meet at ten ${t}`;
+      const typo = `Bring teh slides ${t}`;
+      const fixed = `Bring the slides ${t}`;
+      const thread = await startWithBob(author, opening);
+      await reply(author, typo);
+
+      await signIn(page, DEMO.bob.email, DEMO.bob.name);
+      await gotoHydrated(page, thread);
+      await waitForLiveStream(page);
+      const mark = await markDocument(page);
+
+      // Bob's menu on the author's message: reply and report, nothing to change.
+      const bobsMenu = await openMenu(messageWith(page, typo));
+      await expect(bobsMenu.reply).toBeVisible();
+      await expect(bobsMenu.report).toBeVisible();
+      await expect(bobsMenu.edit).toHaveCount(0);
+      await expect(bobsMenu.delete).toHaveCount(0);
+      await messageWith(page, typo).locator('details.message-actions summary').click();
+
+      // The author fixes the typo in place.
+      const menu = await openMenu(messageWith(author, typo));
+      await expect(menu.report).toHaveCount(0);
+      await menu.edit.click();
+      const box = author.getByRole('textbox', { name: 'Edit message' });
+      await expect(box).toHaveValue(typo);
+      await box.fill(fixed);
+      await author.getByRole('button', { name: 'Save', exact: true }).click();
+      await expect(messageWith(author, fixed).locator('.message-body')).toHaveText(fixed);
+      await expect(messageWith(author, fixed).locator('.edited')).toHaveText('edited');
+
+      // Bob sees the new text, marked edited, without a reload.
+      const edited = messageWith(page, fixed);
+      await expect(edited.locator('.message-body')).toHaveText(fixed);
+      await expect(edited.locator('.edited')).toBeVisible();
+      await expect(page.getByText(typo)).toHaveCount(0);
+
+      // Bob reacts from the menu; the author sees it live and adds theirs from the chip.
+      const bobsMenuAgain = await openMenu(messageWith(page, opening));
+      await bobsMenuAgain.react('thumbs up').click();
+      const bobsChip = messageWith(page, opening).locator('.reactions').getByRole('button', { name: /^thumbs up:/ });
+      await expect(bobsChip).toHaveAttribute('aria-pressed', 'true');
+      await expect(bobsChip).toHaveAccessibleName('thumbs up: you');
+      const authorsChip = messageWith(author, opening).locator('.reactions').getByRole('button', { name: /^thumbs up:/ });
+      await expect(authorsChip).toHaveAccessibleName(`thumbs up: ${DEMO.bob.name}`);
+      await expect(authorsChip).toHaveAttribute('aria-pressed', 'false');
+      await authorsChip.click();
+      await expect(authorsChip).toHaveAttribute('aria-pressed', 'true');
+      await expect(authorsChip).toContainText('2');
+      await expect(bobsChip).toHaveAccessibleName(`thumbs up: ${me.name} and you`);
+
+      // Bob answers the opening message: his reply quotes it, and the quote leads there.
+      await (await openMenu(messageWith(page, opening))).reply.click();
+      await expect(page.locator('form.reply .replying-to')).toContainText(`Replying to ${me.name}`);
+      await expect(replyForm(page).body).toBeFocused();
+      const answer = `Ten is fine ${t}`;
+      await reply(page, answer);
+      await expect(page.locator('form.reply .replying-to')).toHaveCount(0);
+      const quote = messageWith(page, answer).locator('a.reply-quote');
+      await expect(quote).toContainText(opening);
+      const openingId = await messageWith(page, opening).first().getAttribute('id');
+      await quote.click();
+      await expect(page).toHaveURL(new RegExp(`#${openingId}$`));
+      await expect(messageWith(author, answer).locator('a.reply-quote')).toContainText(opening);
+
+      // The author deletes the fixed message: both threads say so, its text is gone.
+      await (await openMenu(messageWith(author, fixed))).delete.click();
+      const confirm = author.getByRole('form', { name: 'Delete this message' });
+      await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+      for (const side of [author, page]) {
+        await expect(side.getByText(fixed)).toHaveCount(0);
+        await expect(side.locator('li.message.gone').filter({ hasText: 'Message deleted' })).toHaveCount(1);
+      }
+      await expectNotReloaded(page, mark, 'Bob’s thread');
+    } finally {
+      await authorSide.context.close();
+    }
+  });
+
+  test('an edit that breaks the rules is refused in place and the new text is kept', async ({ page }) => {
+    await registerMember(page, 'Refused');
+    const text = `Short and sweet ${tag()}`;
+    await startWithBob(page, text);
+    await (await openMenu(messageWith(page, text))).edit.click();
+    const box = page.getByRole('textbox', { name: 'Edit message' });
+    const long = 'y'.repeat(1001);
+    await box.fill(long);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.locator('form.edit-form').getByRole('alert')).toContainText('1,000 characters');
+    await expect(box).toHaveValue(long);
+    await page.locator('form.edit-form').getByRole('button', { name: 'Cancel' }).click();
+    await expect(messageWith(page, text).locator('.message-body')).toHaveText(text);
+  });
+});
