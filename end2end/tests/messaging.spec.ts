@@ -1,6 +1,7 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import {
   DEMO,
+  MEMBER_PASSWORD,
   expectNotReloaded,
   expectThread,
   gotoHydrated,
@@ -36,6 +37,7 @@ async function openMenu(message: Locator) {
     delete: details.getByRole('button', { name: 'Delete', exact: true }),
     report: details.getByRole('button', { name: 'Report message', exact: true }),
     react: (name: string) => details.getByRole('button', { name: `React with ${name}`, exact: true }),
+    markUnread: details.getByRole('button', { name: 'Mark as unread', exact: true }),
   };
 }
 
@@ -115,7 +117,12 @@ test.describe('editing, deleting and replying', () => {
       await expect(page.locator('form.reply .replying-to')).toContainText(`Replying to ${me.name}`);
       await expect(replyForm(page).body).toBeFocused();
       const answer = `Ten is fine ${t}`;
-      await reply(page, answer);
+      // While Bob types, the author sees it; his message ends it.
+      await replyForm(page).body.fill(answer);
+      await expect(author.locator('p.typing')).toHaveText(`${DEMO.bob.name} is typing…`);
+      await replyForm(page).send.click();
+      await expect(messages(page).last().locator('.message-body')).toHaveText(answer);
+      await expect(author.locator('p.typing')).toHaveText('');
       await expect(page.locator('form.reply .replying-to')).toHaveCount(0);
       const quote = messageWith(page, answer).locator('a.reply-quote');
       await expect(quote).toContainText(opening);
@@ -151,5 +158,67 @@ test.describe('editing, deleting and replying', () => {
     await expect(box).toHaveValue(long);
     await page.locator('form.edit-form').getByRole('button', { name: 'Cancel' }).click();
     await expect(messageWith(page, text).locator('.message-body')).toHaveText(text);
+  });
+
+  test('a thread opens at its first unread message, and "Mark as unread" puts it back in the list as unread', async ({
+    page,
+    browser,
+  }) => {
+    const authorSide = await newBrowserPage(browser);
+    try {
+      const me = await registerMember(authorSide.page, 'Unread');
+      const t = tag();
+      const first = `First news ${t}`;
+      const second = `Second news ${t}`;
+      const thread = await startWithBob(authorSide.page, first);
+      await reply(authorSide.page, second);
+
+      await signIn(page, DEMO.bob.email, DEMO.bob.name);
+      await gotoHydrated(page, thread);
+      const divider = page.locator('ol.messages > li.unread-divider');
+      await expect(divider).toHaveText('New messages');
+      // Right above the first message Bob had not read.
+      await expect(page.locator('ol.messages > li.unread-divider + li.message')).toContainText(first);
+      await expect(page.getByRole('link', { name: 'Jump to new messages' })).toBeVisible();
+      await expect(divider).toBeInViewport();
+
+      await gotoHydrated(page, thread);
+      await expect(page.locator('ol.messages > li.message').filter({ hasText: second })).toBeVisible();
+      await expect(divider).toHaveCount(0);
+
+      const menu = await openMenu(messageWith(page, second));
+      await menu.markUnread.click();
+      await expect(page).toHaveURL(/\/conversations$/);
+      await expect(page.getByRole('link', { name: `${me.name} (unread)`, exact: true })).toBeVisible();
+      await gotoHydrated(page, thread);
+      await expect(page.locator('ol.messages > li.unread-divider + li.message')).toContainText(second);
+    } finally {
+      await authorSide.context.close();
+    }
+  });
+
+  test('an unsent reply follows the member to another device, and sending clears it', async ({ page, browser }) => {
+    const me = await registerMember(page, 'Drafter');
+    const t = tag();
+    const thread = await startWithBob(page, `Draft test ${t}`);
+    const draft = `Still thinking about it ${t}`;
+    await replyForm(page).body.fill(draft);
+
+    // The same member on another device (a browser of its own, signed in there).
+    const other = await newBrowserPage(browser);
+    try {
+      await signIn(other.page, me.email, me.name, MEMBER_PASSWORD);
+      await expect(async () => {
+        await gotoHydrated(other.page, thread);
+        await expect(replyForm(other.page).body).toHaveValue(draft, { timeout: 1_000 });
+      }).toPass({ timeout: 15_000 });
+
+      await replyForm(other.page).send.click();
+      await expect(messages(other.page).last().locator('.message-body')).toHaveText(draft);
+      await gotoHydrated(page, thread);
+      await expect(replyForm(page).body).toHaveValue('');
+    } finally {
+      await other.context.close();
+    }
   });
 });

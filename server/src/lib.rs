@@ -159,6 +159,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> AppState {
         pool,
         settings: Arc::new(config.settings()),
         passwords: Arc::new(config.passwords()),
+        typing: Arc::default(),
     }
 }
 

@@ -138,7 +138,10 @@ pub async fn edit_message(message: i64, body: String) -> Result<MessageEdit, App
             state.settings.edit_seconds,
         )
         .await?;
-        leptos_axum::redirect(&format!("/conversations/{conversation}#message-{message}"));
+        // Without JavaScript, back to the thread (not to its `?edit=` form).
+        crate::api::context::after_plain_form(&format!(
+            "/conversations/{conversation}#message-{message}"
+        ));
         Ok(edit)
     })
     .await
@@ -151,7 +154,9 @@ pub async fn delete_message(message: i64) -> Result<(), AppError> {
     signed_in(|viewer, state| async move {
         let conversation =
             crate::backend::conversations::delete_message(&state.pool, &viewer, message).await?;
-        leptos_axum::redirect(&format!("/conversations/{conversation}#message-{message}"));
+        crate::api::context::after_plain_form(&format!(
+            "/conversations/{conversation}#message-{message}"
+        ));
         Ok(())
     })
     .await
@@ -170,8 +175,46 @@ pub async fn react(message: i64, emoji: String, on: bool) -> Result<Vec<Reaction
             state.settings.limits.reactions_per_minute(),
         )
         .await?;
-        leptos_axum::redirect(&format!("/conversations/{conversation}#message-{message}"));
+        crate::api::context::after_plain_form(&format!(
+            "/conversations/{conversation}#message-{message}"
+        ));
         Ok(reactions)
+    })
+    .await
+}
+
+/// Marks a conversation unread from one of its messages on (the read mark goes
+/// back to just before it), and goes back to the list, where it shows unread.
+#[server(endpoint = "mark_unread")]
+pub async fn mark_unread(message: i64) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::conversations::mark_unread(&state.pool, &viewer, message).await?;
+        leptos_axum::redirect("/conversations");
+        Ok(())
+    })
+    .await
+}
+
+/// Tells the others in the conversation, live, that the viewer is typing. Never
+/// stored; passed on at most once every few seconds per member and conversation.
+#[server(endpoint = "typing")]
+pub async fn typing(conversation: i64) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::live::announce_typing(&state.pool, &state.typing, &viewer, conversation)
+            .await
+    })
+    .await
+}
+
+/// Keeps what the viewer typed and did not send, for `conversation` (the start
+/// dialog when absent), so it is there on any device; an empty text removes it.
+#[server(endpoint = "save_draft")]
+pub async fn save_draft(
+    #[server(default)] conversation: Option<i64>,
+    #[server(default)] body: String,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::conversations::save_draft(&state.pool, &viewer, conversation, &body).await
     })
     .await
 }

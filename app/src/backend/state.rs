@@ -53,4 +53,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// This process's password-hashing capacity.
     pub passwords: Arc<crate::backend::auth::Passwords>,
+    /// How often each member last announced typing through this process.
+    pub typing: Arc<crate::backend::live::TypingGate>,
 }

@@ -122,7 +122,12 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
     );
     // A refused post without JavaScript comes back with what was typed and its key.
     let path = StartConversation::PATH;
-    let body = RwSignal::new(typed(path, "body").unwrap_or_default());
+    let body = RwSignal::new(
+        typed(path, "body")
+            .or(info.draft.clone())
+            .unwrap_or_default(),
+    );
+    crate::components::draft::keep_draft(None, body);
     let key = RwSignal::new(typed(path, "key").unwrap_or_else(|| info.key.clone()));
     let start = ServerAction::<StartConversation>::new();
     let errors = FormErrors::new(start.value());

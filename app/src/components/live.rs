@@ -38,6 +38,8 @@ pub struct Live {
     pub deleted: RwSignal<Option<(i64, i64)>>,
     /// The latest change of a message's reactions: (conversation, message, all of them).
     pub reacted: RwSignal<Option<(i64, i64, Vec<Reaction>)>>,
+    /// The latest "someone is typing": (conversation, their name).
+    pub typing: RwSignal<Option<(i64, String)>>,
     /// Whether the stream is connected (shown to screen readers and tests).
     pub connected: RwSignal<bool>,
 }
@@ -54,6 +56,7 @@ impl Live {
             edited: RwSignal::new(None),
             deleted: RwSignal::new(None),
             reacted: RwSignal::new(None),
+            typing: RwSignal::new(None),
             connected: RwSignal::new(false),
         }
     }
@@ -134,6 +137,10 @@ impl Live {
                 self.reacted
                     .set(Some((conversation_id, message_id, reactions)));
             }
+            LiveEvent::Typing {
+                conversation_id,
+                who,
+            } => self.typing.set(Some((conversation_id, who))),
             LiveEvent::Resync => {
                 self.resync.update(|n| *n += 1);
                 self.activity.update(|n| *n += 1);

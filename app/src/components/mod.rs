@@ -3,6 +3,7 @@
 pub mod avatar;
 pub mod compose;
 pub mod contact;
+pub mod draft;
 pub mod field;
 pub mod header;
 pub mod live;

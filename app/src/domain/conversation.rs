@@ -183,6 +183,14 @@ pub fn reaction_rank(emoji: &str) -> usize {
         .unwrap_or(REACTIONS.len())
 }
 
+/// The most a draft may hold, in bytes: room for a message well over the limit
+/// (it is not sent yet), not for anything else.
+pub const DRAFT_MAX_BYTES: usize = 16 * 1024;
+
+/// Draft saves a member may make a minute: the page saves a second after typing
+/// stops, so two a second is more than anyone types.
+pub const DRAFTS_PER_MINUTE: i64 = 120;
+
 /// An idempotency key chosen by the client for one message.
 pub fn check_idempotency_key(key: &str) -> Result<(), String> {
     let ok = (8..=64).contains(&key.len())

@@ -235,6 +235,13 @@ pub struct ThreadView {
     pub read_only: Option<String>,
     /// How long after sending a member may edit their message, in seconds.
     pub edit_seconds: i64,
+    /// The first message the viewer had not read when they opened the thread:
+    /// the "New messages" divider goes above it.
+    #[serde(default)]
+    pub first_unread: Option<i64>,
+    /// What the viewer typed here and did not send (on any device).
+    #[serde(default)]
+    pub draft: Option<String>,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the
@@ -245,6 +252,9 @@ pub struct ComposeInfo {
     pub send_as: Vec<PartyView>,
     /// A fresh idempotency key for forms posted without JavaScript.
     pub key: String,
+    /// What the viewer typed in the start dialog and did not send (on any device).
+    #[serde(default)]
+    pub draft: Option<String>,
 }
 
 pub const INBOX_PAGE_SIZE: i64 = 20;

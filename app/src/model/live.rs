@@ -42,6 +42,9 @@ pub enum LiveEvent {
         conversation_id: i64,
         message_id: i64,
     },
+    /// Someone in the conversation is typing (not numbered, never replayed: it
+    /// only matters now). Pages show it for `TYPING_SHOWN`.
+    Typing { conversation_id: i64, who: String },
     /// A message's reactions changed: all of them, as they are now.
     Reacted {
         conversation_id: i64,
@@ -56,6 +59,12 @@ pub enum LiveEvent {
     /// oldest: the page stops reconnecting until it is looked at again.
     Replaced,
 }
+
+/// A page announces typing at most this often, and the server passes on at most
+/// one announcement per member and conversation this often.
+pub const TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long "Alice is typing…" stays after the last announcement.
+pub const TYPING_SHOWN: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// "Alice wrote to you" or "Alice wrote to the Marketing group".
 pub fn notice_text(author: &str, via_group: Option<&str>) -> String {

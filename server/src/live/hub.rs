@@ -131,6 +131,24 @@ impl Hub {
             subscribers.retain(|_, list| !list.is_empty());
             return;
         }
+        if published.kind == Kind::Typing {
+            // Not numbered: a full queue just misses it, as does a closed page.
+            let Some(json) = published
+                .to
+                .first()
+                .and_then(|target| published.event_for(target))
+                .and_then(|event| serde_json::to_string(&event).ok())
+            else {
+                return;
+            };
+            let delivery = Delivery::Transient(json.into());
+            for target in &published.to {
+                for subscriber in subscribers.get(&target.member).into_iter().flatten() {
+                    let _ = subscriber.tx.try_send(delivery.clone());
+                }
+            }
+            return;
+        }
         for target in &published.to {
             let Some(list) = subscribers.get_mut(&target.member) else {
                 continue;

@@ -32,6 +32,8 @@ const RETRY: Duration = Duration::from_millis(1000);
 enum Delivery {
     /// The member's event number and the event, as JSON.
     Event(i64, Arc<str>),
+    /// An event that is not numbered (someone typing): sent as it is, if at all.
+    Transient(Arc<str>),
     /// Events may have been missed: read them from the database.
     Gap,
     /// The member opened a newer stream and this one, the oldest, is closed.

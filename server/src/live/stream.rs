@@ -184,6 +184,7 @@ impl Connection {
                     self.last_seq = seq;
                     return Some(Event::default().id(seq.to_string()).data(&*json));
                 }
+                Delivery::Transient(json) => return Some(Event::default().data(&*json)),
                 Delivery::Replaced => {
                     // The last event of this stream: the channel is closed after it.
                     return Some(sse(self.last_seq, &LiveEvent::Replaced));

@@ -1325,6 +1325,39 @@ fn rows(s: &Scenario) -> Vec<Row> {
             ])
         }),
         Row::call(
+            "mark_unread",
+            "A, from Q's message",
+            Expect::members(404).set(&[Participant, GroupManager], 200),
+            |_| fields(&[("message", s.msg(A, 6).to_string())]),
+        ),
+        Row::call("mark_unread", "E", Expect::members(404), |_| {
+            fields(&[("message", s.msg(E, 6).to_string())])
+        }),
+        Row::call(
+            "typing",
+            "A",
+            Expect::members(404).set(&[Participant, GroupManager], 200),
+            |_| fields(&[("conversation", id(A))]),
+        ),
+        Row::call("typing", "E", Expect::members(404), |_| {
+            fields(&[("conversation", id(E))])
+        }),
+        Row::call(
+            "save_draft",
+            "A",
+            Expect::members(404).set(&[Participant, GroupManager], 200),
+            |_| fields(&[("conversation", id(A)), ("body", "A draft".into())]),
+        ),
+        Row::call("save_draft", "E", Expect::members(404), |_| {
+            fields(&[("conversation", id(E)), ("body", "A draft".into())])
+        }),
+        Row::call(
+            "save_draft",
+            "the start dialog",
+            Expect::members(200),
+            |_| fields(&[("body", "A draft".into())]),
+        ),
+        Row::call(
             "delete_message",
             "A, Q's message",
             Expect::members(404).set(&[Participant, GroupManager], 403),

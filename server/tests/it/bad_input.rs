@@ -1156,6 +1156,16 @@ fn catalogue(w: &World) -> Vec<Case> {
             Expect::Undecodable,
         ),
         case(
+            "a draft of 20,000 bytes",
+            "alice",
+            "save_draft",
+            Body::Form(fields(&[
+                ("conversation", &conversation),
+                ("body", &"d".repeat(20_000)),
+            ])),
+            invalid("body", "This draft is too long to keep."),
+        ),
+        case(
             "a reply to a message of another conversation",
             "alice",
             "send_message",

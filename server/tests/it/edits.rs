@@ -554,3 +554,223 @@ async fn reactions_toggle_live_for_everyone_and_are_limited() {
     .await;
     assert_eq!(left, 0, "its reactions went with it");
 }
+
+/// Opening a thread says where the unread messages start; "Mark as unread" puts
+/// the conversation back to unread from a message on, and the envelope follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_shows_where_unread_messages_start_and_can_be_marked_unread() {
+    let app = spawn_app().await;
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let conversation = start(&app, &alice, a, &[member(b)], "One").await;
+    let one: i64 = scalar(
+        &app,
+        "SELECT min(id) FROM messages WHERE conversation_id = $1",
+        conversation,
+    )
+    .await;
+    assert_eq!(
+        open_thread(&app, &bob, conversation).await["first_unread"],
+        one
+    );
+    assert_eq!(
+        open_thread(&app, &alice, conversation).await["first_unread"],
+        Value::Null,
+        "her own messages are never new to her"
+    );
+    let two = reply(&app, &alice, conversation, "Two").await;
+    let three = reply(&app, &alice, conversation, "Three").await;
+    assert_eq!(
+        open_thread(&app, &bob, conversation).await["first_unread"],
+        two
+    );
+    assert_eq!(
+        open_thread(&app, &bob, conversation).await["first_unread"],
+        Value::Null,
+        "read now"
+    );
+    assert_eq!(unread(&app, &bob).await, 0);
+
+    let mut bobs = listen(&app, &bob).await;
+    let (status, body) = call(
+        &app,
+        &bob,
+        "mark_unread",
+        &[("message", &three.to_string())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(bobs.next().await.data, json!({"type": "unread"}));
+    assert_eq!(unread(&app, &bob).await, 1, "the envelope is gold again");
+    assert_eq!(
+        open_thread(&app, &bob, conversation).await["first_unread"],
+        three
+    );
+    let (status, _) = call(
+        &app,
+        &jose,
+        "mark_unread",
+        &[("message", &three.to_string())],
+    )
+    .await;
+    assert_eq!(status, 404, "not Jose's conversation");
+}
+
+/// "Alice is typing…" reaches the others' open pages at once, unnumbered and
+/// never stored; one announcement per few seconds is passed on; outsiders are
+/// told the conversation does not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_reaches_the_others_live_and_is_never_stored() {
+    let app = spawn_app().await;
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let conversation = start(&app, &alice, a, &[member(b)], "Are you there?").await;
+    let mut bobs = listen(&app, &bob).await;
+    let mut alices = listen(&app, &alice).await;
+    let events_before: i64 = scalar(
+        &app,
+        "SELECT count(*) FROM live_events WHERE member_id = $1",
+        b,
+    )
+    .await;
+
+    let id = conversation.to_string();
+    let (status, body) = call(&app, &alice, "typing", &[("conversation", &id)]).await;
+    assert_eq!(status, 200, "{body}");
+    let event = bobs.next().await;
+    assert_eq!(
+        event.data,
+        json!({"type": "typing", "conversation_id": conversation, "who": "Alice Martin"})
+    );
+    assert_eq!(event.id, None, "not numbered");
+    alices.assert_quiet().await;
+    assert_eq!(
+        call(&app, &alice, "typing", &[("conversation", &id)])
+            .await
+            .0,
+        200
+    );
+    bobs.assert_quiet().await;
+    let events_after: i64 = scalar(
+        &app,
+        "SELECT count(*) FROM live_events WHERE member_id = $1",
+        b,
+    )
+    .await;
+    assert_eq!(events_after, events_before, "nothing stored");
+    assert_eq!(
+        call(&app, &jose, "typing", &[("conversation", &id)])
+            .await
+            .0,
+        404
+    );
+}
+
+/// Drafts follow the member to another device, for a conversation and for the
+/// start dialog; sending clears them; nobody else's conversation takes one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_follow_the_member_to_another_device_until_sent() {
+    let app = spawn_app().await;
+    let [alice, jose] = app.members(["alice", "jose"]).await;
+    let phone = app.member("alice").await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let conversation = start(&app, &alice, a, &[member(b)], "Hello").await;
+    let id = conversation.to_string();
+
+    let draft = "Half a thought, with a typo ☕";
+    let (status, body) = call(
+        &app,
+        &alice,
+        "save_draft",
+        &[("conversation", &id), ("body", draft)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        open_thread(&app, &phone, conversation).await["draft"],
+        draft,
+        "on the other device"
+    );
+    assert_eq!(
+        call(
+            &app,
+            &jose,
+            "save_draft",
+            &[("conversation", &id), ("body", "x")]
+        )
+        .await
+        .0,
+        404
+    );
+    let long = "x".repeat(20_000);
+    let refused = call(
+        &app,
+        &alice,
+        "save_draft",
+        &[("conversation", &id), ("body", &long)],
+    )
+    .await;
+    assert_eq!(refused.0, 422, "{}", refusal(&refused));
+    assert_eq!(
+        open_thread(&app, &alice, conversation).await["draft"],
+        draft,
+        "the draft kept"
+    );
+
+    reply(&app, &phone, conversation, "The whole thought").await;
+    assert_eq!(
+        open_thread(&app, &alice, conversation).await["draft"],
+        Value::Null,
+        "sent, so gone"
+    );
+
+    // The start dialog's draft.
+    assert_eq!(
+        call(&app, &alice, "save_draft", &[("body", "To someone new")])
+            .await
+            .0,
+        200
+    );
+    let compose = call(&app, &phone, "get_compose_info", &[]).await.1;
+    assert_eq!(compose["draft"], "To someone new");
+    start(
+        &app,
+        &phone,
+        a,
+        &[member(app.id_of("jose").await)],
+        "To someone new",
+    )
+    .await;
+    assert_eq!(
+        call(&app, &alice, "get_compose_info", &[]).await.1["draft"],
+        Value::Null
+    );
+
+    // Emptying the box removes the draft.
+    assert_eq!(
+        call(
+            &app,
+            &alice,
+            "save_draft",
+            &[("conversation", &id), ("body", "again")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &app,
+            &alice,
+            "save_draft",
+            &[("conversation", &id), ("body", "")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        open_thread(&app, &alice, conversation).await["draft"],
+        Value::Null
+    );
+}

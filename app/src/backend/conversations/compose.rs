@@ -66,6 +66,7 @@ pub async fn compose_info(
         preselected,
         send_as: send_as_options(pool, viewer).await?,
         key: new_key(),
+        draft: super::drafts::draft(pool, viewer.id, None).await?,
     })
 }
 

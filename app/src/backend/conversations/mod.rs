@@ -3,6 +3,7 @@
 //! helpers they share are here.
 
 mod compose;
+mod drafts;
 mod edit;
 mod inbox;
 mod membership;
@@ -15,11 +16,12 @@ mod start;
 mod thread;
 
 pub use compose::compose_info;
+pub use drafts::save_draft;
 pub use edit::{delete_message, edit_message};
 pub use inbox::inbox;
 pub use membership::{add_people, leave};
 pub use react::react;
-pub use read::{mark_read, unread_count, unread_ids};
+pub use read::{mark_read, mark_unread, unread_count, unread_ids};
 pub use requests::{answer_request, requests};
 pub use search::search_parties;
 pub use send::{reply, Reply};

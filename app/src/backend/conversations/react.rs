@@ -45,7 +45,7 @@ pub async fn react(
         ));
     }
     let mut tx = pool.begin().await?;
-    crate::backend::moderation::check_reaction_rate(&mut tx, viewer.id, per_minute).await?;
+    crate::backend::moderation::check_action_rate(&mut tx, viewer.id, "react", per_minute).await?;
     let changed = if on {
         sqlx::query!(
             "INSERT INTO message_reactions (message_id, emoji, member_id, as_group_id)

@@ -137,6 +137,8 @@ async fn store(
            ), moved AS (
              UPDATE conversations c SET last_message_id = i.id, last_message_at = i.created_at
              FROM inserted i WHERE c.id = $1 AND c.last_message_id < i.id AND NOT $7
+           ), draft_cleared AS (
+             DELETE FROM drafts WHERE member_id = $2 AND conversation_id = $1 AND NOT $7
            ), author_read AS (
              INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
              SELECT $1, $2, id FROM inserted WHERE NOT $7

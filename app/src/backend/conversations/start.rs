@@ -90,6 +90,8 @@ pub async fn start(
         // (or declined it) has it back in their list.
         accept(&mut tx, conversation_id, viewer.id).await?;
     }
+    // Sent: the start dialog's draft is done with.
+    super::drafts::clear(&mut tx, viewer.id, None).await?;
     let inserted = insert_message(
         &mut tx,
         conversation_id,

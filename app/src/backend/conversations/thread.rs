@@ -1,6 +1,6 @@
 //! A thread: its parties and a page of its messages.
 
-use super::read::read_up_to;
+use super::read::{last_read, read_up_to};
 use super::{group_view, member_view};
 use crate::backend::permissions::{self, Access};
 use crate::domain::conversation::Party;
@@ -160,8 +160,16 @@ pub async fn thread(
         None
     };
     messages.reverse();
+    let mut first_unread = None;
     if before.is_none() {
         if let Some(newest) = messages.last() {
+            // Where "New messages" goes: the first message from the others the
+            // viewer had not read before opening it now.
+            let read = last_read(pool, viewer.id, conversation_id).await?;
+            first_unread = messages
+                .iter()
+                .find(|m| m.id > read && !m.mine && m.kind == MessageKind::Text)
+                .map(|m| m.id);
             read_up_to(pool, conversation_id, viewer.id, newest.id).await?;
         }
     }
@@ -181,6 +189,10 @@ pub async fn thread(
     .fetch_one(pool)
     .await?;
     let multi_person = others.len() + 1 >= MULTI_PERSON;
+    let draft = match before {
+        None => super::drafts::draft(pool, viewer.id, Some(conversation_id)).await?,
+        Some(_) => None,
+    };
     Ok(ThreadView {
         muted,
         request: access.request,
@@ -188,6 +200,8 @@ pub async fn thread(
         may_leave: multi_person && access.as_group().is_none(),
         read_only: access.read_only.map(|why| why.message().to_string()),
         edit_seconds,
+        first_unread,
+        draft,
         id: conversation_id,
         others,
         acting_as,

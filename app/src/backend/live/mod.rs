@@ -9,10 +9,12 @@
 mod publish;
 mod reactions;
 mod replay;
+mod typing;
 
 pub use publish::{notify, publish_own, publish_to_conversation, revoke, Change};
 pub use reactions::reactions_of;
 pub use replay::{events_after, hello};
+pub use typing::{announce_typing, TypingGate};
 
 use crate::model::conversation::{
     MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction,
@@ -118,6 +120,9 @@ pub struct Published {
     /// All the reactions of a `Reacted` message; `None` when too big for NOTIFY.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
+    /// Who is typing (`Typing`): the name the recipients know them by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typing: Option<String>,
     /// With `Revoke`: only the streams of this session (`auth::session_key`); without,
     /// all of the members' streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +144,8 @@ pub enum Kind {
     Edited,
     Deleted,
     Reacted,
+    /// Someone is typing: passed on to open pages as it is, never numbered or stored.
+    Typing,
     /// Not an event: the members' open streams must end (sign-out, suspension).
     Revoke,
 }
@@ -153,6 +160,7 @@ impl Kind {
             Kind::Edited => "edited",
             Kind::Deleted => "deleted",
             Kind::Reacted => "reacted",
+            Kind::Typing => "typing",
             Kind::Revoke => "revoke",
         }
     }
@@ -168,6 +176,7 @@ impl Published {
             message_id: None,
             edit: None,
             reactions: None,
+            typing: None,
             session: None,
             to,
             sent_at_ms: None,
@@ -194,6 +203,10 @@ impl Published {
             Kind::Deleted => self.message_id.map(|message_id| LiveEvent::Deleted {
                 conversation_id: self.conversation_id,
                 message_id,
+            }),
+            Kind::Typing => self.typing.clone().map(|who| LiveEvent::Typing {
+                conversation_id: self.conversation_id,
+                who,
             }),
             Kind::Reacted => match (self.message_id, &self.reactions) {
                 (Some(message_id), Some(reactions)) => Some(LiveEvent::Reacted {

@@ -12,6 +12,7 @@ pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result
         published.message = None;
         published.edit = None;
         published.reactions = None;
+        published.typing = None;
         payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
     }
     if payload.len() > MAX_PAYLOAD {
@@ -22,6 +23,7 @@ pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result
                 message: None,
                 edit: None,
                 reactions: None,
+                typing: None,
                 ..published.clone()
             };
             let payload = serde_json::to_string(&part).map_err(|_| AppError::Internal)?;

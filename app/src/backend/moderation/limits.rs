@@ -63,20 +63,23 @@ pub async fn check_send_rate(
     check_send(limits, &recent).map_err(AppError::TooFast)
 }
 
-/// Counts one reaction (added or taken back) of the member in this minute and
-/// refuses it past `per_minute`, with the seconds to the next minute. One
-/// statement: the count and the check cannot be raced, on any instance.
-pub async fn check_reaction_rate(
+/// Counts one `action` (a reaction added or taken back, a draft saved) of the
+/// member in this minute and refuses it past `per_minute`, with the seconds to
+/// the next minute. One statement: the count and the check cannot be raced, on
+/// any instance. Refused, the transaction is rolled back and the count with it.
+pub async fn check_action_rate(
     conn: &mut PgConnection,
     member_id: i64,
+    action: &str,
     per_minute: i64,
 ) -> Result<(), AppError> {
     let row = sqlx::query!(
         r#"INSERT INTO action_counts AS c (member_id, action, minute, n)
-           VALUES ($1, 'react', date_trunc('minute', now()), 1)
+           VALUES ($1, $2, date_trunc('minute', now()), 1)
            ON CONFLICT (member_id, action, minute) DO UPDATE SET n = c.n + 1
            RETURNING c.n, 60 - extract(second FROM now())::int AS "wait!""#,
-        member_id
+        member_id,
+        action
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -15,7 +15,7 @@ mod suspension;
 pub use act::act;
 pub use audit_log::log;
 pub use blocks::{has_blocked, set_block};
-pub use limits::{check_reaction_rate, check_send_rate};
+pub use limits::{check_action_rate, check_send_rate};
 pub use privacy::{acknowledge, privacy, save_policy, warnings};
 pub use queue::queue;
 pub use reports::report;

@@ -5,7 +5,9 @@
 
 use super::reactions::ReactionPicker;
 use super::{ThreadContext, EDIT_QUERY};
-use crate::api::conversations::{DeleteMessage, MessageView, PartyKind, PartyView, Quote, React};
+use crate::api::conversations::{
+    DeleteMessage, MarkUnread, MessageView, PartyKind, PartyView, Quote, React,
+};
 use crate::api::moderation::{ReportMessage, SetBlock};
 use crate::components::field::{escape_html, typed};
 use crate::components::time::now;
@@ -126,6 +128,7 @@ pub(super) fn MessageActions(
             <BlockItem author=message.author.clone()/>
         }
     });
+    let unread_item = (!message.mine).then(|| view! { <MarkUnreadItem message_id=id/> });
     // A group's message written by another manager, in a conversation closed to
     // replies, offers nothing.
     let has_items = writable || own || !message.mine;
@@ -143,6 +146,7 @@ pub(super) fn MessageActions(
                         </div>
                     })}
                     {reply_item}
+                    {unread_item}
                     {own_items}
                     {others_items}
                 </div>
@@ -150,6 +154,26 @@ pub(super) fn MessageActions(
             {move || deleting.get().then(|| view! { <DeleteConfirm message_id=id deleting/> })}
             {move || reporting.get().then(|| view! { <ReportForm message_id=id reported/> })}
         </div>
+    }
+}
+
+/// "Mark as unread": back to the list, where this conversation shows unread from
+/// this message on.
+#[component]
+fn MarkUnreadItem(message_id: i64) -> impl IntoView {
+    let mark = ServerAction::<MarkUnread>::new();
+    let error = move || {
+        mark.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action=mark>
+            <input type="hidden" name="message" value=message_id.to_string()/>
+            <button type="submit" class="link-button">"Mark as unread"</button>
+        </ActionForm>
+        <p role="status" class="meta">{error}</p>
     }
 }
 

@@ -8,6 +8,7 @@ mod live;
 mod message;
 mod reactions;
 mod reply_box;
+mod typing;
 
 use crate::api::conversations::{
     get_thread, MessageEdit, MessageView, Quote, Reaction, ThreadView,
@@ -175,6 +176,16 @@ fn Thread(thread: ThreadView) -> impl IntoView {
     };
     provide_context(context);
     follow_live(conversation, context);
+    let first_unread = thread.first_unread;
+    // Opened with unread messages: the first of them is where reading resumes.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if first_unread.is_some() {
+            if let Some(divider) = document().get_element_by_id("new-messages") {
+                divider.scroll_into_view();
+            }
+        }
+    });
     view! {
         <Title text=title.clone()/>
         <article class="thread panel">
@@ -191,6 +202,9 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 {(thread.multi_person && thread.read_only.is_none()).then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
             </header>
             {move || request.get().then(|| view! { <RequestBanner conversation request/> })}
+            {first_unread.map(|id| view! {
+                <p class="skip-to-new"><a href=format!("#message-{id}")>"Jump to new messages"</a></p>
+            })}
             <p class="older" hidden=move || older.get().is_none()>
                 <button type="button" class="button button-quiet" on:click=load_older disabled=move || loading_older.get()>
                     "Load older messages"
@@ -204,11 +218,14 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                     key=|m| (m.id, m.removed, m.deleted, m.edited_at, m.reply_to.clone())
                     let:message
                 >
+                    {(Some(message.id) == first_unread).then(|| view! {
+                        <li class="unread-divider" id="new-messages">"New messages"</li>
+                    })}
                     <Message message/>
                 </For>
             </ol>
             {match thread.read_only {
-                None => leptos::either::Either::Left(view! { <ReplyBox conversation messages/> }),
+                None => leptos::either::Either::Left(view! { <ReplyBox conversation messages draft=thread.draft.clone()/> }),
                 Some(why) => leptos::either::Either::Right(view! { <p class="read-only-note" role="status">{why}</p> }),
             }}
         </article>

@@ -39,13 +39,28 @@ pub(super) fn focus_reply() {
 }
 
 #[component]
-pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) -> impl IntoView {
+pub(super) fn ReplyBox(
+    conversation: i64,
+    messages: RwSignal<Vec<MessageView>>,
+    /// What the member typed here earlier, on this device or another.
+    draft: Option<String>,
+) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
     let replying = thread.replying;
     // A refused post without JavaScript comes back with what was typed and its key.
     let path = SendMessage::PATH;
-    let body = RwSignal::new(typed(path, "body").unwrap_or_default());
+    let body = RwSignal::new(typed(path, "body").or(draft).unwrap_or_default());
+    crate::components::draft::keep_draft(Some(conversation), body);
     let key = RwSignal::new(typed(path, "key").unwrap_or_else(new_message_key));
+    // Typing in the box tells the others, now and then.
+    let announce = super::typing::typing_announcer(conversation);
+    Effect::new(move |previous: Option<String>| {
+        let now = body.get();
+        if previous.is_some_and(|p| p != now) && !now.trim().is_empty() {
+            announce();
+        }
+        now
+    });
     if let Some(quote) = messages.with_untracked(|m| asked_reply(m)) {
         replying.set(Some(quote));
     }
@@ -132,6 +147,7 @@ pub(super) fn ReplyBox(conversation: i64, messages: RwSignal<Vec<MessageView>>) 
             <input type="hidden" name="conversation" value=conversation.to_string()/>
             <input type="hidden" name="key" value=key/>
             {answering}
+            <super::typing::TypingLine conversation/>
             <MessageField ids label="Reply" rows=3 body error=Signal::derive(error)/>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get()>
