@@ -68,10 +68,13 @@ test.describe('editing, deleting and replying', () => {
       const thread = await startWithBob(author, opening);
       await reply(author, typo);
 
+      await waitForLiveStream(author);
       await signIn(page, DEMO.bob.email, DEMO.bob.name);
       await gotoHydrated(page, thread);
       await waitForLiveStream(page);
       const mark = await markDocument(page);
+      // Bob has read it: the author sees so under the last message, live.
+      await expect(messageWith(author, typo).locator('.seen-by')).toHaveText(`Seen by ${DEMO.bob.name}`);
 
       // Bob's menu on the author's message: reply and report, nothing to change.
       const bobsMenu = await openMenu(messageWith(page, typo));
@@ -220,5 +223,16 @@ test.describe('editing, deleting and replying', () => {
     } finally {
       await other.context.close();
     }
+  });
+
+  test('a member stops sharing read receipts from the privacy page', async ({ page }) => {
+    await registerMember(page, 'Private');
+    await gotoHydrated(page, '/settings/privacy');
+    const section = page.getByRole('region', { name: 'Read receipts' });
+    await section.getByRole('button', { name: 'Stop sharing read receipts' }).click();
+    await expect(section.getByRole('button', { name: 'Share read receipts' })).toBeVisible();
+    await expect(section).toContainText('you do not see how far others have read');
+    await gotoHydrated(page, '/settings/privacy');
+    await expect(section.getByRole('button', { name: 'Share read receipts' })).toBeVisible();
   });
 });

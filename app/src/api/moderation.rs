@@ -76,6 +76,18 @@ pub async fn save_message_policy(policy: String) -> Result<MessagePolicy, AppErr
     .await
 }
 
+/// Whether others see how far the viewer has read ("Seen by"); sharing nothing,
+/// the viewer sees nobody's.
+#[server(endpoint = "save_read_receipts")]
+pub async fn save_read_receipts(share: bool) -> Result<bool, AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::moderation::save_read_receipts(&state.pool, &viewer, share).await?;
+        crate::api::context::after_plain_form("/settings/privacy?saved=1");
+        Ok(share)
+    })
+    .await
+}
+
 /// The viewer's warnings not yet acknowledged.
 #[server(endpoint = "my_warnings")]
 pub async fn my_warnings() -> Result<Vec<WarningView>, AppError> {

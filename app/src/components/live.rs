@@ -5,7 +5,7 @@
 //! a reconnect (an instance going down answers 503), we open a new EventSource
 //! that says where it left off (`?after=`), so nothing is missed either way.
 
-use crate::api::conversations::{MessageEdit, MessageView, Reaction};
+use crate::api::conversations::{MessageEdit, MessageView, Reaction, Seen};
 use crate::api::live::LiveEvent;
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -40,6 +40,8 @@ pub struct Live {
     pub reacted: RwSignal<Option<(i64, i64, Vec<Reaction>)>>,
     /// The latest "someone is typing": (conversation, their name).
     pub typing: RwSignal<Option<(i64, String)>>,
+    /// The latest read receipt: (conversation, whose and how far).
+    pub seen: RwSignal<Option<(i64, Seen)>>,
     /// Whether the stream is connected (shown to screen readers and tests).
     pub connected: RwSignal<bool>,
 }
@@ -57,6 +59,7 @@ impl Live {
             deleted: RwSignal::new(None),
             reacted: RwSignal::new(None),
             typing: RwSignal::new(None),
+            seen: RwSignal::new(None),
             connected: RwSignal::new(false),
         }
     }
@@ -141,6 +144,10 @@ impl Live {
                 conversation_id,
                 who,
             } => self.typing.set(Some((conversation_id, who))),
+            LiveEvent::Seen {
+                conversation_id,
+                seen,
+            } => self.seen.set(Some((conversation_id, seen))),
             LiveEvent::Resync => {
                 self.resync.update(|n| *n += 1);
                 self.activity.update(|n| *n += 1);

@@ -201,6 +201,16 @@ impl Reaction {
     }
 }
 
+/// How far one of the others in a conversation has read: "Seen by Alice" goes
+/// under the last message at or before `up_to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    /// The party (`member:<id>`, or `group:<id>` when one of its managers read).
+    pub token: String,
+    pub name: String,
+    pub up_to: i64,
+}
+
 /// A message's new text after its author edited it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEdit {
@@ -242,6 +252,10 @@ pub struct ThreadView {
     /// What the viewer typed here and did not send (on any device).
     #[serde(default)]
     pub draft: Option<String>,
+    /// How far each of the others has read (those who share it, and only when
+    /// the viewer shares theirs).
+    #[serde(default)]
+    pub seen: Vec<Seen>,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the

@@ -2,7 +2,7 @@
 //! member's open pages. Each event's SSE id is the member's event number, so a
 //! reconnecting browser resumes exactly after the last one it saw (Last-Event-ID).
 
-use super::conversation::{MessageEdit, MessageView, Reaction};
+use super::conversation::{MessageEdit, MessageView, Reaction, Seen};
 use serde::{Deserialize, Serialize};
 
 /// Where the browser connects for live events.
@@ -45,6 +45,8 @@ pub enum LiveEvent {
     /// Someone in the conversation is typing (not numbered, never replayed: it
     /// only matters now). Pages show it for `TYPING_SHOWN`.
     Typing { conversation_id: i64, who: String },
+    /// One of the others read further: "Seen by" moves.
+    Seen { conversation_id: i64, seen: Seen },
     /// A message's reactions changed: all of them, as they are now.
     Reacted {
         conversation_id: i64,

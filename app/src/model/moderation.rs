@@ -56,6 +56,9 @@ pub struct AuditEntry {
 pub struct PrivacySettings {
     pub policy: MessagePolicy,
     pub blocked: Vec<PartyView>,
+    /// Others see how far the member has read ("Seen by"), and they see theirs.
+    #[serde(default)]
+    pub share_read_state: bool,
 }
 
 /// A moderator's warning, shown to its member until acknowledged.

@@ -1,7 +1,9 @@
 //! `/settings/privacy`: who may start a conversation with the member, and the
 //! members they blocked.
 
-use crate::api::moderation::{get_privacy, PrivacySettings, SaveMessagePolicy, SetBlock};
+use crate::api::moderation::{
+    get_privacy, PrivacySettings, SaveMessagePolicy, SaveReadReceipts, SetBlock,
+};
 use crate::domain::moderation::MessagePolicy;
 use crate::pages::error_view;
 use leptos::either::Either;
@@ -84,10 +86,42 @@ fn PrivacyForm(
             <button type="submit" class="button">"Save"</button>
             <p role="status">{status}</p>
         </ActionForm>
+        <ReadReceipts sharing=settings.share_read_state/>
         <section>
             <h2>"Blocked members"</h2>
             <p class="hint">"A member you block cannot start a conversation with you or add you to one. In conversations you already share, their messages are collapsed and do not notify you."</p>
             {blocked}
+        </section>
+    }
+}
+
+/// Whether others see how far the member has read: a form that works without
+/// JavaScript too (the hidden field holds the state to switch to).
+#[component]
+fn ReadReceipts(sharing: bool) -> impl IntoView {
+    let sharing = RwSignal::new(sharing);
+    let save = ServerAction::<SaveReadReceipts>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = save.value().get() {
+            sharing.set(now);
+        }
+    });
+    view! {
+        <section aria-labelledby="read-receipts">
+            <h2 id="read-receipts">"Read receipts"</h2>
+            <p class="hint">
+                {move || if sharing.get() {
+                    "Others in a conversation see \u{201c}Seen by\u{201d} under the last message you read, and you see theirs."
+                } else {
+                    "You do not share how far you have read, and you do not see how far others have read."
+                }}
+            </p>
+            <ActionForm action=save>
+                <input type="hidden" name="share" value=move || (!sharing.get()).to_string()/>
+                <button type="submit" class="button button-quiet">
+                    {move || if sharing.get() { "Stop sharing read receipts" } else { "Share read receipts" }}
+                </button>
+            </ActionForm>
         </section>
     }
 }

@@ -1357,6 +1357,9 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::members(200),
             |_| fields(&[("body", "A draft".into())]),
         ),
+        Row::call("save_read_receipts", "", Expect::members(200), |_| {
+            fields(&[("share", "true".into())])
+        }),
         Row::call(
             "delete_message",
             "A, Q's message",

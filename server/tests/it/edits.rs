@@ -774,3 +774,50 @@ async fn drafts_follow_the_member_to_another_device_until_sent() {
         Value::Null
     );
 }
+
+/// Read receipts: opening a thread tells the others how far the member read
+/// ("Seen by"), live and in the thread; a member who stops sharing is not shown
+/// and sees nobody's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_receipts_are_shared_live_unless_a_member_stops_sharing() {
+    let app = spawn_app().await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let conversation = start(&app, &alice, a, &[member(b)], "Did you get this?").await;
+    let message = reply(&app, &alice, conversation, "And this?").await;
+    let mut alices = listen(&app, &alice).await;
+
+    open_thread(&app, &bob, conversation).await;
+    assert_eq!(
+        alices.next().await.data,
+        json!({"type": "seen", "conversation_id": conversation,
+               "seen": {"token": member(b), "name": "Bob Nakamura", "up_to": message}})
+    );
+    assert_eq!(
+        open_thread(&app, &alice, conversation).await["seen"],
+        json!([{"token": member(b), "name": "Bob Nakamura", "up_to": message}])
+    );
+    assert_eq!(
+        open_thread(&app, &bob, conversation).await["seen"],
+        json!([{"token": member(a), "name": "Alice Martin", "up_to": message}]),
+        "Bob sees Alice's too (she read her own messages by sending them)"
+    );
+
+    let (status, body) = call(&app, &bob, "save_read_receipts", &[("share", "false")]).await;
+    assert_eq!(status, 200, "{body}");
+    let newer = reply(&app, &alice, conversation, "Hello?").await;
+    alices.next().await; // her own message
+    open_thread(&app, &bob, conversation).await;
+    alices.assert_quiet().await;
+    assert_eq!(
+        open_thread(&app, &alice, conversation).await["seen"],
+        json!([]),
+        "Bob is not shown"
+    );
+    assert_eq!(
+        open_thread(&app, &bob, conversation).await["seen"],
+        json!([]),
+        "and sees nobody's"
+    );
+    let _ = newer;
+}

@@ -482,6 +482,8 @@ async fn a_report_changes_nothing_the_reported_author_can_see() {
     reply(&app, &bob, conversation, "That was rude.").await;
     let message = first_message(&app, conversation).await;
 
+    // Opened once first: opening reads it, and a thread read shows no "New messages".
+    open_thread(&app, &alice, conversation).await;
     let thread_before = open_thread(&app, &alice, conversation).await;
     let inbox_before = inbox(&app, &alice).await;
     let unread_before = unread(&app, &alice).await;

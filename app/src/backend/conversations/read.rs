@@ -4,6 +4,7 @@ use crate::backend::live::{self, Kind};
 use crate::backend::permissions;
 use crate::error::AppError;
 use crate::model::account::Viewer;
+use crate::model::conversation::Seen;
 use sqlx::{PgConnection, PgPool};
 
 /// Moves the member's read mark forward (never back); true when it moved.
@@ -39,6 +40,7 @@ pub(super) async fn read_up_to(
     let mut tx = pool.begin().await?;
     if mark_read_in(&mut tx, conversation_id, member_id, up_to).await? {
         live::publish_own(&mut tx, member_id, Kind::Read, conversation_id).await?;
+        live::publish_seen(&mut tx, conversation_id, member_id).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -91,6 +93,7 @@ pub async fn mark_unread(pool: &PgPool, viewer: &Viewer, message_id: i64) -> Res
     .rows_affected();
     if moved > 0 {
         live::publish_own(&mut tx, viewer.id, Kind::Unread, conversation_id).await?;
+        live::publish_seen(&mut tx, conversation_id, viewer.id).await?;
     }
     tx.commit().await?;
     Ok(conversation_id)
@@ -111,6 +114,49 @@ pub(super) async fn last_read(
     .fetch_optional(pool)
     .await?
     .unwrap_or(0))
+}
+
+/// How far each of the others in the conversation has read: its members who
+/// share their read state, and each group as far as its sharing managers have
+/// read. Empty when the viewer does not share theirs (as in Zulip), and never the
+/// viewer's own side (`own`) or anyone who has the conversation as a request.
+pub(super) async fn seen_by_others(
+    pool: &PgPool,
+    viewer_id: i64,
+    conversation_id: i64,
+    own: &str,
+) -> Result<Vec<Seen>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT 'member:' || cp.member_id AS "token!", m.display_name AS "name!",
+                  r.last_read_message_id AS "up_to!"
+           FROM conversation_parties cp
+           JOIN members m ON m.id = cp.member_id AND m.share_read_state AND m.deleted_at IS NULL
+           JOIN conversation_reads r ON r.member_id = cp.member_id AND r.conversation_id = cp.conversation_id
+           WHERE cp.conversation_id = $1 AND cp.state = 'active'
+             AND (SELECT share_read_state FROM members WHERE id = $2)
+           UNION ALL
+           SELECT 'group:' || cp.group_id, g.name, max(r.last_read_message_id)
+           FROM conversation_parties cp
+           JOIN groups g ON g.id = cp.group_id
+           JOIN group_memberships gm ON gm.group_id = cp.group_id AND gm.role = 'manager'
+           JOIN members m ON m.id = gm.member_id AND m.share_read_state
+           JOIN conversation_reads r ON r.member_id = gm.member_id AND r.conversation_id = cp.conversation_id
+           WHERE cp.conversation_id = $1 AND (SELECT share_read_state FROM members WHERE id = $2)
+           GROUP BY cp.group_id, g.name"#,
+        conversation_id,
+        viewer_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.token != own)
+        .map(|r| Seen {
+            token: r.token,
+            name: r.name,
+            up_to: r.up_to,
+        })
+        .collect())
 }
 
 pub async fn unread_ids(pool: &PgPool, member_id: i64) -> Result<Vec<i64>, AppError> {

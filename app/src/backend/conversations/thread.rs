@@ -1,6 +1,6 @@
 //! A thread: its parties and a page of its messages.
 
-use super::read::{last_read, read_up_to};
+use super::read::{last_read, read_up_to, seen_by_others};
 use super::{group_view, member_view};
 use crate::backend::permissions::{self, Access};
 use crate::domain::conversation::Party;
@@ -189,6 +189,10 @@ pub async fn thread(
     .fetch_one(pool)
     .await?;
     let multi_person = others.len() + 1 >= MULTI_PERSON;
+    let seen = match before {
+        None => seen_by_others(pool, viewer.id, conversation_id, &acting_token).await?,
+        Some(_) => Vec::new(),
+    };
     let draft = match before {
         None => super::drafts::draft(pool, viewer.id, Some(conversation_id)).await?,
         Some(_) => None,
@@ -202,6 +206,7 @@ pub async fn thread(
         edit_seconds,
         first_unread,
         draft,
+        seen,
         id: conversation_id,
         others,
         acting_as,

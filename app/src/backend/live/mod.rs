@@ -9,15 +9,17 @@
 mod publish;
 mod reactions;
 mod replay;
+mod seen;
 mod typing;
 
 pub use publish::{notify, publish_own, publish_to_conversation, revoke, Change};
 pub use reactions::reactions_of;
 pub use replay::{events_after, hello};
+pub use seen::publish_seen;
 pub use typing::{announce_typing, TypingGate};
 
 use crate::model::conversation::{
-    MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction,
+    MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction, Seen,
 };
 use crate::model::live::{notice_text, LiveEvent};
 use chrono::{DateTime, Utc};
@@ -120,6 +122,9 @@ pub struct Published {
     /// All the reactions of a `Reacted` message; `None` when too big for NOTIFY.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
+    /// How far the reader of a `Seen` event has read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<Seen>,
     /// Who is typing (`Typing`): the name the recipients know them by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typing: Option<String>,
@@ -144,6 +149,8 @@ pub enum Kind {
     Edited,
     Deleted,
     Reacted,
+    /// One of the others read further (a read receipt).
+    Seen,
     /// Someone is typing: passed on to open pages as it is, never numbered or stored.
     Typing,
     /// Not an event: the members' open streams must end (sign-out, suspension).
@@ -161,6 +168,7 @@ impl Kind {
             Kind::Deleted => "deleted",
             Kind::Reacted => "reacted",
             Kind::Typing => "typing",
+            Kind::Seen => "seen",
             Kind::Revoke => "revoke",
         }
     }
@@ -176,6 +184,7 @@ impl Published {
             message_id: None,
             edit: None,
             reactions: None,
+            seen: None,
             typing: None,
             session: None,
             to,
@@ -203,6 +212,10 @@ impl Published {
             Kind::Deleted => self.message_id.map(|message_id| LiveEvent::Deleted {
                 conversation_id: self.conversation_id,
                 message_id,
+            }),
+            Kind::Seen => self.seen.clone().map(|seen| LiveEvent::Seen {
+                conversation_id: self.conversation_id,
+                seen,
             }),
             Kind::Typing => self.typing.clone().map(|who| LiveEvent::Typing {
                 conversation_id: self.conversation_id,

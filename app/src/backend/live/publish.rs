@@ -12,6 +12,7 @@ pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result
         published.message = None;
         published.edit = None;
         published.reactions = None;
+        published.seen = None;
         published.typing = None;
         payload = serde_json::to_string(&published).map_err(|_| AppError::Internal)?;
     }
@@ -23,6 +24,7 @@ pub async fn notify(conn: &mut PgConnection, mut published: Published) -> Result
                 message: None,
                 edit: None,
                 reactions: None,
+                seen: None,
                 typing: None,
                 ..published.clone()
             };

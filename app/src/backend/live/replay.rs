@@ -34,6 +34,7 @@ pub async fn events_after(
     let rows = sqlx::query_as!(
         Missed,
         r#"SELECT e.seq, e.kind, e.conversation_id, e.flags, vg.name AS "via_group?",
+                  e.via_group_id AS event_group_id, e.actor_id, act.display_name AS "actor_name?",
                   e.message_id AS event_message_id, msg.kind AS "message_kind?",
                   -- Access is checked again: a member who left or lost a group since
                   -- gets no content of that conversation from a replay.
@@ -51,6 +52,7 @@ pub async fn events_after(
                   ag.slug AS "group_slug?", ag.name AS "group_name?"
            FROM live_events e
            LEFT JOIN groups vg ON vg.id = e.via_group_id
+           LEFT JOIN members act ON act.id = e.actor_id
            LEFT JOIN messages msg ON msg.id = e.message_id
            LEFT JOIN members am ON am.id = msg.author_id
            LEFT JOIN groups ag ON ag.id = msg.as_group_id
@@ -104,6 +106,9 @@ struct Missed {
     conversation_id: i64,
     flags: i16,
     via_group: Option<String>,
+    event_group_id: Option<i64>,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
     event_message_id: Option<i64>,
     message_kind: Option<String>,
     visible: bool,
@@ -134,6 +139,7 @@ impl Missed {
             "unread" => LiveEvent::Unread,
             // Out of reach now: the client only re-reads its unread state.
             _ if !self.visible => LiveEvent::Unread,
+            "seen" => self.seen_event(),
             "reacted" => match self.event_message_id {
                 // Filled in by `events_after`, which reads them all at once.
                 Some(message_id) => LiveEvent::Reacted {
@@ -159,6 +165,27 @@ impl Missed {
                     None => LiveEvent::Unread,
                 }
             }
+        }
+    }
+
+    /// A read receipt as it was sent: whose, and how far.
+    fn seen_event(self) -> LiveEvent {
+        let party = match (
+            self.event_group_id,
+            self.via_group,
+            self.actor_id,
+            self.actor_name,
+        ) {
+            (Some(group), Some(name), _, _) => Some((format!("group:{group}"), name)),
+            (None, _, Some(member), Some(name)) => Some((format!("member:{member}"), name)),
+            _ => None,
+        };
+        match (party, self.event_message_id) {
+            (Some((token, name)), Some(up_to)) => LiveEvent::Seen {
+                conversation_id: self.conversation_id,
+                seen: crate::model::conversation::Seen { token, name, up_to },
+            },
+            _ => LiveEvent::Unread,
         }
     }
 

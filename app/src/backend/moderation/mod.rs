@@ -16,7 +16,7 @@ pub use act::act;
 pub use audit_log::log;
 pub use blocks::{has_blocked, set_block};
 pub use limits::{check_action_rate, check_send_rate};
-pub use privacy::{acknowledge, privacy, save_policy, warnings};
+pub use privacy::{acknowledge, privacy, save_policy, save_read_receipts, warnings};
 pub use queue::queue;
 pub use reports::report;
 pub use suspension::{lift_suspension, suspend_member};

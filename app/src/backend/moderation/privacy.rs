@@ -10,8 +10,8 @@ use crate::model::moderation::{PrivacySettings, WarningView};
 use sqlx::PgPool;
 
 pub async fn privacy(pool: &PgPool, viewer: &Viewer) -> Result<PrivacySettings, AppError> {
-    let policy = sqlx::query_scalar!(
-        "SELECT message_policy FROM members WHERE id = $1",
+    let member = sqlx::query!(
+        "SELECT message_policy, share_read_state FROM members WHERE id = $1",
         viewer.id
     )
     .fetch_one(pool)
@@ -33,8 +33,9 @@ pub async fn privacy(pool: &PgPool, viewer: &Viewer) -> Result<PrivacySettings, 
     })
     .collect();
     Ok(PrivacySettings {
-        policy: MessagePolicy::parse(&policy).unwrap_or(MessagePolicy::Everyone),
+        policy: MessagePolicy::parse(&member.message_policy).unwrap_or(MessagePolicy::Everyone),
         blocked,
+        share_read_state: member.share_read_state,
     })
 }
 
@@ -47,6 +48,22 @@ pub async fn save_policy(
         "UPDATE members SET message_policy = $2 WHERE id = $1",
         viewer.id,
         policy.as_str()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether others see how far the member has read (and they see theirs).
+pub async fn save_read_receipts(
+    pool: &PgPool,
+    viewer: &Viewer,
+    share: bool,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE members SET share_read_state = $2 WHERE id = $1",
+        viewer.id,
+        share
     )
     .execute(pool)
     .await?;

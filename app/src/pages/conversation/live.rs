@@ -55,6 +55,13 @@ pub(super) fn follow_live(conversation: i64, thread: ThreadContext) {
         }
     });
     Effect::new(move |_| {
+        if let Some((id, seen)) = live.seen.get() {
+            if id == conversation {
+                thread.apply_seen(seen);
+            }
+        }
+    });
+    Effect::new(move |_| {
         if let Some((id, message, reactions)) = live.reacted.get() {
             if id == conversation {
                 thread.apply_reactions(message, reactions);

@@ -89,10 +89,26 @@ fn TextMessage(message: MessageView) -> impl IntoView {
                 </Show>
                 <ReactionBar message_id=id action=react/>
                 <p class="meta" role="status">{react_error}</p>
+                <SeenBy message_id=id/>
             </div>
             <MessageActions message editing writable=thread.writable react/>
         </li>
     }
+}
+
+/// "Seen by Alice and Bob" under the last message they read.
+#[component]
+fn SeenBy(message_id: i64) -> impl IntoView {
+    let thread = expect_context::<ThreadContext>();
+    let names = Memo::new(move |_| thread.seen_at(message_id));
+    let text = move || {
+        names.with(|n| match n.as_slice() {
+            [] => String::new(),
+            [one] => format!("Seen by {one}"),
+            [rest @ .., last] => format!("Seen by {} and {last}", rest.join(", ")),
+        })
+    };
+    view! { <p class="seen-by meta" hidden=move || names.with(Vec::is_empty)>{text}</p> }
 }
 
 #[component]

@@ -11,7 +11,7 @@ mod reply_box;
 mod typing;
 
 use crate::api::conversations::{
-    get_thread, MessageEdit, MessageView, Quote, Reaction, ThreadView,
+    get_thread, MessageEdit, MessageKind, MessageView, Quote, Reaction, Seen, ThreadView,
 };
 use crate::components::party::PartyName;
 use crate::pages::error_view;
@@ -66,6 +66,8 @@ struct ThreadContext {
     acting_as: StoredValue<String>,
     /// A message request not answered yet: nothing to react with until it is.
     request: RwSignal<bool>,
+    /// How far each of the others has read.
+    seen: RwSignal<Vec<Seen>>,
 }
 
 impl ThreadContext {
@@ -122,6 +124,35 @@ impl ThreadContext {
         self.mark_gone(message_id, false);
     }
 
+    /// Someone read further (or, marking unread, less far).
+    fn apply_seen(&self, seen: Seen) {
+        self.seen.update(|all| {
+            all.retain(|s| s.token != seen.token);
+            all.push(seen);
+        });
+    }
+
+    /// Who has read up to `message_id` and no further among the messages shown:
+    /// "Seen by" goes under it.
+    fn seen_at(&self, message_id: i64) -> Vec<String> {
+        self.seen.with(|seen| {
+            self.messages.with(|all| {
+                seen.iter()
+                    .filter(|s| {
+                        all.iter()
+                            .filter(|m| {
+                                m.id <= s.up_to && m.kind == MessageKind::Text && !m.is_gone()
+                            })
+                            .map(|m| m.id)
+                            .max()
+                            == Some(message_id)
+                    })
+                    .map(|s| s.name.clone())
+                    .collect()
+            })
+        })
+    }
+
     /// A message's reactions now.
     fn apply_reactions(&self, message_id: i64, reactions: Vec<Reaction>) {
         self.messages.update(|all| {
@@ -173,6 +204,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         writable: thread.read_only.is_none(),
         acting_as: StoredValue::new(thread.acting_as.token.clone()),
         request,
+        seen: RwSignal::new(thread.seen.clone()),
     };
     provide_context(context);
     follow_live(conversation, context);
@@ -182,7 +214,10 @@ fn Thread(thread: ThreadView) -> impl IntoView {
     Effect::new(move |_| {
         if first_unread.is_some() {
             if let Some(divider) = document().get_element_by_id("new-messages") {
-                divider.scroll_into_view();
+                // Only as far as needed: a divider already in view stays put.
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                divider.scroll_into_view_with_scroll_into_view_options(&options);
             }
         }
     });
