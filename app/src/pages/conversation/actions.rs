@@ -84,47 +84,15 @@ pub(super) fn MessageActions(
     });
     let own_items = own.then(|| {
         view! {
-            <a
-                class="link-button"
-                role="button"
-                hidden=move || !editable.get()
-                href=format!("?{EDIT_QUERY}={id}#message-{id}")
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    close_menu(&ev);
-                    editing.set(true);
-                }
-            >
-                "Edit"
-            </a>
-            <a
-                class="link-button"
-                role="button"
-                href=format!("?delete={id}#message-{id}")
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    close_menu(&ev);
-                    deleting.set(true);
-                }
-            >
-                "Delete"
-            </a>
+            <span hidden=move || !editable.get()>
+                <OpenItem query=EDIT_QUERY message_id=id label="Edit" opens=editing/>
+            </span>
+            <OpenItem query="delete" message_id=id label="Delete" opens=deleting/>
         }
     });
     let others_items = (!own && !message.mine).then(|| {
         view! {
-            <a
-                class="link-button"
-                role="button"
-                href=format!("?report={id}#message-{id}")
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    close_menu(&ev);
-                    reporting.set(true);
-                }
-            >
-                "Report message"
-            </a>
+            <OpenItem query="report" message_id=id label="Report message" opens=reporting/>
             <BlockItem author=message.author.clone()/>
         }
     });
@@ -154,6 +122,50 @@ pub(super) fn MessageActions(
             {move || deleting.get().then(|| view! { <DeleteConfirm message_id=id deleting/> })}
             {move || reporting.get().then(|| view! { <ReportForm message_id=id reported/> })}
         </div>
+    }
+}
+
+/// A menu item that opens a form in place (`opens`); without JavaScript, a link to
+/// this page with `?<query>=<message>`, where the server renders that form.
+#[component]
+fn OpenItem(
+    query: &'static str,
+    message_id: i64,
+    label: &'static str,
+    opens: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <a
+            class="link-button"
+            role="button"
+            href=format!("?{query}={message_id}#message-{message_id}")
+            on:click=move |ev| {
+                ev.prevent_default();
+                close_menu(&ev);
+                opens.set(true);
+            }
+        >
+            {label}
+        </a>
+    }
+}
+
+/// Closes a form opened from a message's menu (`closes`); without JavaScript, a
+/// link back to the message.
+#[component]
+pub(super) fn CancelLink(message_id: i64, closes: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <a
+            class="button button-quiet"
+            role="button"
+            href=format!("#message-{message_id}")
+            on:click=move |ev| {
+                ev.prevent_default();
+                closes.set(false);
+            }
+        >
+            "Cancel"
+        </a>
     }
 }
 
@@ -229,17 +241,7 @@ fn DeleteConfirm(message_id: i64, deleting: RwSignal<bool>) -> impl IntoView {
             <p class="field-error" role="alert">{error}</p>
             <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>"Delete"</button>
             " "
-            <a
-                class="button button-quiet"
-                role="button"
-                href=format!("#message-{message_id}")
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    deleting.set(false);
-                }
-            >
-                "Cancel"
-            </a>
+            <CancelLink message_id closes=deleting/>
         </ActionForm>
     }
 }

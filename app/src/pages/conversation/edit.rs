@@ -1,7 +1,8 @@
 //! Editing one's own message in place: the same message box as a reply, with Save
 //! and Cancel. Without JavaScript, `?edit=<id>` renders it on the server's page.
 
-use super::{actions::asked, ThreadContext, EDIT_QUERY};
+use super::actions::{asked, CancelLink};
+use super::{ThreadContext, EDIT_QUERY};
 use crate::api::conversations::EditMessage;
 use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
@@ -63,17 +64,7 @@ pub(super) fn EditForm(
                 {move || if edit.pending().get() { "Saving…" } else { "Save" }}
             </button>
             " "
-            <a
-                class="button button-quiet"
-                role="button"
-                href=format!("#message-{message_id}")
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    editing.set(false);
-                }
-            >
-                "Cancel"
-            </a>
+            <CancelLink message_id closes=editing/>
         </form>
     }
 }
