@@ -210,11 +210,7 @@ unit() {
 integration() {
   [ -f target/site/pkg/output-name ] || build_client
   log "Rust integration tests (each test gets a database of its own)"
-  if [ -n "${PG_ADMIN_URL:-}" ]; then
-    # Databases of earlier runs' tests.
-    psql "$PG_ADMIN_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'portal_test_%'" |
-      while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null; done
-  fi
+  drop_test_databases # of an earlier, interrupted run
   # A real SMTP server (aiosmtpd from PyPI) for the email tests; they start it.
   command -v python3 >/dev/null || apt_install python3 python3-venv
   PORTAL_SMTP_PYTHON=$(bash .ci/smtp.sh | tail -n 1)
@@ -225,6 +221,13 @@ integration() {
   # 320 concurrent requests to one real server). Each test still has its own
   # database.
   cargo test -p server -- --test-threads=1
+  drop_test_databases # the template and the last test's (each test drops its own)
+}
+
+drop_test_databases() {
+  [ -n "${PG_ADMIN_URL:-}" ] || return 0
+  psql "$PG_ADMIN_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'portal_test_%'" |
+    while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null; done
 }
 
 # The browser tests: three instances over one fresh database with the demo data,
@@ -358,6 +361,9 @@ run_tests() {
   apt_install curl postgresql chromium
   ensure_rust_tools
   ensure_postgres scratch
+  # A full run needs about 7 GB (builds, databases, browser); say what there is,
+  # so that a failure from a full disk is recognised as one.
+  log "free disk space here: $(df -h --output=avail . | tail -n 1 | tr -d ' ')"
   check_format
   lint
   build

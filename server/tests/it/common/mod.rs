@@ -17,6 +17,27 @@ pub struct TestApp {
     pub pool: PgPool,
     pub config: Config,
     pub hub: std::sync::Arc<server::live::Hub>,
+    /// Shared by every instance over this database; the last one dropped marks it
+    /// for dropping.
+    database: std::sync::Arc<TestDatabase>,
+}
+
+/// A test's own database. Each copy of the demo data takes about 10 MB: kept until
+/// the end of a run, a whole suite's would fill a small disk. When the test is over
+/// (every instance dropped) its name is queued, and the next test to create a
+/// database drops the queued ones first (dropping needs a runtime; `Drop` has none).
+struct TestDatabase {
+    name: String,
+}
+
+static FINISHED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut finished) = FINISHED.lock() {
+            finished.push(std::mem::take(&mut self.name));
+        }
+    }
 }
 
 /// What a test may change about the portal it starts.
@@ -65,12 +86,16 @@ pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
 }
 
 pub async fn spawn_app_with_options(options: Options) -> TestApp {
-    let pool = fresh_database().await;
-    start_instance(pool, &options).await
+    let (pool, name) = fresh_database().await;
+    start_instance(pool, std::sync::Arc::new(TestDatabase { name }), &options).await
 }
 
 /// One portal instance (router, live listener, workers) over `pool`.
-async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
+async fn start_instance(
+    pool: PgPool,
+    database: std::sync::Arc<TestDatabase>,
+    options: &Options,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -120,6 +145,7 @@ async fn start_instance(pool: PgPool, options: &Options) -> TestApp {
         pool,
         config,
         hub,
+        database,
     }
 }
 
@@ -127,7 +153,7 @@ impl TestApp {
     /// A second instance of the portal over the same database, as behind a load
     /// balancer: its own port, live listener and workers.
     pub async fn another_instance(&self, options: &Options) -> TestApp {
-        start_instance(self.pool.clone(), options).await
+        start_instance(self.pool.clone(), self.database.clone(), options).await
     }
 }
 
@@ -135,7 +161,7 @@ impl TestApp {
 /// a template that this test process migrated and loaded with the demo data once
 /// (loading it through the portal's own functions takes a few seconds). The test
 /// command drops old ones before each run.
-async fn fresh_database() -> PgPool {
+async fn fresh_database() -> (PgPool, String) {
     static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     let template = TEMPLATE
         .get_or_init(|| async {
@@ -148,7 +174,8 @@ async fn fresh_database() -> PgPool {
             name
         })
         .await;
-    connect(&create_database(Some(template)).await).await
+    let name = create_database(Some(template)).await;
+    (connect(&name).await, name)
 }
 
 /// Creates an empty database (or a copy of `template`) and returns its name.
@@ -166,6 +193,14 @@ async fn create_database(template: Option<&str>) -> String {
     let admin = PgPool::connect(&admin_url())
         .await
         .expect("connect to PostgreSQL");
+    let finished = std::mem::take(&mut *FINISHED.lock().expect("finished databases"));
+    for old in finished {
+        // FORCE: the finished test's pool may not have closed its connections yet.
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)"))
+            .execute(&admin)
+            .await
+            .expect("drop a finished test's database");
+    }
     let copy = template
         .map(|t| format!(" TEMPLATE \"{t}\""))
         .unwrap_or_default();
