@@ -249,3 +249,16 @@ export const TINY_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/**
+ * Opens a thread's "⋯" options (Mute, Leave, Add people) where they are behind
+ * one: on a phone. On a wide screen they are always shown and this does nothing.
+ */
+export async function openThreadOptions(page: Page) {
+  const menu = page.locator('details.thread-menu');
+  const summary = menu.locator('summary');
+  if ((await summary.isVisible()) && !(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) {
+    await summary.click();
+    await expect(menu).toHaveAttribute('open', '');
+  }
+}

@@ -16,6 +16,7 @@ import {
   tag,
   waitForLiveStream,
   type Account,
+  openThreadOptions,
 } from './helpers';
 
 // Live updates and notifications: the envelope, the conversation list and open
@@ -374,6 +375,7 @@ test.describe('live updates and notifications', () => {
       // Bob opens it (so it is read) and mutes it.
       await openLive(page, mutedThread);
       await expectEnvelopeNormal(page);
+      await openThreadOptions(page);
       const mute = page.getByRole('button', { name: 'Mute', exact: true });
       await expect(mute).toHaveAttribute('aria-pressed', 'false');
       await mute.click();
@@ -381,6 +383,7 @@ test.describe('live updates and notifications', () => {
       await expect(unmute).toHaveAttribute('aria-pressed', 'true');
       // The choice is stored: a fresh page still shows it.
       await openLive(page, mutedThread);
+      await openThreadOptions(page);
       await expect(unmute).toHaveAttribute('aria-pressed', 'true');
 
       await openLive(page, '/members');

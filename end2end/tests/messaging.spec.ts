@@ -236,3 +236,63 @@ test.describe('editing, deleting and replying', () => {
     await expect(section.getByRole('button', { name: 'Share read receipts' })).toBeVisible();
   });
 });
+
+test.describe('formatting', () => {
+  test('a formatted reply looks the same in the preview, in the thread and live on the other side', async ({
+    page,
+    browser,
+  }) => {
+    test.slow();
+    const authorSide = await newBrowserPage(browser);
+    try {
+      const author = authorSide.page;
+      await registerMember(author, 'Formatter');
+      const t = tag();
+      const thread = await startWithBob(author, `Agenda ${t}`);
+      await signIn(page, DEMO.bob.email, DEMO.bob.name);
+      await gotoHydrated(page, thread);
+      await waitForLiveStream(page);
+
+      const text = [
+        `**Bold ${t}** and \`npm run build\``,
+        '- first item',
+        '- second item',
+        '',
+        '> a quoted line',
+        '',
+        '[the docs](https://example.org/docs) and [not a link](javascript:alert(1))',
+      ].join('\n');
+      await replyForm(author).body.fill(text);
+      const previewButton = author.getByRole('button', { name: 'Preview', exact: true });
+      await previewButton.click();
+      const preview = author.locator('#reply-body-preview');
+      await expect(preview).toBeVisible();
+      await expect(preview.locator('strong')).toHaveText(`Bold ${t}`);
+      await expect(preview.locator('code')).toHaveText('npm run build');
+      await expect(preview.locator('li')).toHaveText(['first item', 'second item']);
+      // The preview follows the text as it changes.
+      await replyForm(author).body.fill(`${text}\n- a third`);
+      await expect(preview.locator('li')).toHaveCount(3);
+      await author.getByRole('button', { name: 'Hide preview', exact: true }).click();
+      await expect(preview).toBeHidden();
+      await replyForm(author).body.fill(text);
+      await replyForm(author).send.click();
+
+      for (const side of [author, page]) {
+        const message = messageWith(side, `Bold ${t}`);
+        const body = message.locator('.message-body');
+        await expect(body.locator('strong')).toHaveText(`Bold ${t}`);
+        await expect(body.locator('code')).toHaveText('npm run build');
+        await expect(body.locator('li')).toHaveText(['first item', 'second item']);
+        await expect(body.locator('blockquote')).toHaveText('a quoted line');
+        const docs = body.getByRole('link', { name: 'the docs' });
+        await expect(docs).toHaveAttribute('href', 'https://example.org/docs');
+        await expect(docs).toHaveAttribute('rel', /nofollow/);
+        await expect(body.getByRole('link', { name: 'not a link' })).toHaveCount(0);
+        await expect(body).toContainText('[not a link](javascript:alert(1))');
+      }
+    } finally {
+      await authorSide.context.close();
+    }
+  });
+});

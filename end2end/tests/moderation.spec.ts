@@ -20,6 +20,7 @@ import {
   threadList,
   waitForLiveStream,
   type Account,
+  openThreadOptions,
 } from './helpers';
 
 // The code of conduct in practice: reporting a message and a moderator removing
@@ -544,6 +545,7 @@ test.describe('code of conduct and moderation', () => {
       const third = await registerElsewhere(browser, 'Third');
       const text = `Planning the sprint, three of us ${tag()}`;
       const thread = await startConversation(page, stayer, text, [third]);
+      await openThreadOptions(page);
       await expect(page.locator('details > summary').filter({ hasText: /^\s*Add people\s*$/ })).toBeVisible();
 
       await page.getByRole('button', { name: 'Leave conversation', exact: true }).click();

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, MEMBER_PASSWORD, accountMenu, freshHandle, moreActions, registerMember, tag } from './helpers';
+import { DEMO, DEMO_PASSWORD, MEMBER_PASSWORD, accountMenu, freshHandle, moreActions, openThreadOptions, registerMember, tag } from './helpers';
 
 // The portal with JavaScript turned off: every page is the server's HTML and every
 // form posts itself. What a member can do must not depend on the client loading.
@@ -99,9 +99,12 @@ test.describe('without JavaScript', () => {
   test('mute and unmute a conversation, block and unblock a member', async ({ browser }) => {
     const { context, page } = await newMember(browser, 'Muter');
     await startFromProfile(page, DEMO.bob.handle, DEMO.bob.name, `To mute ${tag()}`);
+    await openThreadOptions(page);
     await page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await openThreadOptions(page);
     await expect(page.getByRole('button', { name: 'Unmute', exact: true })).toHaveAttribute('aria-pressed', 'true');
     await page.getByRole('button', { name: 'Unmute', exact: true }).click();
+    await openThreadOptions(page);
     await expect(page.getByRole('button', { name: 'Mute', exact: true })).toHaveAttribute('aria-pressed', 'false');
 
     await page.goto(`/members/${DEMO.bob.handle}`);
@@ -323,6 +326,7 @@ test.describe('without JavaScript', () => {
     await expect(page).toHaveURL(/\/conversations\/\d+$/);
     const thread = new URL(page.url()).pathname;
 
+    await openThreadOptions(page);
     await page.getByRole('button', { name: 'Leave conversation', exact: true }).click();
     await expect(page).toHaveURL(/\/conversations$/);
     await expect(page.locator('ul.conversation-list li.conversation-row')).toHaveCount(0);

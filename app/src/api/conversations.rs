@@ -208,13 +208,28 @@ pub async fn typing(conversation: i64) -> Result<(), AppError> {
 
 /// Keeps what the viewer typed and did not send, for `conversation` (the start
 /// dialog when absent), so it is there on any device; an empty text removes it.
+///
+/// The reply box's "Preview" button posts here without JavaScript (`preview`):
+/// the thread then opens again with the saved text shown formatted.
 #[server(endpoint = "save_draft")]
 pub async fn save_draft(
     #[server(default)] conversation: Option<i64>,
     #[server(default)] body: String,
+    #[server(default)] preview: bool,
+    #[server(default)] reply_to: Option<i64>,
 ) -> Result<(), AppError> {
     signed_in(|viewer, state| async move {
-        crate::backend::conversations::save_draft(&state.pool, &viewer, conversation, &body).await
+        crate::backend::conversations::save_draft(&state.pool, &viewer, conversation, &body)
+            .await?;
+        if let (true, Some(conversation)) = (preview, conversation) {
+            let reply = reply_to
+                .map(|id| format!("&reply={id}"))
+                .unwrap_or_default();
+            crate::api::context::after_plain_form(&format!(
+                "/conversations/{conversation}?preview=1{reply}#reply-body-preview"
+            ));
+        }
+        Ok(())
     })
     .await
 }

@@ -26,8 +26,13 @@ pub fn keep_draft(conversation: Option<i64>, body: RwSignal<String>) {
                             return;
                         }
                         leptos::task::spawn_local(async move {
-                            let _ =
-                                crate::api::conversations::save_draft(conversation, saving).await;
+                            let _ = crate::api::conversations::save_draft(
+                                conversation,
+                                saving,
+                                false,
+                                None,
+                            )
+                            .await;
                         });
                     },
                     SAVE_AFTER,

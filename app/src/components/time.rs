@@ -1,3 +1,5 @@
+#[cfg(feature = "hydrate")]
+use chrono::Datelike;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
@@ -47,6 +49,17 @@ mod local {
             .as_string()
     }
 
+    /// "Monday, December 7" (with the year when it is not this one), in the
+    /// browser's language and time zone.
+    pub fn day(at: DateTime<Utc>, with_year: bool) -> Option<String> {
+        let date = Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
+        let mut pairs = vec![("weekday", "long"), ("month", "long"), ("day", "numeric")];
+        if with_year {
+            pairs.push(("year", "numeric"));
+        }
+        with(&date, &pairs)
+    }
+
     /// ("Dec 7, 14:02", "Monday, December 7, 2026 at 14:02:09 CET") in the
     /// browser's language and time zone.
     pub fn format(at: DateTime<Utc>) -> Option<(String, String)> {
@@ -63,6 +76,42 @@ mod local {
         let long = with(&date, &[("dateStyle", "full"), ("timeStyle", "long")])?;
         Some((short, long))
     }
+}
+
+/// The calendar day of `at`: in UTC, or (in the browser, once the page runs) in
+/// the reader's time zone.
+pub fn day_of(at: DateTime<Utc>, in_reader_zone: bool) -> chrono::NaiveDate {
+    #[cfg(feature = "hydrate")]
+    if in_reader_zone {
+        let date = js_sys::Date::new(&leptos::wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64,
+        ));
+        // Minutes from local time to UTC, for that instant (summer time included).
+        let offset = chrono::Duration::minutes(date.get_timezone_offset() as i64);
+        return (at - offset).date_naive();
+    }
+    let _ = in_reader_zone;
+    at.date_naive()
+}
+
+/// What a day line says: "Today", "Yesterday" or the date, in the reader's
+/// language once the page runs; the server writes the date in English (UTC).
+pub fn day_label(at: DateTime<Utc>, day: chrono::NaiveDate, in_reader_zone: bool) -> String {
+    #[cfg(feature = "hydrate")]
+    if in_reader_zone {
+        let today = day_of(now(), true);
+        if day == today {
+            return "Today".into();
+        }
+        if Some(day) == today.pred_opt() {
+            return "Yesterday".into();
+        }
+        if let Some(label) = local::day(at, day.year_ce() != today.year_ce()) {
+            return label;
+        }
+    }
+    let _ = (day, in_reader_zone);
+    at.format("%A, %B %-d, %Y").to_string()
 }
 
 /// The current time: the browser's clock in the browser, the server's on the server.

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod conversation;
 pub mod group;
 pub mod limits;
+pub mod markdown;
 pub mod moderation;
 pub mod profile;
 #[cfg(test)]

@@ -1724,6 +1724,128 @@ async fn markup_in_stored_text_reaches_pages_and_emails_only_escaped() {
     assert_inert("Mallory's thread as Bob", &html, &["Hi from Mallory"]);
 }
 
+/// Formatting payloads (a Markdown subset, `app::domain::markdown`): script in a
+/// link's text and target, `javascript:` and `data:` links in any case, raw HTML
+/// inside bold and code, an image by address, quotes nested 900 deep and 1,000
+/// backticks. Each is accepted as a message, and the thread page, the preview and
+/// the email show it inert: no tag of theirs, no link but to http(s), no image,
+/// nesting cut at four levels, the backticks as text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formatting_payloads_render_inert_in_the_thread_the_preview_and_the_email() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_options(Options {
+        smtp_url: Some(smtp.url()),
+        batch_seconds: Some(1),
+        ..Options::default()
+    })
+    .await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let payloads = [
+        format!("[click]({JS_LINK})"),
+        "[x](JaVaScRiPt:alert(1)) and [y](data:text/html,<script>alert(1)</script>)".to_string(),
+        format!("[{SCRIPT}](https://example.org/a)"),
+        format!("**{IMG}** _{SVG}_ ~~{SCRIPT}~~"),
+        format!("`{SCRIPT}`"),
+        format!("```\n{SVG}\n{SCRIPT}\n```"),
+        "[q](https://example.org/\"onmouseover=\"alert(1))".to_string(),
+        "![tracker](https://evil.example/pixel.png)".to_string(),
+        format!("{} deep", ">".repeat(900)),
+        "`".repeat(1000),
+    ];
+    let conversation = start(&app, &alice, a, &[member(b)], "Formatting, hostile").await;
+    for body in &payloads {
+        reply(&app, &alice, conversation, body).await;
+    }
+    // The email (batched: one for all of them, sent before Bob reads them): HTML
+    // inert, text as typed.
+    // However the batches fall, every payload arrives in some email.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let emails = loop {
+        let emails = smtp.messages();
+        let all: String = emails.iter().map(|e| e.text.as_str()).collect();
+        if all.contains(&format!("> [click]({JS_LINK})")) && all.contains(&"`".repeat(1000)) {
+            break emails;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the emails list the messages: {emails:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for email in &emails {
+        assert_inert("the email", &email.html, &[]);
+        assert!(!email.html.contains("<img"), "no image in the email");
+    }
+    let html: String = emails.iter().map(|e| e.html.as_str()).collect();
+    assert!(
+        html.contains(SCRIPT_ESCAPED) && html.contains(IMG_ESCAPED),
+        "the emails show the markup as text"
+    );
+    let thread = format!("/conversations/{conversation}");
+    let html = get_page(&app, &bob, &thread).await;
+    assert_inert(
+        &format!("{thread} with formatting payloads"),
+        &html,
+        &[SCRIPT_ESCAPED, IMG_ESCAPED, SVG_ESCAPED, &"`".repeat(1000)],
+    );
+    let html = without_markers(&html);
+    for (what, absent) in [
+        ("an image by address", "<img src=\"https://evil.example"),
+        ("a data: link", "href=\"data:"),
+        (
+            "a quote smuggled into an address",
+            "href=\"https://example.org/\"onmouseover",
+        ),
+    ] {
+        assert!(!html.contains(absent), "{thread}: {what} got through");
+    }
+    assert!(
+        html.contains("<a href=\"https://example.org/a\""),
+        "{thread}: a link with markup in its text still links, its text escaped"
+    );
+    assert!(
+        html.contains(&format!("<strong>{IMG_ESCAPED}</strong>")),
+        "{thread}: bold around markup is bold text"
+    );
+    let depth = html.matches("<blockquote").count();
+    assert!(
+        (1..=app::domain::markdown::MAX_DEPTH).contains(&depth),
+        "{thread}: quotes nest at most {} deep, here {depth}",
+        app::domain::markdown::MAX_DEPTH
+    );
+    println!("xss: formatting: thread inert, links only to http(s), quotes {depth} deep");
+
+    // The preview, without JavaScript: the draft saved, the page shows it formatted.
+    let draft = format!("**{SCRIPT}** [x]({JS_LINK})");
+    let response = alice
+        .post(format!("{}/api/save_draft", app.url))
+        .header("accept", "text/html")
+        .header("referer", format!("{}{thread}", app.url))
+        .form(&[
+            ("conversation", conversation.to_string()),
+            ("key", fresh_key()),
+            ("body", draft.clone()),
+            ("preview", "true".to_string()),
+        ])
+        .send()
+        .await
+        .expect("preview");
+    assert_eq!(response.status(), 303, "the preview is a redirect");
+    let location = response.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(location, format!("{thread}?preview=1#reply-body-preview"));
+    let html = get_page(&app, &alice, &format!("{thread}?preview=1")).await;
+    assert_inert("the preview", &html, &[SCRIPT_ESCAPED]);
+    let html = without_markers(&html);
+    assert!(
+        html.contains(&format!("<strong>{SCRIPT_ESCAPED}</strong>")),
+        "the preview shows the draft formatted"
+    );
+}
+
 /// `%`, `_`, `'`, `\` and SQL in a search are plain text: no error, and no match
 /// that does not contain the text (`%` does not list everybody).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

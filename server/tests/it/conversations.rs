@@ -614,8 +614,10 @@ async fn the_thread_page_renders_escaped_text_with_safe_links() {
     );
     assert!(!html.contains("<script>alert(1)"));
     assert!(
-        html.contains(r#"<a href="https://mautic.org/docs" rel="nofollow ugc noopener""#),
-        "links are safe"
+        html.contains(
+            r#"<a href="https://mautic.org/docs" title="https://mautic.org/docs" rel="nofollow ugc noopener""#
+        ),
+        "links are safe, and say where they go"
     );
     assert!(html.contains("<br>"), "line breaks are kept");
     assert!(

@@ -208,3 +208,86 @@ async fn loading_the_demo_data_twice_changes_nothing() {
         .unwrap();
     assert_eq!(roles, ["admin", "member", "moderator"]);
 }
+
+/// A thread reads like a messenger's: a line above each day's first message, and an
+/// author's messages in a row (within five minutes, the same day) drawn as one group,
+/// their name kept for screen readers. Days are UTC on the server's page (the page
+/// shows the reader's own once it runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_has_a_line_for_each_day_and_groups_an_authors_messages() {
+    let app = spawn_app().await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let conversation = start(&app, &alice, a, &[member(b)], "first, day one").await;
+    let second = reply(&app, &alice, conversation, "second, day one, same minute").await;
+    let third = reply(&app, &bob, conversation, "third, Bob, day one").await;
+    let fourth = reply(&app, &bob, conversation, "fourth, Bob, the next day").await;
+    let fifth = reply(&app, &bob, conversation, "fifth, Bob, ten minutes on").await;
+    for (id, at) in [
+        (second, "2026-03-02 09:00:30+00"),
+        (third, "2026-03-02 09:01:00+00"),
+        (fourth, "2026-03-03 08:00:00+00"),
+        (fifth, "2026-03-03 08:10:00+00"),
+    ] {
+        sqlx::query("UPDATE messages SET created_at = $2::timestamptz WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&app.pool)
+            .await
+            .expect("date the message");
+    }
+    sqlx::query(
+        "UPDATE messages SET created_at = '2026-03-02 09:00:00+00'
+         WHERE conversation_id = $1 AND id < $2",
+    )
+    .bind(conversation)
+    .bind(second)
+    .execute(&app.pool)
+    .await
+    .expect("date the first message");
+
+    let response = alice
+        .get(format!("{}/conversations/{conversation}", app.url))
+        .send()
+        .await
+        .expect("thread");
+    let html = without_markers(&response.text().await.expect("page"));
+    let list = &html[html
+        .find("class=\"messages\"")
+        .unwrap_or_else(|| panic!("the message list: {html}"))..];
+    let days: Vec<&str> = list
+        .match_indices("<li class=\"day-line\"><span>")
+        .map(|(at, tag)| {
+            let rest = &list[at + tag.len()..];
+            &rest[..rest.find('<').unwrap_or(0)]
+        })
+        .collect();
+    assert_eq!(days, ["Monday, March 2, 2026", "Tuesday, March 3, 2026"]);
+    let classes = |id: i64| {
+        let at = list
+            .find(&format!("id=\"message-{id}\""))
+            .unwrap_or_else(|| panic!("message {id} is listed"));
+        let start = list[..at].rfind("<li").expect("its item");
+        let end = start + list[start..].find('>').expect("the tag ends");
+        list[start..end].to_string()
+    };
+    assert!(
+        classes(second).contains("continued"),
+        "Alice's second message joins her first"
+    );
+    for (id, why) in [
+        (third, "another author"),
+        (fourth, "another day"),
+        (fifth, "ten minutes later"),
+    ] {
+        assert!(
+            !classes(id).contains("continued"),
+            "message {id} starts a group: {why}"
+        );
+    }
+    let second_item = &list[list.find(&format!("id=\"message-{second}\"")).unwrap_or(0)..];
+    assert!(
+        second_item[..second_item.find("</li>").unwrap_or(0)].contains("Alice Martin"),
+        "a grouped message still names its author (for screen readers)"
+    );
+}

@@ -160,5 +160,5 @@ async fn pending_requests(pool: &PgPool, member_id: i64) -> Result<i64, AppError
 
 /// The start of a message for the inbox: one line, at most 120 visible characters.
 pub(super) fn snippet(body: &str) -> String {
-    crate::domain::text::excerpt(body, 120)
+    crate::domain::markdown::excerpt(body, 120)
 }

@@ -89,7 +89,7 @@ pub fn quote(id: i64, author: String, body: &str, gone: bool) -> Quote {
         excerpt: if gone {
             String::new()
         } else {
-            crate::domain::text::excerpt(body, crate::model::conversation::QUOTE_LENGTH)
+            crate::domain::markdown::excerpt(body, crate::model::conversation::QUOTE_LENGTH)
         },
         gone,
     }

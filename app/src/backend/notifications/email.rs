@@ -230,9 +230,10 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
             text.push_str(&format!("> {line}\n"));
         }
         html.push_str(&format!(
-            "<p><strong>{}</strong> <small>({when})</small></p><blockquote style=\"white-space:pre-wrap\">{}</blockquote>",
+            "<p><strong>{}</strong> <small>({when})</small></p><div style=\"border-left:3px solid #ddd;padding-left:.75em;margin-bottom:1em\">{}</div>",
             escape(&m.author),
-            escape(&m.body)
+            // The formatting as the page shows it; the text part keeps what was typed.
+            crate::domain::markdown::to_html(&crate::domain::markdown::parse(&m.body))
         ));
     }
     if more {

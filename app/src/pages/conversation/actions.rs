@@ -59,7 +59,7 @@ pub(super) fn MessageActions(
     let quote = Quote {
         id,
         author: message.author.name.clone(),
-        excerpt: crate::domain::text::excerpt(
+        excerpt: crate::domain::markdown::excerpt(
             &message.body,
             crate::api::conversations::QUOTE_LENGTH,
         ),

@@ -11,8 +11,9 @@ use crate::components::message_text::MessageText;
 use crate::components::time::Time;
 use leptos::prelude::*;
 
+/// `continued`: it follows its author's previous message closely (see `Placement`).
 #[component]
-pub(super) fn Message(message: MessageView) -> impl IntoView {
+pub(super) fn Message(message: MessageView, #[prop(optional)] continued: bool) -> impl IntoView {
     let id = format!("message-{}", message.id);
     let author = message.author.name.clone();
     match message.kind {
@@ -43,13 +44,13 @@ pub(super) fn Message(message: MessageView) -> impl IntoView {
             }
             .into_any()
         }
-        MessageKind::Text => view! { <TextMessage message/> }.into_any(),
+        MessageKind::Text => view! { <TextMessage message continued/> }.into_any(),
     }
 }
 
 /// A message with text: its body, or its edit form while its author edits it.
 #[component]
-fn TextMessage(message: MessageView) -> impl IntoView {
+fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
     let id = message.id;
     let editing = RwSignal::new(edit_asked_for(id));
@@ -61,12 +62,12 @@ fn TextMessage(message: MessageView) -> impl IntoView {
             view! {
                 <details class="collapsed-message">
                     <summary>"Message from a member you blocked"</summary>
-                    <p class="message-body"><MessageText body/></p>
+                    <div class="message-body"><MessageText body/></div>
                 </details>
             }
             .into_any()
         } else {
-            view! { <p class="message-body"><MessageText body/></p> }.into_any()
+            view! { <div class="message-body"><MessageText body/></div> }.into_any()
         }
     };
     let original = message.body.clone();
@@ -79,7 +80,7 @@ fn TextMessage(message: MessageView) -> impl IntoView {
     let react = ServerAction::<React>::new();
     let react_error = follow_reactions(id, react);
     view! {
-        <li class="message" class:mine=mine id=format!("message-{id}")>
+        <li class="message" class:mine=mine class:continued=continued id=format!("message-{id}")>
             <Byline message=byline/>
             <div class="message-main">
                 <Head message=head/>
@@ -129,8 +130,8 @@ fn Head(message: MessageView) -> impl IntoView {
     view! {
         <p class="message-head">
             <a class="message-author" href=message.author.link()>{message.author.name.clone()}</a>
-            {message.written_by.map(|by| view! { <span class="meta">{format!(" (written by {by})")}</span> })}
-            " · "
+            {message.written_by.map(|by| view! { <span class="meta written-by">{format!(" (written by {by})")}</span> })}
+            <span class="head-sep">" · "</span>
             <span class="meta"><Time at=message.created_at/></span>
             {message.edited_at.filter(|_| !message.deleted).map(|at| view! {
                 " · "

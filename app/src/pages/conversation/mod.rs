@@ -81,7 +81,7 @@ impl ThreadContext {
                     m.edited_at = Some(edit.edited_at);
                 }
                 if let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == edit.message_id) {
-                    quote.excerpt = crate::domain::text::excerpt(
+                    quote.excerpt = crate::domain::markdown::excerpt(
                         &edit.body,
                         crate::api::conversations::QUOTE_LENGTH,
                     );
@@ -163,6 +163,50 @@ impl ThreadContext {
     }
 }
 
+/// How an entry of the thread sits among the ones before it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Placement {
+    /// A day line above it ("Today", "Monday, December 7"), when it starts a day.
+    day: Option<String>,
+    /// It follows a message of the same author within `GROUP_SECONDS` on the same
+    /// day: drawn without their picture and name again.
+    continued: bool,
+}
+
+/// Messages of one author closer together than this read as one group.
+const GROUP_SECONDS: i64 = 300;
+
+fn placements(
+    messages: &[MessageView],
+    first_unread: Option<i64>,
+    in_reader_zone: bool,
+) -> Vec<Placement> {
+    let day_of = |m: &MessageView| crate::components::time::day_of(m.created_at, in_reader_zone);
+    let mut out = Vec::with_capacity(messages.len());
+    let mut previous: Option<&MessageView> = None;
+    for m in messages {
+        let day = day_of(m);
+        let new_day = previous.is_none_or(|p| day_of(p) != day);
+        let continued = previous.is_some_and(|p| {
+            !new_day
+                && p.kind == MessageKind::Text
+                && m.kind == MessageKind::Text
+                && !p.is_gone()
+                && p.author.token == m.author.token
+                && p.written_by == m.written_by
+                && (m.created_at - p.created_at).num_seconds() < GROUP_SECONDS
+                && Some(m.id) != first_unread
+        });
+        out.push(Placement {
+            day: new_day
+                .then(|| crate::components::time::day_label(m.created_at, day, in_reader_zone)),
+            continued,
+        });
+        previous = Some(m);
+    }
+    out
+}
+
 #[component]
 fn Thread(thread: ThreadView) -> impl IntoView {
     let conversation = thread.id;
@@ -209,6 +253,9 @@ fn Thread(thread: ThreadView) -> impl IntoView {
     provide_context(context);
     follow_live(conversation, context);
     let first_unread = thread.first_unread;
+    // Days are the server's (UTC) until the page runs, then the reader's.
+    let in_reader_zone = RwSignal::new(false);
+    Effect::new(move |_| in_reader_zone.set(true));
     // Opened with unread messages: the first of them is where reading resumes.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -225,16 +272,30 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         <Title text=title.clone()/>
         <article class="thread panel">
             <header class="thread-head">
+                <a class="back-to-list" href="/conversations">
+                    <span aria-hidden="true">"‹ "</span>"All conversations"
+                </a>
                 <h1 class="visually-hidden">{format!("Conversation with {title}")}</h1>
-                <p class="thread-parties">
-                    {move || others.get().into_iter().map(|p| view! { <PartyName party=p link=true/> }).collect_view()}
-                </p>
+                <div class="thread-title">
+                    <p class="thread-parties">
+                        {move || others.get().into_iter().map(|p| view! { <PartyName party=p link=true/> }).collect_view()}
+                    </p>
+                    // Mute, Leave and Add people: in a row on a wide screen, behind one
+                    // "⋯" on a phone (the stylesheet decides; without JavaScript too).
+                    <details class="thread-menu">
+                        <summary aria-label="Conversation options">
+                            <span aria-hidden="true">"⋯"</span>
+                        </summary>
+                        <div class="thread-menu-items">
+                            <MuteButton conversation muted=thread.muted/>
+                            {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
+                            {(thread.multi_person && thread.read_only.is_none()).then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
+                        </div>
+                    </details>
+                </div>
                 {(acting_as.kind == crate::api::conversations::PartyKind::Group).then(|| view! {
                     <p class="meta">{format!("You are answering as the {} group.", acting_as.name)}</p>
                 })}
-                <MuteButton conversation muted=thread.muted/>
-                {thread.may_leave.then(|| view! { <LeaveButton conversation/> })}
-                {(thread.multi_person && thread.read_only.is_none()).then(|| view! { <AddPeoplePanel conversation others acting_as=thread.acting_as.clone()/> })}
             </header>
             {move || request.get().then(|| view! { <RequestBanner conversation request/> })}
             {first_unread.map(|id| view! {
@@ -248,15 +309,30 @@ fn Thread(thread: ThreadView) -> impl IntoView {
             <ol class="messages" aria-label="Messages">
                 // Keyed by what can change, so an edited, deleted or removed message
                 // (or one quoting it) is drawn again.
+                // Where each sits among its neighbours is part of the key too: a
+                // message loaded before it, or the reader's own time zone once the
+                // page runs, can change its day line or its grouping.
                 <For
-                    each=move || messages.get()
-                    key=|m| (m.id, m.removed, m.deleted, m.edited_at, m.reply_to.clone())
-                    let:message
+                    each=move || {
+                        let all = messages.get();
+                        let placed = placements(&all, first_unread, in_reader_zone.get());
+                        all.into_iter().zip(placed).collect::<Vec<_>>()
+                    }
+                    key=|(m, placed)| (m.id, m.removed, m.deleted, m.edited_at, m.reply_to.clone(), placed.clone())
+                    let:entry
                 >
-                    {(Some(message.id) == first_unread).then(|| view! {
-                        <li class="unread-divider" id="new-messages">"New messages"</li>
-                    })}
-                    <Message message/>
+                    {
+                        let (message, placed) = entry;
+                        view! {
+                            {placed.day.map(|day| view! {
+                                <li class="day-line"><span>{day}</span></li>
+                            })}
+                            {(Some(message.id) == first_unread).then(|| view! {
+                                <li class="unread-divider" id="new-messages">"New messages"</li>
+                            })}
+                            <Message message continued=placed.continued/>
+                        }
+                    }
                 </For>
             </ol>
             {match thread.read_only {

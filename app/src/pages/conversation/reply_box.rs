@@ -19,7 +19,7 @@ fn asked_reply(messages: &[MessageView]) -> Option<Quote> {
     messages.iter().find(|m| m.id == id).map(|m| Quote {
         id,
         author: m.author.name.clone(),
-        excerpt: crate::domain::text::excerpt(&m.body, QUOTE_LENGTH),
+        excerpt: crate::domain::markdown::excerpt(&m.body, QUOTE_LENGTH),
         gone: m.is_gone(),
     })
 }
@@ -148,7 +148,14 @@ pub(super) fn ReplyBox(
             <input type="hidden" name="key" value=key/>
             {answering}
             <super::typing::TypingLine conversation/>
-            <MessageField ids label="Reply" rows=3 body error=Signal::derive(error)/>
+            <MessageField
+                ids
+                label="Reply"
+                rows=3
+                body
+                error=Signal::derive(error)
+                preview_form=crate::api::conversations::SaveDraft::url()
+            />
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get()>
                 {move || if send.pending().get() { "Sending…" } else { "Send" }}
