@@ -24,6 +24,7 @@ use crate::pages::{
     profile_edit::ProfileEditPage,
     register::{CheckEmailPage, RegisterPage, VerifyEmailPage},
     requests::RequestsPage,
+    search::SearchPage,
     security::SecurityPage,
     sign_in::SignInPage,
 };
@@ -158,6 +159,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conversations") view=ConversationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/requests") view=RequestsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/profile") view=ProfileEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>

@@ -256,7 +256,7 @@ export const TINY_PNG = Buffer.from(
  */
 export async function openThreadOptions(page: Page) {
   const menu = page.locator('details.thread-menu');
-  const summary = menu.locator('summary');
+  const summary = menu.locator(':scope > summary');
   if ((await summary.isVisible()) && !(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) {
     await summary.click();
     await expect(menu).toHaveAttribute('open', '');

@@ -296,3 +296,26 @@ test.describe('formatting', () => {
     }
   });
 });
+
+test.describe('search', () => {
+  test('a member searches their messages from the list and opens the thread of a hit', async ({ page }) => {
+    await registerMember(page, 'Searcher');
+    const t = tag();
+    const word = `kiwi${t.replace(/[^a-z0-9]/gi, '')}`;
+    const thread = await startWithBob(page, `Bring the ${word} crate, por favor`);
+    await reply(page, `Nothing to find here ${t}`);
+    await gotoHydrated(page, '/conversations');
+    const box = page.getByRole('searchbox', { name: 'Search messages' });
+    await box.fill(word.toUpperCase());
+    await box.press('Enter');
+    await expect(page).toHaveURL(/\/conversations\/search\?q=/);
+    const results = page.getByRole('list', { name: 'Messages found' });
+    await expect(results.locator('li')).toHaveCount(1);
+    await expect(results.locator('mark')).toHaveText(word);
+    await results.getByRole('link', { name: `With ${DEMO.bob.name}` }).click();
+    await expect(page).toHaveURL(new RegExp(`${thread}#message-\\d+$`));
+    // Nothing found says so.
+    await gotoHydrated(page, `/conversations/search?q=nothing${word}`);
+    await expect(page.getByRole('status').filter({ hasText: 'No messages found' })).toBeVisible();
+  });
+});

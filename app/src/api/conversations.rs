@@ -20,6 +20,29 @@ pub async fn search_parties(query: String) -> Result<Vec<PartyView>, AppError> {
     .await
 }
 
+/// Messages matching `q` in the viewer's conversations, newest first; `from` (a
+/// party token) keeps those sent by one member or group, `before` (a message id)
+/// asks for the page after one that ended there.
+#[server(endpoint = "find_messages")]
+pub async fn find_messages(
+    q: String,
+    #[server(default)] from: Option<String>,
+    #[server(default)] before: Option<i64>,
+) -> Result<FoundPage, AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::conversations::find_messages(
+            &state.pool,
+            viewer.id,
+            &q,
+            from.as_deref(),
+            before,
+            state.settings.limits.searches_per_minute(),
+        )
+        .await
+    })
+    .await
+}
+
 /// Looks up the recipients named in a start link (`?to=member:alice`) and whom the
 /// viewer can write as. Tokens here may name members by handle and groups by slug.
 #[server(endpoint = "get_compose_info")]

@@ -29,6 +29,12 @@ impl Limits {
         (self.messages_per_minute as i64).saturating_mul(3)
     }
 
+    /// Searches of their messages a member may run a minute: each reads an index
+    /// over all of their conversations; three for every message, 60 by default.
+    pub fn searches_per_minute(self) -> i64 {
+        (self.messages_per_minute as i64).saturating_mul(3)
+    }
+
     fn for_account(self, new_account: bool) -> (usize, usize) {
         if new_account {
             (

@@ -15,6 +15,7 @@ pub mod profile;
 #[cfg(test)]
 mod properties;
 pub mod redirect;
+pub mod search;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

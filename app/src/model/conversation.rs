@@ -273,3 +273,32 @@ pub struct ComposeInfo {
 
 pub const INBOX_PAGE_SIZE: i64 = 20;
 pub const THREAD_PAGE_SIZE: i64 = 30;
+
+/// A piece of a search result's text: `hit` when it is what was searched for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Highlight {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A message found by a search, with where it was said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundMessage {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    /// The others in the conversation, by name ("Bob, Marketing").
+    pub with: String,
+    pub author: String,
+    /// `member:<id>` or `group:<id>`: to search only what they sent.
+    pub author_token: String,
+    pub created_at: DateTime<Utc>,
+    /// The part of the text around the first hit, without its formatting.
+    pub snippet: Vec<Highlight>,
+}
+
+/// A page of search results, newest first; `before` asks for the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundPage {
+    pub hits: Vec<FoundMessage>,
+    pub before: Option<i64>,
+}

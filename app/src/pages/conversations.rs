@@ -62,6 +62,12 @@ pub fn ConversationsPage() -> impl IntoView {
                 "Start conversation"
             </a>
         </div>
+        <form method="get" action="/conversations/search" role="search" class="search-row inbox-search">
+            <label for="inbox-search" class="visually-hidden">"Search messages"</label>
+            <input id="inbox-search" type="search" name="q" placeholder="Search messages"
+                maxlength=crate::domain::search::SEARCH_MAX.to_string() autocomplete="off"/>
+            <button type="submit" class="button button-quiet">"Search"</button>
+        </form>
         // A transition: the list stays on screen while it is read again.
         <Transition fallback=|| view! { <p>"Loading conversations…"</p> }>
             {move || Suspend::new(async move {

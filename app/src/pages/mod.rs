@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod profile_edit;
 pub mod register;
 pub mod requests;
+pub mod search;
 pub mod security;
 pub mod sign_in;
 

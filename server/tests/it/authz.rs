@@ -923,6 +923,23 @@ fn rows(s: &Scenario) -> Vec<Row> {
             _ if body.trim() == "[]" => Ok(()),
             _ => Err(format!("message text found people or groups: {body}")),
         }),
+        // Everyone signed in may search; only what they may read is found (the
+        // generic check fails a cell holding a marker its role may not see).
+        Row::call(
+            "find_messages",
+            "A's first marker",
+            Expect::members(200),
+            |_| fields(&[("q", s.marker(A, 1))]),
+        )
+        .check(|s, role, body| {
+            let found = body.contains(&s.marker(A, 1));
+            match role {
+                Participant | GroupManager if !found => {
+                    Err(format!("A's message not found: {body}"))
+                }
+                _ => Ok(()),
+            }
+        }),
         Row::call(
             "get_compose_info",
             "to the participant and the group",
@@ -1096,6 +1113,14 @@ fn rows(s: &Scenario) -> Vec<Row> {
             format!("/conversations/new?to=member:{participant}"),
             Expect::members(200),
         ),
+        // Searched for in lower case: the page repeats the search in its form, and
+        // the marker (mixed case) may only show in a found message.
+        Row::page(
+            "/conversations/search",
+            format!("/conversations/search?q={}", s.marker(A, 1).to_lowercase()),
+            Expect::members(200),
+        )
+        .shows(&[Participant, GroupManager], &s.marker(A, 1)),
         Row::page(
             "/conversations/requests",
             "/conversations/requests".into(),

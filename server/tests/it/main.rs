@@ -17,6 +17,7 @@ mod email;
 mod groups;
 mod limits;
 mod live;
+mod message_search;
 mod moderation;
 mod observability;
 mod pages;

@@ -5,6 +5,7 @@
 mod compose;
 mod drafts;
 mod edit;
+mod find_messages;
 mod inbox;
 mod membership;
 mod react;
@@ -18,6 +19,7 @@ mod thread;
 pub use compose::compose_info;
 pub use drafts::save_draft;
 pub use edit::{delete_message, edit_message};
+pub use find_messages::find_messages;
 pub use inbox::inbox;
 pub use membership::{add_people, leave};
 pub use react::react;

@@ -44,6 +44,7 @@ async fn main() -> Result<(), Error> {
     let viewers = Arc::new(sample_viewers(&setup).await?);
     let long = Arc::new(sample_conversations(&setup, true).await?);
     let short = Arc::new(sample_conversations(&setup, false).await?);
+    let searcher = seed_searcher(&setup).await?;
     println!(
         "data: {} members, {} groups, {} conversations, {} messages; {operations} operations per metric, concurrency {concurrency}",
         count(&setup, "members").await?,
@@ -128,6 +129,38 @@ async fn main() -> Result<(), Error> {
                 conversations::search_parties(&pool, viewer.id, QUERIES[i % QUERIES.len()])
                     .await
                     .map(|_| ())
+            }
+        })
+        .await?,
+    ));
+    // Message search for a member in 1,000 conversations: words in every message,
+    // words of one conversation (theirs, or not), a number in ten, none at all.
+    const MESSAGE_QUERIES: &[&str] = &[
+        "meetup",
+        "see you",
+        "conversation 4200",
+        "message 300",
+        "conversation 4201",
+        "zebra",
+        "東京",
+        "Community",
+    ];
+    let p = pool.clone();
+    results.push((
+        "message_search",
+        measure(operations, concurrency, move |i| {
+            let pool = p.clone();
+            async move {
+                conversations::find_messages(
+                    &pool,
+                    searcher,
+                    MESSAGE_QUERIES[i % MESSAGE_QUERIES.len()],
+                    None,
+                    None,
+                    i64::MAX,
+                )
+                .await
+                .map(|_| ())
             }
         })
         .await?,
@@ -295,7 +328,7 @@ async fn sample_conversations(pool: &PgPool, long: bool) -> Result<Vec<(Viewer, 
     let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT m.id, m.handle, m.display_name, c.id FROM conversations c
          JOIN conversation_parties cp ON cp.conversation_id = c.id AND cp.member_id IS NOT NULL
-         JOIN members m ON m.id = cp.member_id
+         JOIN members m ON m.id = cp.member_id AND m.handle LIKE 'bench-%'
          WHERE c.party_key LIKE 'bench%' AND (substr(c.party_key, 6)::int <= 1000) = $1
          ORDER BY md5(c.id::text) LIMIT 500",
     )
@@ -306,6 +339,37 @@ async fn sample_conversations(pool: &PgPool, long: bool) -> Result<Vec<(Viewer, 
         .into_iter()
         .map(|(id, h, n, c)| (viewer(id, h, n), c))
         .collect())
+}
+
+/// A member in 1,000 conversations (every hundredth: ten long ones and 990 short,
+/// about 10,000 messages), for message search; added to a data set seeded before.
+async fn seed_searcher(pool: &PgPool) -> Result<i64, Error> {
+    sqlx::query(
+        "INSERT INTO members (handle, display_name, email, password_hash, bio)
+         VALUES ('searcher-bench', 'Search Bench', 'searcher-bench@example.org', 'not-a-password-hash', '')
+         ON CONFLICT DO NOTHING",
+    )
+    .execute(pool)
+    .await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM members WHERE handle = 'searcher-bench'")
+        .fetch_one(pool)
+        .await?;
+    let added = sqlx::query(
+        "INSERT INTO conversation_parties (conversation_id, member_id)
+         SELECT c.id, $1 FROM conversations c
+         WHERE c.party_key LIKE 'bench%' AND substr(c.party_key, 6)::int % 100 = 0
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if added > 0 {
+        sqlx::query("ANALYZE conversation_parties, messages")
+            .execute(pool)
+            .await?;
+    }
+    Ok(id)
 }
 
 /// Seeds the data set once, in SQL; a second run finds it and skips.
