@@ -1186,6 +1186,49 @@ fn catalogue(w: &World) -> Vec<Case> {
             answering("first"),
             Expect::Undecodable,
         ),
+        // --- Search ---
+        case(
+            "a search of spaces",
+            "alice",
+            "find_messages",
+            Body::Form(fields(&[("q", "   ")])),
+            invalid("q", "Type a word to search for."),
+        ),
+        case(
+            "a search of SQL and LIKE punctuation only",
+            "alice",
+            "find_messages",
+            Body::Form(fields(&[("q", "%_'\\;--")])),
+            invalid("q", "Type a word to search for."),
+        ),
+        case(
+            "a search of 101 characters",
+            "alice",
+            "find_messages",
+            Body::Form(fields(&[("q", &"é".repeat(101))])),
+            invalid("q", "up to 100 characters"),
+        ),
+        case(
+            "a search with a NUL",
+            "alice",
+            "find_messages",
+            Body::Form(fields(&[("q", "cafe\u{0}")])),
+            invalid("q", "control characters"),
+        ),
+        case(
+            "a search from someone who is not a member or group",
+            "alice",
+            "find_messages",
+            Body::Form(fields(&[("q", "cafe"), ("from", "admin:1")])),
+            invalid("from", "is not a member or group"),
+        ),
+        case(
+            "a search before a message id that is not a number",
+            "alice",
+            "find_messages",
+            Body::Form(fields(&[("q", "cafe"), ("before", "last")])),
+            Expect::Undecodable,
+        ),
         // --- People ---
         case(
             "add_people with an 11th party",

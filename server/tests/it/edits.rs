@@ -821,3 +821,32 @@ async fn read_receipts_are_shared_live_unless_a_member_stops_sharing() {
     );
     let _ = newer;
 }
+
+/// Two participants reading the same new message at the same moment: each read
+/// publishes to the reader's own pages and, as "seen", to the other's. Both reads
+/// succeed, every time (they once took each other's live-stream rows in opposite
+/// orders and one of them failed on a deadlock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_participants_reading_at_once_both_succeed() {
+    let app = spawn_app().await;
+    let [alice, bob, carol] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, c] = app.ids(["alice", "bob", "jose"]).await;
+    let conversation = start(&app, &carol, c, &[member(a), member(b)], "Three of us").await;
+    for round in 0..40 {
+        let message = reply(&app, &carol, conversation, &format!("news {round}")).await;
+        let form = [
+            ("conversation", conversation.to_string()),
+            ("up_to", message.to_string()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (x, y) = tokio::join!(
+            app.call_with(&alice, "mark_read", &form),
+            app.call_with(&bob, "mark_read", &form)
+        );
+        assert_eq!(
+            (x.status().as_u16(), y.status().as_u16()),
+            (200, 200),
+            "round {round}: both reads succeed"
+        );
+    }
+}

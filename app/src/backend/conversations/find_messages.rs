@@ -36,7 +36,13 @@ pub async fn find_messages(
     };
     let mut conn = pool.acquire().await?;
     check_action_rate(&mut conn, viewer, "search", searches_per_minute).await?;
-    let mut rows = sqlx::query!(
+    // A word in nearly every message, for a member whose conversations are all old,
+    // reads far back: the work one search may do is bounded.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("SET LOCAL statement_timeout = '2s'")
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query!(
         r#"SELECT m.id, m.conversation_id, m.body, m.created_at,
                   coalesce(g.name, a.display_name) AS "author!",
                   CASE WHEN m.as_group_id IS NULL THEN 'member:' || m.author_id
@@ -56,8 +62,12 @@ pub async fn find_messages(
            JOIN members a ON a.id = m.author_id
            LEFT JOIN groups g ON g.id = m.as_group_id
            WHERE m.search @@ message_query($2)
-             AND m.conversation_id IN (SELECT conversation_id FROM conversation_viewers
-                                       WHERE member_id = $1)
+             -- Asked per row (a subquery the planner keeps as one), so the newest
+             -- messages are read backwards until 21 match: with a semi-join it
+             -- compared each against all of a member's conversations (1,000: 420 ms).
+             AND coalesce((SELECT true FROM conversation_viewers v
+                           WHERE v.conversation_id = m.conversation_id AND v.member_id = $1
+                           LIMIT 1), false)
              AND m.kind = 'text' AND m.deleted_at IS NULL AND m.removed_at IS NULL
              AND ($3::bigint IS NULL OR m.id < $3)
              AND ($4::bigint IS NULL OR (m.author_id = $4 AND m.as_group_id IS NULL))
@@ -73,8 +83,18 @@ pub async fn find_messages(
         from_group,
         SEARCH_PAGE + 1
     )
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(&mut *tx)
+    .await;
+    let mut rows = match rows {
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
+            return Err(AppError::Refused(
+                "This search would take too long. Add a word, or search what one sender wrote."
+                    .into(),
+            ))
+        }
+        other => other?,
+    };
+    tx.commit().await?;
     let more = rows.len() as i64 > SEARCH_PAGE;
     rows.truncate(SEARCH_PAGE as usize);
     let before = more.then(|| rows.last().map(|r| r.id)).flatten();

@@ -39,6 +39,7 @@ pub(super) async fn read_up_to(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     if mark_read_in(&mut tx, conversation_id, member_id, up_to).await? {
+        live::lock_streams_for_read(&mut tx, conversation_id, member_id).await?;
         live::publish_own(&mut tx, member_id, Kind::Read, conversation_id).await?;
         live::publish_seen(&mut tx, conversation_id, member_id).await?;
     }
@@ -92,6 +93,7 @@ pub async fn mark_unread(pool: &PgPool, viewer: &Viewer, message_id: i64) -> Res
     .await?
     .rows_affected();
     if moved > 0 {
+        live::lock_streams_for_read(&mut tx, conversation_id, viewer.id).await?;
         live::publish_own(&mut tx, viewer.id, Kind::Unread, conversation_id).await?;
         live::publish_seen(&mut tx, conversation_id, viewer.id).await?;
     }

@@ -15,7 +15,7 @@ mod typing;
 pub use publish::{notify, publish_own, publish_to_conversation, revoke, Change};
 pub use reactions::reactions_of;
 pub use replay::{events_after, hello};
-pub use seen::publish_seen;
+pub use seen::{lock_streams_for_read, publish_seen};
 pub use typing::{announce_typing, TypingGate};
 
 use crate::model::conversation::{

@@ -5,6 +5,31 @@ use crate::error::AppError;
 use crate::model::conversation::Seen;
 use sqlx::PgConnection;
 
+/// Takes the live-stream rows of everyone in the conversation, in member order,
+/// before a read mark publishes to the reader's own stream and then to the others'
+/// ("seen"): two participants reading at the same moment would otherwise take each
+/// other's rows in opposite orders and deadlock (the benchmark found it). Missing
+/// rows are created first, in the same order, so a first event cannot either.
+pub async fn lock_streams_for_read(
+    conn: &mut PgConnection,
+    conversation_id: i64,
+    reader_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO live_streams AS s (member_id, seq)
+         SELECT member_id, 0 FROM (
+             SELECT member_id FROM conversation_viewers WHERE conversation_id = $1
+             UNION SELECT $2::bigint) AS everyone
+         ORDER BY member_id
+         ON CONFLICT (member_id) DO UPDATE SET seq = s.seq",
+        conversation_id,
+        reader_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// After the member's read mark in the conversation moved: a numbered `seen`
 /// event for each of the others who share their own read state, naming the
 /// reader's side (themself, or the group they read for, whose mark is the

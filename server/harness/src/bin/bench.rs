@@ -44,6 +44,7 @@ async fn main() -> Result<(), Error> {
     let viewers = Arc::new(sample_viewers(&setup).await?);
     let long = Arc::new(sample_conversations(&setup, true).await?);
     let short = Arc::new(sample_conversations(&setup, false).await?);
+    seed_messaging(&setup).await?;
     let searcher = seed_searcher(&setup).await?;
     println!(
         "data: {} members, {} groups, {} conversations, {} messages; {operations} operations per metric, concurrency {concurrency}",
@@ -339,6 +340,52 @@ async fn sample_conversations(pool: &PgPool, long: bool) -> Result<Vec<(Viewer, 
         .into_iter()
         .map(|(id, h, n, c)| (viewer(id, h, n), c))
         .collect())
+}
+
+/// What issue 17 added to conversations, on a data set seeded before it: reactions
+/// on one message in five (one or two each), one message in twenty edited, and read
+/// marks for both members of every conversation (halfway, or at the end), which
+/// "Seen by" reads. Once: a marker reaction says it was done.
+async fn seed_messaging(pool: &PgPool) -> Result<(), Error> {
+    let done: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM message_reactions WHERE emoji = '🎉' AND message_id = (SELECT min(id) FROM messages))",
+    )
+    .fetch_one(pool)
+    .await?;
+    if done {
+        return Ok(());
+    }
+    println!("seeding (once): reactions, edits and read marks…");
+    let t = Instant::now();
+    let steps: &[&str] = &[
+        "INSERT INTO message_reactions (message_id, emoji, member_id)
+         SELECT m.id, (ARRAY['👍','❤️','😂','🎉','😮','😢'])[1 + m.id % 6], cp.member_id
+         FROM messages m JOIN conversation_parties cp ON cp.conversation_id = m.conversation_id
+              AND cp.member_id IS NOT NULL AND cp.member_id <> m.author_id
+         WHERE m.id % 5 = 0 AND m.conversation_id IN
+               (SELECT id FROM conversations WHERE party_key LIKE 'bench%')
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO message_reactions (message_id, emoji, member_id)
+         SELECT min(id), '🎉', min(author_id) FROM messages ON CONFLICT DO NOTHING",
+        "UPDATE messages SET edited_at = created_at + interval '1 minute', edit_count = 1
+         WHERE id % 20 = 0 AND idempotency_key LIKE 'bench-seed-%'",
+        "INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
+         SELECT c.id, cp.member_id,
+                CASE WHEN c.id % 2 = 0 THEN c.last_message_id ELSE c.last_message_id - 3 END
+         FROM conversations c JOIN conversation_parties cp ON cp.conversation_id = c.id
+              AND cp.member_id IS NOT NULL
+         WHERE c.party_key LIKE 'bench%'
+         ON CONFLICT (member_id, conversation_id) DO UPDATE
+             SET last_read_message_id = EXCLUDED.last_read_message_id",
+        "ANALYZE message_reactions, messages, conversation_reads",
+    ];
+    let mut tx = pool.begin().await?;
+    for step in steps {
+        sqlx::query(step).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    println!("seeded in {:.0} s", t.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// A member in 1,000 conversations (every hundredth: ten long ones and 990 short,
