@@ -101,23 +101,6 @@ pub async fn mark_unread(pool: &PgPool, viewer: &Viewer, message_id: i64) -> Res
     Ok(conversation_id)
 }
 
-/// Where the member had read up to in a conversation, before opening it now.
-pub(super) async fn last_read(
-    pool: &PgPool,
-    member_id: i64,
-    conversation_id: i64,
-) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT last_read_message_id FROM conversation_reads
-         WHERE member_id = $1 AND conversation_id = $2",
-        member_id,
-        conversation_id
-    )
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or(0))
-}
-
 /// How far each of the others in the conversation has read: its members who
 /// share their read state, and each group as far as its sharing managers have
 /// read. Empty when the viewer does not share theirs (as in Zulip), and never the

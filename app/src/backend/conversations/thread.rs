@@ -1,6 +1,6 @@
 //! A thread: its parties and a page of its messages.
 
-use super::read::{last_read, read_up_to, seen_by_others};
+use super::read::{read_up_to, seen_by_others};
 use super::{group_view, member_view};
 use crate::backend::permissions::{self, Access};
 use crate::domain::conversation::Party;
@@ -160,17 +160,33 @@ pub async fn thread(
         None
     };
     messages.reverse();
+    // The viewer's own state here, in one round trip: muted, read up to (before
+    // this opening moves it), and what they left unsent.
+    let own = sqlx::query!(
+        r#"SELECT EXISTS (SELECT 1 FROM conversation_mutes
+                          WHERE member_id = $1 AND conversation_id = $2) AS "muted!",
+                  coalesce((SELECT last_read_message_id FROM conversation_reads
+                            WHERE member_id = $1 AND conversation_id = $2), 0) AS "last_read!",
+                  (SELECT body FROM drafts
+                   WHERE member_id = $1 AND conversation_id = $2) AS draft"#,
+        viewer.id,
+        conversation_id
+    )
+    .fetch_one(pool)
+    .await?;
     let mut first_unread = None;
     if before.is_none() {
         if let Some(newest) = messages.last() {
             // Where "New messages" goes: the first message from the others the
             // viewer had not read before opening it now.
-            let read = last_read(pool, viewer.id, conversation_id).await?;
             first_unread = messages
                 .iter()
-                .find(|m| m.id > read && !m.mine && m.kind == MessageKind::Text)
+                .find(|m| m.id > own.last_read && !m.mine && m.kind == MessageKind::Text)
                 .map(|m| m.id);
-            read_up_to(pool, conversation_id, viewer.id, newest.id).await?;
+            // Already read that far (opened again): nothing to move or tell.
+            if newest.id > own.last_read {
+                read_up_to(pool, conversation_id, viewer.id, newest.id).await?;
+            }
         }
     }
     let acting_token = access.acting_as.token();
@@ -180,25 +196,14 @@ pub async fn thread(
         .map(|(_, p)| p)
         .partition(|p| p.token == acting_token);
     let acting_as = acting.into_iter().next().ok_or(AppError::Internal)?;
-    let muted = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM conversation_mutes
-                          WHERE member_id = $1 AND conversation_id = $2) AS "muted!""#,
-        viewer.id,
-        conversation_id
-    )
-    .fetch_one(pool)
-    .await?;
     let multi_person = others.len() + 1 >= MULTI_PERSON;
     let seen = match before {
         None => seen_by_others(pool, viewer.id, conversation_id, &acting_token).await?,
         Some(_) => Vec::new(),
     };
-    let draft = match before {
-        None => super::drafts::draft(pool, viewer.id, Some(conversation_id)).await?,
-        Some(_) => None,
-    };
+    let draft = own.draft.filter(|_| before.is_none());
     Ok(ThreadView {
-        muted,
+        muted: own.muted,
         request: access.request,
         multi_person,
         may_leave: multi_person && access.as_group().is_none(),
