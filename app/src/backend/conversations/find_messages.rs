@@ -39,9 +39,15 @@ pub async fn find_messages(
     // A word in nearly every message, for a member whose conversations are all old,
     // reads far back: the work one search may do is bounded.
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query("SET LOCAL statement_timeout = '2s'")
-        .execute(&mut *tx)
-        .await?;
+    // Planned for the words searched, as the name search is: a generic plan cannot
+    // tell a word in every message (read the newest backwards) from a rare one (ask
+    // the index), and the wrong one for a rare word reads every message.
+    sqlx::query(
+        "SELECT set_config('statement_timeout', '2s', true),
+                set_config('plan_cache_mode', 'force_custom_plan', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
     let rows = sqlx::query!(
         r#"SELECT m.id, m.conversation_id, m.body, m.created_at,
                   coalesce(g.name, a.display_name) AS "author!",
