@@ -379,12 +379,17 @@ async fn seed_messaging(pool: &PgPool) -> Result<(), Error> {
              SET last_read_message_id = EXCLUDED.last_read_message_id",
         "ANALYZE message_reactions, messages, conversation_reads",
     ];
+    run_seed_steps(pool, steps, t).await
+}
+
+/// Runs seeding statements in one transaction (all or nothing) and says how long.
+async fn run_seed_steps(pool: &PgPool, steps: &[&str], started: Instant) -> Result<(), Error> {
     let mut tx = pool.begin().await?;
     for step in steps {
         sqlx::query(step).execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    println!("seeded in {:.0} s", t.elapsed().as_secs_f64());
+    println!("seeded in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -479,11 +484,5 @@ async fn seed(pool: &PgPool) -> Result<(), Error> {
          WHERE l.conversation_id = c.id AND c.party_key LIKE 'bench%'",
         "ANALYZE",
     ];
-    let mut tx = pool.begin().await?;
-    for step in steps {
-        sqlx::query(step).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    println!("seeded in {:.0} s", t.elapsed().as_secs_f64());
-    Ok(())
+    run_seed_steps(pool, steps, t).await
 }
