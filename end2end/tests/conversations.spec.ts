@@ -334,6 +334,16 @@ test.describe('conversations', () => {
     expect(await tokens()).toEqual(nine);
     // Nine chips, the reason and the open list still fit the screen's width.
     await expectDialogFits(page, 'the dialog with nine chips and the list open');
+    // The list opens over the message box instead of pushing it down (nothing
+    // jumps), and Send stays in view with nine chips.
+    await form.search.fill('');
+    await expect(form.listbox).toBeHidden();
+    const closed = await form.body.boundingBox();
+    await form.search.fill('a');
+    await expect(form.listbox).toBeVisible();
+    const open = await form.body.boundingBox();
+    expect(open?.y, 'the message box stays where it was when the list opens').toBe(closed?.y);
+    await expect(form.send).toBeInViewport();
     // Removing one makes room again, and the reason goes away.
     const firstChip = form.chips.first();
     await expect(firstChip).toContainText(picked[0]);
