@@ -21,6 +21,10 @@ pub async fn list_members(
 
 #[server(endpoint = "get_member_profile")]
 pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppError> {
+    // The redirect below is set after awaits: through the request's owner, taken
+    // now, since the context is not always reachable once the future has moved on
+    // (an old address then sometimes rendered without leading on).
+    let owner = leptos::prelude::Owner::current();
     public(|state| async move {
         let viewer = crate::api::context::current_viewer();
         let handle = handle.to_lowercase();
@@ -34,7 +38,11 @@ pub async fn get_member_profile(handle: String) -> Result<MemberProfile, AppErro
                 let profile = crate::backend::members::profile(&state.pool, &now)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                leptos_axum::redirect(&format!("/members/{now}"));
+                let to = format!("/members/{now}");
+                match &owner {
+                    Some(owner) => owner.with(|| leptos_axum::redirect(&to)),
+                    None => leptos_axum::redirect(&to),
+                }
                 profile
             }
         };
