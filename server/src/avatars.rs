@@ -24,7 +24,7 @@ const DECODES_AT_ONCE: usize = 2;
 /// a burst of them is refused as busy instead of growing memory.
 const UPLOADS_AT_ONCE: usize = 8;
 
-fn decoders() -> &'static Semaphore {
+pub(crate) fn decoders() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
     PERMITS.get_or_init(|| Semaphore::new(DECODES_AT_ONCE))
 }
@@ -72,7 +72,7 @@ pub async fn group_upload(
     upload(&state, Owner::Group(group), multipart, &page).await
 }
 
-async fn viewer(
+pub(crate) async fn viewer(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<app::model::account::Viewer, Response> {
@@ -87,7 +87,7 @@ async fn viewer(
     }
 }
 
-fn error_status(error: &app::error::AppError) -> Response {
+pub(crate) fn error_status(error: &app::error::AppError) -> Response {
     (error.status(), error.to_string()).into_response()
 }
 

@@ -50,6 +50,9 @@ pub struct Config {
     /// Minutes after sending during which a member may edit a message
     /// (PORTAL_EDIT_MINUTES, default 15; 0 turns editing off).
     pub edit_minutes: i64,
+    /// Files per message (PORTAL_ATTACHMENTS_PER_MESSAGE, 5), the largest file
+    /// (PORTAL_ATTACHMENT_MB, 10) and each member's storage (PORTAL_STORAGE_QUOTA_MB, 500).
+    pub attachments: app::domain::attachment::AttachmentRules,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -79,6 +82,9 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_LIMIT_CONVERSATIONS_PER_HOUR", "10", "spam limit: new conversations per member an hour"),
     ("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR", "10", "accounts one client address (an IPv6 /64) may make in an hour; beyond, 429 with Retry-After"),
     ("PORTAL_EDIT_MINUTES", "15", "minutes after sending during which a member may edit their message (0: never); deleting has no limit"),
+    ("PORTAL_ATTACHMENTS_PER_MESSAGE", "5", "files one message may carry (0 turns attaching off)"),
+    ("PORTAL_ATTACHMENT_MB", "10", "the largest file a member may attach, in MB (pictures are re-encoded and scaled to 2,560 pixels at most)"),
+    ("PORTAL_STORAGE_QUOTA_MB", "500", "what all of one member's files may take, in MB"),
     ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
@@ -271,6 +277,21 @@ impl Config {
             edit_minutes: number::<i64>("PORTAL_EDIT_MINUTES")?
                 .unwrap_or(15)
                 .clamp(0, 7 * 24 * 60),
+            attachments: app::domain::attachment::AttachmentRules {
+                per_message: number::<usize>("PORTAL_ATTACHMENTS_PER_MESSAGE")?
+                    .unwrap_or(5)
+                    .min(20),
+                file_bytes: number::<u64>("PORTAL_ATTACHMENT_MB")?
+                    .unwrap_or(10)
+                    .clamp(1, 100)
+                    * 1000
+                    * 1000,
+                quota_bytes: number::<u64>("PORTAL_STORAGE_QUOTA_MB")?
+                    .unwrap_or(500)
+                    .min(1_000_000)
+                    * 1000
+                    * 1000,
+            },
             registrations_per_address_hour: number::<i64>("PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR")?
                 .unwrap_or(10)
                 .max(1),
@@ -347,6 +368,7 @@ impl Config {
             registrations_per_address_hour: self.registrations_per_address_hour,
             verify_email: self.verify_email,
             edit_seconds: self.edit_minutes * 60,
+            attachments: self.attachments,
         }
     }
 }

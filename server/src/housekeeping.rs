@@ -67,6 +67,16 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?
     .rows_affected();
+    // Files uploaded and never sent, a day on (their bytes go with them: a trigger).
+    let unsent_files = sqlx::query!(
+        "DELETE FROM attachments WHERE id IN (
+             SELECT id FROM attachments
+             WHERE message_id IS NULL AND created_at < now() - interval '1 day'
+             LIMIT 1000)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
     // Counters of past minutes no longer limit anything.
     let counts = sqlx::query!("DELETE FROM action_counts WHERE minute < now() - interval '1 hour'")
         .execute(pool)
@@ -81,6 +91,7 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
         + unconfirmed
         + email_changes
         + avatars
+        + unsent_files
         > 0
     {
         tracing::info!(
@@ -93,6 +104,7 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
             unconfirmed,
             email_changes,
             avatars,
+            unsent_files,
             "housekeeping removed expired rows"
         );
     }

@@ -66,9 +66,24 @@ pub fn router(
         ))
         .layer(RequestBodyTimeoutLayer::new(crate::avatars::UPLOAD_TIMEOUT))
         .with_state(state.clone());
+    // Files attached in a thread: larger bodies still, read a file at a time.
+    let attaching: Router = Router::new()
+        .route(
+            "/conversations/{id}/files",
+            post(crate::attachments::upload),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(crate::attachments::body_limit(
+            state.settings.attachments,
+        )))
+        .layer(RequestBodyTimeoutLayer::new(
+            crate::attachments::UPLOAD_TIMEOUT,
+        ))
+        .with_state(state.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/avatars/{digest}/{size}", get(crate::avatars::file))
+        .route("/files/{id}/{part}", get(crate::attachments::file))
         .route(
             "/readyz",
             get(readiness).layer(axum::Extension(hub.clone())),
@@ -109,6 +124,7 @@ pub fn router(
         // Avatar uploads: the one place a larger body is read, with its own
         // limits; everything below applies to them as to the rest.
         .merge(uploads)
+        .merge(attaching)
         .layer(middleware::from_fn_with_state(
             settings.clone(),
             refuse_cross_site,

@@ -106,14 +106,16 @@ pub async fn get_thread(
     #[server(default)] before: Option<i64>,
 ) -> Result<ThreadView, AppError> {
     signed_in(|viewer, state| async move {
-        crate::backend::conversations::thread(
+        let mut view = crate::backend::conversations::thread(
             &state.pool,
             &viewer,
             id,
             before,
             state.settings.edit_seconds,
         )
-        .await
+        .await?;
+        view.attach = state.settings.attachments;
+        Ok(view)
     })
     .await
 }
@@ -126,12 +128,14 @@ pub async fn send_message(
     body: String,
     key: String,
     #[server(default)] reply_to: Option<i64>,
+    #[server(default)] attachments: String,
 ) -> Result<MessageView, AppError> {
     signed_in(|viewer, state| async move {
         let reply = crate::backend::conversations::Reply {
             body: &body,
             key: &key,
             reply_to,
+            attachments: &attachments,
         };
         let message = crate::backend::conversations::reply(
             &state.pool,
@@ -225,6 +229,35 @@ pub async fn typing(conversation: i64) -> Result<(), AppError> {
     signed_in(|viewer, state| async move {
         crate::backend::live::announce_typing(&state.pool, &state.typing, &viewer, conversation)
             .await
+    })
+    .await
+}
+
+/// Removes a file the viewer attached in the reply box and has not sent. The
+/// "Remove" button posts the whole reply box here without JavaScript: its text
+/// is kept as the draft and the thread opens again without the file.
+#[server(endpoint = "discard_attachment")]
+pub async fn discard_attachment(
+    attachment: i64,
+    #[server(default)] body: Option<String>,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let conversation =
+            crate::backend::attachments::discard_pending(&state.pool, viewer.id, attachment)
+                .await?;
+        if let Some(body) = body {
+            let _ = crate::backend::conversations::save_draft(
+                &state.pool,
+                &viewer,
+                Some(conversation),
+                &body,
+            )
+            .await;
+            crate::api::context::after_plain_form(&format!(
+                "/conversations/{conversation}#reply-files"
+            ));
+        }
+        Ok(())
     })
     .await
 }

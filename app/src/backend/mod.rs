@@ -4,6 +4,7 @@
 //! email worker and the demo data.
 
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod avatars;
 pub mod conversations;

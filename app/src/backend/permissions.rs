@@ -261,3 +261,48 @@ pub async fn reach_members(
         .map(|r| r.id)
         .collect())
 }
+
+/// An attached file someone may read: where its bytes are and how to serve them.
+#[derive(Debug, Clone)]
+pub struct ReadableFile {
+    pub name: String,
+    pub media_type: String,
+    pub picture: bool,
+    pub file_key: String,
+    pub thumbnail_key: Option<String>,
+}
+
+/// Who reads an attached file: its uploader while it is not sent; once sent,
+/// the conversation's current participants (`conversation_viewers`, as for its
+/// messages) while the message is neither deleted nor removed; and moderators
+/// when the message was reported (they review what was reported). Everyone
+/// else gets `NotFound`, as for a file that does not exist.
+pub async fn readable_file(
+    pool: &PgPool,
+    viewer: &crate::model::account::Viewer,
+    attachment_id: i64,
+) -> Result<ReadableFile, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT a.name, a.media_type, a.width IS NOT NULL AS "picture!", a.file_key, a.thumbnail_key
+           FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
+           WHERE a.id = $1 AND (
+               (a.message_id IS NULL AND a.uploader_id = $2)
+               OR (m.deleted_at IS NULL AND m.removed_at IS NULL
+                   AND EXISTS (SELECT 1 FROM conversation_viewers v
+                               WHERE v.conversation_id = m.conversation_id AND v.member_id = $2))
+               OR ($3 AND EXISTS (SELECT 1 FROM reports r WHERE r.message_id = a.message_id)))"#,
+        attachment_id,
+        viewer.id,
+        viewer.role.moderates()
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(ReadableFile {
+        name: row.name,
+        media_type: row.media_type,
+        picture: row.picture,
+        file_key: row.file_key,
+        thumbnail_key: row.thumbnail_key,
+    })
+}

@@ -26,6 +26,8 @@ pub struct Settings {
     pub verify_email: bool,
     /// How long after sending a member may edit their message, in seconds.
     pub edit_seconds: i64,
+    /// How many files a message carries, how large, and each member's quota.
+    pub attachments: crate::domain::attachment::AttachmentRules,
 }
 
 impl Settings {

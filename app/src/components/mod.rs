@@ -1,5 +1,6 @@
 //! Small pieces of UI used by several pages.
 
+pub mod attachments;
 pub mod avatar;
 pub mod compose;
 pub mod contact;

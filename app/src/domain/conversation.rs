@@ -15,6 +15,14 @@ pub const MAX_OTHERS: usize = 9;
 pub struct MessageBody(String);
 
 impl MessageBody {
+    /// The text of a message that carries `files`: it may be left empty then.
+    pub fn parse_with_files(raw: &str, files: usize) -> Result<Self, String> {
+        if files > 0 && raw.trim().is_empty() {
+            return Ok(Self(String::new()));
+        }
+        Self::parse(raw)
+    }
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         // One line ending style first: a form posted without JavaScript sends CRLF.
         let normalized = raw.replace("\r\n", "\n");

@@ -5,6 +5,7 @@
 //! which never trusts the browser, applies exactly the same function again.
 
 pub mod account;
+pub mod attachment;
 pub mod admin;
 pub mod conversation;
 pub mod group;

@@ -144,6 +144,47 @@ pub struct MessageView {
     /// Its reactions, in the order of `domain::conversation::REACTIONS`.
     #[serde(default)]
     pub reactions: Vec<Reaction>,
+    /// Its pictures and files, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A picture or file attached to a message (or uploaded and not sent yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    pub media_type: String,
+    /// Bytes of the file as stored (a picture after re-encoding).
+    pub size: u64,
+    /// A picture: shown in the thread, its thumbnail opening it full size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<(u32, u32)>,
+}
+
+impl AttachmentView {
+    /// The file itself: a picture opens in the browser, anything else downloads.
+    pub fn url(&self) -> String {
+        format!("/files/{}/{}", self.id, url_segment(&self.name))
+    }
+
+    pub fn thumbnail_url(&self) -> String {
+        format!("/files/{}/thumbnail", self.id)
+    }
+}
+
+/// A file name as one path segment: everything but letters, digits and `.-_`
+/// percent-encoded.
+fn url_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 impl MessageView {
@@ -256,6 +297,12 @@ pub struct ThreadView {
     /// the viewer shares theirs).
     #[serde(default)]
     pub seen: Vec<Seen>,
+    /// Files the viewer uploaded here and has not sent yet (on any device).
+    #[serde(default)]
+    pub pending: Vec<AttachmentView>,
+    /// How much may be attached.
+    #[serde(default)]
+    pub attach: crate::domain::attachment::AttachmentRules,
 }
 
 /// What the start-conversation form needs: the preselected recipients and whom the

@@ -203,13 +203,14 @@ pub async fn delete_message(
     )
     .execute(&mut *tx)
     .await?;
-    // Its reactions go with its text.
+    // Its reactions and files go with its text.
     sqlx::query!(
         "DELETE FROM message_reactions WHERE message_id = $1",
         message_id
     )
     .execute(&mut *tx)
     .await?;
+    crate::backend::attachments::erase_with_message(&mut tx, message_id).await?;
     live::publish_to_conversation(&mut tx, conversation_id, message_id, Change::Deleted).await?;
     tx.commit().await?;
     Ok(conversation_id)

@@ -159,6 +159,10 @@ async fn pending_requests(pool: &PgPool, member_id: i64) -> Result<i64, AppError
 }
 
 /// The start of a message for the inbox: one line, at most 120 visible characters.
+/// A message of files only (no text) reads "📎 Files".
 pub(super) fn snippet(body: &str) -> String {
+    if body.trim().is_empty() {
+        return "📎 Files".to_string();
+    }
     crate::domain::markdown::excerpt(body, 120)
 }

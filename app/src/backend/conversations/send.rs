@@ -6,6 +6,7 @@ use super::{field_error, group_view, member_view};
 use crate::backend::live::{self, Kind, Published, SharedMessage};
 use crate::backend::permissions::{self, Access};
 use crate::backend::state::Settings;
+use crate::domain::attachment::parse_ids;
 use crate::domain::conversation::{check_idempotency_key, MessageBody};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
@@ -36,6 +37,8 @@ pub(super) struct Draft<'a> {
     body: &'a str,
     /// The message it answers, checked to be of the same conversation.
     reply_to: Option<Quote>,
+    /// The author's pending uploads it takes (ids from the client, checked as it takes them).
+    attachments: &'a [i64],
 }
 
 impl<'a> Draft<'a> {
@@ -44,6 +47,7 @@ impl<'a> Draft<'a> {
             kind: MessageKind::Text,
             body,
             reply_to,
+            attachments: &[],
         }
     }
 
@@ -53,6 +57,14 @@ impl<'a> Draft<'a> {
             kind,
             body,
             reply_to: None,
+            attachments: &[],
+        }
+    }
+
+    pub(super) fn with_attachments(self, attachments: &'a [i64]) -> Self {
+        Self {
+            attachments,
+            ..self
         }
     }
 }
@@ -82,6 +94,14 @@ pub(super) async fn insert_message(
     else {
         return Ok(None);
     };
+    let attachments = crate::backend::attachments::claim(
+        tx,
+        author.id,
+        conversation_id,
+        id,
+        draft.attachments,
+    )
+    .await?;
     // Live events and notifications commit with the message or not at all.
     let to = crate::backend::notifications::fan_out(
         tx,
@@ -106,6 +126,7 @@ pub(super) async fn insert_message(
         edited_at: None,
         deleted: false,
         reactions: Vec::new(),
+        attachments,
     };
     let mut published = Published::new(Kind::Message, conversation_id, to);
     published.message = Some(shared.clone());
@@ -189,6 +210,8 @@ pub struct Reply<'a> {
     pub key: &'a str,
     /// The message it answers, if any: an id from the client, checked here.
     pub reply_to: Option<i64>,
+    /// The uploads it carries, as the form sends them (`12,13`).
+    pub attachments: &'a str,
 }
 
 pub async fn reply(
@@ -203,7 +226,16 @@ pub async fn reply(
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     access.may_write()?;
     let mut errors = FieldErrors::new();
-    let body = errors.check("body", MessageBody::parse(reply.body));
+    let attachments = errors
+        .check(
+            "attachments",
+            parse_ids(reply.attachments, settings.attachments),
+        )
+        .unwrap_or_default();
+    let body = errors.check(
+        "body",
+        MessageBody::parse_with_files(reply.body, attachments.len()),
+    );
     errors.check("body", check_idempotency_key(key));
     let answered = match reply.reply_to {
         Some(id) => answered_message(pool, conversation_id, id).await?,
@@ -242,7 +274,7 @@ pub async fn reply(
         conversation_id,
         viewer,
         access.as_group(),
-        Draft::text(body.as_str(), answered),
+        Draft::text(body.as_str(), answered).with_attachments(&attachments),
         key,
         batch_seconds,
     )
@@ -265,6 +297,7 @@ pub async fn reply(
             deleted: false,
             reply_to: shared.reply_to,
             reactions: Vec::new(),
+            attachments: shared.attachments,
         });
     }
     already_sent(pool, viewer, &access, conversation_id, key).await

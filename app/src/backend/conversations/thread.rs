@@ -56,6 +56,7 @@ pub(super) async fn load_messages(
     .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut reactions = crate::backend::live::reactions_of(pool, &ids).await?;
+    let mut attachments = crate::backend::attachments::attachments_of(pool, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -86,6 +87,7 @@ pub(super) async fn load_messages(
             };
             MessageView {
                 reactions: reactions.remove(&r.id).unwrap_or_default(),
+                attachments: attachments.remove(&r.id).unwrap_or_default(),
                 reply_to,
                 edited_at: r.edited_at,
                 deleted: r.deleted,
@@ -202,6 +204,10 @@ pub async fn thread(
         Some(_) => Vec::new(),
     };
     let draft = own.draft.filter(|_| before.is_none());
+    let pending = match before {
+        None => crate::backend::attachments::pending_of(pool, viewer.id, conversation_id).await?,
+        Some(_) => Vec::new(),
+    };
     Ok(ThreadView {
         muted: own.muted,
         request: access.request,
@@ -212,6 +218,8 @@ pub async fn thread(
         first_unread,
         draft,
         seen,
+        pending,
+        attach: Default::default(),
         id: conversation_id,
         others,
         acting_as,

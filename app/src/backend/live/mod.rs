@@ -19,7 +19,7 @@ pub use seen::{lock_streams_for_read, publish_seen};
 pub use typing::{announce_typing, TypingGate};
 
 use crate::model::conversation::{
-    MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction, Seen,
+    AttachmentView, MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction, Seen,
 };
 use crate::model::live::{notice_text, LiveEvent};
 use chrono::{DateTime, Utc};
@@ -79,6 +79,8 @@ pub struct SharedMessage {
     pub deleted: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
 }
 
 /// How a reply shows the message it answers: nothing of a deleted or removed one.
@@ -259,6 +261,7 @@ fn message_event(conversation_id: i64, message: &SharedMessage, target: &Target)
             deleted: message.deleted,
             reply_to: message.reply_to.clone(),
             reactions: message.reactions.clone(),
+            attachments: message.attachments.clone(),
         }),
         notice,
         muted: target.flags & flags::QUIET != 0,

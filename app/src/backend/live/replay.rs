@@ -96,6 +96,22 @@ pub async fn events_after(
             }
         }
     }
+    // Files as they are now, likewise.
+    let with_files: Vec<i64> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            LiveEvent::Message { message, .. } => Some(message.id),
+            _ => None,
+        })
+        .collect();
+    if !with_files.is_empty() {
+        let mut now = crate::backend::attachments::attachments_of(pool, &with_files).await?;
+        for (_, event) in &mut events {
+            if let LiveEvent::Message { message, .. } = event {
+                message.attachments = now.remove(&message.id).unwrap_or_default();
+            }
+        }
+    }
     Ok(Some(events))
 }
 
@@ -251,6 +267,7 @@ impl Missed {
             edited_at: self.edited_at,
             deleted: self.deleted.unwrap_or(false),
             reactions: Vec::new(),
+            attachments: Vec::new(),
             id: self.message_id?,
             kind: MessageKind::from_db(self.message_kind.as_deref().unwrap_or("text")),
             removed: self.removed.unwrap_or(false),

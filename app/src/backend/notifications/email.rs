@@ -14,6 +14,9 @@ pub struct EmailMessage {
     pub author: String,
     pub body: String,
     pub at: DateTime<Utc>,
+    /// How many pictures and files it carries (named, never attached: they
+    /// open in the thread, for its participants only).
+    pub files: i64,
 }
 
 /// Everything an email says; the server's mail worker turns it into MIME.
@@ -147,7 +150,8 @@ async fn unread_covered(
     as_group: Option<i64>,
 ) -> Result<Vec<EmailMessage>, AppError> {
     Ok(sqlx::query!(
-        r#"SELECT msg.body, msg.created_at, coalesce(g.name, m.display_name) AS "author!"
+        r#"SELECT msg.body, msg.created_at, coalesce(g.name, m.display_name) AS "author!",
+                  (SELECT count(*) FROM attachments a WHERE a.message_id = msg.id) AS "files!"
            FROM messages msg
            JOIN members m ON m.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
@@ -173,8 +177,18 @@ async fn unread_covered(
         author: r.author,
         body: r.body,
         at: r.created_at,
+        files: r.files,
     })
     .collect())
+}
+
+/// "1 file attached: open the conversation to see it".
+fn files_line(files: i64) -> Option<String> {
+    match files {
+        0 => None,
+        1 => Some("1 file attached: open the conversation to see it".into()),
+        n => Some(format!("{n} files attached: open the conversation to see them")),
+    }
 }
 
 /// The host name of the portal's public address, for Message-IDs.
@@ -229,11 +243,18 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         for line in m.body.lines() {
             text.push_str(&format!("> {line}\n"));
         }
+        let files = files_line(m.files);
+        if let Some(files) = &files {
+            text.push_str(&format!("> ({files})\n"));
+        }
         html.push_str(&format!(
-            "<p><strong>{}</strong> <small>({when})</small></p><div style=\"border-left:3px solid #ddd;padding-left:.75em;margin-bottom:1em\">{}</div>",
+            "<p><strong>{}</strong> <small>({when})</small></p><div style=\"border-left:3px solid #ddd;padding-left:.75em;margin-bottom:1em\">{}{}</div>",
             escape(&m.author),
             // The formatting as the page shows it; the text part keeps what was typed.
-            crate::domain::markdown::to_html(&crate::domain::markdown::parse(&m.body))
+            crate::domain::markdown::to_html(&crate::domain::markdown::parse(&m.body)),
+            files
+                .map(|f| format!("<p><em>{f}</em></p>"))
+                .unwrap_or_default()
         ));
     }
     if more {
@@ -308,6 +329,7 @@ mod tests {
             author: author.into(),
             body: body.into(),
             at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            files: 0,
         }
     }
 

@@ -6,6 +6,7 @@ use super::edit::{edit_asked_for, EditForm};
 use super::reactions::{follow_reactions, ReactionBar};
 use super::ThreadContext;
 use crate::api::conversations::{MessageKind, MessageView, PartyKind, Quote, React};
+use crate::components::attachments::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::message_text::MessageText;
 use crate::components::time::Time;
@@ -71,6 +72,7 @@ fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
         }
     };
     let original = message.body.clone();
+    let files = (!collapsed).then(|| view! { <AttachmentList attachments=message.attachments.clone()/> });
     let mine = message.mine;
     let quote = message
         .reply_to
@@ -88,6 +90,7 @@ fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
                 <Show when=move || editing.get() fallback=text.clone()>
                     <EditForm message_id=id original=original.clone() editing/>
                 </Show>
+                {files}
                 <ReactionBar message_id=id action=react/>
                 <p class="meta" role="status">{react_error}</p>
                 <SeenBy message_id=id/>

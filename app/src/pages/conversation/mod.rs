@@ -336,7 +336,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                 </For>
             </ol>
             {match thread.read_only {
-                None => leptos::either::Either::Left(view! { <ReplyBox conversation messages draft=thread.draft.clone()/> }),
+                None => leptos::either::Either::Left(view! { <ReplyBox conversation messages draft=thread.draft.clone() pending=thread.pending.clone() rules=thread.attach/> }),
                 Some(why) => leptos::either::Either::Right(view! { <p class="read-only-note" role="status">{why}</p> }),
             }}
         </article>

@@ -2,7 +2,10 @@
 
 use super::ThreadContext;
 use crate::api::conversations::{MessageView, Quote, SendMessage, QUOTE_LENGTH};
+use crate::components::attachments::AttachPicker;
 use crate::components::compose::{new_message_key, CodeOfConductLine};
+use crate::domain::attachment::AttachmentRules;
+use crate::model::conversation::AttachmentView;
 use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::domain::conversation::MessageBody;
@@ -44,7 +47,11 @@ pub(super) fn ReplyBox(
     messages: RwSignal<Vec<MessageView>>,
     /// What the member typed here earlier, on this device or another.
     draft: Option<String>,
+    /// Files they attached here and have not sent.
+    pending: Vec<AttachmentView>,
+    rules: AttachmentRules,
 ) -> impl IntoView {
+    let files = RwSignal::new(pending);
     let thread = expect_context::<ThreadContext>();
     let replying = thread.replying;
     // A refused post without JavaScript comes back with what was typed and its key.
@@ -69,7 +76,8 @@ pub(super) fn ReplyBox(
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match MessageBody::parse(&body.get_untracked()) {
+        let attached = files.with_untracked(Vec::len);
+        match MessageBody::parse_with_files(&body.get_untracked(), attached) {
             Err(reason) => client_error.set(Some(reason)),
             Ok(_) => {
                 client_error.set(None);
@@ -78,6 +86,9 @@ pub(super) fn ReplyBox(
                     body: body.get_untracked(),
                     key: key.get_untracked(),
                     reply_to: replying.with_untracked(|r| r.as_ref().map(|q| q.id)),
+                    attachments: files.with_untracked(|f| {
+                        f.iter().map(|a| a.id.to_string()).collect::<Vec<_>>().join(",")
+                    }),
                 });
             }
         }
@@ -91,6 +102,7 @@ pub(super) fn ReplyBox(
                 }
             });
             body.set(String::new());
+            files.set(Vec::new());
             key.set(new_message_key());
             replying.set(None);
             // The Send button was disabled while sending, which drops focus: the
@@ -103,6 +115,7 @@ pub(super) fn ReplyBox(
             send.value().get().and_then(Result::err).map(|e| {
                 e.field("body")
                     .or_else(|| e.field("reply_to"))
+                    .or_else(|| e.field("attachments"))
                     .unwrap_or_else(|| e.to_string())
             })
         })
@@ -156,6 +169,7 @@ pub(super) fn ReplyBox(
                 error=Signal::derive(error)
                 preview_form=crate::api::conversations::SaveDraft::url()
             />
+            <AttachPicker conversation files rules/>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get()>
                 {move || if send.pending().get() { "Sending…" } else { "Send" }}

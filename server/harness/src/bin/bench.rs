@@ -181,6 +181,7 @@ async fn main() -> Result<(), Error> {
         registrations_per_address_hour: i64::MAX,
         verify_email: false,
         edit_seconds: EDIT_SECONDS,
+        attachments: Default::default(),
     });
     results.push((
         "send",
@@ -193,6 +194,7 @@ async fn main() -> Result<(), Error> {
                     body: "Benchmark message: thanks, see you at the meetup!",
                     key: &key,
                     reply_to: None,
+                    attachments: "",
                 };
                 conversations::reply(&pool, &viewer, id, reply, &settings)
                     .await

@@ -65,6 +65,8 @@ pub struct Options {
     pub verify_email: bool,
     /// Minutes a message stays editable (default 15, as in production).
     pub edit_minutes: Option<i64>,
+    /// Files per message, their size and the quota (the defaults otherwise).
+    pub attachments: Option<app::domain::attachment::AttachmentRules>,
 }
 
 /// Starts the portal on a random port over a database of its own (a copy of a
@@ -122,6 +124,7 @@ async fn start_instance(
         registrations_per_address_hour: options.registrations_per_address_hour.unwrap_or(100_000),
         verify_email: options.verify_email,
         edit_minutes: options.edit_minutes.unwrap_or(15),
+        attachments: options.attachments.unwrap_or_default(),
         metrics_token: options.metrics_token.clone(),
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
