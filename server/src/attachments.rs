@@ -140,7 +140,8 @@ pub async fn upload(
             }
             (Some(stored), None) => axum::Json(stored).into_response(),
             (None, None) => {
-                let body = serde_json::json!({ "code": "missing", "error": "Choose a file to attach." });
+                let body =
+                    serde_json::json!({ "code": "missing", "error": "Choose a file to attach." });
                 (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
             }
         };
@@ -148,13 +149,9 @@ pub async fn upload(
     // Without JavaScript: the text typed so far stays as the draft, and the
     // thread shows the files waiting to be sent (or why one was refused).
     if let Some(body) = form.body.as_deref() {
-        let _ = app::backend::conversations::save_draft(
-            &state.pool,
-            &viewer,
-            Some(conversation),
-            body,
-        )
-        .await;
+        let _ =
+            app::backend::conversations::save_draft(&state.pool, &viewer, Some(conversation), body)
+                .await;
     }
     let outcome = match (&form.refusal, form.stored.is_empty()) {
         (Some(refusal), _) => refusal.code,
@@ -270,15 +267,17 @@ async fn prepare_and_store(
     bytes: Vec<u8>,
 ) -> Result<AttachmentView, Refusal> {
     let rules = state.settings.attachments;
-    let Ok(Ok(_permit)) =
-        tokio::time::timeout(Duration::from_secs(10), crate::avatars::decoders().acquire()).await
+    let Ok(Ok(_permit)) = tokio::time::timeout(
+        Duration::from_secs(10),
+        crate::avatars::decoders().acquire(),
+    )
+    .await
     else {
         return Err(busy());
     };
-    let prepared =
-        tokio::task::spawn_blocking(move || attachments::prepare(rules, &name, bytes))
-            .await
-            .map_err(|_| Refusal::new("unreadable", "The file could not be read."))??;
+    let prepared = tokio::task::spawn_blocking(move || attachments::prepare(rules, &name, bytes))
+        .await
+        .map_err(|_| Refusal::new("unreadable", "The file could not be read."))??;
     drop(_permit);
     match attachments::store_upload(
         &state.pool,

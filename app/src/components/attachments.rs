@@ -280,17 +280,20 @@ fn send_file(
         form.append_with_blob_and_filename("file", file, &file.name())
             .is_ok()
     }) && request.open("POST", url).is_ok()
-        && request.set_request_header("Accept", "application/json").is_ok();
+        && request
+            .set_request_header("Accept", "application/json")
+            .is_ok();
     if !ready {
         on_done(Err(failed.into()));
         return;
     }
     if let Ok(upload) = request.upload() {
-        let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
-            if ev.length_computable() && ev.total() > 0.0 {
-                on_progress((ev.loaded() / ev.total() * 100.0).min(100.0) as u32);
-            }
-        });
+        let progress =
+            Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+                if ev.length_computable() && ev.total() > 0.0 {
+                    on_progress((ev.loaded() / ev.total() * 100.0).min(100.0) as u32);
+                }
+            });
         upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
         progress.forget();
     }

@@ -136,7 +136,9 @@ pub fn parse_ids(raw: &str, rules: AttachmentRules) -> Result<Vec<i64>, String> 
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .ok_or_else(|| "The attached files could not be read. Attach them again.".to_string())?;
+            .ok_or_else(|| {
+                "The attached files could not be read. Attach them again.".to_string()
+            })?;
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -187,17 +189,17 @@ mod tests {
     #[test]
     fn files_are_checked_by_name_and_size() {
         let rules = AttachmentRules::default();
-        assert_eq!(
-            check_file(rules, "a.PNG", 10),
-            Ok(FileFamily::Picture)
-        );
+        assert_eq!(check_file(rules, "a.PNG", 10), Ok(FileFamily::Picture));
         assert_eq!(check_file(rules, "report.docx", 10), Ok(FileFamily::Office));
         assert!(check_file(rules, "run.exe", 10).is_err());
         assert!(check_file(rules, "noextension", 10).is_err());
         assert!(check_file(rules, "a.pdf", 0).is_err());
         assert!(check_file(rules, "a.pdf", 10_000_000).is_ok());
         let refused = check_file(rules, "a.pdf", 10_001_000).unwrap_err();
-        assert!(refused.contains("10.1 MB") && refused.contains("at most 10 MB"), "{refused}");
+        assert!(
+            refused.contains("10.1 MB") && refused.contains("at most 10 MB"),
+            "{refused}"
+        );
     }
 
     #[test]

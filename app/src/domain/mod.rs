@@ -5,8 +5,8 @@
 //! which never trusts the browser, applies exactly the same function again.
 
 pub mod account;
-pub mod attachment;
 pub mod admin;
+pub mod attachment;
 pub mod conversation;
 pub mod group;
 pub mod limits;

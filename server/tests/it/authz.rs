@@ -197,6 +197,10 @@ enum Target {
         replay: bool,
     },
     Health,
+    /// `GET /files/{id}/{name}`: an attached file.
+    File(String),
+    /// `POST /conversations/{id}/files`: an upload, as the page's script sends it.
+    Upload(i64),
 }
 
 type Form = Vec<(String, String)>;
@@ -280,6 +284,8 @@ impl Row {
             Target::Page { route, .. } => format!("GET {route}"),
             Target::Live { .. } => "GET /api/live".into(),
             Target::Health => "GET /healthz".into(),
+            Target::File(_) => "GET /files/{id}/{name}".into(),
+            Target::Upload(_) => "POST /conversations/{id}/files".into(),
         }
     }
 }
@@ -323,6 +329,10 @@ struct Scenario {
     /// A member nobody blocked, to unblock.
     bystander: String,
     nonce: String,
+    /// Attached files: on A's first message, on E's reported fifth and
+    /// unreported sixth, and the participant's uploads in A not sent (one to
+    /// read, one to remove).
+    files: BTreeMap<&'static str, i64>,
 }
 
 impl Scenario {
@@ -788,6 +798,48 @@ async fn scenario() -> Scenario {
             .expect("report");
     }
     let queue_context = (3..=9).map(|n| mark(Conv::E, n)).collect();
+    let mut files = BTreeMap::new();
+    for name in ["a", "pending", "discard"] {
+        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 scenario".to_vec())
+            .file_name(format!("{name}.pdf"));
+        let answer: Value = clients[Participant as usize]
+            .post(format!("{}/conversations/{a}/files", app.url))
+            .header("accept", "application/json")
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("upload")
+            .json()
+            .await
+            .expect("set-up: the upload is stored");
+        files.insert(name, answer["id"].as_i64().expect("set-up: an upload"));
+    }
+    sql(
+        &app,
+        "UPDATE attachments SET message_id = $2 WHERE id = $1",
+        &[files["a"], messages[&mark(Conv::A, 1)]],
+    )
+    .await;
+    for (name, n) in [("e_reported", 5), ("e", 6)] {
+        let message = messages[&mark(Conv::E, n)];
+        let key = format!("authz-{name}");
+        sqlx::query("INSERT INTO stored_files (key, bytes) VALUES ($1, 'x')")
+            .bind(&key)
+            .execute(&app.pool)
+            .await
+            .expect("set-up SQL");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO attachments (uploader_id, conversation_id, message_id, name, media_type, size, file_key)
+             SELECT author_id, conversation_id, id, 'e.pdf', 'application/pdf', 1, $2 FROM messages WHERE id = $1
+             RETURNING id",
+        )
+        .bind(message)
+        .bind(&key)
+        .fetch_one(&app.pool)
+        .await
+        .expect("set-up SQL");
+        files.insert(name, id);
+    }
     let conversations = BTreeMap::from([
         (Conv::A, a),
         (Conv::L, l),
@@ -811,6 +863,7 @@ async fn scenario() -> Scenario {
         targets,
         bystander: x_handle,
         nonce,
+        files,
     }
 }
 
@@ -828,6 +881,42 @@ fn rows(s: &Scenario) -> Vec<Row> {
     let mut rows = vec![
         // Plain HTTP.
         Row::new("GET /healthz".into(), Target::Health, Expect::everyone(200)),
+        // Attached files: NotFound for everyone who may not read them, signed in or not.
+        Row::new(
+            "GET a file in A".into(),
+            Target::File(format!("/files/{}/a.pdf", s.files["a"])),
+            Expect::everyone(404).set(&[Participant, GroupManager], 200),
+        ),
+        Row::new(
+            "GET a file in E, reported".into(),
+            Target::File(format!("/files/{}/e.pdf", s.files["e_reported"])),
+            Expect::everyone(404).set(&mods, 200),
+        ),
+        Row::new(
+            "GET a file in E".into(),
+            Target::File(format!("/files/{}/e.pdf", s.files["e"])),
+            Expect::everyone(404),
+        ),
+        Row::new(
+            "GET the participant's file in A, not sent".into(),
+            Target::File(format!("/files/{}/pending.pdf", s.files["pending"])),
+            Expect::everyone(404).set(&[Participant], 200),
+        ),
+        Row::new(
+            "GET a file's thumbnail (a PDF has none)".into(),
+            Target::File(format!("/files/{}/thumbnail", s.files["a"])),
+            Expect::everyone(404),
+        ),
+        Row::new(
+            "POST a file to A".into(),
+            Target::Upload(s.conv(A)),
+            Expect::members(404).set(&[Participant, GroupManager], 200),
+        ),
+        Row::new(
+            "POST a file to E".into(),
+            Target::Upload(s.conv(E)),
+            Expect::members(404),
+        ),
         Row::new(
             "GET /api/live".into(),
             Target::Live { replay: false },
@@ -1382,6 +1471,18 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::members(200),
             |_| fields(&[("body", "A draft".into())]),
         ),
+        Row::call(
+            "discard_attachment",
+            "the participant's upload in A",
+            Expect::members(404).set(&[Participant], 200),
+            |_| fields(&[("attachment", s.files["discard"].to_string())]),
+        ),
+        Row::call(
+            "discard_attachment",
+            "a sent file in A",
+            Expect::members(404),
+            |_| fields(&[("attachment", s.files["a"].to_string())]),
+        ),
         Row::call("save_read_receipts", "", Expect::members(200), |_| {
             fields(&[("share", "true".into())])
         }),
@@ -1903,6 +2004,18 @@ async fn perform(s: &Scenario, row: &Row, role: Role) -> (u16, String) {
         Target::Page { path, .. } => get(path).send().await.expect("page"),
         Target::Health => get("/healthz").send().await.expect("healthz"),
         Target::Live { replay } => return live(s, role, *replay).await,
+        Target::File(path) => get(path).send().await.expect("file"),
+        Target::Upload(conversation) => {
+            let file =
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 upload".to_vec()).file_name("u.pdf");
+            client
+                .post(format!("{}/conversations/{conversation}/files", s.app.url))
+                .header("accept", "application/json")
+                .multipart(reqwest::multipart::Form::new().part("file", file))
+                .send()
+                .await
+                .expect("upload")
+        }
     };
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())

@@ -614,6 +614,14 @@ fn catalogue(w: &World) -> Vec<Case> {
             ("reply_to", reply_to),
         ]))
     };
+    let attaching = |body: &str, ids: &str| {
+        Body::Form(fields(&[
+            ("conversation", &conversation),
+            ("body", body),
+            ("key", &fresh_key()),
+            ("attachments", ids),
+        ]))
+    };
     let emoji = "👩🏽‍💻";
     let too_long = "A message is at most 1,000 characters; this one has 1,001. Shorten it by 1.";
     let control = "invisible control characters";
@@ -634,6 +642,35 @@ fn catalogue(w: &World) -> Vec<Case> {
             "alice",
             "send_message",
             say("  \n\t \r\n  "),
+            invalid("body", "Write a message before sending."),
+        ),
+        // --- The files a reply names (`attachments`) ---
+        case(
+            "six files named",
+            "alice",
+            "send_message",
+            attaching("Six", "1,2,3,4,5,6"),
+            invalid("attachments", "at most 5 files"),
+        ),
+        case(
+            "a file id that is not a number",
+            "alice",
+            "send_message",
+            attaching("Files", "1,x"),
+            invalid("attachments", "could not be read"),
+        ),
+        case(
+            "a file id that is no upload of hers",
+            "alice",
+            "send_message",
+            attaching("Files", "9223372036854775807"),
+            invalid("attachments", "no longer there"),
+        ),
+        case(
+            "no text and no file",
+            "alice",
+            "send_message",
+            attaching("", ""),
             invalid("body", "Write a message before sending."),
         ),
         case(

@@ -6,6 +6,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod attachments;
 mod auth;
 mod authz;
 mod avatars;

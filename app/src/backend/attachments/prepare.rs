@@ -39,7 +39,11 @@ impl Prepared {
 }
 
 /// Checks and prepares one upload. CPU-bound for pictures: run it off the async threads.
-pub fn prepare(rules: AttachmentRules, raw_name: &str, bytes: Vec<u8>) -> Result<Prepared, Refusal> {
+pub fn prepare(
+    rules: AttachmentRules,
+    raw_name: &str,
+    bytes: Vec<u8>,
+) -> Result<Prepared, Refusal> {
     let name = clean_name(raw_name);
     let family = check_file(rules, &name, bytes.len() as u64).map_err(|message| {
         let code = if bytes.is_empty() {
@@ -73,7 +77,8 @@ pub fn prepare(rules: AttachmentRules, raw_name: &str, bytes: Vec<u8>) -> Result
         FileFamily::Text => {
             // Text reads as UTF-8 without NULs, and no signature makes it a binary
             // format (HTML or XML is still text: it is only ever served as text).
-            let binary = detected.is_some_and(|kind| kind.matcher_type() != infer::MatcherType::Text);
+            let binary =
+                detected.is_some_and(|kind| kind.matcher_type() != infer::MatcherType::Text);
             if binary || bytes.contains(&0) || std::str::from_utf8(&bytes).is_err() {
                 return Err(mismatch());
             }
@@ -107,7 +112,9 @@ fn picture(name: &str, upload: &[u8]) -> Result<Prepared, Refusal> {
     let not_a_picture = || {
         Refusal::new(
             "mismatch",
-            format!("“{name}” is not a JPEG, PNG or WebP picture. Check the file and attach it again."),
+            format!(
+                "“{name}” is not a JPEG, PNG or WebP picture. Check the file and attach it again."
+            ),
         )
     };
     let unreadable = || {
@@ -117,7 +124,10 @@ fn picture(name: &str, upload: &[u8]) -> Result<Prepared, Refusal> {
         )
     };
     let format = image::guess_format(upload).map_err(|_| not_a_picture())?;
-    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) {
+    if !matches!(
+        format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP
+    ) {
         return Err(not_a_picture());
     }
     let mut reader = image::ImageReader::with_format(Cursor::new(upload), format);
@@ -154,7 +164,11 @@ fn picture(name: &str, upload: &[u8]) -> Result<Prepared, Refusal> {
         (out, "image/png", "png")
     } else {
         let rgb = decoded.to_rgb8();
-        (jpeg(&rgb, JPEG_QUALITY).map_err(|_| unreadable())?, "image/jpeg", "jpg")
+        (
+            jpeg(&rgb, JPEG_QUALITY).map_err(|_| unreadable())?,
+            "image/jpeg",
+            "jpg",
+        )
     };
     Ok(Prepared {
         name: format!("{stem}.{extension}"),
@@ -227,18 +241,31 @@ mod tests {
     #[test]
     fn a_transparent_picture_stays_a_png() {
         let prepared = prepare(rules(), "logo.webp", png(64, 64, 100)).expect("a picture");
-        assert_eq!((prepared.name.as_str(), prepared.media_type.as_str()), ("logo.png", "image/png"));
+        assert_eq!(
+            (prepared.name.as_str(), prepared.media_type.as_str()),
+            ("logo.png", "image/png")
+        );
         let picture = image::load_from_memory(&prepared.bytes).expect("decodes");
         assert_eq!(picture.to_rgba8().get_pixel(3, 3).0[3], 100);
     }
 
     #[test]
     fn hostile_files_are_refused() {
-        let refuse = |name: &str, bytes: Vec<u8>| prepare(rules(), name, bytes).expect_err(name).code;
+        let refuse =
+            |name: &str, bytes: Vec<u8>| prepare(rules(), name, bytes).expect_err(name).code;
         // An HTML page named as a picture.
-        assert_eq!(refuse("cat.png", b"<html><script>alert(1)</script></html>".to_vec()), "mismatch");
+        assert_eq!(
+            refuse(
+                "cat.png",
+                b"<html><script>alert(1)</script></html>".to_vec()
+            ),
+            "mismatch"
+        );
         // A GIF, an executable, a name with no extension.
-        assert_eq!(refuse("a.png", b"GIF89a\x01\x00\x01\x00".to_vec()), "mismatch");
+        assert_eq!(
+            refuse("a.png", b"GIF89a\x01\x00\x01\x00".to_vec()),
+            "mismatch"
+        );
         assert_eq!(refuse("setup.exe", b"MZ\x90\x00".to_vec()), "kind");
         assert_eq!(refuse("README", b"hello".to_vec()), "kind");
         // A PNG that claims 100,000 pixels each way (a decompression bomb) is refused unread.
@@ -256,7 +283,10 @@ mod tests {
         // A PDF that is not one, text that is a picture or not UTF-8, an office name on plain text.
         assert_eq!(refuse("paper.pdf", b"<html></html>".to_vec()), "mismatch");
         assert_eq!(refuse("notes.txt", png(2, 2, 255)), "mismatch");
-        assert_eq!(refuse("notes.txt", vec![0xff, 0xfe, 0x00, 0x41]), "mismatch");
+        assert_eq!(
+            refuse("notes.txt", vec![0xff, 0xfe, 0x00, 0x41]),
+            "mismatch"
+        );
         assert_eq!(refuse("report.docx", b"just words".to_vec()), "mismatch");
     }
 
@@ -264,7 +294,10 @@ mod tests {
     fn documents_are_kept_as_sent() {
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF".to_vec();
         let prepared = prepare(rules(), "minutes.pdf", pdf.clone()).expect("a pdf");
-        assert_eq!((prepared.media_type.as_str(), prepared.bytes), ("application/pdf", pdf));
+        assert_eq!(
+            (prepared.media_type.as_str(), prepared.bytes),
+            ("application/pdf", pdf)
+        );
         // HTML in a text file is text: served as a download, never rendered.
         let html = b"<html><script>alert(1)</script></html>".to_vec();
         let prepared = prepare(rules(), "page.txt", html).expect("text");

@@ -46,10 +46,14 @@ pub async fn attachments_of(
     .fetch_all(pool)
     .await?;
     for r in rows {
-        by_message
-            .entry(r.message_id)
-            .or_default()
-            .push(view(r.id, r.name, r.media_type, r.size, r.width, r.height));
+        by_message.entry(r.message_id).or_default().push(view(
+            r.id,
+            r.name,
+            r.media_type,
+            r.size,
+            r.width,
+            r.height,
+        ));
     }
     Ok(by_message)
 }

@@ -23,20 +23,26 @@ pub async fn store_upload(
         .await?
         .may_write()?;
     let mut tx = pool.begin().await?;
+    // The lock first, in a statement of its own: the next statement's snapshot
+    // then sees every upload committed while this one waited for it.
+    let locked = sqlx::query_scalar!(
+        "SELECT id FROM members WHERE id = $1 FOR NO KEY UPDATE",
+        member_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if locked.is_none() {
+        return Err(AppError::Unauthenticated);
+    }
     let usage = sqlx::query!(
-        r#"WITH locked AS (SELECT id FROM members WHERE id = $1 FOR NO KEY UPDATE)
-           SELECT coalesce((SELECT sum(size) FROM attachments WHERE uploader_id = $1), 0)::bigint AS "used!",
+        r#"SELECT coalesce((SELECT sum(size) FROM attachments WHERE uploader_id = $1), 0)::bigint AS "used!",
                   (SELECT count(*) FROM attachments
-                   WHERE uploader_id = $1 AND conversation_id = $2 AND message_id IS NULL) AS "pending!",
-                  EXISTS (SELECT 1 FROM locked) AS "exists!""#,
+                   WHERE uploader_id = $1 AND conversation_id = $2 AND message_id IS NULL) AS "pending!""#,
         member_id,
         conversation_id
     )
     .fetch_one(&mut *tx)
     .await?;
-    if !usage.exists {
-        return Err(AppError::Unauthenticated);
-    }
     let size = prepared.stored_bytes();
     if usage.used as u64 + size > rules.quota_bytes {
         return Ok(Err(Refusal::new(

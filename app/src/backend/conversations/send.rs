@@ -94,14 +94,9 @@ pub(super) async fn insert_message(
     else {
         return Ok(None);
     };
-    let attachments = crate::backend::attachments::claim(
-        tx,
-        author.id,
-        conversation_id,
-        id,
-        draft.attachments,
-    )
-    .await?;
+    let attachments =
+        crate::backend::attachments::claim(tx, author.id, conversation_id, id, draft.attachments)
+            .await?;
     // Live events and notifications commit with the message or not at all.
     let to = crate::backend::notifications::fan_out(
         tx,

@@ -19,7 +19,8 @@ pub use seen::{lock_streams_for_read, publish_seen};
 pub use typing::{announce_typing, TypingGate};
 
 use crate::model::conversation::{
-    AttachmentView, MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction, Seen,
+    AttachmentView, MessageEdit, MessageKind, MessageView, PartyKind, PartyView, Quote, Reaction,
+    Seen,
 };
 use crate::model::live::{notice_text, LiveEvent};
 use chrono::{DateTime, Utc};

@@ -187,7 +187,9 @@ fn files_line(files: i64) -> Option<String> {
     match files {
         0 => None,
         1 => Some("1 file attached: open the conversation to see it".into()),
-        n => Some(format!("{n} files attached: open the conversation to see them")),
+        n => Some(format!(
+            "{n} files attached: open the conversation to see them"
+        )),
     }
 }
 

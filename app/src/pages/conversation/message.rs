@@ -72,7 +72,8 @@ fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
         }
     };
     let original = message.body.clone();
-    let files = (!collapsed).then(|| view! { <AttachmentList attachments=message.attachments.clone()/> });
+    let files =
+        (!collapsed).then(|| view! { <AttachmentList attachments=message.attachments.clone()/> });
     let mine = message.mine;
     let quote = message
         .reply_to

@@ -4,11 +4,11 @@ use super::ThreadContext;
 use crate::api::conversations::{MessageView, Quote, SendMessage, QUOTE_LENGTH};
 use crate::components::attachments::AttachPicker;
 use crate::components::compose::{new_message_key, CodeOfConductLine};
-use crate::domain::attachment::AttachmentRules;
-use crate::model::conversation::AttachmentView;
 use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
+use crate::domain::attachment::AttachmentRules;
 use crate::domain::conversation::MessageBody;
+use crate::model::conversation::AttachmentView;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -87,7 +87,10 @@ pub(super) fn ReplyBox(
                     key: key.get_untracked(),
                     reply_to: replying.with_untracked(|r| r.as_ref().map(|q| q.id)),
                     attachments: files.with_untracked(|f| {
-                        f.iter().map(|a| a.id.to_string()).collect::<Vec<_>>().join(",")
+                        f.iter()
+                            .map(|a| a.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
                     }),
                 });
             }
