@@ -13,6 +13,7 @@ import {
   replyForm,
   signIn,
   tag,
+  TINY_PNG,
   waitForLiveStream,
 } from './helpers';
 
@@ -291,6 +292,61 @@ test.describe('formatting', () => {
         await expect(body.getByRole('link', { name: 'not a link' })).toHaveCount(0);
         await expect(body).toContainText('[not a link](javascript:alert(1))');
       }
+    } finally {
+      await authorSide.context.close();
+    }
+  });
+});
+
+test.describe('pictures and files', () => {
+  test('a member attaches a picture and a PDF; Bob sees both live and opens the picture', async ({
+    page,
+    browser,
+  }) => {
+    test.slow();
+    const authorSide = await newBrowserPage(browser);
+    try {
+      const author = authorSide.page;
+      await registerMember(author, 'Attacher');
+      const t = tag();
+      const thread = await startWithBob(author, `Files ${t}`);
+      await signIn(page, DEMO.bob.email, DEMO.bob.name);
+      await gotoHydrated(page, thread);
+      await waitForLiveStream(page);
+
+      const input = author.locator('form.reply input[type=file]');
+      const pending = author.locator('#reply-files .pending-file');
+      // A file that is not what its name says is refused in place, with the reason.
+      await input.setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('<html></html>') });
+      await expect(author.locator('#reply-files .field-error').filter({ hasText: 'is not a JPEG, PNG or WebP' })).toBeVisible();
+      await author.getByRole('button', { name: 'Dismiss', exact: true }).click();
+      await input.setInputFiles([
+        { name: 'dot.png', mimeType: 'image/png', buffer: TINY_PNG },
+        { name: `minutes-${t}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') },
+      ]);
+      // Both ready to go (Send waits while a file uploads); a transparent
+      // picture stays a PNG once re-encoded.
+      await expect(author.getByRole('button', { name: 'Remove dot.png', exact: true })).toBeVisible();
+      await expect(author.getByRole('button', { name: `Remove minutes-${t}.pdf`, exact: true })).toBeVisible();
+      await expect(pending).toHaveCount(2);
+      await replyForm(author).body.fill(`With files ${t}`);
+      await replyForm(author).send.click();
+      await expect(pending).toHaveCount(0);
+
+      for (const side of [author, page]) {
+        const message = messageWith(side, `With files ${t}`);
+        const picture = message.locator('.attachment.picture img');
+        await expect(picture).toBeVisible();
+        await expect(picture).toHaveAttribute('alt', 'dot.png');
+        await expect.poll(() => picture.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+        await expect(message.getByRole('link', { name: `minutes-${t}.pdf` })).toHaveAttribute('href', /^\/files\/\d+\//);
+      }
+      // Full size, as the picture's link opens it: an image, never a page.
+      const full = await messageWith(page, `With files ${t}`).locator('.attachment.picture a').getAttribute('href');
+      const answer = await page.request.get(full ?? '');
+      expect(answer.status()).toBe(200);
+      expect(answer.headers()['content-type']).toBe('image/png');
+      expect(answer.headers()['content-security-policy']).toMatch(/^sandbox/);
     } finally {
       await authorSide.context.close();
     }

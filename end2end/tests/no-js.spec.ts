@@ -96,6 +96,41 @@ test.describe('without JavaScript', () => {
     await context.close();
   });
 
+  test('files are uploaded with the reply box, one removed, and the rest sent with the text', async ({ browser }) => {
+    const { context, page } = await newMember(browser, 'NoScriptFiles');
+    try {
+      const t = tag();
+      await startFromProfile(page, DEMO.bob.handle, DEMO.bob.name, `Files without script ${t}`);
+      const box = page.getByLabel('Reply', { exact: true });
+      await box.fill(`The agenda ${t}`);
+      await page.locator('form.reply input[type=file]').setInputFiles([
+        { name: `agenda-${t}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') },
+        { name: `notes-${t}.txt`, mimeType: 'text/plain', buffer: Buffer.from('notes') },
+      ]);
+      await page.getByRole('button', { name: 'Upload files', exact: true }).click();
+      await expect(page).toHaveURL(/\?attach=attached#reply-files$/);
+      const pending = page.locator('#reply-files .pending-file');
+      await expect(pending).toHaveCount(2);
+      await expect(box).toHaveValue(`The agenda ${t}`);
+      await page.getByRole('button', { name: `Remove notes-${t}.txt`, exact: true }).click();
+      await expect(pending).toHaveCount(1);
+      await expect(page.getByLabel('Reply', { exact: true })).toHaveValue(`The agenda ${t}`);
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      const sent = page.getByRole('list', { name: 'Messages' }).locator('li.message').filter({ hasText: `The agenda ${t}` });
+      await expect(sent.getByRole('link', { name: `agenda-${t}.pdf` })).toBeVisible();
+      await expect(page.locator('#reply-files .pending-file')).toHaveCount(0);
+      // A file of a kind the portal does not take: the thread says why, the text stays.
+      await page.getByLabel('Reply', { exact: true }).fill(`Kept ${t}`);
+      await page.locator('form.reply input[type=file]').setInputFiles({ name: 'run.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+      await page.getByRole('button', { name: 'Upload files', exact: true }).click();
+      await expect(page).toHaveURL(/\?attach=kind#reply-files$/);
+      await expect(page.locator('#reply-files .field-error')).toContainText('can be attached');
+      await expect(page.getByLabel('Reply', { exact: true })).toHaveValue(`Kept ${t}`);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('mute and unmute a conversation, block and unblock a member', async ({ browser }) => {
     const { context, page } = await newMember(browser, 'Muter');
     await startFromProfile(page, DEMO.bob.handle, DEMO.bob.name, `To mute ${tag()}`);

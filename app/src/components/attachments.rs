@@ -82,8 +82,11 @@ pub fn AttachPicker(
     conversation: i64,
     files: RwSignal<Vec<AttachmentView>>,
     rules: AttachmentRules,
+    /// Set while a file is on its way: the message waits for it.
+    uploading: RwSignal<bool>,
 ) -> impl IntoView {
     let sending = RwSignal::new(Vec::<Sending>::new());
+    Effect::new(move |_| uploading.set(sending.with(|s| s.iter().any(|x| x.error.is_none()))));
     let interactive = RwSignal::new(false);
     Effect::new(move |_| interactive.set(true));
     let asked = leptos_router::hooks::use_query_map()

@@ -52,6 +52,7 @@ pub(super) fn ReplyBox(
     rules: AttachmentRules,
 ) -> impl IntoView {
     let files = RwSignal::new(pending);
+    let uploading = RwSignal::new(false);
     let thread = expect_context::<ThreadContext>();
     let replying = thread.replying;
     // A refused post without JavaScript comes back with what was typed and its key.
@@ -76,6 +77,12 @@ pub(super) fn ReplyBox(
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if uploading.get_untracked() {
+            client_error.set(Some(
+                "Wait until the files have finished uploading, then send.".into(),
+            ));
+            return;
+        }
         let attached = files.with_untracked(Vec::len);
         match MessageBody::parse_with_files(&body.get_untracked(), attached) {
             Err(reason) => client_error.set(Some(reason)),
@@ -172,9 +179,9 @@ pub(super) fn ReplyBox(
                 error=Signal::derive(error)
                 preview_form=crate::api::conversations::SaveDraft::url()
             />
-            <AttachPicker conversation files rules/>
+            <AttachPicker conversation files rules uploading/>
             <CodeOfConductLine/>
-            <button type="submit" class="button" disabled=move || send.pending().get()>
+            <button type="submit" class="button" disabled=move || send.pending().get() || uploading.get()>
                 {move || if send.pending().get() { "Sending…" } else { "Send" }}
             </button>
         </form>
