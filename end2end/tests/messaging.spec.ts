@@ -369,7 +369,8 @@ test.describe('search', () => {
     await expect(results.locator('li')).toHaveCount(1);
     await expect(results.locator('mark')).toHaveText(word);
     await results.getByRole('link', { name: `With ${DEMO.bob.name}` }).click();
-    await expect(page).toHaveURL(new RegExp(`${thread}#message-\\d+$`));
+    await expect(page).toHaveURL(new RegExp(`${thread}\\?at=(\\d+)#message-\\1$`));
+    await expect(page.locator(`li.message:has-text("${word}")`)).toBeVisible();
     // Nothing found says so.
     await gotoHydrated(page, `/conversations/search?q=nothing${word}`);
     await expect(page.getByRole('status').filter({ hasText: 'No messages found' })).toBeVisible();

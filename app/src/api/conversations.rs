@@ -100,20 +100,37 @@ pub async fn list_conversations(
 
 /// A thread's newest messages (or those before `before`). Opening the newest page
 /// marks the conversation read up to the newest message shown.
+/// With `at` (a message id, from a search), the newest page reaches back to it.
 #[server(endpoint = "get_thread")]
 pub async fn get_thread(
     id: i64,
     #[server(default)] before: Option<i64>,
+    #[server(default)] at: Option<i64>,
 ) -> Result<ThreadView, AppError> {
     signed_in(|viewer, state| async move {
-        let mut view = crate::backend::conversations::thread(
-            &state.pool,
-            &viewer,
-            id,
-            before,
-            state.settings.edit_seconds,
-        )
-        .await?;
+        let edit_seconds = state.settings.edit_seconds;
+        let mut view = match (before, at) {
+            (None, Some(message)) => {
+                crate::backend::conversations::thread_reaching(
+                    &state.pool,
+                    &viewer,
+                    id,
+                    message,
+                    edit_seconds,
+                )
+                .await?
+            }
+            _ => {
+                crate::backend::conversations::thread(
+                    &state.pool,
+                    &viewer,
+                    id,
+                    before,
+                    edit_seconds,
+                )
+                .await?
+            }
+        };
         view.attach = state.settings.attachments;
         Ok(view)
     })

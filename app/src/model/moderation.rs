@@ -34,6 +34,10 @@ pub struct ReportView {
     pub context: Vec<QueueMessage>,
     /// Other open reports about the same message.
     pub other_reports: i64,
+    /// The reported message's pictures and files (kept for review even if its
+    /// author deleted it since).
+    #[serde(default)]
+    pub files: Vec<crate::model::conversation::AttachmentView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

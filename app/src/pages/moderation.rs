@@ -71,6 +71,10 @@ fn Report(report: ReportView, act: ServerAction<Moderate>) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
+            {(!report.files.is_empty()).then(|| view! {
+                <p class="meta">"Files of the reported message:"</p>
+                <crate::components::attachments::AttachmentList attachments=report.files.clone()/>
+            })}
             <p class="meta">"Author: " <a href=report.author.link()>{report.author.name.clone()}</a></p>
             <div class="report-actions">
                 {ModAction::ALL.iter().filter(|a| **a != ModAction::Suspend).map(|action| view! {

@@ -102,7 +102,7 @@ fn Hit(hit: FoundMessage, typed: String) -> impl IntoView {
     view! {
         <li class="search-hit">
             <p class="search-hit-head">
-                <a class="search-hit-link" href=format!("/conversations/{}#message-{}", hit.conversation_id, hit.message_id)>
+                <a class="search-hit-link" href=format!("/conversations/{}?at={}#message-{}", hit.conversation_id, hit.message_id, hit.message_id)>
                     {format!("With {}", if hit.with.is_empty() { "nobody else any more".to_string() } else { hit.with.clone() })}
                 </a>
                 " · "

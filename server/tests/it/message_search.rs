@@ -146,7 +146,7 @@ async fn a_member_finds_words_in_the_conversations_they_can_see_and_nothing_else
     );
     assert!(
         html.contains(&format!(
-            "href=\"/conversations/{with_jose}#message-{jose_opening}\""
+            "href=\"/conversations/{with_jose}?at={jose_opening}#message-{jose_opening}\""
         )),
         "each hit links to its message"
     );
@@ -216,4 +216,55 @@ async fn a_search_must_have_a_word_and_is_for_members() {
     assert_eq!(error_kind(response).await.0, 422);
     let response = app.call("find_messages", &[("q", "hello")]).await;
     assert_eq!(response.status(), 401);
+}
+
+/// A hit older than the thread's first page opens the thread reaching back to
+/// it (with everything newer below), not at a page that lacks it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hit_older_than_the_first_page_opens_the_thread_reaching_back_to_it() {
+    let app = spawn_app().await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let conversation = start(&app, &alice, a, &[member(b)], "The old plan: marmalade").await;
+    for n in 0..40 {
+        reply(&app, &alice, conversation, &format!("Later message {n}")).await;
+    }
+    let found = find(&app, &bob, &[("q", "marmalade")]).await;
+    let hit = found["hits"][0]["message_id"].as_i64().expect("a hit");
+    let ids = |thread: &Value| -> Vec<i64> {
+        thread["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter_map(|m| m["id"].as_i64())
+            .collect()
+    };
+    let newest = open_thread(&app, &bob, conversation).await;
+    assert!(
+        !ids(&newest).contains(&hit),
+        "the first page is the newest 30"
+    );
+    let response = app
+        .call_with(
+            &bob,
+            "get_thread",
+            &[("id", &conversation.to_string()), ("at", &hit.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let reaching: Value = response.json().await.expect("json");
+    let shown = ids(&reaching);
+    assert!(shown.contains(&hit), "{shown:?}");
+    assert_eq!(shown.len(), 41, "the hit and the 40 after it");
+    assert_eq!(shown.last(), ids(&newest).last(), "down to the newest");
+    // Someone else's conversation stays NotFound, whatever `at` says.
+    let jose = app.member("jose").await;
+    let response = app
+        .call_with(
+            &jose,
+            "get_thread",
+            &[("id", &conversation.to_string()), ("at", &hit.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
 }

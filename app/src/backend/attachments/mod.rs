@@ -17,7 +17,7 @@ mod upload;
 pub use claim::claim;
 pub use erase::{discard_pending, erase_with_message};
 pub use prepare::{prepare, Prepared};
-pub use read::{attachments_of, pending_of};
+pub use read::{attachments_of, files_for_review, pending_of};
 pub use store::FileStore;
 pub use upload::store_upload;
 

@@ -58,6 +58,36 @@ pub async fn attachments_of(
     Ok(by_message)
 }
 
+/// The files of reported messages, for the moderators' review: whatever their
+/// authors did since (a deleted or removed reported message keeps its files).
+pub async fn files_for_review(
+    pool: &PgPool,
+    message_ids: &[i64],
+) -> Result<HashMap<i64, Vec<AttachmentView>>, AppError> {
+    let mut by_message: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
+    let rows = sqlx::query!(
+        r#"SELECT a.id, a.message_id AS "message_id!", a.name, a.media_type, a.size, a.width, a.height
+           FROM attachments a
+           WHERE a.message_id = ANY($1)
+             AND EXISTS (SELECT 1 FROM reports r WHERE r.message_id = a.message_id)
+           ORDER BY a.message_id, a.position"#,
+        message_ids
+    )
+    .fetch_all(pool)
+    .await?;
+    for r in rows {
+        by_message.entry(r.message_id).or_default().push(view(
+            r.id,
+            r.name,
+            r.media_type,
+            r.size,
+            r.width,
+            r.height,
+        ));
+    }
+    Ok(by_message)
+}
+
 /// What the member uploaded in this conversation and has not sent yet.
 pub async fn pending_of(
     pool: &PgPool,

@@ -28,7 +28,7 @@ pub use requests::{answer_request, requests};
 pub use search::search_parties;
 pub use send::{reply, Reply};
 pub use start::start;
-pub use thread::thread;
+pub use thread::{thread, thread_reaching, REACH_MAX};
 
 use crate::domain::conversation::Party;
 use crate::domain::FieldErrors;

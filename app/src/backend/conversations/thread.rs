@@ -138,6 +138,10 @@ pub(super) async fn parties_of(
         .collect())
 }
 
+/// The most messages a thread opens with to reach an older one (a search hit):
+/// further back, it opens at its newest and "Load older messages" goes on.
+pub const REACH_MAX: i64 = 300;
+
 pub async fn thread(
     pool: &PgPool,
     viewer: &Viewer,
@@ -145,18 +149,54 @@ pub async fn thread(
     before: Option<i64>,
     edit_seconds: i64,
 ) -> Result<ThreadView, AppError> {
-    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
-    let mut messages = load_messages(
+    thread_page(
         pool,
         viewer,
-        &access,
         conversation_id,
         before,
-        THREAD_PAGE_SIZE + 1,
+        THREAD_PAGE_SIZE,
+        edit_seconds,
     )
+    .await
+}
+
+/// The thread from its newest message back to `message` (at least a page,
+/// at most `REACH_MAX` messages): a search hit older than the first page opens
+/// among its neighbours, and newer ones are all there below it.
+pub async fn thread_reaching(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    message: i64,
+    edit_seconds: i64,
+) -> Result<ThreadView, AppError> {
+    let newer = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM (
+             SELECT 1 FROM messages WHERE conversation_id = $1 AND id >= $2 LIMIT $3) m"#,
+        conversation_id,
+        message,
+        REACH_MAX
+    )
+    .fetch_one(pool)
     .await?;
-    let older = if messages.len() as i64 > THREAD_PAGE_SIZE {
-        messages.truncate(THREAD_PAGE_SIZE as usize);
+    // Five older ones too, so the hit is not the first line of the page.
+    let size = (newer + 5).clamp(THREAD_PAGE_SIZE, REACH_MAX);
+    thread_page(pool, viewer, conversation_id, None, size, edit_seconds).await
+}
+
+async fn thread_page(
+    pool: &PgPool,
+    viewer: &Viewer,
+    conversation_id: i64,
+    before: Option<i64>,
+    size: i64,
+    edit_seconds: i64,
+) -> Result<ThreadView, AppError> {
+    let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
+    let mut messages =
+        load_messages(pool, viewer, &access, conversation_id, before, size + 1).await?;
+    let older = if messages.len() as i64 > size {
+        messages.truncate(size as usize);
         messages.last().map(|m| m.id)
     } else {
         None

@@ -28,6 +28,8 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
     )
     .fetch_all(pool)
     .await?;
+    let reported: Vec<i64> = reports.iter().map(|r| r.message_id).collect();
+    let files = crate::backend::attachments::files_for_review(pool, &reported).await?;
     let mut out = Vec::with_capacity(reports.len());
     for r in reports {
         // Only the neighbourhood of the reported message, never the whole thread.
@@ -104,6 +106,7 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
             },
             context,
             other_reports: r.others,
+            files: files.get(&r.message_id).cloned().unwrap_or_default(),
         });
     }
     Ok(out)

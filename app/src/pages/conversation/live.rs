@@ -73,7 +73,7 @@ pub(super) fn follow_live(conversation: i64, thread: ThreadContext) {
         let now = live.resync.get();
         if previous.is_some_and(|p| p != now) {
             leptos::task::spawn_local(async move {
-                if let Ok(page) = get_thread(conversation, None).await {
+                if let Ok(page) = get_thread(conversation, None, None).await {
                     messages.update(|m| {
                         m.retain(|x| !page.messages.iter().any(|y| y.id == x.id));
                         m.extend(page.messages);

@@ -35,7 +35,10 @@ pub fn ConversationPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let thread = Resource::new(id, |id| get_thread(id, None));
+    // `?at=<message>` (a search hit): the thread opens reaching back to it.
+    let query = leptos_router::hooks::use_query_map();
+    let at = move || query.read().get("at").and_then(|at| at.parse::<i64>().ok());
+    let thread = Resource::new(move || (id(), at()), |(id, at)| get_thread(id, None, at));
     view! {
         <Suspense fallback=|| view! { <p>"Loading conversation…"</p> }>
             {move || Suspend::new(async move {
@@ -226,7 +229,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         };
         loading_older.set(true);
         leptos::task::spawn_local(async move {
-            if let Ok(page) = get_thread(conversation, Some(before)).await {
+            if let Ok(page) = get_thread(conversation, Some(before), None).await {
                 older.set(page.older);
                 messages.update(|m| {
                     let mut all = page.messages;

@@ -204,6 +204,46 @@ async fn main() -> Result<(), Error> {
         .await?,
     ));
 
+    // An uploaded photo of about 1 MB: accepted, re-encoded with its thumbnail,
+    // stored. Two at once, as the server decodes at most two at once.
+    let photo = Arc::new(photo_of_about_a_megabyte());
+    let (p, (uploader, into)) = (pool.clone(), short[0].clone());
+    let rules = app::domain::attachment::AttachmentRules {
+        per_message: usize::MAX / 2,
+        file_bytes: 10_000_000,
+        quota_bytes: u64::MAX / 2,
+    };
+    results.push((
+        "upload_1mb_image",
+        measure((operations / 10).max(20), 2, move |_| {
+            let (pool, photo) = (p.clone(), photo.clone());
+            async move {
+                let prepared = tokio::task::spawn_blocking(move || {
+                    app::backend::attachments::prepare(rules, "photo.jpg", photo.to_vec())
+                })
+                .await
+                .map_err(|_| app::error::AppError::Internal)?
+                .map_err(|r| app::error::AppError::Refused(r.message))?;
+                app::backend::attachments::store_upload(
+                    &pool,
+                    Default::default(),
+                    rules,
+                    uploader.id,
+                    into,
+                    &prepared,
+                )
+                .await?
+                .map(|_| ())
+                .map_err(|r| app::error::AppError::Refused(r.message))
+            }
+        })
+        .await?,
+    ));
+    sqlx::query("DELETE FROM attachments WHERE uploader_id = $1")
+        .bind(uploader.id)
+        .execute(&pool)
+        .await?;
+
     pool.close().await;
     let scans_after = seq_scans(&url).await?;
     println!();
@@ -228,6 +268,29 @@ async fn main() -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// A 2,000 × 1,500 photo-like JPEG (smooth shading with grain) of about 1 MB.
+fn photo_of_about_a_megabyte() -> Vec<u8> {
+    let mut seed: u32 = 12345;
+    let picture = image::RgbImage::from_fn(2000, 1500, |x, y| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let grain = (seed >> 16) % 24;
+        image::Rgb([
+            ((x / 8 + grain) % 256) as u8,
+            ((y / 6 + grain) % 256) as u8,
+            (((x + y) / 14 + grain) % 256) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&picture)
+        .expect("a JPEG");
+    println!(
+        "upload_1mb_image: the photo is {} bytes, 2000 × 1500",
+        out.len()
+    );
+    out
 }
 
 struct Figures {

@@ -4,7 +4,10 @@
 //! - memory per idle live connection (servers' resident memory before and after
 //!   the connections open, divided by their number),
 //! - send → delivery latency at the recipient at a steady rate (default 500/s),
-//! - accepted sends per second at saturation (closed-loop senders).
+//! - accepted sends per second at saturation (closed-loop senders),
+//! - typing: every member announcing "typing" as often as the page may (once
+//!   every `TYPING_EVERY`), the announcements delivered a second and their
+//!   delivery latency at the other member's stream.
 //!
 //! Sends go through the HTTP server function, as a browser's do.
 //!
@@ -27,6 +30,9 @@ struct Board {
     latencies_ms: Mutex<Vec<f64>>,
     delivered: AtomicU64,
     hellos: AtomicU64,
+    /// When each member (by index) last announced typing.
+    typing_sent: Mutex<HashMap<usize, Instant>>,
+    typing_latencies_ms: Mutex<Vec<f64>>,
 }
 
 #[tokio::main]
@@ -84,7 +90,7 @@ async fn main() -> Result<(), Error> {
         let request = stream_client
             .get(url)
             .header("cookie", format!("portal_session={token}"));
-        tokio::spawn(read_stream(request, board.clone(), recording.clone()));
+        tokio::spawn(read_stream(request, i, board.clone(), recording.clone()));
     }
     let within = Duration::from_secs(60);
     wait_for_count(
@@ -188,6 +194,71 @@ async fn main() -> Result<(), Error> {
         "saturation: {senders} closed-loop senders for {elapsed:.1} s: {saturated} accepted ({sends_per_s:.0}/s), {sdelivered} delivered; delivery p50 {sp50:.2} ms, p99 {sp99:.2} ms"
     );
 
+    // Typing: every member announces it in their conversation once every
+    // `TYPING_EVERY` (as often as the page may), spread evenly, for `seconds`.
+    // A little over the gate's interval, so no announcement meets a closed gate.
+    let every = app::model::live::TYPING_EVERY + Duration::from_millis(100);
+    let typing_accepted = Arc::new(AtomicU64::new(0));
+    let typing_offered = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds) + every;
+    let started = Instant::now();
+    let mut typists = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let (client, board, accepted, offered) = (
+            client.clone(),
+            board.clone(),
+            typing_accepted.clone(),
+            typing_offered.clone(),
+        );
+        let (token, conversation) = (token.clone(), conversations[i / 2]);
+        let url = format!("{}/api/typing", instances[i % 2].url);
+        let offset = every.mul_f64(i as f64 / tokens.len() as f64);
+        typists.push(tokio::spawn(async move {
+            tokio::time::sleep(offset).await;
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if Instant::now() >= stop {
+                    return;
+                }
+                if let Ok(mut sent) = board.typing_sent.lock() {
+                    sent.insert(i, Instant::now());
+                }
+                offered.fetch_add(1, Ordering::Relaxed);
+                let answer = client
+                    .post(&url)
+                    .header("cookie", format!("portal_session={token}"))
+                    .form(&[("conversation", conversation.to_string())])
+                    .send()
+                    .await;
+                if answer.is_ok_and(|a| a.status().is_success()) {
+                    accepted.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for typist in typists {
+        let _ = typist.await;
+    }
+    let typing_elapsed = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut typing = board
+        .typing_latencies_ms
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
+    let typing_delivered = typing.len();
+    let typing_per_s = typing_delivered as f64 / typing_elapsed;
+    let (tp50, tp99) = (percentile(&mut typing, 0.50), percentile(&mut typing, 0.99));
+    println!(
+        "typing: {} members announcing every {:.1} s for {typing_elapsed:.1} s: {} offered, {} accepted, {typing_delivered} delivered ({typing_per_s:.0}/s); delivery p50 {tp50:.2} ms, p99 {tp99:.2} ms",
+        tokens.len(),
+        every.as_secs_f64(),
+        typing_offered.load(Ordering::Relaxed),
+        typing_accepted.load(Ordering::Relaxed),
+    );
+
     println!();
     println!("| metric | value | target |");
     println!("|---|---|---|");
@@ -195,6 +266,8 @@ async fn main() -> Result<(), Error> {
     println!("| delivery_p99_ms | {p99:.2} | < 50 at {rate} msg/s |");
     println!("| sends_per_s | {sends_per_s:.0} | >= 2000 |");
     println!("| idle_conn_kb | {idle_conn_kb:.1} | <= 20 |");
+    println!("| typing_events_per_s | {typing_per_s:.0} | sustained by {} members, delivery p99 <= 100 |", tokens.len());
+    println!("| typing_delivery_p99_ms | {tp99:.2} | <= 100 |");
     drop(instances);
     Ok(())
 }
@@ -247,6 +320,7 @@ fn figures(board: &Board) -> (f64, f64, u64) {
 /// Reads one member's live stream, recording when others' messages arrive.
 async fn read_stream(
     request: reqwest::RequestBuilder,
+    me: usize,
     board: Arc<Board>,
     recording: Arc<AtomicBool>,
 ) {
@@ -256,6 +330,18 @@ async fn read_stream(
     harness::read_events(response, |event| match event["type"].as_str() {
         Some("hello") => {
             board.hellos.fetch_add(1, Ordering::Relaxed);
+        }
+        // Conversation k is between members 2k and 2k+1: the typist is the other one.
+        Some("typing") => {
+            let arrived = Instant::now();
+            let sent = board
+                .typing_sent
+                .lock()
+                .ok()
+                .and_then(|s| s.get(&(me ^ 1)).copied());
+            if let (Some(sent), Ok(mut l)) = (sent, board.typing_latencies_ms.lock()) {
+                l.push((arrived - sent).as_secs_f64() * 1000.0);
+            }
         }
         Some("message") if event["message"]["mine"] == false => {
             let arrived = Instant::now();
