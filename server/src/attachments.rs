@@ -32,6 +32,8 @@ const UPLOADS_PER_MEMBER: usize = 3;
 /// wait their turn, and after `SERVE_WAIT` are told to come back.
 const SERVED_AT_ONCE: usize = 32;
 const SERVE_WAIT: Duration = Duration::from_secs(10);
+/// A text field of the form (the reply box's text and the like).
+const FIELD_LIMIT_BYTES: usize = 64 * 1024;
 
 /// What the whole request may carry: the files and the reply box around them.
 pub fn body_limit(rules: app::domain::attachment::AttachmentRules) -> usize {
@@ -203,10 +205,25 @@ async fn read_and_store(
         };
         let name = field.name().unwrap_or_default().to_string();
         if name != "file" {
-            // The reply box's own fields; the body limit bounds them.
-            let Ok(value) = field.text().await else {
-                continue;
-            };
+            // The reply box's own fields, read up to `FIELD_LIMIT_BYTES` (the
+            // request's limit is for files: a field as large would sit in memory).
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) if bytes.len() + chunk.len() <= FIELD_LIMIT_BYTES => {
+                        bytes.extend_from_slice(&chunk)
+                    }
+                    Ok(None) => break,
+                    Ok(Some(_)) | Err(_) => {
+                        form.refusal = Some(Refusal::new(
+                            "unreadable",
+                            "The form could not be read. Please try again.",
+                        ));
+                        return form;
+                    }
+                }
+            }
+            let value = String::from_utf8_lossy(&bytes).into_owned();
             match name.as_str() {
                 "body" => form.body = Some(value),
                 "reply_to" => form.reply_to = Some(value),
@@ -332,7 +349,10 @@ pub async fn file(
         (
             readable.file_key,
             readable.media_type,
-            format!("{how}; filename*=UTF-8''{}", percent(&readable.name)),
+            format!(
+                "{how}; filename*=UTF-8''{}",
+                app::model::conversation::url_segment(&readable.name)
+            ),
         )
     };
     // The key names the bytes for good: a browser asking again with it gets
@@ -386,17 +406,4 @@ fn file_headers(etag: &str, media_type: Option<&str>, disposition: Option<&str>)
         set(header::CONTENT_DISPOSITION, disposition);
     }
     headers
-}
-
-/// RFC 5987 encoding of a file name for `filename*`.
-fn percent(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

@@ -173,9 +173,9 @@ impl AttachmentView {
     }
 }
 
-/// A file name as one path segment: everything but letters, digits and `.-_`
-/// percent-encoded.
-fn url_segment(name: &str) -> String {
+/// A file name as one path segment, or as `filename*` of `Content-Disposition`
+/// (RFC 5987): everything but ASCII letters, digits and `.-_` percent-encoded.
+pub fn url_segment(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for byte in name.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_') {

@@ -6,28 +6,11 @@ use crate::common::*;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::io::Cursor;
 
 const SECRET: &[u8] = b"GPS 48.8584 N 2.2945 E, camera serial 12345";
 
-/// A JPEG with an EXIF segment carrying `SECRET`, as a phone's photo carries its place.
 fn photo_with_exif(width: u32, height: u32) -> Vec<u8> {
-    let picture = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
-    });
-    let mut jpeg = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
-        .expect("jpeg");
-    let mut exif = b"Exif\0\0".to_vec();
-    exif.extend_from_slice(SECRET);
-    let length = (exif.len() + 2) as u16;
-    let mut out = jpeg[..2].to_vec(); // SOI
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&length.to_be_bytes());
-    out.extend_from_slice(&exif);
-    out.extend_from_slice(&jpeg[2..]);
-    out
+    crate::common::photo_with_exif(width, height, SECRET)
 }
 
 async fn upload(

@@ -7,8 +7,9 @@
 //! Other files are kept as sent and only ever served as downloads.
 
 use super::Refusal;
+use crate::backend::avatars::{encode_jpeg as jpeg, on_white};
 use crate::domain::attachment::{check_file, clean_name, AttachmentRules, FileFamily};
-use image::{imageops::FilterType, DynamicImage, ImageDecoder, ImageFormat, RgbImage};
+use image::{imageops::FilterType, DynamicImage, ImageDecoder, ImageFormat};
 use std::io::Cursor;
 
 /// Pictures larger than this each way are refused before their pixels are allocated.
@@ -181,25 +182,6 @@ fn picture(name: &str, upload: &[u8]) -> Result<Prepared, Refusal> {
 /// Some pixel is not fully opaque (a PNG keeps it; JPEG has no transparency).
 fn is_transparent(picture: &DynamicImage) -> bool {
     picture.color().has_alpha() && picture.to_rgba8().pixels().any(|p| p.0[3] < 255)
-}
-
-/// Transparent pixels laid on white.
-fn on_white(picture: &DynamicImage) -> RgbImage {
-    if !picture.color().has_alpha() {
-        return picture.to_rgb8();
-    }
-    let rgba = picture.to_rgba8();
-    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let blend = |c: u8| ((c as u32 * a as u32 + 255 * (255 - a as u32)) / 255) as u8;
-        image::Rgb([blend(r), blend(g), blend(b)])
-    })
-}
-
-fn jpeg(picture: &RgbImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(picture)?;
-    Ok(out)
 }
 
 #[cfg(test)]

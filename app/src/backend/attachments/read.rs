@@ -32,9 +32,8 @@ pub async fn attachments_of(
     pool: &PgPool,
     message_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<AttachmentView>>, AppError> {
-    let mut by_message: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
     if message_ids.is_empty() {
-        return Ok(by_message);
+        return Ok(HashMap::new());
     }
     let rows = sqlx::query!(
         r#"SELECT a.id, a.message_id AS "message_id!", a.name, a.media_type, a.size, a.width, a.height
@@ -45,17 +44,10 @@ pub async fn attachments_of(
     )
     .fetch_all(pool)
     .await?;
-    for r in rows {
-        by_message.entry(r.message_id).or_default().push(view(
-            r.id,
-            r.name,
-            r.media_type,
-            r.size,
-            r.width,
-            r.height,
-        ));
-    }
-    Ok(by_message)
+    Ok(by_message_id(rows.into_iter().map(|r| {
+        let file = view(r.id, r.name, r.media_type, r.size, r.width, r.height);
+        (r.message_id, file)
+    })))
 }
 
 /// The files of reported messages, for the moderators' review: whatever their
@@ -64,7 +56,6 @@ pub async fn files_for_review(
     pool: &PgPool,
     message_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<AttachmentView>>, AppError> {
-    let mut by_message: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
     let rows = sqlx::query!(
         r#"SELECT a.id, a.message_id AS "message_id!", a.name, a.media_type, a.size, a.width, a.height
            FROM attachments a
@@ -75,17 +66,21 @@ pub async fn files_for_review(
     )
     .fetch_all(pool)
     .await?;
-    for r in rows {
-        by_message.entry(r.message_id).or_default().push(view(
-            r.id,
-            r.name,
-            r.media_type,
-            r.size,
-            r.width,
-            r.height,
-        ));
+    Ok(by_message_id(rows.into_iter().map(|r| {
+        let file = view(r.id, r.name, r.media_type, r.size, r.width, r.height);
+        (r.message_id, file)
+    })))
+}
+
+/// Files listed by their message, in the order given.
+fn by_message_id(
+    rows: impl Iterator<Item = (i64, AttachmentView)>,
+) -> HashMap<i64, Vec<AttachmentView>> {
+    let mut by_message: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
+    for (message_id, file) in rows {
+        by_message.entry(message_id).or_default().push(file);
     }
-    Ok(by_message)
+    by_message
 }
 
 /// What the member uploaded in this conversation and has not sent yet.

@@ -3,6 +3,7 @@
 
 mod picture;
 
+pub(crate) use picture::{encode_jpeg, on_white};
 pub use picture::{reencode, Avatar, PictureError};
 
 use crate::error::AppError;

@@ -52,7 +52,7 @@ pub fn reencode(upload: &[u8]) -> Result<Avatar, PictureError> {
     let side = width.min(height);
     let square = picture.crop_imm((width - side) / 2, (height - side) / 2, side, side);
     let large =
-        on_white(square.resize_exact(AVATAR_LARGE_PX, AVATAR_LARGE_PX, FilterType::Lanczos3));
+        on_white(&square.resize_exact(AVATAR_LARGE_PX, AVATAR_LARGE_PX, FilterType::Lanczos3));
     let small = image::imageops::resize(
         &large,
         AVATAR_SMALL_PX,
@@ -68,8 +68,12 @@ pub fn reencode(upload: &[u8]) -> Result<Avatar, PictureError> {
     })
 }
 
-/// Transparent pixels laid on white (JPEG has no transparency).
-fn on_white(picture: DynamicImage) -> RgbImage {
+/// Transparent pixels laid on white (JPEG has no transparency). Attached
+/// pictures' thumbnails use it too.
+pub(crate) fn on_white(picture: &DynamicImage) -> RgbImage {
+    if !picture.color().has_alpha() {
+        return picture.to_rgb8();
+    }
     let rgba = picture.to_rgba8();
     RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
         let [r, g, b, a] = rgba.get_pixel(x, y).0;
@@ -79,10 +83,12 @@ fn on_white(picture: DynamicImage) -> RgbImage {
 }
 
 fn jpeg(picture: &RgbImage) -> Result<Vec<u8>, PictureError> {
+    encode_jpeg(picture, JPEG_QUALITY).map_err(|_| PictureError::Unreadable)
+}
+
+pub(crate) fn encode_jpeg(picture: &RgbImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .encode_image(picture)
-        .map_err(|_| PictureError::Unreadable)?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(picture)?;
     Ok(out)
 }
 

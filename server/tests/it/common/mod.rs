@@ -575,3 +575,26 @@ where
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// A JPEG with an EXIF segment carrying `secret`, as a phone's photo carries its place.
+pub fn photo_with_exif(width: u32, height: u32, secret: &[u8]) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut jpeg = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("jpeg");
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend_from_slice(secret);
+    let length = (exif.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
