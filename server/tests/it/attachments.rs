@@ -47,6 +47,22 @@ async fn attach(
     )
 }
 
+/// The reply box with its files, posted as a browser without JavaScript does.
+async fn upload_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    conversation: i64,
+    form: Form,
+) -> reqwest::Response {
+    client
+        .post(format!("{}/conversations/{conversation}/files", app.url))
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .expect("request")
+}
+
 async fn attach_ok(
     app: &TestApp,
     client: &reqwest::Client,
@@ -509,13 +525,7 @@ async fn without_javascript_files_travel_with_the_reply_box() {
             "file",
             Part::bytes(b"notes".to_vec()).file_name("notes.txt"),
         );
-    let response = alice
-        .post(format!("{}/conversations/{conversation}/files", app.url))
-        .header("accept", "text/html")
-        .multipart(form)
-        .send()
-        .await
-        .expect("request");
+    let response = upload_form(&app, &alice, conversation, form).await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"]
         .to_str()
@@ -577,13 +587,7 @@ async fn without_javascript_files_travel_with_the_reply_box() {
         "file",
         Part::bytes(vec![b'a'; 10_000_001]).file_name("huge.txt"),
     );
-    let response = alice
-        .post(format!("{}/conversations/{conversation}/files", app.url))
-        .header("accept", "text/html")
-        .multipart(form)
-        .send()
-        .await
-        .expect("request");
+    let response = upload_form(&app, &alice, conversation, form).await;
     assert_eq!(
         response.headers()["location"],
         format!("/conversations/{conversation}?attach=too_large#reply-files").as_str()
@@ -592,6 +596,19 @@ async fn without_javascript_files_travel_with_the_reply_box() {
         open_thread(&app, &alice, conversation).await["draft"],
         "Still here"
     );
+
+    // A text field far over any reply (the request may be 50 MB for its files):
+    // refused, not read into memory.
+    let form = Form::new()
+        .text("body", "x".repeat(200_000))
+        .part("file", Part::bytes(PDF.to_vec()).file_name("late.pdf"));
+    let response = upload_form(&app, &alice, conversation, form).await;
+    assert_eq!(
+        response.headers()["location"],
+        format!("/conversations/{conversation}?attach=unreadable#reply-files").as_str()
+    );
+    let pending = open_thread(&app, &alice, conversation).await["pending"].clone();
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "{pending}");
 
     let (status, sent) =
         send_with(&app, &alice, conversation, "Here is the agenda", &ids[..1]).await;
