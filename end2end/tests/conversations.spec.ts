@@ -6,6 +6,7 @@ import {
   gotoHydrated,
   registerMember,
   signIn,
+  TINY_PNG,
   waitForHydration,
 } from './helpers';
 
@@ -172,6 +173,37 @@ async function expectNoSevereViolations(page: Page, what: string) {
 // ---------------------------------------------------------------------------
 
 test.describe('conversations', () => {
+  test('a picture and a PDF chosen in the start dialog wait for it on any device, then go with its first message', async ({
+    page,
+  }) => {
+    await registerMember(page, 'StartFiles');
+    const t = tag();
+    const openDialog = async () => {
+      await gotoHydrated(page, `/members/${DEMO.alice.handle}`);
+      await page.getByRole('button', { name: `Message ${DEMO.alice.name}`, exact: true }).click();
+      await expect(composeDialog(page)).toBeVisible();
+      return composeDialog(page);
+    };
+    let dialog = await openDialog();
+    await dialog.locator('input[type=file]').setInputFiles([
+      { name: 'dot.png', mimeType: 'image/png', buffer: TINY_PNG },
+      { name: `plan-${t}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') },
+    ]);
+    await expect(dialog.getByRole('button', { name: 'Remove dot.png', exact: true })).toBeVisible();
+    await expect(dialog.getByRole('button', { name: `Remove plan-${t}.pdf`, exact: true })).toBeVisible();
+    // Uploaded, they wait on the server: the dialog opened again lists them.
+    dialog = await openDialog();
+    await expect(dialog.locator('#start-files .pending-file')).toHaveCount(2);
+    await expectDialogFits(page, 'the start dialog with two files');
+    // Files alone start the conversation.
+    await composeForm(dialog).send.click();
+    await expectThread(page);
+    await expect(dialog).toBeHidden();
+    const first = messages(page).first();
+    await expect(first.locator('.attachment.picture img')).toHaveAttribute('alt', 'dot.png');
+    await expect(first.getByRole('link', { name: `plan-${t}.pdf` })).toHaveAttribute('href', /^\/files\/\d+\//);
+  });
+
   test('a profile’s Message button opens the dialog with that member chosen, and sending lands on the thread', async ({
     page,
   }) => {

@@ -96,6 +96,37 @@ test.describe('without JavaScript', () => {
     await context.close();
   });
 
+  test('files are uploaded with the start form, which comes back with its recipient and text, and go with the first message', async ({
+    browser,
+  }) => {
+    const { context, page } = await newMember(browser, 'NoScriptStartFiles');
+    try {
+      const t = tag();
+      await page.goto(`/members/${DEMO.bob.handle}`);
+      await page.getByRole('button', { name: `Message ${DEMO.bob.name}` }).click();
+      await page.getByLabel('Message', { exact: true }).fill(`The plan ${t}`);
+      await page.locator('form.compose-form input[type=file]').setInputFiles([
+        { name: `plan-${t}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') },
+        { name: `extra-${t}.txt`, mimeType: 'text/plain', buffer: Buffer.from('extra') },
+      ]);
+      await page.getByRole('button', { name: 'Upload files', exact: true }).click();
+      await expect(page).toHaveURL(new RegExp(`/conversations/new\\?to=member:${DEMO.bob.handle}&attach=attached#start-files$`));
+      const pending = page.locator('#start-files .pending-file');
+      await expect(pending).toHaveCount(2);
+      await expect(page.getByLabel('Message', { exact: true })).toHaveValue(`The plan ${t}`);
+      await page.getByRole('button', { name: `Remove extra-${t}.txt`, exact: true }).click();
+      await expect(page).toHaveURL(new RegExp(`/conversations/new\\?to=member:${DEMO.bob.handle}#start-files$`));
+      await expect(pending).toHaveCount(1);
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect(page).toHaveURL(/\/conversations\/\d+$/);
+      const first = page.getByRole('list', { name: 'Messages' }).locator('li.message').filter({ hasText: `The plan ${t}` });
+      await expect(first.getByRole('link', { name: `plan-${t}.pdf` })).toBeVisible();
+      await expect(first.getByRole('link', { name: `extra-${t}.txt` })).toHaveCount(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('files are uploaded with the reply box, one removed, and the rest sent with the text', async ({ browser }) => {
     const { context, page } = await newMember(browser, 'NoScriptFiles');
     try {

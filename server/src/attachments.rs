@@ -1,7 +1,8 @@
 //! Attaching files to messages, and serving them.
 //!
 //! `POST /conversations/{id}/files` takes one or more files as a multipart
-//! form. The page's script sends each file on its own (so it can show the
+//! form; `POST /conversations/new/files` the same for the start dialog, whose
+//! files wait for the conversation its Send starts. The page's script sends each file on its own (so it can show the
 //! upload's progress) and reads JSON back; a form posted without JavaScript
 //! sends the reply box with its files and comes back to the thread, its text
 //! kept as the draft. Each file is read up to its limit, checked, a picture
@@ -95,12 +96,32 @@ struct UploadForm {
     /// The reply box's text and reply, when the form came without JavaScript.
     body: Option<String>,
     reply_to: Option<String>,
+    /// The start form's recipients (`to[0]`, `to[1]`, …), to choose them again.
+    to: Vec<String>,
 }
 
 /// `POST /conversations/{id}/files`.
 pub async fn upload(
     State(state): State<AppState>,
     Path(conversation): Path<i64>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    receive(state, Some(conversation), headers, multipart).await
+}
+
+/// `POST /conversations/new/files`: files for the conversation the start form will start.
+pub async fn upload_to_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    receive(state, None, headers, multipart).await
+}
+
+async fn receive(
+    state: AppState,
+    conversation: Option<i64>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
@@ -114,12 +135,14 @@ pub async fn upload(
         Err(response) => return response,
     };
     // Not theirs to write to: the same answer as for a conversation that does not exist.
-    if let Err(error) =
-        app::backend::permissions::conversation_access(&state.pool, viewer.id, conversation)
-            .await
-            .and_then(|access| access.may_write())
-    {
-        return crate::avatars::error_status(&error);
+    if let Some(conversation) = conversation {
+        if let Err(error) =
+            app::backend::permissions::conversation_access(&state.pool, viewer.id, conversation)
+                .await
+                .and_then(|access| access.may_write())
+        {
+            return crate::avatars::error_status(&error);
+        }
     }
     let form = match Uploading::start(viewer.id) {
         Some(_uploading) => read_and_store(&state, viewer.id, conversation, multipart).await,
@@ -149,16 +172,29 @@ pub async fn upload(
         };
     }
     // Without JavaScript: the text typed so far stays as the draft, and the
-    // thread shows the files waiting to be sent (or why one was refused).
+    // thread (or the start page) shows the files waiting to be sent, or why
+    // one was refused.
     if let Some(body) = form.body.as_deref() {
         let _ =
-            app::backend::conversations::save_draft(&state.pool, &viewer, Some(conversation), body)
-                .await;
+            app::backend::conversations::save_draft(&state.pool, &viewer, conversation, body).await;
     }
     let outcome = match (&form.refusal, form.stored.is_empty()) {
         (Some(refusal), _) => refusal.code,
         (None, true) => "missing",
         (None, false) => "attached",
+    };
+    let Some(conversation) = conversation else {
+        let outcome = format!("attach={outcome}");
+        return match app::backend::conversations::start_page_with(
+            &state.pool,
+            &form.to,
+            Some(&outcome),
+        )
+        .await
+        {
+            Ok(page) => Redirect::to(&format!("{page}#start-files")).into_response(),
+            Err(error) => crate::avatars::error_status(&error),
+        };
     };
     let reply = form
         .reply_to
@@ -176,7 +212,7 @@ pub async fn upload(
 async fn read_and_store(
     state: &AppState,
     member: i64,
-    conversation: i64,
+    conversation: Option<i64>,
     mut multipart: Multipart,
 ) -> UploadForm {
     let rules = state.settings.attachments;
@@ -227,6 +263,8 @@ async fn read_and_store(
             match name.as_str() {
                 "body" => form.body = Some(value),
                 "reply_to" => form.reply_to = Some(value),
+                // Ten at the most: the start form's limit (one more is refused when sent).
+                to if to.starts_with("to[") && form.to.len() < 10 => form.to.push(value),
                 _ => {}
             }
             continue;
@@ -279,7 +317,7 @@ async fn read_and_store(
 async fn prepare_and_store(
     state: &AppState,
     member: i64,
-    conversation: i64,
+    conversation: Option<i64>,
     name: String,
     bytes: Vec<u8>,
 ) -> Result<AttachmentView, Refusal> {

@@ -66,11 +66,15 @@ pub fn router(
         ))
         .layer(RequestBodyTimeoutLayer::new(crate::avatars::UPLOAD_TIMEOUT))
         .with_state(state.clone());
-    // Files attached in a thread: larger bodies still, read a file at a time.
+    // Files attached in a thread or the start dialog: larger bodies still, read a file at a time.
     let attaching: Router = Router::new()
         .route(
             "/conversations/{id}/files",
             post(crate::attachments::upload),
+        )
+        .route(
+            "/conversations/new/files",
+            post(crate::attachments::upload_to_start),
         )
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(crate::attachments::body_limit(

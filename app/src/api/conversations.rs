@@ -48,31 +48,35 @@ pub async fn find_messages(
 #[server(endpoint = "get_compose_info")]
 pub async fn get_compose_info(#[server(default)] to: Vec<String>) -> Result<ComposeInfo, AppError> {
     signed_in(|viewer, state| async move {
-        crate::backend::conversations::compose_info(&state.pool, &viewer, &to).await
+        let mut info =
+            crate::backend::conversations::compose_info(&state.pool, &viewer, &to).await?;
+        info.attach = state.settings.attachments;
+        Ok(info)
     })
     .await
 }
 
 /// Starts a conversation (or continues the one with exactly these people) and
-/// returns its id. `send_as` is `member:<own id>` or `group:<id>` of a managed group.
+/// returns its id. `send_as` is `member:<own id>` or `group:<id>` of a managed group;
+/// `attachments` names the start dialog's uploads it carries (`12,13`).
 #[server(endpoint = "start_conversation")]
 pub async fn start_conversation(
     send_as: String,
     #[server(default)] to: Vec<String>,
     body: String,
     key: String,
+    #[server(default)] attachments: String,
 ) -> Result<i64, AppError> {
     signed_in(|viewer, state| async move {
-        let id = crate::backend::conversations::start(
-            &state.pool,
-            &viewer,
-            &send_as,
-            &to,
-            &body,
-            &key,
-            &state.settings,
-        )
-        .await?;
+        let form = crate::backend::conversations::Start {
+            send_as: &send_as,
+            to: &to,
+            body: &body,
+            key: &key,
+            attachments: &attachments,
+        };
+        let id = crate::backend::conversations::start(&state.pool, &viewer, form, &state.settings)
+            .await?;
         leptos_axum::redirect(&format!("/conversations/{id}"));
         Ok(id)
     })
@@ -250,29 +254,32 @@ pub async fn typing(conversation: i64) -> Result<(), AppError> {
     .await
 }
 
-/// Removes a file the viewer attached in the reply box and has not sent. The
-/// "Remove" button posts the whole reply box here without JavaScript: its text
-/// is kept as the draft and the thread opens again without the file.
+/// Removes a file the viewer attached in the reply box (or the start form) and
+/// has not sent. The "Remove" button posts the whole form here without
+/// JavaScript: its text is kept as the draft and the thread (or the start page,
+/// with its recipients, `to`) opens again without the file.
 #[server(endpoint = "discard_attachment")]
 pub async fn discard_attachment(
     attachment: i64,
     #[server(default)] body: Option<String>,
+    #[server(default)] to: Vec<String>,
 ) -> Result<(), AppError> {
     signed_in(|viewer, state| async move {
-        let conversation =
+        let waited_in =
             crate::backend::attachments::discard_pending(&state.pool, viewer.id, attachment)
                 .await?;
         if let Some(body) = body {
-            let _ = crate::backend::conversations::save_draft(
-                &state.pool,
-                &viewer,
-                Some(conversation),
-                &body,
-            )
-            .await;
-            crate::api::context::after_plain_form(&format!(
-                "/conversations/{conversation}#reply-files"
-            ));
+            let _ =
+                crate::backend::conversations::save_draft(&state.pool, &viewer, waited_in, &body)
+                    .await;
+            let back = match waited_in {
+                Some(conversation) => format!("/conversations/{conversation}#reply-files"),
+                None => {
+                    crate::backend::conversations::start_page_with(&state.pool, &to, None).await?
+                        + "#start-files"
+                }
+            };
+            crate::api::context::after_plain_form(&back);
         }
         Ok(())
     })

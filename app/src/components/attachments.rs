@@ -73,13 +73,23 @@ fn outcome_text(code: &str, rules: AttachmentRules) -> Option<String> {
     })
 }
 
-/// The reply box's files: those waiting to be sent (posted as `attachments`,
-/// each with "Remove"), the picker, and each upload's progress. With
-/// JavaScript a chosen file is sent at once; without, "Upload files" posts the
-/// reply box (its text kept as the draft) and the thread comes back with them.
+/// The ids of files to send, as a form posts them (`12,13`).
+pub fn attachment_ids(files: &[AttachmentView]) -> String {
+    files
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The files of the reply box (or of the start form: `conversation` absent):
+/// those waiting to be sent (posted as `attachments`, each with "Remove"), the
+/// picker, and each upload's progress. With JavaScript a chosen file is sent at
+/// once; without, "Upload files" posts the form (its text kept as the draft)
+/// and the page comes back with them.
 #[component]
 pub fn AttachPicker(
-    conversation: i64,
+    conversation: Option<i64>,
     files: RwSignal<Vec<AttachmentView>>,
     rules: AttachmentRules,
     /// Set while a file is on its way: the message waits for it.
@@ -93,15 +103,14 @@ pub fn AttachPicker(
         .with_untracked(|q| q.get("attach"))
         .and_then(|code| outcome_text(&code, rules));
     let refused = RwSignal::new(asked);
-    let ids = move || {
-        files.with(|f| {
-            f.iter()
-                .map(|a| a.id.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+    let ids = move || files.with(|f| attachment_ids(f));
+    let (upload_url, anchor) = match conversation {
+        Some(conversation) => (
+            format!("/conversations/{conversation}/files"),
+            "reply-files",
+        ),
+        None => ("/conversations/new/files".to_string(), "start-files"),
     };
-    let upload_url = format!("/conversations/{conversation}/files");
     let on_change = {
         #[cfg(feature = "hydrate")]
         let upload_url = upload_url.clone();
@@ -130,7 +139,7 @@ pub fn AttachPicker(
                     on:click=move |ev| {
                         ev.prevent_default();
                         files.update(|f| f.retain(|a| a.id != id));
-                        discard.dispatch(crate::api::conversations::DiscardAttachment { attachment: id, body: None });
+                        discard.dispatch(crate::api::conversations::DiscardAttachment { attachment: id, body: None, to: Vec::new() });
                     }
                 >
                     "Remove"
@@ -156,7 +165,7 @@ pub fn AttachPicker(
         }
     };
     view! {
-        <div class="reply-files" id="reply-files">
+        <div class="reply-files" id=anchor>
             <input type="hidden" name="attachments" value=ids/>
             <ul class="pending-files" aria-live="polite">
                 <For each=move || files.get() key=|f| f.id children=chip/>

@@ -9,6 +9,7 @@
 use crate::api::conversations::{
     get_compose_info, ComposeInfo, PartyKind, PartyView, StartConversation,
 };
+use crate::components::attachments::{attachment_ids, AttachPicker};
 use crate::components::field::{typed, FormErrors};
 use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::components::recipient_picker::{PickerText, RecipientPicker};
@@ -129,6 +130,9 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
     );
     crate::components::draft::keep_draft(None, body);
     let key = RwSignal::new(typed(path, "key").unwrap_or_else(|| info.key.clone()));
+    let files = RwSignal::new(info.pending.clone());
+    let uploading = RwSignal::new(false);
+    let rules = info.attach;
     let start = ServerAction::<StartConversation>::new();
     let errors = FormErrors::new(start.value());
     let compose = use_compose();
@@ -142,7 +146,17 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
         let mut found = FieldErrors::new();
         let recipients = chosen.get_untracked();
         found.check("to", check_recipients(sender(), &parties(&recipients)));
-        found.check("body", MessageBody::parse(&body.get_untracked()));
+        let attached = files.with_untracked(Vec::len);
+        found.check(
+            "body",
+            MessageBody::parse_with_files(&body.get_untracked(), attached),
+        );
+        if uploading.get_untracked() {
+            found.add(
+                "attachments",
+                "Wait until the files have finished uploading, then send.",
+            );
+        }
         if !errors.check(found.into_result()) {
             return;
         }
@@ -151,6 +165,7 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
             to: recipients.into_iter().map(|p| p.token).collect(),
             body: body.get_untracked(),
             key: key.get_untracked(),
+            attachments: files.with_untracked(|f| attachment_ids(f)),
         });
     };
 
@@ -183,9 +198,11 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
             <div class="field">
                 <MessageField ids label="Message" rows=5 body error=errors.field("body")/>
             </div>
+            <AttachPicker conversation=None files rules uploading/>
+            {move || errors.field("attachments").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <p class="form-error" role="alert">{errors.form()}</p>
             <CodeOfConductLine/>
-            <button type="submit" class="button" disabled=move || start.pending().get()>
+            <button type="submit" class="button" disabled=move || start.pending().get() || uploading.get()>
                 {move || if start.pending().get() { "Sending…" } else { "Send" }}
             </button>
         </form>

@@ -316,6 +316,12 @@ pub struct ComposeInfo {
     /// What the viewer typed in the start dialog and did not send (on any device).
     #[serde(default)]
     pub draft: Option<String>,
+    /// Files the viewer uploaded in the start dialog and has not sent yet.
+    #[serde(default)]
+    pub pending: Vec<AttachmentView>,
+    /// How much may be attached.
+    #[serde(default)]
+    pub attach: crate::domain::attachment::AttachmentRules,
 }
 
 pub const INBOX_PAGE_SIZE: i64 = 20;

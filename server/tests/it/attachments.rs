@@ -23,11 +23,12 @@ fn photo(width: u32, height: u32) -> Vec<u8> {
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF";
 
-/// One file sent as the page's script sends it; the status and the JSON answer.
+/// One file sent as the page's script sends it, to a conversation or to the
+/// start dialog (`"new"`); the status and the JSON answer.
 async fn attach(
     app: &TestApp,
     client: &reqwest::Client,
-    conversation: i64,
+    conversation: impl std::fmt::Display,
     name: &str,
     bytes: Vec<u8>,
 ) -> (u16, Value) {
@@ -51,7 +52,7 @@ async fn attach(
 async fn upload_form(
     app: &TestApp,
     client: &reqwest::Client,
-    conversation: i64,
+    conversation: impl std::fmt::Display,
     form: Form,
 ) -> reqwest::Response {
     client
@@ -66,7 +67,7 @@ async fn upload_form(
 async fn attach_ok(
     app: &TestApp,
     client: &reqwest::Client,
-    conversation: i64,
+    conversation: impl std::fmt::Display,
     name: &str,
     bytes: Vec<u8>,
 ) -> i64 {
@@ -620,4 +621,167 @@ async fn without_javascript_files_travel_with_the_reply_box() {
         .cloned()
         .expect("a message");
     assert_eq!(last["attachments"][0]["name"], "agenda.pdf");
+}
+
+/// Starts a conversation from Alice to `to` with the start dialog's files `files`.
+async fn start_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    (from, to): (i64, &[String]),
+    body: &str,
+    files: &[i64],
+    key: &str,
+) -> (u16, Value) {
+    let ids = files
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut form = vec![
+        ("send_as".to_string(), member(from)),
+        ("body".to_string(), body.to_string()),
+        ("key".to_string(), key.to_string()),
+        ("attachments".to_string(), ids),
+    ];
+    form.extend(to_fields(to));
+    let response = app.post_form(client, "start_conversation", &form).await;
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn compose_pending(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
+    let info: Value = app
+        .call_with(client, "get_compose_info", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    info["pending"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .filter_map(|f| f["id"].as_i64())
+        .collect()
+}
+
+/// Files chosen in the start dialog wait for the conversation it starts (on
+/// any device, for their uploader alone) and go with its first message; a
+/// reply box's upload cannot be taken there. Without JavaScript the start page
+/// comes back with its recipients, its text and its files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_chosen_when_starting_go_with_the_first_message() {
+    let app = spawn_app().await;
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [a, b, j] = app.ids(["alice", "bob", "jose"]).await;
+
+    let picture = attach_ok(&app, &alice, "new", "sunday.jpg", photo(640, 480)).await;
+    let document = attach_ok(&app, &alice, "new", "plan.pdf", PDF.to_vec()).await;
+    assert_eq!(compose_pending(&app, &alice).await, vec![picture, document]);
+    assert!(compose_pending(&app, &bob).await.is_empty());
+    let path = format!("/files/{document}/plan.pdf");
+    assert_eq!(fetch(&alice, &app, &path).await.status(), 200, "her own");
+    assert_eq!(fetch(&bob, &app, &path).await.status(), 404, "not sent yet");
+
+    // A reply box's upload is not the start dialog's.
+    let other = start(&app, &alice, a, &[member(j)], "Hello Jose").await;
+    let in_thread = attach_ok(&app, &alice, other, "other.pdf", PDF.to_vec()).await;
+    let (status, refused) = start_with(
+        &app,
+        &alice,
+        (a, &[member(b)]),
+        "Mixed",
+        &[picture, in_thread],
+        &fresh_key(),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.to_string().contains("no longer there"), "{refused}");
+    assert_eq!(
+        compose_pending(&app, &alice).await,
+        vec![picture, document],
+        "a refused start takes nothing"
+    );
+    // Nor can Bob take Alice's.
+    let (status, _) = start_with(
+        &app,
+        &bob,
+        (b, &[member(a)]),
+        "Mine",
+        &[document],
+        &fresh_key(),
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // Files and no text start the conversation; Bob sees them in order.
+    let key = fresh_key();
+    let (status, started) = start_with(
+        &app,
+        &alice,
+        (a, &[member(b)]),
+        "",
+        &[document, picture],
+        &key,
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
+    let conversation = started.as_i64().expect("a conversation id");
+    let first = open_thread(&app, &bob, conversation).await["messages"][0].clone();
+    let names: Vec<&str> = first["attachments"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(names, ["plan.pdf", "sunday.jpg"], "{first}");
+    assert_eq!(fetch(&bob, &app, &path).await.status(), 200);
+    assert_eq!(fetch(&jose, &app, &path).await.status(), 404);
+    assert!(compose_pending(&app, &alice).await.is_empty(), "sent");
+    // The same send again (a retry) answers the same conversation.
+    let (status, again) = start_with(
+        &app,
+        &alice,
+        (a, &[member(b)]),
+        "",
+        &[document, picture],
+        &key,
+    )
+    .await;
+    assert_eq!((status, again.as_i64()), (200, Some(conversation)));
+
+    // Without JavaScript: the start form posts its files, and comes back.
+    let form = Form::new()
+        .text("send_as", member(a))
+        .text("to[0]", member(j))
+        .text("key", fresh_key())
+        .text("attachments", "")
+        .text("body", "The agenda, Jose")
+        .part("file", Part::bytes(PDF.to_vec()).file_name("agenda.pdf"));
+    let response = upload_form(&app, &alice, "new", form).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/conversations/new?to=member:jose&attach=attached#start-files"
+    );
+    let page = alice
+        .get(format!("{}/conversations/new?to=member:jose", app.url))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let pending = compose_pending(&app, &alice).await;
+    assert_eq!(pending.len(), 1);
+    assert!(page.contains("agenda.pdf"), "the page lists it");
+    assert!(
+        page.contains(&format!("name=\"attachments\" value=\"{}\"", pending[0])),
+        "posted with the form"
+    );
+    assert!(page.contains("The agenda, Jose"), "the text is kept");
+    assert!(page.contains("name=\"to[0]\""), "Jose is chosen again");
 }

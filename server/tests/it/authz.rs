@@ -199,8 +199,9 @@ enum Target {
     Health,
     /// `GET /files/{id}/{name}`: an attached file.
     File(String),
-    /// `POST /conversations/{id}/files`: an upload, as the page's script sends it.
-    Upload(i64),
+    /// `POST /conversations/{id}/files`: an upload, as the page's script sends
+    /// it; to the start dialog (`/conversations/new/files`) when `None`.
+    Upload(Option<i64>),
 }
 
 type Form = Vec<(String, String)>;
@@ -285,7 +286,8 @@ impl Row {
             Target::Live { .. } => "GET /api/live".into(),
             Target::Health => "GET /healthz".into(),
             Target::File(_) => "GET /files/{id}/{name}".into(),
-            Target::Upload(_) => "POST /conversations/{id}/files".into(),
+            Target::Upload(Some(_)) => "POST /conversations/{id}/files".into(),
+            Target::Upload(None) => "POST /conversations/new/files".into(),
         }
     }
 }
@@ -799,11 +801,17 @@ async fn scenario() -> Scenario {
     }
     let queue_context = (3..=9).map(|n| mark(Conv::E, n)).collect();
     let mut files = BTreeMap::new();
-    for name in ["a", "pending", "discard"] {
+    for (name, into) in [
+        ("a", a.to_string()),
+        ("pending", a.to_string()),
+        ("discard", a.to_string()),
+        ("start_pending", "new".into()),
+        ("start_discard", "new".into()),
+    ] {
         let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 scenario".to_vec())
             .file_name(format!("{name}.pdf"));
         let answer: Value = clients[Participant as usize]
-            .post(format!("{}/conversations/{a}/files", app.url))
+            .post(format!("{}/conversations/{into}/files", app.url))
             .header("accept", "application/json")
             .multipart(reqwest::multipart::Form::new().part("file", part))
             .send()
@@ -903,19 +911,32 @@ fn rows(s: &Scenario) -> Vec<Row> {
             Expect::everyone(404).set(&[Participant], 200),
         ),
         Row::new(
+            "GET the participant's file in the start dialog, not sent".into(),
+            Target::File(format!(
+                "/files/{}/start_pending.pdf",
+                s.files["start_pending"]
+            )),
+            Expect::everyone(404).set(&[Participant], 200),
+        ),
+        Row::new(
             "GET a file's thumbnail (a PDF has none)".into(),
             Target::File(format!("/files/{}/thumbnail", s.files["a"])),
             Expect::everyone(404),
         ),
         Row::new(
             "POST a file to A".into(),
-            Target::Upload(s.conv(A)),
+            Target::Upload(Some(s.conv(A))),
             Expect::members(404).set(&[Participant, GroupManager], 200),
         ),
         Row::new(
             "POST a file to E".into(),
-            Target::Upload(s.conv(E)),
+            Target::Upload(Some(s.conv(E))),
             Expect::members(404),
+        ),
+        Row::new(
+            "POST a file to the start dialog".into(),
+            Target::Upload(None),
+            Expect::members(200),
         ),
         Row::new(
             "GET /api/live".into(),
@@ -1479,6 +1500,12 @@ fn rows(s: &Scenario) -> Vec<Row> {
         ),
         Row::call(
             "discard_attachment",
+            "the participant's upload in the start dialog",
+            Expect::members(404).set(&[Participant], 200),
+            |_| fields(&[("attachment", s.files["start_discard"].to_string())]),
+        ),
+        Row::call(
+            "discard_attachment",
             "a sent file in A",
             Expect::members(404),
             |_| fields(&[("attachment", s.files["a"].to_string())]),
@@ -2008,8 +2035,9 @@ async fn perform(s: &Scenario, row: &Row, role: Role) -> (u16, String) {
         Target::Upload(conversation) => {
             let file =
                 reqwest::multipart::Part::bytes(b"%PDF-1.4 upload".to_vec()).file_name("u.pdf");
+            let into = conversation.map_or("new".to_string(), |c| c.to_string());
             client
-                .post(format!("{}/conversations/{conversation}/files", s.app.url))
+                .post(format!("{}/conversations/{into}/files", s.app.url))
                 .header("accept", "application/json")
                 .multipart(reqwest::multipart::Form::new().part("file", file))
                 .send()

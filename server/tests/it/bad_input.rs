@@ -622,6 +622,17 @@ fn catalogue(w: &World) -> Vec<Case> {
             ("attachments", ids),
         ]))
     };
+    let starting_with = |ids: &str| {
+        Body::Form(with_to(
+            fields(&[
+                ("send_as", &member(w.alice)),
+                ("body", "With files"),
+                ("key", &fresh_key()),
+                ("attachments", ids),
+            ]),
+            &[member(w.bob)],
+        ))
+    };
     let emoji = "👩🏽‍💻";
     let too_long = "A message is at most 1,000 characters; this one has 1,001. Shorten it by 1.";
     let control = "invisible control characters";
@@ -672,6 +683,27 @@ fn catalogue(w: &World) -> Vec<Case> {
             "send_message",
             attaching("", ""),
             invalid("body", "Write a message before sending."),
+        ),
+        case(
+            "a start naming six files",
+            "alice",
+            "start_conversation",
+            starting_with("1,2,3,4,5,6"),
+            invalid("attachments", "at most 5 files"),
+        ),
+        case(
+            "a start naming a file id that is not a number",
+            "alice",
+            "start_conversation",
+            starting_with("-"),
+            invalid("attachments", "could not be read"),
+        ),
+        case(
+            "a start naming a file that is no upload of hers",
+            "alice",
+            "start_conversation",
+            starting_with("9223372036854775807"),
+            invalid("attachments", "no longer there"),
         ),
         case(
             "1,001 characters",

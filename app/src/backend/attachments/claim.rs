@@ -6,12 +6,14 @@ use crate::model::conversation::AttachmentView;
 use sqlx::PgConnection;
 
 /// Attaches the member's pending uploads `ids` (in this order) to the message
-/// just stored, in its transaction. Every id must be an upload of theirs in
-/// this conversation, not sent yet; otherwise nothing is sent.
+/// just stored in `conversation_id`, in its transaction. Every id must be an
+/// upload of theirs not sent yet, waiting in this conversation or, for the
+/// message that starts it, in the start dialog (`from_start`); otherwise
+/// nothing is sent.
 pub async fn claim(
     tx: &mut PgConnection,
     member_id: i64,
-    conversation_id: i64,
+    (conversation_id, from_start): (i64, bool),
     message_id: i64,
     ids: &[i64],
 ) -> Result<Vec<AttachmentView>, AppError> {
@@ -19,15 +21,17 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let rows = sqlx::query!(
-        r#"UPDATE attachments a SET message_id = $4, position = w.position::smallint
+        r#"UPDATE attachments a
+           SET message_id = $4, position = w.position::smallint, conversation_id = $2
            FROM unnest($3::bigint[]) WITH ORDINALITY AS w(id, position)
-           WHERE a.id = w.id AND a.uploader_id = $1 AND a.conversation_id = $2
-             AND a.message_id IS NULL
+           WHERE a.id = w.id AND a.uploader_id = $1 AND a.message_id IS NULL
+             AND a.conversation_id IS NOT DISTINCT FROM (CASE WHEN $5::boolean THEN NULL ELSE $2::bigint END)
            RETURNING a.id, a.name, a.media_type, a.size, a.width, a.height, w.position AS "position!""#,
         member_id,
         conversation_id,
         ids,
-        message_id
+        message_id,
+        from_start
     )
     .fetch_all(&mut *tx)
     .await?;

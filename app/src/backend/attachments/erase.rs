@@ -19,9 +19,14 @@ pub async fn erase_with_message(tx: &mut PgConnection, message_id: i64) -> Resul
     Ok(())
 }
 
-/// Removes one of the member's own uploads that is not sent yet. Anything else
+/// Removes one of the member's own uploads that is not sent yet, and says where
+/// it waited (a conversation, or the start dialog: `None`). Anything else
 /// (someone else's, or already sent) is NotFound.
-pub async fn discard_pending(pool: &PgPool, member_id: i64, id: i64) -> Result<i64, AppError> {
+pub async fn discard_pending(
+    pool: &PgPool,
+    member_id: i64,
+    id: i64,
+) -> Result<Option<i64>, AppError> {
     sqlx::query_scalar!(
         "DELETE FROM attachments WHERE id = $1 AND uploader_id = $2 AND message_id IS NULL
          RETURNING conversation_id",

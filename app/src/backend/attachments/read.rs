@@ -83,15 +83,16 @@ fn by_message_id(
     by_message
 }
 
-/// What the member uploaded in this conversation and has not sent yet.
+/// What the member uploaded in this conversation (or in the start dialog:
+/// `None`) and has not sent yet.
 pub async fn pending_of(
     pool: &PgPool,
     member_id: i64,
-    conversation_id: i64,
+    conversation_id: Option<i64>,
 ) -> Result<Vec<AttachmentView>, AppError> {
     Ok(sqlx::query!(
         "SELECT id, name, media_type, size, width, height FROM attachments
-         WHERE uploader_id = $1 AND conversation_id = $2 AND message_id IS NULL
+         WHERE uploader_id = $1 AND conversation_id IS NOT DISTINCT FROM $2 AND message_id IS NULL
          ORDER BY id",
         member_id,
         conversation_id

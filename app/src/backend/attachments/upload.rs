@@ -1,5 +1,6 @@
-//! Recording an upload: pending for its uploader in one conversation, within
-//! their storage quota and the files one message may carry.
+//! Recording an upload: pending for its uploader in one conversation (or in the
+//! start dialog, for the conversation it will start), within their storage quota
+//! and the files one message may carry.
 
 use super::{FileStore, Prepared, Refusal};
 use crate::backend::permissions;
@@ -9,19 +10,21 @@ use crate::model::conversation::AttachmentView;
 use sqlx::PgPool;
 
 /// Stores a prepared upload for `member_id` in a conversation they may write
-/// to. The quota check and the insert are one step: the member's row is locked
+/// to, or in their start dialog (`None`). The quota check and the insert are one step: the member's row is locked
 /// for it, so two uploads at once cannot both pass a check that only one fits.
 pub async fn store_upload(
     pool: &PgPool,
     store: FileStore,
     rules: AttachmentRules,
     member_id: i64,
-    conversation_id: i64,
+    conversation_id: Option<i64>,
     prepared: &Prepared,
 ) -> Result<Result<AttachmentView, Refusal>, AppError> {
-    permissions::conversation_access(pool, member_id, conversation_id)
-        .await?
-        .may_write()?;
+    if let Some(conversation_id) = conversation_id {
+        permissions::conversation_access(pool, member_id, conversation_id)
+            .await?
+            .may_write()?;
+    }
     let mut tx = pool.begin().await?;
     // The lock first, in a statement of its own: the next statement's snapshot
     // then sees every upload committed while this one waited for it.
@@ -37,7 +40,7 @@ pub async fn store_upload(
     let usage = sqlx::query!(
         r#"SELECT coalesce((SELECT sum(size) FROM attachments WHERE uploader_id = $1), 0)::bigint AS "used!",
                   (SELECT count(*) FROM attachments
-                   WHERE uploader_id = $1 AND conversation_id = $2 AND message_id IS NULL) AS "pending!""#,
+                   WHERE uploader_id = $1 AND conversation_id IS NOT DISTINCT FROM $2 AND message_id IS NULL) AS "pending!""#,
         member_id,
         conversation_id
     )

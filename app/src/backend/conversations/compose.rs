@@ -67,6 +67,8 @@ pub async fn compose_info(
         send_as: send_as_options(pool, viewer).await?,
         key: new_key(),
         draft: super::drafts::draft(pool, viewer.id, None).await?,
+        pending: crate::backend::attachments::pending_of(pool, viewer.id, None).await?,
+        attach: Default::default(),
     })
 }
 
@@ -75,4 +77,32 @@ pub(super) fn new_key() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// The start page with these recipients chosen again (`member:<id>` tokens, as
+/// the form posts them), named as a start link names them: by handle and slug.
+/// Where a form posted without JavaScript comes back to after its files, with
+/// `outcome` (`attach=<code>`) added.
+pub async fn start_page_with(
+    pool: &PgPool,
+    to: &[String],
+    outcome: Option<&str>,
+) -> Result<String, AppError> {
+    let parties: Vec<_> = to
+        .iter()
+        .filter_map(|t| crate::domain::conversation::Party::parse_token(t).ok())
+        .collect();
+    let (member_ids, group_ids) = super::split_parties(&parties);
+    let names = sqlx::query_scalar!(
+        r#"SELECT 'member:' || handle AS "token!" FROM members WHERE id = ANY($1)
+           UNION ALL
+           SELECT 'group:' || slug FROM groups WHERE id = ANY($2)"#,
+        &member_ids,
+        &group_ids
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut query: Vec<String> = names.iter().map(|t| format!("to={t}")).collect();
+    query.extend(outcome.map(str::to_string));
+    Ok(format!("/conversations/new?{}", query.join("&")))
 }

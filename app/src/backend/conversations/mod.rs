@@ -16,7 +16,7 @@ mod send;
 mod start;
 mod thread;
 
-pub use compose::compose_info;
+pub use compose::{compose_info, start_page_with};
 pub use drafts::save_draft;
 pub use edit::{delete_message, edit_message};
 pub use find_messages::find_messages;
@@ -27,7 +27,7 @@ pub use read::{mark_read, mark_unread, unread_count, unread_ids};
 pub use requests::{answer_request, requests};
 pub use search::search_parties;
 pub use send::{reply, Reply};
-pub use start::start;
+pub use start::{start, Start};
 pub use thread::{thread, thread_reaching, REACH_MAX};
 
 use crate::domain::conversation::Party;

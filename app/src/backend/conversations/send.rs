@@ -39,6 +39,8 @@ pub(super) struct Draft<'a> {
     reply_to: Option<Quote>,
     /// The author's pending uploads it takes (ids from the client, checked as it takes them).
     attachments: &'a [i64],
+    /// The message starts its conversation: the uploads wait in the start dialog.
+    from_start: bool,
 }
 
 impl<'a> Draft<'a> {
@@ -48,6 +50,7 @@ impl<'a> Draft<'a> {
             body,
             reply_to,
             attachments: &[],
+            from_start: false,
         }
     }
 
@@ -58,12 +61,22 @@ impl<'a> Draft<'a> {
             body,
             reply_to: None,
             attachments: &[],
+            from_start: false,
         }
     }
 
     pub(super) fn with_attachments(self, attachments: &'a [i64]) -> Self {
         Self {
             attachments,
+            ..self
+        }
+    }
+
+    /// The first message of a conversation, with the files of the start dialog.
+    pub(super) fn starting(self, attachments: &'a [i64]) -> Self {
+        Self {
+            attachments,
+            from_start: true,
             ..self
         }
     }
@@ -94,9 +107,14 @@ pub(super) async fn insert_message(
     else {
         return Ok(None);
     };
-    let attachments =
-        crate::backend::attachments::claim(tx, author.id, conversation_id, id, draft.attachments)
-            .await?;
+    let attachments = crate::backend::attachments::claim(
+        tx,
+        author.id,
+        (conversation_id, draft.from_start),
+        id,
+        draft.attachments,
+    )
+    .await?;
     // Live events and notifications commit with the message or not at all.
     let to = crate::backend::notifications::fan_out(
         tx,

@@ -6,6 +6,7 @@ use super::send::{insert_message, message_by_key, Draft};
 use super::{field_error, split_parties};
 use crate::backend::permissions;
 use crate::backend::state::Settings;
+use crate::domain::attachment::parse_ids;
 use crate::domain::conversation::{
     check_idempotency_key, check_recipients, party_key, MessageBody, Party,
 };
@@ -54,17 +55,28 @@ pub(super) async fn check_recipients_exist(
     }
 }
 
+/// The start form as it is posted.
+pub struct Start<'a> {
+    /// `member:<own id>` or `group:<id>` of a group the viewer manages.
+    pub send_as: &'a str,
+    pub to: &'a [String],
+    pub body: &'a str,
+    /// The idempotency key: a retry with it returns the first result.
+    pub key: &'a str,
+    /// The start dialog's uploads it carries, as the form sends them (`12,13`).
+    pub attachments: &'a str,
+}
+
 pub async fn start(
     pool: &PgPool,
     viewer: &Viewer,
-    send_as: &str,
-    to: &[String],
-    body: &str,
-    key: &str,
+    form: Start<'_>,
     settings: &Settings,
 ) -> Result<i64, AppError> {
     let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
-    let (body, recipients, sender) = checked_input(pool, viewer, send_as, to, body, key).await?;
+    let key = form.key;
+    let (body, recipients, sender, attachments) =
+        checked_input(pool, viewer, &form, settings).await?;
     // A retry of a send that already succeeded returns the same conversation.
     if let Some(existing) = message_by_key(pool, viewer.id, key).await? {
         return Ok(existing.1);
@@ -97,7 +109,7 @@ pub async fn start(
         conversation_id,
         viewer,
         as_group,
-        Draft::text(body.as_str(), None),
+        Draft::text(body.as_str(), None).starting(&attachments),
         key,
         batch_seconds,
     )
@@ -113,27 +125,37 @@ pub async fn start(
     }
 }
 
-/// The message, the recipients and the side the viewer writes as, each checked
-/// with the rules the form uses; every field's errors at once.
+/// The message, the recipients, the side the viewer writes as and the files,
+/// each checked with the rules the form uses; every field's errors at once.
 async fn checked_input(
     pool: &PgPool,
     viewer: &Viewer,
-    send_as: &str,
-    to: &[String],
-    body: &str,
-    key: &str,
-) -> Result<(MessageBody, Vec<Party>, Party), AppError> {
+    form: &Start<'_>,
+    settings: &Settings,
+) -> Result<(MessageBody, Vec<Party>, Party, Vec<i64>), AppError> {
     let mut errors = FieldErrors::new();
-    let body = errors.check("body", MessageBody::parse(body));
-    let recipients: Result<Vec<Party>, String> = to.iter().map(|t| Party::parse_token(t)).collect();
+    let attachments = errors
+        .check(
+            "attachments",
+            parse_ids(form.attachments, settings.attachments),
+        )
+        .unwrap_or_default();
+    let body = errors.check(
+        "body",
+        MessageBody::parse_with_files(form.body, attachments.len()),
+    );
+    let recipients: Result<Vec<Party>, String> =
+        form.to.iter().map(|t| Party::parse_token(t)).collect();
     let recipients = errors.check("to", recipients);
-    errors.check("body", check_idempotency_key(key));
-    let sender = resolve_sender(pool, viewer, send_as).await?;
+    errors.check("body", check_idempotency_key(form.key));
+    let sender = resolve_sender(pool, viewer, form.send_as).await?;
     if let Some(recipients) = &recipients {
         errors.check("to", check_recipients(sender, recipients));
     }
     match (body, recipients) {
-        (Some(body), Some(recipients)) if errors.is_empty() => Ok((body, recipients, sender)),
+        (Some(body), Some(recipients)) if errors.is_empty() => {
+            Ok((body, recipients, sender, attachments))
+        }
         _ => Err(errors.into()),
     }
 }

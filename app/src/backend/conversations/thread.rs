@@ -245,7 +245,9 @@ async fn thread_page(
     };
     let draft = own.draft.filter(|_| before.is_none());
     let pending = match before {
-        None => crate::backend::attachments::pending_of(pool, viewer.id, conversation_id).await?,
+        None => {
+            crate::backend::attachments::pending_of(pool, viewer.id, Some(conversation_id)).await?
+        }
         Some(_) => Vec::new(),
     };
     Ok(ThreadView {

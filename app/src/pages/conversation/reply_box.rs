@@ -2,7 +2,7 @@
 
 use super::ThreadContext;
 use crate::api::conversations::{MessageView, Quote, SendMessage, QUOTE_LENGTH};
-use crate::components::attachments::AttachPicker;
+use crate::components::attachments::{attachment_ids, AttachPicker};
 use crate::components::compose::{new_message_key, CodeOfConductLine};
 use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
@@ -93,12 +93,7 @@ pub(super) fn ReplyBox(
                     body: body.get_untracked(),
                     key: key.get_untracked(),
                     reply_to: replying.with_untracked(|r| r.as_ref().map(|q| q.id)),
-                    attachments: files.with_untracked(|f| {
-                        f.iter()
-                            .map(|a| a.id.to_string())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }),
+                    attachments: files.with_untracked(|f| attachment_ids(f)),
                 });
             }
         }
@@ -179,7 +174,7 @@ pub(super) fn ReplyBox(
                 error=Signal::derive(error)
                 preview_form=crate::api::conversations::SaveDraft::url()
             />
-            <AttachPicker conversation files rules uploading/>
+            <AttachPicker conversation=Some(conversation) files rules uploading/>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get() || uploading.get()>
                 {move || if send.pending().get() { "Sending…" } else { "Send" }}

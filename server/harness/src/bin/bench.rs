@@ -229,7 +229,7 @@ async fn main() -> Result<(), Error> {
                     Default::default(),
                     rules,
                     uploader.id,
-                    into,
+                    Some(into),
                     &prepared,
                 )
                 .await?
