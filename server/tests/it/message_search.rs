@@ -268,3 +268,38 @@ async fn a_hit_older_than_the_first_page_opens_the_thread_reaching_back_to_it() 
         .await;
     assert_eq!(response.status(), 404);
 }
+
+/// One search does a bounded amount of work: one that cannot finish in its two
+/// seconds (here: waiting on a table another transaction holds) is refused with
+/// words the member can act on, and the next search runs as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_that_would_run_too_long_is_stopped_and_says_so() {
+    let app = spawn_app().await;
+    let alice = app.member("alice").await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    start(&app, &alice, a, &[member(b)], "The quarterly figures").await;
+
+    let mut holder = app.pool.begin().await.expect("a transaction");
+    sqlx::query("LOCK TABLE blocks IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .expect("the lock");
+    // Without the bound the search would wait for as long as the lock is held:
+    // the client gives up at 30 s, far past the 2 s the search may take.
+    let response = alice
+        .post(format!("{}/api/find_messages", app.url))
+        .form(&[("q", "figures")])
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .expect("an answer before the client gives up");
+    let (status, body) = error_kind(response).await;
+    holder.rollback().await.expect("released");
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.to_string().contains("This search would take too long"),
+        "{body}"
+    );
+    let page = find(&app, &alice, &[("q", "figures")]).await;
+    assert_eq!(ids(&page).len(), 1, "the next search runs: {page}");
+}
