@@ -16,3 +16,5 @@ pub mod notifications;
 pub mod permissions;
 pub mod site;
 pub mod state;
+#[cfg(test)]
+pub(crate) mod test_pictures;

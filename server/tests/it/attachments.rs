@@ -40,12 +40,7 @@ async fn attach(
         .send()
         .await
         .expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    answer(response).await
 }
 
 /// The reply box with its files, posted as a browser without JavaScript does.
@@ -83,11 +78,7 @@ async fn send_with(
     body: &str,
     files: &[i64],
 ) -> (u16, Value) {
-    let ids = files
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids = joined(files);
     let response = app
         .call_with(
             client,
@@ -100,12 +91,26 @@ async fn send_with(
             ],
         )
         .await;
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    answer(response).await
+}
+
+/// File ids as a form names them (`12,13`).
+fn joined(files: &[i64]) -> String {
+    files
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The names of a message's files, in order.
+fn file_names(message: &Value) -> Vec<&str> {
+    message["attachments"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect()
 }
 
 async fn fetch(client: &reqwest::Client, app: &TestApp, path: &str) -> reqwest::Response {
@@ -158,11 +163,7 @@ async fn a_picture_is_reencoded_sent_live_and_served_only_to_participants() {
     assert_eq!(event["type"], "message", "{event}");
     assert_eq!(event["message"]["attachments"][0]["name"], "IMG_0042.jpg");
     let thread = open_thread(&app, &bob, conversation).await;
-    let last = thread["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .cloned()
-        .expect("a message");
+    let last = last_message(&thread);
     assert_eq!(last["attachments"][0]["id"], file, "{last}");
     assert!(thread["pending"].as_array().is_some_and(Vec::is_empty));
     assert!(
@@ -289,17 +290,8 @@ async fn documents_download_and_hostile_files_are_refused() {
     let (status, _) = send_with(&app, &alice, conversation, "Both files", &[pdf, text]).await;
     assert_eq!(status, 200);
     let thread = open_thread(&app, &bob, conversation).await;
-    let last = thread["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .cloned()
-        .expect("a message");
-    let names: Vec<&str> = last["attachments"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter_map(|f| f["name"].as_str())
-        .collect();
+    let last = last_message(&thread);
+    let names = file_names(&last);
     assert_eq!(
         names,
         ["minutes.pdf", "page.txt"],
@@ -615,11 +607,7 @@ async fn without_javascript_files_travel_with_the_reply_box() {
         send_with(&app, &alice, conversation, "Here is the agenda", &ids[..1]).await;
     assert_eq!(status, 200, "{sent}");
     let shown = open_thread(&app, &bob, conversation).await;
-    let last = shown["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .cloned()
-        .expect("a message");
+    let last = last_message(&shown);
     assert_eq!(last["attachments"][0]["name"], "agenda.pdf");
 }
 
@@ -632,25 +620,10 @@ async fn start_with(
     files: &[i64],
     key: &str,
 ) -> (u16, Value) {
-    let ids = files
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut form = vec![
-        ("send_as".to_string(), member(from)),
-        ("body".to_string(), body.to_string()),
-        ("key".to_string(), key.to_string()),
-        ("attachments".to_string(), ids),
-    ];
-    form.extend(to_fields(to));
+    let mut form = start_form(&member(from), to, body, key);
+    form.push(("attachments".to_string(), joined(files)));
     let response = app.post_form(client, "start_conversation", &form).await;
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    answer(response).await
 }
 
 async fn compose_pending(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
@@ -731,12 +704,7 @@ async fn files_chosen_when_starting_go_with_the_first_message() {
     assert_eq!(status, 200, "{started}");
     let conversation = started.as_i64().expect("a conversation id");
     let first = open_thread(&app, &bob, conversation).await["messages"][0].clone();
-    let names: Vec<&str> = first["attachments"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter_map(|f| f["name"].as_str())
-        .collect();
+    let names = file_names(&first);
     assert_eq!(names, ["plan.pdf", "sunday.jpg"], "{first}");
     assert_eq!(fetch(&bob, &app, &path).await.status(), 200);
     assert_eq!(fetch(&jose, &app, &path).await.status(), 404);

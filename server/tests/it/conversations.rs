@@ -23,20 +23,12 @@ async fn start(
     body: &str,
     key: &str,
 ) -> reqwest::Response {
-    let mut form: Vec<(String, String)> = vec![
-        ("send_as".into(), send_as.into()),
-        ("body".into(), body.into()),
-        ("key".into(), key.into()),
-    ];
-    for (i, t) in to.iter().enumerate() {
-        form.push((format!("to[{i}]"), t.clone()));
-    }
-    client
-        .post(format!("{}/api/start_conversation", app.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("request")
+    app.post_form(
+        client,
+        "start_conversation",
+        &start_form(send_as, to, body, key),
+    )
+    .await
 }
 
 async fn start_ok(
@@ -471,12 +463,7 @@ async fn managers_reply_as_the_group_and_only_managers_see_who_wrote() {
         "the manager who wrote it is recorded"
     );
     let (_, for_recipient) = thread(&app, &app.member("ngozi").await, conversation).await;
-    let last = for_recipient["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let last = last_message(&for_recipient);
     assert_eq!(last["author"]["name"], "Design");
     assert_eq!(
         last["written_by"],
@@ -484,12 +471,7 @@ async fn managers_reply_as_the_group_and_only_managers_see_who_wrote() {
         "recipients do not see which manager wrote"
     );
     let (_, for_manager) = thread(&app, &app.member("bob").await, conversation).await;
-    let last = for_manager["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let last = last_message(&for_manager);
     assert_eq!(last["written_by"], "Alice Martin", "other managers do");
 }
 

@@ -14,13 +14,7 @@ async fn call(
     endpoint: &str,
     form: &[(&str, &str)],
 ) -> (u16, Value) {
-    let response = app.call_with(client, endpoint, form).await;
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    answer(app.call_with(client, endpoint, form).await).await
 }
 
 async fn edit(app: &TestApp, client: &reqwest::Client, message: i64, body: &str) -> (u16, Value) {

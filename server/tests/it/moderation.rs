@@ -10,14 +10,6 @@ use serde_json::Value;
 
 // --- calling the portal ------------------------------------------------------
 
-/// Status and JSON body (`null` for a function returning nothing).
-async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
-}
-
 /// Calls a server function; its status and JSON body.
 async fn call(
     app: &TestApp,

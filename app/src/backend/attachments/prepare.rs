@@ -193,14 +193,9 @@ mod tests {
     }
 
     fn png(width: u32, height: u32, alpha: u8) -> Vec<u8> {
-        let picture = image::RgbaImage::from_fn(width, height, |x, y| {
+        crate::backend::test_pictures::png(width, height, |x, y| {
             image::Rgba([(x % 256) as u8, (y % 256) as u8, 90, alpha])
-        });
-        let mut out = Vec::new();
-        picture
-            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-            .expect("png");
-        out
+        })
     }
 
     #[test]

@@ -5,6 +5,17 @@ use crate::model::conversation::AttachmentView;
 use sqlx::PgPool;
 use std::collections::HashMap;
 
+/// A file as the queries below read it, with its message.
+struct FileRow {
+    id: i64,
+    message_id: i64,
+    name: String,
+    media_type: String,
+    size: i64,
+    width: Option<i32>,
+    height: Option<i32>,
+}
+
 pub(super) fn view(
     id: i64,
     name: String,
@@ -35,7 +46,8 @@ pub async fn attachments_of(
     if message_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        FileRow,
         r#"SELECT a.id, a.message_id AS "message_id!", a.name, a.media_type, a.size, a.width, a.height
            FROM attachments a JOIN messages m ON m.id = a.message_id
            WHERE a.message_id = ANY($1) AND m.deleted_at IS NULL AND m.removed_at IS NULL
@@ -44,10 +56,7 @@ pub async fn attachments_of(
     )
     .fetch_all(pool)
     .await?;
-    Ok(by_message_id(rows.into_iter().map(|r| {
-        let file = view(r.id, r.name, r.media_type, r.size, r.width, r.height);
-        (r.message_id, file)
-    })))
+    Ok(by_message_id(rows))
 }
 
 /// The files of reported messages, for the moderators' review: whatever their
@@ -56,7 +65,8 @@ pub async fn files_for_review(
     pool: &PgPool,
     message_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<AttachmentView>>, AppError> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        FileRow,
         r#"SELECT a.id, a.message_id AS "message_id!", a.name, a.media_type, a.size, a.width, a.height
            FROM attachments a
            WHERE a.message_id = ANY($1)
@@ -66,19 +76,15 @@ pub async fn files_for_review(
     )
     .fetch_all(pool)
     .await?;
-    Ok(by_message_id(rows.into_iter().map(|r| {
-        let file = view(r.id, r.name, r.media_type, r.size, r.width, r.height);
-        (r.message_id, file)
-    })))
+    Ok(by_message_id(rows))
 }
 
 /// Files listed by their message, in the order given.
-fn by_message_id(
-    rows: impl Iterator<Item = (i64, AttachmentView)>,
-) -> HashMap<i64, Vec<AttachmentView>> {
+fn by_message_id(rows: Vec<FileRow>) -> HashMap<i64, Vec<AttachmentView>> {
     let mut by_message: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
-    for (message_id, file) in rows {
-        by_message.entry(message_id).or_default().push(file);
+    for r in rows {
+        let file = view(r.id, r.name, r.media_type, r.size, r.width, r.height);
+        by_message.entry(r.message_id).or_default().push(file);
     }
     by_message
 }

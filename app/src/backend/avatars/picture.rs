@@ -96,15 +96,11 @@ pub(crate) fn encode_jpeg(picture: &RgbImage, quality: u8) -> Result<Vec<u8>, im
 mod tests {
     use super::*;
 
+    /// Half transparent (the left half), half opaque.
     fn png(width: u32, height: u32) -> Vec<u8> {
-        let picture = image::RgbaImage::from_fn(width, height, |x, _| {
+        crate::backend::test_pictures::png(width, height, |x, _| {
             image::Rgba([(x % 256) as u8, 40, 90, if x < width / 2 { 0 } else { 255 }])
-        });
-        let mut out = Vec::new();
-        picture
-            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-            .expect("png");
-        out
+        })
     }
 
     #[test]

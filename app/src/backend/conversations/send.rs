@@ -216,6 +216,24 @@ async fn author_view(
     })
 }
 
+/// A message's text and the uploads it names (`12,13`), each checked by the
+/// rules the form uses (text may be left out when files go); errors into `errors`.
+pub(super) fn checked_message(
+    errors: &mut FieldErrors,
+    body: &str,
+    attachments: &str,
+    settings: &Settings,
+) -> (Option<MessageBody>, Vec<i64>) {
+    let attachments = errors
+        .check("attachments", parse_ids(attachments, settings.attachments))
+        .unwrap_or_default();
+    let body = errors.check(
+        "body",
+        MessageBody::parse_with_files(body, attachments.len()),
+    );
+    (body, attachments)
+}
+
 /// A reply as the thread's form sends it.
 pub struct Reply<'a> {
     pub body: &'a str,
@@ -239,16 +257,7 @@ pub async fn reply(
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     access.may_write()?;
     let mut errors = FieldErrors::new();
-    let attachments = errors
-        .check(
-            "attachments",
-            parse_ids(reply.attachments, settings.attachments),
-        )
-        .unwrap_or_default();
-    let body = errors.check(
-        "body",
-        MessageBody::parse_with_files(reply.body, attachments.len()),
-    );
+    let (body, attachments) = checked_message(&mut errors, reply.body, reply.attachments, settings);
     errors.check("body", check_idempotency_key(key));
     let answered = match reply.reply_to {
         Some(id) => answered_message(pool, conversation_id, id).await?,

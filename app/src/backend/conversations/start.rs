@@ -2,11 +2,10 @@
 
 use super::membership::add_parties;
 use super::requests::accept;
-use super::send::{insert_message, message_by_key, Draft};
+use super::send::{checked_message, insert_message, message_by_key, Draft};
 use super::{field_error, split_parties};
 use crate::backend::permissions;
 use crate::backend::state::Settings;
-use crate::domain::attachment::parse_ids;
 use crate::domain::conversation::{
     check_idempotency_key, check_recipients, party_key, MessageBody, Party,
 };
@@ -134,16 +133,7 @@ async fn checked_input(
     settings: &Settings,
 ) -> Result<(MessageBody, Vec<Party>, Party, Vec<i64>), AppError> {
     let mut errors = FieldErrors::new();
-    let attachments = errors
-        .check(
-            "attachments",
-            parse_ids(form.attachments, settings.attachments),
-        )
-        .unwrap_or_default();
-    let body = errors.check(
-        "body",
-        MessageBody::parse_with_files(form.body, attachments.len()),
-    );
+    let (body, attachments) = checked_message(&mut errors, form.body, form.attachments, settings);
     let recipients: Result<Vec<Party>, String> =
         form.to.iter().map(|t| Party::parse_token(t)).collect();
     let recipients = errors.check("to", recipients);

@@ -389,6 +389,35 @@ impl TestApp {
 }
 
 /// The `kind` of an error answer (`{"kind": "bad_credentials"}`).
+/// Status and body: JSON, or the text as a JSON string when it is not JSON
+/// (`null` for a function returning nothing).
+pub async fn answer(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, body)
+}
+
+/// The last message of a thread as `get_thread` answers it.
+pub fn last_message(thread: &serde_json::Value) -> serde_json::Value {
+    thread["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .expect("a message")
+}
+
+/// The start form's fields, as the page posts them.
+pub fn start_form(send_as: &str, to: &[String], body: &str, key: &str) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("send_as".to_string(), send_as.to_string()),
+        ("body".to_string(), body.to_string()),
+        ("key".to_string(), key.to_string()),
+    ];
+    form.extend(to_fields(to));
+    form
+}
+
 pub async fn error_kind(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
     let body: serde_json::Value = response.json().await.expect("error body is JSON");
@@ -448,12 +477,7 @@ pub async fn try_start(
     to: &[String],
     body: &str,
 ) -> reqwest::Response {
-    let mut form = vec![
-        ("send_as".to_string(), member(from)),
-        ("body".to_string(), body.to_string()),
-        ("key".to_string(), fresh_key()),
-    ];
-    form.extend(to_fields(to));
+    let form = start_form(&member(from), to, body, &fresh_key());
     app.post_form(client, "start_conversation", &form).await
 }
 
