@@ -195,9 +195,9 @@ lint() {
   cargo clippy -p app -p server -p harness --all-targets --features app/ssr -- -D warnings
   log "clippy (WASM build)"
   cargo clippy -p app -p client --lib --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
-  log "eslint (the boot script)"
+  log "eslint (the boot script and the service worker)"
   ensure_build_tools
-  .ci/build-tools/node_modules/.bin/eslint --config .ci/build-tools/eslint.config.mjs app/client/boot.js
+  .ci/build-tools/node_modules/.bin/eslint --config .ci/build-tools/eslint.config.mjs app/client/boot.js app/client/sw.js
 }
 
 unit() {

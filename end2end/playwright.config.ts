@@ -31,6 +31,9 @@ export default defineConfig({
     baseURL: process.env.PORTAL_URL ?? 'http://127.0.0.1:3100',
     trace: 'retain-on-failure',
     launchOptions: chromium,
+    // The portal's service worker (app/client/sw.js) stays out of the way of
+    // the other tests; installable.spec.ts lets it in.
+    serviceWorkers: 'block',
   },
   projects: [
     { name: 'desktop', use: { ...devices['Desktop Chrome'], launchOptions: chromium } },

@@ -1,5 +1,6 @@
-// The JavaScript the portal ships (the boot script, app/client/boot.js), linted
-// with ESLint's recommended rules: `bash .ci/portal.sh lint`.
+// The JavaScript the portal ships (the boot script, app/client/boot.js, and the
+// service worker, app/client/sw.js), linted with ESLint's recommended rules:
+// `bash .ci/portal.sh lint`.
 import js from '@eslint/js';
 import globals from 'globals';
 
@@ -16,5 +17,9 @@ export default [
       'prefer-const': 'error',
       eqeqeq: 'error',
     },
+  },
+  {
+    files: ['**/sw.js'],
+    languageOptions: { sourceType: 'script', globals: globals.serviceworker },
   },
 ];

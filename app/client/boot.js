@@ -39,6 +39,8 @@ function takeOver(client) {
       }
     }
     document.documentElement.dataset.hydrated = '';
+    // Installable, and an offline start shows the portal's own page (app/client/sw.js).
+    navigator.serviceWorker?.register('/sw.js').catch(() => {});
   }, 0);
 }
 

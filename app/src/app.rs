@@ -47,6 +47,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Installable (server/src/installable.rs): the manifest, the
+                // toolbar's colour, the home-screen icon iOS asks for.
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <meta name="theme-color" content="#4e5e9e"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 // Named after a hash of the client's content (see server/src/config.rs).
                 <link rel="stylesheet" href=format!("{pkg}.css")/>
                 // Loads the client and hydrates the page after its first paint

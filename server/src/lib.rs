@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod housekeeping;
+pub mod installable;
 pub mod live;
 pub mod mailer;
 pub mod metrics;

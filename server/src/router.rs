@@ -86,6 +86,9 @@ pub fn router(
         .with_state(state.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/manifest.webmanifest", get(crate::installable::manifest))
+        .route("/sw.js", get(crate::installable::service_worker))
+        .route("/offline", get(crate::installable::offline))
         .route("/avatars/{digest}/{size}", get(crate::avatars::file))
         .route("/files/{id}/{part}", get(crate::attachments::file))
         .route(

@@ -187,3 +187,71 @@ async fn the_boot_script_is_inline_with_the_nonce_and_built_as_a_hashed_file() {
         Some("public, max-age=31536000, immutable")
     );
 }
+
+/// The portal installs as an app: every page names the manifest; the manifest
+/// names its start page and icons that exist at their sizes (one that may be
+/// cropped to a circle); the service worker is served fresh with a policy
+/// that lets it fetch pages; the page it shows offline stands alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_installs_as_an_app_with_an_offline_page() {
+    let app = spawn_app().await;
+    let (_, html) = app.page("/").await;
+    assert!(html.contains(r#"<link rel="manifest" href="/manifest.webmanifest""#));
+    assert!(html.contains(r#"<meta name="theme-color""#));
+
+    let get = |path: &str| app.client.get(format!("{}{path}", app.url)).send();
+    let manifest = get("/manifest.webmanifest").await.expect("manifest");
+    assert_eq!(manifest.status(), 200);
+    assert_eq!(
+        manifest.headers()[CONTENT_TYPE],
+        "application/manifest+json"
+    );
+    let manifest: serde_json::Value = manifest.json().await.expect("JSON");
+    assert_eq!(manifest["display"], "standalone");
+    assert_eq!(manifest["start_url"], "/conversations");
+    assert_eq!(manifest["name"], "Mautic Community Portal");
+    let icons = manifest["icons"].as_array().expect("icons");
+    let mut sizes = Vec::new();
+    for icon in icons.iter().filter(|i| i["type"] == "image/png") {
+        let src = icon["src"].as_str().expect("src");
+        let response = get(src).await.expect("icon");
+        assert_eq!(response.status(), 200, "{src}");
+        let picture =
+            image::load_from_memory(&response.bytes().await.expect("bytes")).expect("a PNG");
+        let side = picture.width();
+        assert_eq!(picture.height(), side, "{src} is square");
+        assert_eq!(icon["sizes"], format!("{side}x{side}"), "{src}");
+        sizes.push((side, icon["purpose"].as_str().unwrap_or("any").to_string()));
+    }
+    for wanted in [(192, "any"), (512, "any"), (512, "maskable")] {
+        assert!(
+            sizes.iter().any(|(s, p)| (*s, p.as_str()) == wanted),
+            "{wanted:?} in {sizes:?}"
+        );
+    }
+
+    let worker = get("/sw.js").await.expect("worker");
+    assert_eq!(worker.status(), 200);
+    let headers = worker.headers().clone();
+    assert!(headers[CONTENT_TYPE]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/javascript"));
+    assert_eq!(headers[CACHE_CONTROL], "no-cache");
+    assert_eq!(headers["content-security-policy"], "default-src 'self'");
+    let code = worker.text().await.expect("code");
+    assert!(code.contains("'/offline'"), "it keeps the offline page");
+
+    let offline = get("/offline").await.expect("offline");
+    assert_eq!(offline.status(), 200);
+    assert!(offline.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("default-src 'none'"));
+    let page = offline.text().await.expect("html");
+    assert!(page.contains("<h1>You are offline</h1>"));
+    assert!(
+        !page.contains("/pkg/"),
+        "it needs nothing but what the worker keeps"
+    );
+}

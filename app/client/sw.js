@@ -1,0 +1,51 @@
+// The portal's service worker, served at /sw.js (server/src/installable.rs) and
+// registered by the boot script once a page is live.
+//
+// Pages are private and live, so none is ever cached: a page is fetched from
+// the network as without a worker (with navigation preload, so the worker's
+// start costs no time). When the network fails, the portal's own "You are
+// offline" page (`/offline`, kept at install) answers instead of the browser's
+// error. Nothing but page loads goes through it.
+
+const CACHE = 'portal-offline-v1';
+const OFFLINE = '/offline';
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.add(OFFLINE))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name)));
+      if (self.registration.navigationPreload) {
+        await self.registration.navigationPreload.enable();
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  // Forms posted without the client go to the network untouched.
+  if (request.mode !== 'navigate' || request.method !== 'GET') {
+    return;
+  }
+  event.respondWith(
+    (async () => {
+      try {
+        const preloaded = await event.preloadResponse;
+        return preloaded ?? (await fetch(request));
+      } catch {
+        return (await caches.match(OFFLINE)) ?? Response.error();
+      }
+    })(),
+  );
+});
