@@ -129,6 +129,7 @@ pub fn App() -> impl IntoView {
         ));
     }
     let viewer = provide_session().viewer;
+    crate::components::time::provide_reader_zone();
     crate::components::live::provide_live(Signal::derive(move || viewer.get().flatten().is_some()));
     provide_context(ComposeDialog {
         open: RwSignal::new(None),

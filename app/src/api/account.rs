@@ -106,3 +106,77 @@ pub async fn confirm_email_change(#[server(default)] token: String) -> Result<()
     })
     .await
 }
+
+pub use crate::model::account::TimeZoneView;
+
+/// The zone this browser reports (`Intl.DateTimeFormat().resolvedOptions().timeZone`),
+/// sent once a page runs. For a signed-in member it is kept (for emails and
+/// pushes) unless they chose one. Answers the zone pages are written in, and
+/// sets the cookie that has the server write the next page in it.
+#[server(endpoint = "note_time_zone")]
+pub async fn note_time_zone(#[server(default)] zone: String) -> Result<String, AppError> {
+    let viewer = context::current_viewer();
+    context::public(|state| async move {
+        let Some(reported) = crate::backend::members::time_zone::known(&zone) else {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("zone", "This time zone is not one the portal knows.");
+            return Err(errors.into());
+        };
+        let zone = match viewer.await? {
+            Some(viewer) => {
+                crate::backend::members::time_zone::note_browser_zone(
+                    &state.pool,
+                    viewer.id,
+                    reported,
+                )
+                .await?
+            }
+            None => reported,
+        };
+        context::set_time_zone_cookie(&state.settings, zone.name());
+        Ok(zone.name().to_string())
+    })
+    .await
+}
+
+/// The account page's time zone setting, with every zone one may choose.
+#[server(endpoint = "get_time_zone")]
+pub async fn get_time_zone() -> Result<TimeZoneView, AppError> {
+    signed_in(|viewer, state| async move {
+        let (zone, chosen) =
+            crate::backend::members::time_zone::zone_of(&state.pool, viewer.id).await?;
+        Ok(TimeZoneView {
+            zone: zone.map(|z| z.name().to_string()),
+            chosen,
+            zones: crate::backend::members::time_zone::choices(),
+        })
+    })
+    .await
+}
+
+/// Chooses the zone the member's times are written in; an empty `zone` follows
+/// the browser again.
+#[server(endpoint = "choose_time_zone")]
+pub async fn choose_time_zone(#[server(default)] zone: String) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        let chosen = match zone.trim() {
+            "" => None,
+            name => Some(
+                crate::backend::members::time_zone::known(name).ok_or_else(|| {
+                    let mut errors = crate::domain::FieldErrors::new();
+                    errors.add("zone", "Choose a time zone from the list.");
+                    AppError::from(errors)
+                })?,
+            ),
+        };
+        crate::backend::members::time_zone::choose_zone(&state.pool, viewer.id, chosen).await?;
+        // Automatic: the zone the browser last reported, until it reports again.
+        let (zone, _) = crate::backend::members::time_zone::zone_of(&state.pool, viewer.id).await?;
+        if let Some(zone) = zone {
+            context::set_time_zone_cookie(&state.settings, zone.name());
+        }
+        context::after_plain_form("/settings/account?zone=1#time-zone");
+        Ok(())
+    })
+    .await
+}

@@ -115,6 +115,20 @@ pub fn set_device_cookie(settings: &Settings, token: &str) {
     ));
 }
 
+/// Tells the server which zone to write this browser's pages in (see
+/// `domain::time_zone`): readable by the page, for a year.
+pub fn set_time_zone_cookie(settings: &Settings, zone: &str) {
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{}={zone}; Path=/; SameSite=Lax; Max-Age=31536000{secure}",
+        crate::domain::time_zone::TIME_ZONE_COOKIE
+    ));
+}
+
 pub fn clear_session_cookie(settings: &Settings) {
     let secure = if settings.secure_cookies() {
         "; Secure"

@@ -18,6 +18,7 @@ mod properties;
 pub mod redirect;
 pub mod search;
 pub mod text;
+pub mod time_zone;
 
 use serde::{Deserialize, Serialize};
 

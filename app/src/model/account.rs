@@ -46,6 +46,17 @@ pub struct Viewer {
     pub avatar: Option<String>,
 }
 
+/// The account page's time zone setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeZoneView {
+    /// The zone emails are written in: the browser's last report or the choice.
+    pub zone: Option<String>,
+    /// The member chose it (otherwise it follows their browser).
+    pub chosen: bool,
+    /// Every zone one may choose, by name.
+    pub zones: Vec<String>,
+}
+
 /// One of the member's signed-in sessions, as the security page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {

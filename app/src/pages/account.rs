@@ -2,7 +2,8 @@
 //! account; `/account-deleted` is where deleting lands.
 
 use crate::api::account::{
-    get_account, ConfirmEmailChange, DeleteAccount, RequestEmailChange, DATA_EXPORT_PATH,
+    get_account, get_time_zone, ChooseTimeZone, ConfirmEmailChange, DeleteAccount,
+    RequestEmailChange, DATA_EXPORT_PATH,
 };
 use crate::components::field::{FormErrors, TextField};
 use crate::error::AppError;
@@ -35,6 +36,7 @@ fn AccountSections() -> impl IntoView {
         <section class="panel form-panel">
             <h1>"Your account and data"</h1>
             <EmailSection/>
+            <TimeZoneSection/>
             <h2>"Download your data"</h2>
             <p>
                 "A ZIP file with one JSON document: your profile, settings, groups, the members you \
@@ -162,6 +164,62 @@ fn EmailSection() -> impl IntoView {
             </p>
             <button type="submit" class="button" disabled=move || change.pending().get()>"Change email"</button>
         </ActionForm>
+    }
+}
+
+/// The zone the member's times are written in: their browser's (the default),
+/// or one they choose (UTC included).
+#[component]
+fn TimeZoneSection() -> impl IntoView {
+    let choose = ServerAction::<ChooseTimeZone>::new();
+    let current = Resource::new(move || choose.version().get(), |_| get_time_zone());
+    let errors = FormErrors::new(choose.value());
+    let saved_before =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("zone").is_some());
+    let saved = move || {
+        matches!(choose.value().get(), Some(Ok(())))
+            || (saved_before && choose.value().get().is_none())
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = choose.value().get() {
+            crate::components::time::refresh_reader_zone();
+        }
+    });
+    view! {
+        <h2 id="time-zone">"Time zone"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                current.await.ok().map(|setting| {
+                    let automatic = match (&setting.zone, setting.chosen) {
+                        (Some(zone), false) => format!("Automatic: your browser's ({zone})"),
+                        _ => "Automatic: your browser's".to_string(),
+                    };
+                    let chosen = setting.zone.clone().filter(|_| setting.chosen);
+                    let options = setting
+                        .zones
+                        .into_iter()
+                        .map(|zone| {
+                            let selected = chosen.as_deref() == Some(zone.as_str());
+                            view! { <option value=zone.clone() selected=selected>{zone.replace('_', " ")}</option> }
+                        })
+                        .collect_view();
+                    view! {
+                        <ActionForm action=choose>
+                            <div class="field">
+                                <label for="time-zone-choice">"Times on your pages and in your emails"</label>
+                                <select id="time-zone-choice" name="zone" aria-describedby="time-zone-error">
+                                    <option value="" selected=chosen.is_none()>{automatic}</option>
+                                    {options}
+                                </select>
+                                <p class="field-error" id="time-zone-error" role="alert">{errors.field("zone")}</p>
+                            </div>
+                            <p class="form-success" role="status">{move || saved().then_some("Saved.")}</p>
+                            <button type="submit" class="button" disabled=move || choose.pending().get()>"Save time zone"</button>
+                        </ActionForm>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }
 

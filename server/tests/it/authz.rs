@@ -1513,6 +1513,14 @@ fn rows(s: &Scenario) -> Vec<Row> {
         Row::call("save_read_receipts", "", Expect::members(200), |_| {
             fields(&[("share", "true".into())])
         }),
+        // Time zones: anyone's browser may say where it is (only a member's is kept).
+        Row::call("note_time_zone", "", Expect::everyone(200), |_| {
+            fields(&[("zone", "Europe/Paris".into())])
+        }),
+        Row::call("get_time_zone", "", Expect::members(200), |_| fields(&[])),
+        Row::call("choose_time_zone", "", Expect::members(200), |_| {
+            fields(&[("zone", "UTC".into())])
+        }),
         Row::call(
             "delete_message",
             "A, Q's message",

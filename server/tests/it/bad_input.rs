@@ -685,6 +685,27 @@ fn catalogue(w: &World) -> Vec<Case> {
             invalid("body", "Write a message before sending."),
         ),
         case(
+            "a time zone that does not exist",
+            "alice",
+            "note_time_zone",
+            Body::Form(fields(&[("zone", "Mars/Olympus_Mons")])),
+            invalid("zone", "not one the portal knows"),
+        ),
+        case(
+            "a time zone that would add to its cookie",
+            "alice",
+            "note_time_zone",
+            Body::Form(fields(&[("zone", "UTC; Domain=evil.example")])),
+            invalid("zone", "not one the portal knows"),
+        ),
+        case(
+            "a chosen time zone of 10,000 characters",
+            "alice",
+            "choose_time_zone",
+            Body::Form(fields(&[("zone", &"A".repeat(10_000))])),
+            invalid("zone", "Choose a time zone from the list."),
+        ),
+        case(
             "a start naming six files",
             "alice",
             "start_conversation",

@@ -31,4 +31,5 @@ mod security;
 mod sessions;
 mod static_files;
 mod throttle;
+mod time_zones;
 mod verification;

@@ -11,6 +11,7 @@ mod delete_account;
 mod email_change;
 mod export;
 mod profile_edit;
+pub mod time_zone;
 pub use delete_account::delete_account;
 pub use email_change::{account_view, confirm_email_change, request_email_change};
 pub use export::{export_data, MemberData};

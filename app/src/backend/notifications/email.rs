@@ -78,6 +78,7 @@ pub async fn compose(
             claimed.member_id,
             host_of(public_url)
         ),
+        zone: recipient.zone,
     })))
 }
 
@@ -87,11 +88,12 @@ struct Recipient {
     email: String,
     display_name: String,
     last_read: i64,
+    zone: Option<chrono_tz::Tz>,
 }
 
 async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>, AppError> {
     let member = sqlx::query!(
-        r#"SELECT m.email, m.display_name,
+        r#"SELECT m.email, m.display_name, m.time_zone,
                   coalesce(ns.email, 'batched') AS "mode!",
                   EXISTS (SELECT 1 FROM conversation_mutes cm
                           WHERE cm.member_id = m.id AND cm.conversation_id = $2) AS "muted!",
@@ -110,6 +112,10 @@ async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>
             email: m.email,
             display_name: m.display_name,
             last_read: m.last_read,
+            zone: m
+                .time_zone
+                .as_deref()
+                .and_then(crate::backend::members::time_zone::known),
         }))
 }
 
@@ -214,6 +220,8 @@ pub struct RenderInput<'a> {
     pub public_url: &'a str,
     pub conversation_id: i64,
     pub message_id: String,
+    /// The recipient's time zone (`members.time_zone`), for the messages' times.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 /// The email's words, in text and HTML (every member-written string escaped).
@@ -226,6 +234,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         public_url,
         conversation_id,
         message_id,
+        zone,
     } = input;
     let more = messages.len() as i64 > EMAIL_MAX_MESSAGES;
     messages.truncate(EMAIL_MAX_MESSAGES as usize);
@@ -240,7 +249,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         escape(&subject)
     );
     for m in &messages {
-        let when = m.at.format("%Y-%m-%d %H:%M UTC");
+        let when = crate::backend::members::time_zone::email_time(m.at, zone);
         text.push_str(&format!("\n{} ({when}):\n", m.author));
         for line in m.body.lines() {
             text.push_str(&format!("> {line}\n"));
@@ -344,7 +353,35 @@ mod tests {
             public_url: "https://portal.example.org",
             conversation_id: 7,
             message_id: "<n1.2.3@portal.example.org>".into(),
+            zone: None,
         })
+    }
+
+    #[test]
+    fn times_are_in_the_recipients_zone() {
+        let in_zone = |zone: Option<&str>| {
+            render_email(RenderInput {
+                to_name: "Bob".into(),
+                to_address: "bob@example.org".into(),
+                via_group: None,
+                messages: vec![message("Alice", "Hi")],
+                public_url: "https://portal.example.org",
+                conversation_id: 7,
+                message_id: "<n1.2.3@portal.example.org>".into(),
+                zone: zone.and_then(crate::backend::members::time_zone::known),
+            })
+        };
+        assert!(in_zone(None).text.contains("Alice (2023-11-14 22:13 UTC)"));
+        let paris = in_zone(Some("Europe/Paris"));
+        assert!(
+            paris.text.contains("Alice (2023-11-14 23:13 CET)"),
+            "{}",
+            paris.text
+        );
+        assert!(paris.html.contains("(2023-11-14 23:13 CET)"));
+        assert!(in_zone(Some("Asia/Tokyo"))
+            .text
+            .contains("(2023-11-15 07:13 JST)"));
     }
 
     #[test]

@@ -139,7 +139,7 @@ fn Head(message: MessageView) -> impl IntoView {
             <span class="meta"><Time at=message.created_at/></span>
             {message.edited_at.filter(|_| !message.deleted).map(|at| view! {
                 " · "
-                <span class="meta edited" title=format!("Edited {}", at.format("%b %-d, %H:%M UTC"))>"edited"</span>
+                <span class="meta edited" title=format!("Edited {}", crate::components::time::written(at))>"edited"</span>
             })}
         </p>
     }
