@@ -49,3 +49,49 @@ self.addEventListener('fetch', (event) => {
     })(),
   );
 });
+
+// A push from the portal (server/src/pusher.rs): the JSON of
+// `backend::notifications::push::Push`, decrypted by the browser. One
+// notification per conversation (its tag): a newer message replaces it.
+self.addEventListener('push', (event) => {
+  let push = {};
+  try {
+    push = event.data ? event.data.json() : {};
+  } catch {
+    push = {};
+  }
+  event.waitUntil(
+    self.registration.showNotification(push.title || 'New message', {
+      body: push.body || '',
+      tag: push.tag,
+      renotify: Boolean(push.tag),
+      icon: '/icons/icon-192.png',
+      data: { url: push.url || '/conversations' },
+    }),
+  );
+});
+
+// A click opens the conversation: in a tab already showing it, else in an
+// open tab of the portal, else in a new one.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || '/conversations', self.location.origin);
+  if (url.origin !== self.location.origin) {
+    return;
+  }
+  event.waitUntil(
+    (async () => {
+      const tabs = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const showing = tabs.find((tab) => new URL(tab.url).pathname === url.pathname);
+      if (showing) {
+        return showing.focus();
+      }
+      const open = tabs.find((tab) => 'navigate' in tab);
+      if (open) {
+        await open.focus();
+        return open.navigate(url.href);
+      }
+      return self.clients.openWindow(url.href);
+    })(),
+  );
+});

@@ -53,6 +53,15 @@ pub struct Config {
     /// Files per message (PORTAL_ATTACHMENTS_PER_MESSAGE, 5), the largest file
     /// (PORTAL_ATTACHMENT_MB, 10) and each member's storage (PORTAL_STORAGE_QUOTA_MB, 500).
     pub attachments: app::domain::attachment::AttachmentRules,
+    /// The VAPID private key (PORTAL_VAPID_PRIVATE_KEY, base64url of 32 bytes):
+    /// web push is on with one. `server --vapid-key` makes one.
+    pub vapid_private_key: Option<String>,
+    /// Who runs the portal, for push services (PORTAL_VAPID_SUBJECT, default the public URL).
+    pub vapid_subject: String,
+    /// Seconds a push waits, so a message read at once sends none (PORTAL_PUSH_DELAY_SECONDS, 5).
+    pub push_delay_seconds: i64,
+    /// The push services the portal sends to (PORTAL_PUSH_SERVICES, comma-separated).
+    pub push_services: Vec<String>,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -85,6 +94,10 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_ATTACHMENTS_PER_MESSAGE", "5", "files one message may carry (0 turns attaching off)"),
     ("PORTAL_ATTACHMENT_MB", "10", "the largest file a member may attach, in MB (pictures are re-encoded and scaled to 2,560 pixels at most)"),
     ("PORTAL_STORAGE_QUOTA_MB", "500", "what all of one member's files may take, in MB"),
+    ("PORTAL_VAPID_PRIVATE_KEY", "(none: no web push)", "the key web pushes are signed with (base64url of a P-256 private key; `server --vapid-key` prints a new one); the same on every instance. Or PORTAL_VAPID_PRIVATE_KEY_FILE"),
+    ("PORTAL_VAPID_SUBJECT", "the public URL", "how push services reach whoever runs the portal: a mailto: or https: address"),
+    ("PORTAL_PUSH_DELAY_SECONDS", "5", "how long a push waits: a message read meanwhile (in an open tab) sends none"),
+    ("PORTAL_PUSH_SERVICES", "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com", "the push services the portal sends to: hosts, .domains (with their subdomains) or http://host:port origins (tests); a browser subscribed elsewhere is refused"),
     ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
@@ -96,9 +109,10 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
 pub fn help() -> String {
     let mut text = String::from(
         "The Conversations portal server.\n\n\
-         Usage: server [--demo] [migrate]\n\n\
+         Usage: server [--demo] [migrate] | --vapid-key\n\n\
          \x20 --demo    load the demo data (published passwords: never on the internet)\n\
          \x20 migrate   apply the database migrations (and --demo), then exit\n\
+         \x20 --vapid-key  print a new key for PORTAL_VAPID_PRIVATE_KEY, then exit\n\
          \x20 --help    this text\n\n\
          Settings (environment variables):\n",
     );
@@ -214,6 +228,7 @@ impl Config {
                 format!("http://{host}:{}", addr.port())
             }
         };
+        let public_url_for_vapid = public_url.clone();
         let metrics_addr = var("PORTAL_METRICS_ADDR")
             .map(|v| v.parse::<SocketAddr>())
             .transpose()
@@ -296,6 +311,26 @@ impl Config {
                 .unwrap_or(10)
                 .max(1),
             session_days,
+            vapid_private_key: secret("PORTAL_VAPID_PRIVATE_KEY")?,
+            vapid_subject: var("PORTAL_VAPID_SUBJECT")
+                .unwrap_or_else(|| public_url_for_vapid.clone()),
+            push_delay_seconds: number::<i64>("PORTAL_PUSH_DELAY_SECONDS")?
+                .unwrap_or(5)
+                .clamp(0, 3600),
+            push_services: var("PORTAL_PUSH_SERVICES").map_or_else(
+                || {
+                    app::backend::state::PUSH_SERVICES
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
+                },
+                |list| {
+                    list.split(',')
+                        .map(|s| s.trim().to_ascii_lowercase())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                },
+            ),
             metrics_addr,
             metrics_token,
         })
@@ -358,6 +393,35 @@ impl Config {
         )
     }
 
+    /// The push worker's settings, when web push is configured.
+    pub fn pusher(&self) -> Result<Option<crate::pusher::PusherConfig>, StartupError> {
+        let Some(private) = &self.vapid_private_key else {
+            return Ok(None);
+        };
+        let key = crate::pusher::vapid_key(private)
+            .map_err(|e| StartupError::Config(format!("PORTAL_VAPID_PRIVATE_KEY: {e}")))?;
+        Ok(Some(crate::pusher::PusherConfig {
+            key,
+            subject: self.vapid_subject.clone(),
+            poll: std::time::Duration::from_millis(self.email_poll_ms.clamp(10, 1000)),
+            lease_seconds: self.email_lease_seconds,
+            max_backoff_seconds: self.email_max_backoff_seconds,
+            push: self.push_config(),
+        }))
+    }
+
+    fn push_config(&self) -> app::backend::state::PushConfig {
+        app::backend::state::PushConfig {
+            public_key: self
+                .vapid_private_key
+                .as_deref()
+                .and_then(|private| crate::pusher::vapid_key(private).ok())
+                .map(|key| crate::pusher::public_key(&key)),
+            delay_seconds: self.push_delay_seconds,
+            services: self.push_services.clone(),
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             public_url: self.public_url.clone(),
@@ -369,6 +433,7 @@ impl Config {
             verify_email: self.verify_email,
             edit_seconds: self.edit_minutes * 60,
             attachments: self.attachments,
+            push: self.push_config(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod live;
 pub mod mailer;
 pub mod metrics;
 pub mod plain_forms;
+pub mod pusher;
 pub mod router;
 pub mod serve;
 pub mod telemetry;
@@ -142,6 +143,14 @@ pub fn start_background(config: &Config, pool: &PgPool) -> Result<Arc<live::Hub>
         None => {
             tracing::info!("PORTAL_SMTP_URL is not set: notification emails wait in the outbox")
         }
+    }
+    match config.pusher()? {
+        Some(pusher_config) => {
+            let pusher = pusher::Pusher::new(pusher_config)
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+            tokio::spawn(pusher.run(pool.clone(), hub.closing()));
+        }
+        None => tracing::info!("PORTAL_VAPID_PRIVATE_KEY is not set: no web push"),
     }
     tokio::spawn(housekeeping::run(pool.clone()));
     Ok(hub)

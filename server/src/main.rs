@@ -12,6 +12,13 @@ async fn main() -> std::process::ExitCode {
         print!("{}", server::config::help());
         return std::process::ExitCode::SUCCESS;
     }
+    if args.iter().any(|a| a == "--vapid-key") {
+        // A new key for PORTAL_VAPID_PRIVATE_KEY (web push), and its public half.
+        let key = server::pusher::new_vapid_key();
+        println!("PORTAL_VAPID_PRIVATE_KEY={}", key.0);
+        println!("# public key (browsers subscribe with it): {}", key.1);
+        return std::process::ExitCode::SUCCESS;
+    }
     if let Some(unknown) = args
         .iter()
         .find(|a| !matches!(a.as_str(), "--demo" | "migrate"))

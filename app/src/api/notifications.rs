@@ -87,3 +87,98 @@ pub async fn mark_read(conversation: i64, up_to: i64) -> Result<(), AppError> {
     })
     .await
 }
+
+/// The push section of the settings: whether the portal sends pushes, the key
+/// browsers subscribe with, the member's choices and their browsers.
+#[server(endpoint = "get_push_settings")]
+pub async fn get_push_settings() -> Result<PushSettings, AppError> {
+    signed_in(|viewer, state| async move {
+        let (enabled, shows_text) =
+            crate::backend::notifications::push::push_choices(&state.pool, viewer.id).await?;
+        Ok(PushSettings {
+            available: state.settings.push.public_key.is_some(),
+            public_key: state.settings.push.public_key.clone(),
+            enabled,
+            shows_text,
+            devices: crate::backend::notifications::push::push_devices(&state.pool, viewer.id)
+                .await?,
+        })
+    })
+    .await
+}
+
+/// Keeps this browser's push subscription (what `pushManager.subscribe` gave,
+/// with the portal's key) for the viewer; answers its id in their device list.
+#[server(endpoint = "subscribe_push")]
+pub async fn subscribe_push(
+    #[server(default)] endpoint: String,
+    #[server(default)] p256dh: String,
+    #[server(default)] auth: String,
+) -> Result<i64, AppError> {
+    signed_in(|viewer, state| async move {
+        let invalid = |message: String| {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("endpoint", message);
+            AppError::Invalid(errors)
+        };
+        if state.settings.push.public_key.is_none() {
+            return Err(AppError::Refused(
+                "This portal does not send push notifications.".into(),
+            ));
+        }
+        let subscription =
+            crate::domain::push::check_subscription(&endpoint, &p256dh, &auth).map_err(invalid)?;
+        if !state.settings.push.accepts(&subscription.endpoint) {
+            return Err(invalid(
+                "This browser's push service is not one the portal sends to.".into(),
+            ));
+        }
+        let agent = crate::api::context::request_headers()
+            .and_then(|h| {
+                h.get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        let device = crate::backend::auth::describe_device(&agent);
+        crate::backend::notifications::push::subscribe(
+            &state.pool,
+            viewer.id,
+            &subscription,
+            &device,
+        )
+        .await
+    })
+    .await
+}
+
+/// Stops pushes to one of the viewer's browsers.
+#[server(endpoint = "remove_push_device")]
+pub async fn remove_push_device(device: i64) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::notifications::push::remove_device(&state.pool, viewer.id, device).await?;
+        crate::api::context::after_plain_form("/settings/notifications#push");
+        Ok(())
+    })
+    .await
+}
+
+/// Pushes on or off, and whether a lock screen may show the message's text.
+#[server(endpoint = "save_push_choices")]
+pub async fn save_push_choices(
+    #[server(default)] enabled: Option<String>,
+    #[server(default)] shows_text: Option<String>,
+) -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::notifications::push::save_push_choices(
+            &state.pool,
+            viewer.id,
+            enabled.is_some(),
+            shows_text.is_some(),
+        )
+        .await?;
+        crate::api::context::after_plain_form("/settings/notifications?push=1#push");
+        Ok(())
+    })
+    .await
+}

@@ -28,9 +28,64 @@ pub struct Settings {
     pub edit_seconds: i64,
     /// How many files a message carries, how large, and each member's quota.
     pub attachments: crate::domain::attachment::AttachmentRules,
+    /// Web push: on when the portal has a VAPID key.
+    pub push: PushConfig,
+}
+
+/// Web push as configured (the private VAPID key stays with the server's worker).
+#[derive(Debug, Clone, Default)]
+pub struct PushConfig {
+    /// The VAPID public key (base64url, an uncompressed P-256 point) browsers
+    /// subscribe with; pushes are off without one.
+    pub public_key: Option<String>,
+    /// Seconds a push waits (a message read meanwhile sends none).
+    pub delay_seconds: i64,
+    /// The push services the portal sends to: a host (`fcm.googleapis.com`), a
+    /// domain and its subdomains (`.push.apple.com`), or an `http://` origin
+    /// (for a test's own push service); anything else is refused, so a
+    /// subscription cannot make the server post elsewhere.
+    pub services: Vec<String>,
+}
+
+/// The push services of Chrome, Firefox, Edge and Safari.
+pub const PUSH_SERVICES: &[&str] = &[
+    "fcm.googleapis.com",
+    ".push.services.mozilla.com",
+    ".notify.windows.com",
+    ".push.apple.com",
+];
+
+impl PushConfig {
+    /// Whether the portal sends to this endpoint.
+    pub fn accepts(&self, endpoint: &str) -> bool {
+        let Ok(url) = url::Url::parse(endpoint) else {
+            return false;
+        };
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        self.services
+            .iter()
+            .any(|service| match service.strip_prefix("http://") {
+                Some(origin) => {
+                    url.scheme() == "http"
+                        && format!("{host}:{}", url.port_or_known_default().unwrap_or(80)) == origin
+                }
+                None if url.scheme() != "https" => false,
+                None => match service.strip_prefix('.') {
+                    Some(domain) => host.ends_with(&format!(".{domain}")),
+                    None => host == *service,
+                },
+            })
+    }
 }
 
 impl Settings {
+    pub fn waits(&self) -> crate::backend::notifications::Waits {
+        crate::backend::notifications::Waits {
+            email_batch_seconds: self.email_batch_seconds,
+            push_delay_seconds: self.push.delay_seconds,
+        }
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod profile;
 #[cfg(test)]
 mod properties;
+pub mod push;
 pub mod redirect;
 pub mod search;
 pub mod text;

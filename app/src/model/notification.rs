@@ -72,3 +72,29 @@ pub struct NotificationItem {
     pub text: String,
     pub at: DateTime<Utc>,
 }
+
+/// One browser that receives the member's pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushDevice {
+    pub id: i64,
+    /// "Firefox on Linux".
+    pub device: String,
+    pub added: chrono::DateTime<chrono::Utc>,
+    pub last_push: Option<chrono::DateTime<chrono::Utc>>,
+    /// The browser's address at its push service: how a page knows its own entry.
+    pub endpoint: String,
+}
+
+/// The settings page's push section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSettings {
+    /// The portal has a VAPID key; without one there are no pushes.
+    pub available: bool,
+    /// What browsers subscribe with (base64url).
+    pub public_key: Option<String>,
+    /// Pushes on (for the browsers listed).
+    pub enabled: bool,
+    /// A lock screen may show the message's text.
+    pub shows_text: bool,
+    pub devices: Vec<PushDevice>,
+}

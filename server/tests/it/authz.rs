@@ -1518,6 +1518,26 @@ fn rows(s: &Scenario) -> Vec<Row> {
             fields(&[("zone", "Europe/Paris".into())])
         }),
         Row::call("get_time_zone", "", Expect::members(200), |_| fields(&[])),
+        // Web push: this portal has no VAPID key, so nothing subscribes.
+        Row::call("get_push_settings", "", Expect::members(200), |_| {
+            fields(&[])
+        }),
+        Row::call("subscribe_push", "", Expect::members(409), |_| {
+            fields(&[
+                ("endpoint", "https://fcm.googleapis.com/fcm/send/x".into()),
+                ("p256dh", "B".repeat(87)),
+                ("auth", "A".repeat(22)),
+            ])
+        }),
+        Row::call(
+            "remove_push_device",
+            "a device of nobody's",
+            Expect::members(404),
+            |_| fields(&[("device", "1".into())]),
+        ),
+        Row::call("save_push_choices", "", Expect::members(200), |_| {
+            fields(&[("enabled", "on".into()), ("shows_text", "on".into())])
+        }),
         Row::call("choose_time_zone", "", Expect::members(200), |_| {
             fields(&[("zone", "UTC".into())])
         }),

@@ -25,6 +25,7 @@ mod pages;
 mod password_reset;
 mod plain_forms;
 mod profiles;
+mod push;
 mod registration;
 mod revocation;
 mod security;

@@ -125,7 +125,7 @@ pub async fn leave(
         None,
         Draft::note(MessageKind::Left, ""),
         &new_key(),
-        settings.email_batch_seconds,
+        settings.waits(),
     )
     .await?;
     // The member's other tabs read their list and unread state again.
@@ -178,7 +178,7 @@ pub async fn add_people(
         access.as_group(),
         Draft::note(MessageKind::Added, &names),
         &new_key(),
-        settings.email_batch_seconds,
+        settings.waits(),
     )
     .await?;
     tx.commit().await?;

@@ -91,7 +91,7 @@ pub(super) async fn insert_message(
     as_group: Option<i64>,
     draft: Draft<'_>,
     key: &str,
-    batch_seconds: i64,
+    waits: crate::backend::notifications::Waits,
 ) -> Result<Option<SharedMessage>, AppError> {
     let (kind, body) = (draft.kind, draft.body);
     let note = kind != MessageKind::Text;
@@ -122,7 +122,7 @@ pub(super) async fn insert_message(
         id,
         author.id,
         as_group,
-        batch_seconds,
+        waits,
         note,
     )
     .await?;
@@ -252,7 +252,7 @@ pub async fn reply(
     reply: Reply<'_>,
     settings: &Settings,
 ) -> Result<MessageView, AppError> {
-    let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
+    let (waits, limits) = (settings.waits(), settings.limits);
     let key = reply.key;
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     access.may_write()?;
@@ -298,7 +298,7 @@ pub async fn reply(
         access.as_group(),
         Draft::text(body.as_str(), answered).with_attachments(&attachments),
         key,
-        batch_seconds,
+        waits,
     )
     .await?;
     tx.commit().await?;

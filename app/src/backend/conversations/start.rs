@@ -72,7 +72,7 @@ pub async fn start(
     form: Start<'_>,
     settings: &Settings,
 ) -> Result<i64, AppError> {
-    let (batch_seconds, limits) = (settings.email_batch_seconds, settings.limits);
+    let (waits, limits) = (settings.waits(), settings.limits);
     let key = form.key;
     let (body, recipients, sender, attachments) =
         checked_input(pool, viewer, &form, settings).await?;
@@ -110,7 +110,7 @@ pub async fn start(
         as_group,
         Draft::text(body.as_str(), None).starting(&attachments),
         key,
-        batch_seconds,
+        waits,
     )
     .await?;
     tx.commit().await?;

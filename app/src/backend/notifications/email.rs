@@ -2,7 +2,6 @@
 //! into words (text and HTML, every member-written string escaped).
 
 use super::outbox::Claimed;
-use crate::backend::permissions::{conversation_access, Access};
 use crate::domain::text::escape_html as escape;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -49,7 +48,9 @@ pub async fn compose(
     let Some(recipient) = recipient(pool, claimed).await? else {
         return Ok(None);
     };
-    let Some(access) = email_access(pool, claimed).await? else {
+    let Some(access) =
+        super::access::notify_access(pool, claimed.member_id, claimed.conversation_id).await?
+    else {
         return Ok(None);
     };
     let messages = unread_covered(pool, claimed, recipient.last_read, access.as_group()).await?;
@@ -117,34 +118,6 @@ async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>
                 .as_deref()
                 .and_then(crate::backend::members::time_zone::known),
         }))
-}
-
-/// How the member sees the conversation now, if an email may tell them of it: not
-/// while it is a request they have not accepted, nor for a group whose
-/// notifications they turned off.
-async fn email_access(pool: &PgPool, claimed: &Claimed) -> Result<Option<Access>, AppError> {
-    let access = match conversation_access(pool, claimed.member_id, claimed.conversation_id).await {
-        Ok(access) => access,
-        Err(AppError::NotFound) => return Ok(None),
-        Err(other) => return Err(other),
-    };
-    if access.request {
-        return Ok(None);
-    }
-    if let Some(group_id) = access.as_group() {
-        let notify = sqlx::query_scalar!(
-            "SELECT notify FROM group_memberships WHERE group_id = $1 AND member_id = $2",
-            group_id,
-            claimed.member_id
-        )
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(false);
-        if !notify {
-            return Ok(None);
-        }
-    }
-    Ok(Some(access))
 }
 
 /// The covered messages the member has not read and did not send (as themself or

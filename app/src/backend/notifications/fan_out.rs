@@ -14,7 +14,7 @@ pub async fn fan_out(
     message_id: i64,
     author_id: i64,
     as_group: Option<i64>,
-    batch_seconds: i64,
+    waits: super::Waits,
     note: bool,
 ) -> Result<Vec<Target>, AppError> {
     // Recipients: everyone who may see the conversation (the view
@@ -28,8 +28,9 @@ pub async fn fan_out(
         message_id,
         author_id,
         as_group,
-        batch_seconds as f64,
-        note
+        waits.email_batch_seconds as f64,
+        note,
+        waits.push_delay_seconds as f64
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -1,6 +1,6 @@
 -- The fan-out of one new message (notifications/fan_out.rs): $1 conversation,
 -- $2 message, $3 author, $4 the group it was sent as, $5 the email batch window in
--- seconds, $6 whether it is a note ("Alice left").
+-- seconds, $6 whether it is a note ("Alice left"), $7 the push delay in seconds.
 WITH recipients AS (
   -- Suspended members hear nothing more.
   SELECT DISTINCT ON (v.member_id) v.member_id, v.via_group_id AS via_group,
@@ -22,6 +22,7 @@ WITH recipients AS (
                  WHERE b.blocker_id = r.member_id AND b.blocked_id = $3) AS blocked,
          coalesce(ns.in_app, true) AS in_app,
          coalesce(ns.email, 'batched') AS email,
+         coalesce(ns.push, true) AS push,
          EXISTS (SELECT 1 FROM conversation_mutes cm
                  WHERE cm.member_id = r.member_id AND cm.conversation_id = $1) AS muted
   FROM recipients r
@@ -64,6 +65,12 @@ WITH recipients AS (
   FROM decided WHERE wants AND email <> 'off'
   ON CONFLICT (member_id, conversation_id) WHERE mode = 'batched'
   DO UPDATE SET last_message_id = GREATEST(o.last_message_id, EXCLUDED.last_message_id)
+), pushes AS (
+  -- One push per browser the member turned notifications on in.
+  INSERT INTO push_outbox (subscription_id, member_id, conversation_id, message_id, due_at)
+  SELECT s.id, d.member_id, $1, $2, now() + make_interval(secs => $7)
+  FROM decided d JOIN push_subscriptions s ON s.member_id = d.member_id
+  WHERE d.wants AND d.push
 )
 SELECT e.member_id AS "member_id!", e.seq AS "seq!", e.flags AS "flags!", g.name AS "via_group?"
 FROM events e LEFT JOIN groups g ON g.id = e.via_group_id

@@ -182,6 +182,7 @@ async fn main() -> Result<(), Error> {
         verify_email: false,
         edit_seconds: EDIT_SECONDS,
         attachments: Default::default(),
+        push: Default::default(),
     });
     results.push((
         "send",

@@ -67,6 +67,11 @@ pub struct Options {
     pub edit_minutes: Option<i64>,
     /// Files per message, their size and the quota (the defaults otherwise).
     pub attachments: Option<app::domain::attachment::AttachmentRules>,
+    /// Web push: the VAPID private key (none: no push), the push services the
+    /// portal may send to, and how long a push waits.
+    pub vapid_private_key: Option<String>,
+    pub push_services: Vec<String>,
+    pub push_delay_seconds: i64,
 }
 
 /// Starts the portal on a random port over a database of its own (a copy of a
@@ -125,6 +130,10 @@ async fn start_instance(
         verify_email: options.verify_email,
         edit_minutes: options.edit_minutes.unwrap_or(15),
         attachments: options.attachments.unwrap_or_default(),
+        vapid_private_key: options.vapid_private_key.clone(),
+        vapid_subject: "mailto:admin@portal.test".into(),
+        push_delay_seconds: options.push_delay_seconds,
+        push_services: options.push_services.clone(),
         metrics_token: options.metrics_token.clone(),
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
