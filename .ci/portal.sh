@@ -114,6 +114,17 @@ build_dev_client() {
     cp -r public/. "$site/"
 }
 
+# A web-push (VAPID) key kept in the state folder for the demo and the tests, made
+# once; a real deployment sets PORTAL_VAPID_PRIVATE_KEY (or its _FILE) itself.
+demo_vapid_key() {
+  local file="$STATE/vapid.key"
+  if [ ! -s "$file" ]; then
+    target/debug/server --vapid-key | sed -n 's/^PORTAL_VAPID_PRIVATE_KEY=//p' >"$file.new"
+    mv "$file.new" "$file"
+  fi
+  echo "$file"
+}
+
 # --- tasks ------------------------------------------------------------------
 serve() {
   apt_install curl postgresql
@@ -123,6 +134,7 @@ serve() {
   log "starting the portal on http://localhost:3000 with the demo data: every demo account's password is portal-demo-pass, so never let it face the internet (Ctrl-C stops it)"
   # Without an SMTP server nobody could confirm a new account: trials take new
   # members at once unless told otherwise.
+  PORTAL_VAPID_PRIVATE_KEY_FILE=${PORTAL_VAPID_PRIVATE_KEY_FILE:-$(demo_vapid_key)} \
   PORTAL_VERIFY_EMAIL=${PORTAL_VERIFY_EMAIL:-false} PORTAL_ADDR=${PORTAL_ADDR:-127.0.0.1:3000} \
     target/debug/server --demo &
   SERVERS+=($!)
@@ -263,6 +275,10 @@ e2e() {
     sleep 0.1
   done
   accounts="$accounts PORTAL_SMTP_URL=smtp://127.0.0.1:$smtp_port"
+  # Web push: the browser tests subscribe to a push service address of their own
+  # (headless Chromium reaches no real one); nothing needs to listen there.
+  local push_origin="127.0.0.1:${PORTAL_E2E_PUSH_PORT:-$((port + 27))}"
+  accounts="$accounts PORTAL_VAPID_PRIVATE_KEY_FILE=$(demo_vapid_key) PORTAL_PUSH_SERVICES=http://$push_origin"
   env $raised $accounts DATABASE_URL="$e2e_url" PORTAL_ADDR=127.0.0.1:$port target/debug/server --demo \
     >"$STATE/e2e-server.log" 2>&1 &
   SERVERS+=($!)
@@ -285,7 +301,7 @@ e2e() {
     cd end2end
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
-    PORTAL_E2E_MAILDIR="$maildir" PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
+    PORTAL_E2E_MAILDIR="$maildir" PORTAL_E2E_PUSH_ORIGIN="$push_origin" PORTAL_URL="http://127.0.0.1:$port" PORTAL_URL_2="http://127.0.0.1:$port2" \
       PORTAL_URL_3="http://127.0.0.1:$port3" npx playwright test ${PORTAL_E2E_ARGS:-}
   )
   # Nothing of the browser tests keeps running while the next step measures.

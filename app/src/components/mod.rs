@@ -12,6 +12,7 @@ pub mod message_field;
 pub mod message_text;
 pub mod notifications;
 pub mod party;
+pub mod push;
 pub mod recipient_picker;
 pub mod search;
 pub mod session;

@@ -95,6 +95,7 @@ fn SettingsForm(
             <p class="form-success" role="status">{move || saved().then_some("Your settings are saved.")}</p>
             <button type="submit" class="button" disabled=move || save.pending().get()>"Save settings"</button>
         </ActionForm>
+        <crate::components::push::PushSection/>
         <h2>"Muted conversations"</h2>
         {if muted.is_empty() {
             Either::Left(view! { <p class="meta">"None. Mute a conversation from its page to stop its notifications."</p> })
