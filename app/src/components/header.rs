@@ -148,7 +148,7 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
             // the accessible name and the tooltip.
             <summary aria-label=format!("Account menu for {}", viewer.display_name) title=viewer.display_name.clone()>
                 <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone() image=viewer.avatar.clone()/>
-                <span class="member-menu-name">{viewer.display_name.clone()}</span>
+                <bdi class="member-menu-name">{viewer.display_name.clone()}</bdi>
             </summary>
             // Following a link closes the menu, as it would close on a new page.
             <ul class="member-menu-items" on:click=move |_| close_menu()>

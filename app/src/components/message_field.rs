@@ -54,6 +54,8 @@ pub fn MessageField(
         <textarea
             id=ids.body
             name="body"
+            // Right to left as soon as the member types Arabic or Hebrew.
+            dir="auto"
             rows=rows.to_string()
             aria-describedby=format!("{} {}", ids.counter, ids.error)
             aria-invalid=move || (error.get().is_some() || over_limit()).then_some("true")

@@ -2,7 +2,8 @@ use crate::api::conversations::{PartyKind, PartyView};
 use crate::components::avatar::Avatar;
 use leptos::prelude::*;
 
-/// A member or group: avatar and name, with groups marked as such.
+/// A member or group: avatar and name, with groups marked as such. The name is
+/// isolated (`<bdi>`): one in Arabic or Hebrew never reorders the line around it.
 #[component]
 pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoView {
     let is_group = party.kind == PartyKind::Group;
@@ -11,9 +12,9 @@ pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoVie
         <span class="party">
             <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group image=party.avatar.clone()/>
             {if link && !party.is_deleted() {
-                leptos::either::Either::Left(view! { <a href=party.path()>{name}</a> })
+                leptos::either::Either::Left(view! { <a href=party.path()><bdi>{name}</bdi></a> })
             } else {
-                leptos::either::Either::Right(view! { <span>{name}</span> })
+                leptos::either::Either::Right(view! { <bdi>{name}</bdi> })
             }}
             {is_group.then(|| view! { <span class="badge">"Group"</span> })}
         </span>

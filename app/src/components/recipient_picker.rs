@@ -159,7 +159,7 @@ fn ChosenChips(
                 <li class="chip">
                     <input type="hidden" name=format!("to[{index}]") value=party.token.clone()/>
                     <Avatar name=party.name.clone() seed=party.handle.clone() group=party.kind == PartyKind::Group/>
-                    <span>{party.name.clone()}</span>
+                    <bdi>{party.name.clone()}</bdi>
                     {if party.kind == PartyKind::Group {
                         Either::Left(view! { <span class="badge">"Group"</span> })
                     } else {
@@ -206,7 +206,7 @@ fn MatchList(
                         on:click=move |_| pick(chosen_party.clone())
                     >
                         <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group/>
-                        <span class="option-name">{party.name.clone()}</span>
+                        <bdi class="option-name">{party.name.clone()}</bdi>
                         // Two members may share a name: the handle tells them apart.
                         {(!is_group).then(|| view! { <span class="handle">{format!("@{}", party.handle)}</span> })}
                         <span class="option-kind">{if is_group { "Group" } else { "Member" }}</span>

@@ -291,3 +291,43 @@ async fn a_thread_has_a_line_for_each_day_and_groups_an_authors_messages() {
         "a grouped message still names its author (for screen readers)"
     );
 }
+
+/// Names and message text from right-to-left scripts are isolated, so an Arabic
+/// name never reorders the line around it, and the box one types in turns right
+/// to left with the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_and_messages_in_other_scripts_are_isolated() {
+    let app = spawn_app().await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    sqlx::query("UPDATE members SET display_name = 'سارة أحمد' WHERE id = $1")
+        .bind(a)
+        .execute(&app.pool)
+        .await
+        .expect("set-up SQL");
+    let conversation = start(&app, &alice, a, &[member(b)], "مرحبا Bob, see you at 10").await;
+    let html = bob
+        .get(format!("{}/conversations/{conversation}", app.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let html = without_markers(&html);
+    assert!(
+        html.contains("<bdi>سارة أحمد</bdi>"),
+        "the author's name is isolated"
+    );
+    let body_at = html.find("مرحبا Bob").expect("the message");
+    let opening = &html[html[..body_at].rfind("<div").expect("its element")..body_at];
+    assert!(
+        opening.contains(r#"dir="auto""#),
+        "the text takes its own direction: {opening}"
+    );
+    assert!(
+        html.contains(r#"name="body" dir="auto""#),
+        "so does the reply box"
+    );
+}

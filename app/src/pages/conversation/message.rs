@@ -63,12 +63,12 @@ fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
             view! {
                 <details class="collapsed-message">
                     <summary>"Message from a member you blocked"</summary>
-                    <div class="message-body"><MessageText body/></div>
+                    <div class="message-body" dir="auto"><MessageText body/></div>
                 </details>
             }
             .into_any()
         } else {
-            view! { <div class="message-body"><MessageText body/></div> }.into_any()
+            view! { <div class="message-body" dir="auto"><MessageText body/></div> }.into_any()
         }
     };
     let original = message.body.clone();
@@ -133,7 +133,7 @@ fn Byline(message: MessageView) -> impl IntoView {
 fn Head(message: MessageView) -> impl IntoView {
     view! {
         <p class="message-head">
-            <a class="message-author" href=message.author.link()>{message.author.name.clone()}</a>
+            <a class="message-author" href=message.author.link()><bdi>{message.author.name.clone()}</bdi></a>
             {message.written_by.map(|by| view! { <span class="meta written-by">{format!(" (written by {by})")}</span> })}
             <span class="head-sep">" · "</span>
             <span class="meta"><Time at=message.created_at/></span>
