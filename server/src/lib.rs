@@ -11,6 +11,7 @@ pub mod installable;
 pub mod live;
 pub mod mailer;
 pub mod metrics;
+pub mod outbox_worker;
 pub mod plain_forms;
 pub mod pusher;
 pub mod router;

@@ -58,25 +58,12 @@ impl Mailer {
     }
 
     /// Runs until `closing` turns true.
-    pub async fn run(self, pool: PgPool, mut closing: watch::Receiver<bool>) {
-        loop {
-            let handled = match self.round(&pool).await {
-                Ok(n) => n,
-                Err(error) => {
-                    tracing::warn!(%error, "email outbox round failed; will retry");
-                    0
-                }
-            };
-            if *closing.borrow() {
-                return;
-            }
-            if handled < BATCH as usize {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.config.poll) => {}
-                    _ = closing.changed() => return,
-                }
-            }
-        }
+    pub async fn run(self, pool: PgPool, closing: watch::Receiver<bool>) {
+        let poll = self.config.poll;
+        crate::outbox_worker::run_rounds("email", poll, BATCH as usize, closing, || {
+            self.round(&pool)
+        })
+        .await
     }
 
     /// Claims and handles one batch of due rows (account emails first: someone

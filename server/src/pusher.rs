@@ -69,25 +69,12 @@ impl Pusher {
         Ok(Self { config, client })
     }
 
-    pub async fn run(self, pool: PgPool, mut closing: watch::Receiver<bool>) {
-        loop {
-            let handled = match self.round(&pool).await {
-                Ok(n) => n,
-                Err(error) => {
-                    tracing::warn!(%error, "push outbox round failed; will retry");
-                    0
-                }
-            };
-            if *closing.borrow() {
-                return;
-            }
-            if handled < BATCH as usize {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.config.poll) => {}
-                    _ = closing.changed() => return,
-                }
-            }
-        }
+    pub async fn run(self, pool: PgPool, closing: watch::Receiver<bool>) {
+        let poll = self.config.poll;
+        crate::outbox_worker::run_rounds("push", poll, BATCH as usize, closing, || {
+            self.round(&pool)
+        })
+        .await
     }
 
     /// Claims one batch of due pushes and sends them together; returns how many.

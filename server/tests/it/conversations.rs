@@ -738,15 +738,7 @@ async fn the_list_says_you_for_ones_own_last_message() {
         mine(&inbox(&app, &bob, None).await),
         Some(Value::Bool(false))
     );
-    let page = alice
-        .get(format!("{}/conversations", app.url))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let page = without_markers(&page);
+    let page = app.page_as(&alice, "/conversations").await;
     assert!(
         page.contains("<strong>You: </strong>Hello Bob, it is me"),
         "{page}"

@@ -131,15 +131,7 @@ async fn a_member_finds_words_in_the_conversations_they_can_see_and_nothing_else
     );
 
     // The page, without JavaScript: the hits marked, linked to their message.
-    let html = alice
-        .get(format!("{}/conversations/search?q=cafe", app.url))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let html = without_markers(&html);
+    let html = app.page_as(&alice, "/conversations/search?q=cafe").await;
     assert!(
         html.contains("<mark>café</mark>"),
         "the hit is marked on the page"

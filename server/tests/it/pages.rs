@@ -306,16 +306,9 @@ async fn names_and_messages_in_other_scripts_are_isolated() {
         .await
         .expect("set-up SQL");
     let conversation = start(&app, &alice, a, &[member(b)], "مرحبا Bob, see you at 10").await;
-    let html = bob
-        .get(format!("{}/conversations/{conversation}", app.url))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let html = without_markers(&html);
+    let html = app
+        .page_as(&bob, &format!("/conversations/{conversation}"))
+        .await;
     assert!(
         html.contains("<bdi>سارة أحمد</bdi>"),
         "the author's name is isolated"

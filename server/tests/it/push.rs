@@ -69,6 +69,23 @@ async fn push_service() -> (Service, String) {
     (service, origin)
 }
 
+/// A portal with a VAPID key that sends to the test's push service; answers
+/// it, the service, the service's origin and the portal's public key. Pushes
+/// wait until the test lets them go (`due_now`): what happens meanwhile (a
+/// read) is then certain to come first.
+async fn push_portal() -> (TestApp, Service, String, String) {
+    let (service, origin) = push_service().await;
+    let (private, public) = server::pusher::new_vapid_key();
+    let app = spawn_app_with_options(Options {
+        vapid_private_key: Some(private),
+        push_services: vec![format!("http://{origin}")],
+        push_delay_seconds: 3600,
+        ..Options::default()
+    })
+    .await;
+    (app, service, origin, public)
+}
+
 /// A browser's side of a subscription: its keys.
 struct Browser {
     name: String,
@@ -154,17 +171,7 @@ async fn wait_for(service: &Service, browser: &str, count: usize) -> Vec<Receive
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_follow_the_email_rules_and_reach_each_browser_once() {
-    let (service, origin) = push_service().await;
-    let (private, public) = server::pusher::new_vapid_key();
-    let app = spawn_app_with_options(Options {
-        vapid_private_key: Some(private),
-        push_services: vec![format!("http://{origin}")],
-        // Pushes wait until the test lets them go (`due_now`): what happens
-        // meanwhile (a read) is then certain to come first.
-        push_delay_seconds: 3600,
-        ..Options::default()
-    })
-    .await;
+    let (app, service, origin, public) = push_portal().await;
     let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
     let [a, b] = app.ids(["alice", "bob"]).await;
 
@@ -369,15 +376,7 @@ async fn without_a_vapid_key_there_is_no_push() {
 /// its lease runs out, another sends each of them, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_a_stopped_worker_held_go_out_once_its_lease_ends() {
-    let (service, origin) = push_service().await;
-    let (private, _) = server::pusher::new_vapid_key();
-    let app = spawn_app_with_options(Options {
-        vapid_private_key: Some(private),
-        push_services: vec![format!("http://{origin}")],
-        push_delay_seconds: 3600,
-        ..Options::default()
-    })
-    .await;
+    let (app, service, origin, _) = push_portal().await;
     let [alice, bob] = app.members(["alice", "bob"]).await;
     let [a, b] = app.ids(["alice", "bob"]).await;
     let phone = Browser::new("phone");

@@ -32,17 +32,6 @@ async fn choose(app: &TestApp, client: &reqwest::Client, zone: &str) -> (u16, Va
     .await
 }
 
-async fn page_as(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let response = client
-        .get(format!("{}{path}", app.url))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(response.status(), 200, "{path}");
-    without_markers(&response.text().await.expect("html"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_are_written_in_the_zone_the_browser_reports_or_the_member_chose() {
     let app = spawn_app().await;
@@ -59,7 +48,7 @@ async fn pages_are_written_in_the_zone_the_browser_reports_or_the_member_chose()
     let thread = format!("/conversations/{conversation}");
 
     // Before the browser has said: UTC, saying so.
-    let html = page_as(&app, &alice, &thread).await;
+    let html = app.page_as(&alice, &thread).await;
     assert!(html.contains("Jan 15, 23:30 UTC"), "UTC at first");
     assert!(
         html.contains(r#"<li class="day-line"><span>Thursday, January 15, 2026</span>"#),
@@ -73,7 +62,7 @@ async fn pages_are_written_in_the_zone_the_browser_reports_or_the_member_chose()
         cookie.starts_with("tz=Asia/Tokyo; Path=/; SameSite=Lax"),
         "{cookie}"
     );
-    let html = page_as(&app, &alice, &thread).await;
+    let html = app.page_as(&alice, &thread).await;
     assert!(html.contains(">Jan 16, 08:30<"), "Tokyo time");
     assert!(
         html.contains("Friday, January 16, 2026, 08:30:00 JST"),
@@ -96,7 +85,7 @@ async fn pages_are_written_in_the_zone_the_browser_reports_or_the_member_chose()
     let (_, zone, cookie) = note(&app, &alice, "Asia/Tokyo").await;
     assert_eq!(zone, "UTC");
     assert!(cookie.is_some_and(|c| c.starts_with("tz=UTC;")));
-    let html = page_as(&app, &alice, &thread).await;
+    let html = app.page_as(&alice, &thread).await;
     assert!(html.contains(">Jan 15, 23:30<"), "the chosen zone");
     let setting: Value = app
         .call_with(&alice, "get_time_zone", &[])

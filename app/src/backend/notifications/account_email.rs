@@ -169,10 +169,7 @@ pub async fn claim_account_emails(
     limit: i64,
     lease_seconds: i64,
 ) -> Result<Vec<AccountEmail>, AppError> {
-    let token: i64 = {
-        use rand::Rng;
-        rand::thread_rng().gen()
-    };
+    let token = super::outbox::lease_token();
     let rows = sqlx::query!(
         "UPDATE account_emails SET locked_until = now() + make_interval(secs => $2),
                 lock_token = $3, attempts = attempts + 1

@@ -24,10 +24,7 @@ pub async fn claim_due(
     limit: i64,
     lease_seconds: i64,
 ) -> Result<Vec<Claimed>, AppError> {
-    let token: i64 = {
-        use rand::Rng;
-        rand::thread_rng().gen()
-    };
+    let token = lease_token();
     let rows = sqlx::query!(
         "UPDATE email_outbox SET locked_until = now() + make_interval(secs => $2),
                 lock_token = $3, attempts = attempts + 1
@@ -113,6 +110,13 @@ pub async fn retry_later(
 
 /// The wait before another attempt at an email: doubling with each attempt, at
 /// most `max_backoff_seconds` (notifications and account emails alike).
+/// What marks a worker's claim on outbox rows (emails, pushes): its rows are
+/// the ones carrying it, so a claim taken over after its lease is never finished twice.
+pub(super) fn lease_token() -> i64 {
+    use rand::Rng;
+    rand::thread_rng().gen()
+}
+
 pub(super) fn backoff_seconds(attempts: i32, max_backoff_seconds: i64) -> i64 {
     2_i64
         .saturating_pow(attempts.clamp(0, 20) as u32)

@@ -309,6 +309,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A page's HTML as this member's browser gets it (hydration markers removed).
+    pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> String {
+        let response = client
+            .get(format!("{}{path}", self.url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(response.status(), 200, "{path}");
+        without_markers(&response.text().await.expect("html"))
+    }
+
     /// A new client signed in as the demo member with this handle.
     pub async fn member(&self, handle: &str) -> reqwest::Client {
         let client = client();

@@ -25,10 +25,7 @@ pub async fn claim_due_pushes(
     limit: i64,
     lease_seconds: i64,
 ) -> Result<Vec<ClaimedPush>, AppError> {
-    let token: i64 = {
-        use rand::Rng;
-        rand::thread_rng().gen()
-    };
+    let token = super::super::outbox::lease_token();
     let rows = sqlx::query!(
         r#"WITH claimed AS (
              UPDATE push_outbox SET locked_until = now() + make_interval(secs => $2),
@@ -97,7 +94,7 @@ pub async fn push_later(
     if claimed.attempts >= 10 {
         return push_done(pool, claimed, false).await;
     }
-    let wait = (1i64 << claimed.attempts.clamp(0, 20)).min(max_backoff_seconds.max(1));
+    let wait = super::super::outbox::backoff_seconds(claimed.attempts, max_backoff_seconds);
     sqlx::query!(
         "UPDATE push_outbox SET due_at = now() + make_interval(secs => $3),
                 locked_until = NULL, lock_token = NULL
