@@ -186,6 +186,7 @@ dev() {
   while true; do
     local started=$SECONDS
     if dev_build; then
+      PORTAL_VAPID_PRIVATE_KEY_FILE=${PORTAL_VAPID_PRIVATE_KEY_FILE:-$(demo_vapid_key)} \
       PORTAL_VERIFY_EMAIL=${PORTAL_VERIFY_EMAIL:-false} PORTAL_SITE_ROOT=target/site-dev PORTAL_ADDR=$addr \
         target/debug/server --demo &
       SERVERS+=($!)
