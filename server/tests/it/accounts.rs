@@ -54,6 +54,22 @@ async fn a_deleted_account_leaves_its_messages_under_deleted_member_and_nothing_
         .await;
     assert_eq!(filed.status(), 200);
 
+    // A browser that gets her pushes, and her time zone.
+    sqlx::query(
+        "INSERT INTO push_subscriptions (member_id, endpoint, p256dh, auth, device)
+         VALUES ($1, 'https://fcm.googleapis.com/fcm/send/alice', repeat('B', 87), repeat('A', 22), 'Chrome on Android')",
+    )
+    .bind(alice_id)
+    .execute(&app.pool)
+    .await
+    .expect("set-up SQL");
+    assert_eq!(
+        app.call_with(&alice, "note_time_zone", &[("zone", "Europe/Madrid")])
+            .await
+            .status(),
+        200
+    );
+
     // The password confirms it; a wrong one changes nothing.
     let refused = delete(&app, &alice, "not my password at all").await;
     assert_eq!(refused.status(), 422);
@@ -131,6 +147,21 @@ async fn a_deleted_account_leaves_its_messages_under_deleted_member_and_nothing_
     // Her email and name are gone from the row; the address is free again.
     let email: String = scalar(&app, "SELECT email FROM members WHERE id = $1", alice_id).await;
     assert!(!email.contains("alice"), "{email}");
+    // So are her browsers for pushes and her time zone.
+    let browsers: i64 = scalar(
+        &app,
+        "SELECT count(*) FROM push_subscriptions WHERE member_id = $1",
+        alice_id,
+    )
+    .await;
+    assert_eq!(browsers, 0);
+    let zone: Option<String> = scalar(
+        &app,
+        "SELECT time_zone FROM members WHERE id = $1",
+        alice_id,
+    )
+    .await;
+    assert_eq!(zone, None);
     // The last email she gets says it was done.
     let emails = smtp.wait_for(1, Duration::from_secs(15)).await;
     assert!(
@@ -266,6 +297,10 @@ async fn download_my_data_is_a_zip_of_what_the_member_may_see() {
     assert!(!data.to_string().contains("Between José and Bob"));
     assert_eq!(data["reports_filed"][0]["note"], "why I reported");
     assert!(!data["sessions"].as_array().expect("sessions").is_empty());
+    assert!(
+        data["push_browsers"].as_array().is_some(),
+        "the browsers that get pushes: {data}"
+    );
 
     // Only for the signed-in member: anyone else is sent to sign in.
     let anonymous = bare_client()

@@ -86,7 +86,8 @@ pub async fn delete_account(pool: &PgPool, member_id: i64) -> Result<(), AppErro
 async fn empty_the_account(conn: &mut PgConnection, member_id: i64) -> Result<(), AppError> {
     sqlx::query!(
         "UPDATE members SET deleted_at = now(), display_name = $2, handle = $3,
-                email = $3 || '@deleted.invalid', password_hash = '', bio = ''
+                email = $3 || '@deleted.invalid', password_hash = '', bio = '',
+                time_zone = NULL, time_zone_chosen = false
          WHERE id = $1",
         member_id,
         DELETED_MEMBER_NAME,
@@ -117,6 +118,7 @@ async fn empty_the_account(conn: &mut PgConnection, member_id: i64) -> Result<()
                 mutes AS (DELETE FROM conversation_mutes WHERE member_id = $1),
                 reads AS (DELETE FROM conversation_reads WHERE member_id = $1),
                 outbox AS (DELETE FROM email_outbox WHERE member_id = $1),
+                pushes AS (DELETE FROM push_subscriptions WHERE member_id = $1),
                 warnings AS (DELETE FROM member_warnings WHERE member_id = $1)
            SELECT 1 AS "done!""#,
         member_id

@@ -16,6 +16,8 @@ pub struct MemberData {
     pub groups: Vec<Membership>,
     pub blocked_members: Vec<String>,
     pub sessions: Vec<Session>,
+    /// The browsers that get their pushes.
+    pub push_browsers: Vec<PushBrowser>,
     pub conversations: Vec<Conversation>,
     pub reports_filed: Vec<Report>,
 }
@@ -53,6 +55,13 @@ pub struct Session {
     pub device: String,
     pub started_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PushBrowser {
+    pub device: String,
+    pub added_at: DateTime<Utc>,
+    pub last_push_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -143,6 +152,14 @@ pub async fn export_data(pool: &PgPool, member_id: i64) -> Result<MemberData, Ap
         last_used_at: r.last_used_at,
     })
     .collect();
+    let push_browsers = sqlx::query_as!(
+        PushBrowser,
+        r#"SELECT device, created_at AS "added_at", last_push_at FROM push_subscriptions
+           WHERE member_id = $1 ORDER BY created_at"#,
+        member_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let conversations = conversations(&mut tx, member_id).await?;
     let reports_filed = sqlx::query!(
         "SELECT message_id, reason, note, created_at, outcome FROM reports
@@ -181,6 +198,7 @@ pub async fn export_data(pool: &PgPool, member_id: i64) -> Result<MemberData, Ap
         groups,
         blocked_members: p.blocked,
         sessions,
+        push_browsers,
         conversations,
         reports_filed,
     })
