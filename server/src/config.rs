@@ -62,6 +62,11 @@ pub struct Config {
     pub push_delay_seconds: i64,
     /// The push services the portal sends to (PORTAL_PUSH_SERVICES, comma-separated).
     pub push_services: Vec<String>,
+    /// The address replies by email go to (PORTAL_REPLY_ADDRESS, `reply@example.org`):
+    /// notification emails carry `reply+<token>@example.org` as their Reply-To.
+    pub reply_address: Option<String>,
+    /// Where this instance's SMTP listener for replies listens (PORTAL_INBOUND_SMTP_ADDR).
+    pub inbound_smtp_addr: Option<SocketAddr>,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -98,6 +103,8 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_VAPID_SUBJECT", "the public URL", "how push services reach whoever runs the portal: a mailto: or https: address"),
     ("PORTAL_PUSH_DELAY_SECONDS", "5", "how long a push waits: a message read meanwhile (in an open tab) sends none"),
     ("PORTAL_PUSH_SERVICES", "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com", "the push services the portal sends to: hosts, .domains (with their subdomains) or http://host:port origins (tests); a browser subscribed elsewhere is refused"),
+    ("PORTAL_REPLY_ADDRESS", "(none: no replies by email)", "members answer notification emails by replying: the emails' Reply-To is reply+<signed token>@ this address's domain; route those to PORTAL_INBOUND_SMTP_ADDR"),
+    ("PORTAL_INBOUND_SMTP_ADDR", "(none)", "address and port of this instance's SMTP listener for replies (e.g. 127.0.0.1:2525; your mail server forwards reply+* to it)"),
     ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
@@ -234,6 +241,19 @@ impl Config {
             .transpose()
             .map_err(|e| StartupError::Config(format!("PORTAL_METRICS_ADDR: {e}")))?;
         let metrics_token = secret("PORTAL_METRICS_TOKEN")?;
+        let inbound_smtp_addr = var("PORTAL_INBOUND_SMTP_ADDR")
+            .map(|v| v.parse::<SocketAddr>())
+            .transpose()
+            .map_err(|e| StartupError::Config(format!("PORTAL_INBOUND_SMTP_ADDR: {e}")))?;
+        let reply_address = var("PORTAL_REPLY_ADDRESS")
+            .map(|v| reply_address(&v))
+            .transpose()?;
+        if inbound_smtp_addr.is_some() && reply_address.is_none() {
+            return Err(StartupError::Config(
+                "PORTAL_INBOUND_SMTP_ADDR needs PORTAL_REPLY_ADDRESS (the address replies go to)"
+                    .into(),
+            ));
+        }
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(StartupError::Config(
                 "PORTAL_METRICS_TOKEN: use at least 16 characters".into(),
@@ -331,6 +351,8 @@ impl Config {
                         .collect()
                 },
             ),
+            reply_address,
+            inbound_smtp_addr,
             metrics_addr,
             metrics_token,
         })
@@ -371,6 +393,7 @@ impl Config {
             poll: std::time::Duration::from_millis(self.email_poll_ms.max(10)),
             max_backoff_seconds: self.email_max_backoff_seconds,
             lease_seconds: self.email_lease_seconds,
+            reply_address: self.reply_address.clone(),
         })
     }
 
@@ -434,7 +457,29 @@ impl Config {
             edit_seconds: self.edit_minutes * 60,
             attachments: self.attachments,
             push: self.push_config(),
+            reply_address: self.reply_address.clone(),
         }
+    }
+}
+
+/// The reply address: a plain `local@domain`, without a `+` (the portal adds its own).
+fn reply_address(raw: &str) -> Result<String, StartupError> {
+    let raw = raw.trim();
+    let ok = raw.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && raw.len() <= 200
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+    });
+    if ok {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err(StartupError::Config(format!(
+            "PORTAL_REPLY_ADDRESS: {raw:?} is not a plain address like reply@portal.example.org (no +, no name)"
+        )))
     }
 }
 

@@ -82,7 +82,15 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await?
         .rows_affected();
+    // Replies by email are recognised as redeliveries for a month (mail
+    // servers give up retrying after a few days).
+    let email_replies =
+        sqlx::query!("DELETE FROM email_replies WHERE received_at < now() - interval '30 days'")
+            .execute(pool)
+            .await?
+            .rows_affected();
     if sessions
+        + email_replies
         + counts
         + throttles
         + devices
@@ -105,6 +113,7 @@ pub async fn sweep(pool: &PgPool) -> Result<(), sqlx::Error> {
             email_changes,
             avatars,
             unsent_files,
+            email_replies,
             "housekeeping removed expired rows"
         );
     }

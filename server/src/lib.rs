@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod housekeeping;
+pub mod inbound_mail;
 pub mod installable;
 pub mod live;
 pub mod mailer;
@@ -98,6 +99,13 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
         limits.total
     );
     let closing = hub.clone();
+    if let Some(addr) = config.inbound_smtp_addr {
+        let inbound = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartupError::Bind(addr, e))?;
+        tracing::info!("replies by email: SMTP on {addr}");
+        start_inbound_mail(&config, &pool, inbound, &hub);
+    }
     if let Some(addr) = config.metrics_addr {
         let metrics_listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -128,6 +136,22 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
     })
     .await
     .map_err(StartupError::Serve)
+}
+
+/// The SMTP listener for replies by email, on `listener`, until the hub closes.
+pub fn start_inbound_mail(
+    config: &Config,
+    pool: &PgPool,
+    listener: tokio::net::TcpListener,
+    hub: &live::Hub,
+) {
+    tokio::spawn(inbound_mail::run(
+        listener,
+        pool.clone(),
+        Arc::new(config.settings()),
+        inbound_mail::InboundLimits::default(),
+        hub.closing(),
+    ));
 }
 
 /// Starts what runs beside the request handlers: the live listener, the email

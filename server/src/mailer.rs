@@ -25,6 +25,8 @@ pub struct MailerConfig {
     /// A claim on a batch lasts this long: longer than the batch's SMTP
     /// conversations may take, so a live worker never loses its claim.
     pub lease_seconds: i64,
+    /// Replies by email: the base reply address (see `app::backend::email_replies`).
+    pub reply_address: Option<String>,
 }
 
 /// Rows claimed per round.
@@ -123,7 +125,14 @@ impl Mailer {
     }
 
     async fn handle(&self, pool: &PgPool, row: &Claimed) -> Result<(), app::error::AppError> {
-        let email = match notifications::compose(pool, row, &self.config.public_url).await {
+        let email = match notifications::compose(
+            pool,
+            row,
+            &self.config.public_url,
+            self.config.reply_address.as_deref(),
+        )
+        .await
+        {
             Ok(email) => email,
             Err(error) => {
                 tracing::warn!(%error, outbox = row.id, "could not compose an email; will retry");
@@ -157,8 +166,11 @@ impl Mailer {
 
     fn build(&self, email: &Email) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
         let to = Mailbox::new(Some(email.to_name.clone()), email.to_address.parse()?);
-        Ok(Message::builder()
-            .from(self.from.clone())
+        let mut builder = Message::builder().from(self.from.clone());
+        if let Some(reply_to) = &email.reply_to {
+            builder = builder.reply_to(Mailbox::new(None, reply_to.parse()?));
+        }
+        Ok(builder
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))

@@ -10,12 +10,26 @@ pub use crate::model::notification::*;
 #[server(endpoint = "get_notification_settings")]
 pub async fn get_notification_settings() -> Result<NotificationSettings, AppError> {
     signed_in(|viewer, state| async move {
-        crate::backend::notifications::settings(
+        let mut settings = crate::backend::notifications::settings(
             &state.pool,
             viewer.id,
             state.settings.email_batch_seconds,
         )
-        .await
+        .await?;
+        settings.replies_by_email = state.settings.reply_address.is_some();
+        Ok(settings)
+    })
+    .await
+}
+
+/// Turns off the reply address of every notification email the viewer has
+/// (a mailbox shared or lost); the emails to come carry new ones.
+#[server(endpoint = "revoke_reply_addresses")]
+pub async fn revoke_reply_addresses() -> Result<(), AppError> {
+    signed_in(|viewer, state| async move {
+        crate::backend::email_replies::revoke_reply_addresses(&state.pool, viewer.id).await?;
+        crate::api::context::after_plain_form("/settings/notifications?replies=1#email-replies");
+        Ok(())
     })
     .await
 }

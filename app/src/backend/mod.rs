@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod auth;
 pub mod avatars;
 pub mod conversations;
+pub mod email_replies;
 pub mod groups;
 pub mod live;
 pub mod members;

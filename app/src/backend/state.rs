@@ -30,6 +30,9 @@ pub struct Settings {
     pub attachments: crate::domain::attachment::AttachmentRules,
     /// Web push: on when the portal has a VAPID key.
     pub push: PushConfig,
+    /// Replies by email: the address whose `+` variants notification emails
+    /// carry as their Reply-To (`reply@example.org`); off without one.
+    pub reply_address: Option<String>,
 }
 
 /// Web push as configured (the private VAPID key stays with the server's worker).

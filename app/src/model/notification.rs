@@ -57,6 +57,9 @@ pub struct NotificationSettings {
     /// Groups the member manages, and whether their conversations notify them.
     pub groups: Vec<GroupNotify>,
     pub muted: Vec<MutedConversation>,
+    /// The portal takes replies to its notification emails.
+    #[serde(default)]
+    pub replies_by_email: bool,
 }
 
 /// One entry of the notifications menu: an unread conversation, or a request to

@@ -1,7 +1,8 @@
 //! `/settings/notifications`: how the member hears about new messages.
 
 use crate::api::notifications::{
-    get_notification_settings, EmailMode, NotificationSettings, SaveNotificationSettings, SetMuted,
+    get_notification_settings, EmailMode, NotificationSettings, RevokeReplyAddresses,
+    SaveNotificationSettings, SetMuted,
 };
 use crate::pages::error_view;
 use leptos::either::Either;
@@ -61,6 +62,7 @@ fn SettingsForm(
     let batch = settings.batch_minutes;
     let groups = settings.groups.clone();
     let muted = settings.muted.clone();
+    let replies_by_email = settings.replies_by_email;
     view! {
         <ActionForm action=save>
             <fieldset>
@@ -95,6 +97,7 @@ fn SettingsForm(
             <p class="form-success" role="status">{move || saved().then_some("Your settings are saved.")}</p>
             <button type="submit" class="button" disabled=move || save.pending().get()>"Save settings"</button>
         </ActionForm>
+        {replies_by_email.then(|| view! { <EmailReplies/> })}
         <crate::components::push::PushSection/>
         <h2>"Muted conversations"</h2>
         {if muted.is_empty() {
@@ -115,5 +118,38 @@ fn SettingsForm(
                 </ul>
             })
         }}
+    }
+}
+
+/// Replies by email: what they do, and turning off the reply addresses of the
+/// emails a member already has.
+#[component]
+fn EmailReplies() -> impl IntoView {
+    let revoke = ServerAction::<RevokeReplyAddresses>::new();
+    let query = use_query_map();
+    let done = move || {
+        query.read().get("replies").is_some() || revoke.value().get().is_some_and(|r| r.is_ok())
+    };
+    let error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <h2 id="email-replies">"Replies by email"</h2>
+        <p class="hint">
+            "Reply to a notification email to answer in its conversation. Only your new text is posted: the quoted email, your signature and any attachments are left out. Each email's reply address works only for you, sent from your account's email address."
+        </p>
+        <ActionForm action=revoke>
+            <button type="submit" class="button button-quiet" disabled=move || revoke.pending().get()>
+                "Turn off the reply addresses of emails I already have"
+            </button>
+        </ActionForm>
+        <p class="form-error" role="alert">{error}</p>
+        <p class="form-success" role="status">
+            {move || done().then_some("Replies to your earlier emails are no longer accepted; new emails carry new addresses.")}
+        </p>
     }
 }

@@ -1538,6 +1538,9 @@ fn rows(s: &Scenario) -> Vec<Row> {
         Row::call("save_push_choices", "", Expect::members(200), |_| {
             fields(&[("enabled", "on".into()), ("shows_text", "on".into())])
         }),
+        Row::call("revoke_reply_addresses", "", Expect::members(200), |_| {
+            fields(&[])
+        }),
         Row::call("choose_time_zone", "", Expect::members(200), |_| {
             fields(&[("zone", "UTC".into())])
         }),

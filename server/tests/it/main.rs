@@ -15,6 +15,7 @@ mod connections;
 mod conversations;
 mod edits;
 mod email;
+mod email_replies;
 mod groups;
 mod limits;
 mod live;

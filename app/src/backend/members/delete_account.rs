@@ -119,6 +119,7 @@ async fn empty_the_account(conn: &mut PgConnection, member_id: i64) -> Result<()
                 reads AS (DELETE FROM conversation_reads WHERE member_id = $1),
                 outbox AS (DELETE FROM email_outbox WHERE member_id = $1),
                 pushes AS (DELETE FROM push_subscriptions WHERE member_id = $1),
+                replies AS (DELETE FROM email_replies WHERE member_id = $1),
                 warnings AS (DELETE FROM member_warnings WHERE member_id = $1)
            SELECT 1 AS "done!""#,
         member_id

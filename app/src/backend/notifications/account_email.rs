@@ -360,3 +360,25 @@ pub async fn queue_join_request(
     .queue(conn)
     .await
 }
+
+/// Told to a member whose reply by email was not posted: why, a link to the
+/// conversation, and what they wrote (so nothing they typed is lost).
+pub async fn queue_reply_refused(
+    conn: &mut PgConnection,
+    (to_address, to_name): (&str, &str),
+    why: &str,
+    their_text: &str,
+    thread_url: &str,
+) -> Result<(), AppError> {
+    let after = (!their_text.trim().is_empty()).then(|| format!("What you wrote:\n\n{their_text}"));
+    Letter {
+        to_address,
+        to_name,
+        subject: "Your reply was not posted".into(),
+        said: format!("your reply by email was not posted. {why}"),
+        link: Some((thread_url.to_string(), "Open the conversation".into())),
+        after: after.as_deref(),
+    }
+    .queue(conn)
+    .await
+}

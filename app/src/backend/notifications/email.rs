@@ -2,6 +2,7 @@
 //! into words (text and HTML, every member-written string escaped).
 
 use super::outbox::Claimed;
+use crate::backend::email_replies::REPLY_ABOVE;
 use crate::domain::text::escape_html as escape;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -32,6 +33,9 @@ pub struct Email {
     pub message_id: String,
     pub thread_url: String,
     pub settings_url: String,
+    /// The recipient's reply address for this conversation, when replies by
+    /// email are on and they may write there.
+    pub reply_to: Option<String>,
 }
 
 /// Most messages one email lists; the rest are summed up with a link.
@@ -44,6 +48,7 @@ pub async fn compose(
     pool: &PgPool,
     claimed: &Claimed,
     public_url: &str,
+    reply_base: Option<&str>,
 ) -> Result<Option<Email>, AppError> {
     let Some(recipient) = recipient(pool, claimed).await? else {
         return Ok(None);
@@ -65,6 +70,21 @@ pub async fn compose(
         }
         None => None,
     };
+    let reply_to = match reply_base {
+        Some(base) if access.may_write().is_ok() => {
+            let key = crate::backend::email_replies::site_key(pool).await?;
+            crate::backend::email_replies::reply_address(
+                &key,
+                base,
+                crate::backend::email_replies::ReplyToken {
+                    conversation_id: claimed.conversation_id,
+                    member_id: claimed.member_id,
+                    generation: recipient.reply_generation,
+                },
+            )
+        }
+        _ => None,
+    };
     Ok(Some(render_email(RenderInput {
         to_name: recipient.display_name,
         to_address: recipient.email,
@@ -80,6 +100,7 @@ pub async fn compose(
             host_of(public_url)
         ),
         zone: recipient.zone,
+        reply_to,
     })))
 }
 
@@ -90,11 +111,12 @@ struct Recipient {
     display_name: String,
     last_read: i64,
     zone: Option<chrono_tz::Tz>,
+    reply_generation: i32,
 }
 
 async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>, AppError> {
     let member = sqlx::query!(
-        r#"SELECT m.email, m.display_name, m.time_zone,
+        r#"SELECT m.email, m.display_name, m.time_zone, m.reply_generation,
                   coalesce(ns.email, 'batched') AS "mode!",
                   EXISTS (SELECT 1 FROM conversation_mutes cm
                           WHERE cm.member_id = m.id AND cm.conversation_id = $2) AS "muted!",
@@ -113,6 +135,7 @@ async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>
             email: m.email,
             display_name: m.display_name,
             last_read: m.last_read,
+            reply_generation: m.reply_generation,
             zone: m
                 .time_zone
                 .as_deref()
@@ -195,6 +218,8 @@ pub struct RenderInput<'a> {
     pub message_id: String,
     /// The recipient's time zone (`members.time_zone`), for the messages' times.
     pub zone: Option<chrono_tz::Tz>,
+    /// Their reply address (replies by email on, and they may write here).
+    pub reply_to: Option<String>,
 }
 
 /// The email's words, in text and HTML (every member-written string escaped).
@@ -208,6 +233,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         conversation_id,
         message_id,
         zone,
+        reply_to,
     } = input;
     let more = messages.len() as i64 > EMAIL_MAX_MESSAGES;
     messages.truncate(EMAIL_MAX_MESSAGES as usize);
@@ -215,9 +241,18 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
     let thread_url = format!("{public_url}/conversations/{conversation_id}");
     let settings_url = format!("{public_url}/settings/notifications");
 
-    let mut text = format!("Hello {to_name},\n\n{subject}:\n");
+    // Above the content, so a reply's quoted copy starts below it.
+    let above = if reply_to.is_some() {
+        format!("— {REPLY_ABOVE} —")
+    } else {
+        String::new()
+    };
+    let mut text = format!("{above}\n\nHello {to_name},\n\n{subject}:\n")
+        .trim_start()
+        .to_string();
     let mut html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><p>{}:</p>",
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p style=\"color:#767676;font-size:small\">{}</p><p>Hello {},</p><p>{}:</p>",
+        escape(&above),
         escape(&to_name),
         escape(&subject)
     );
@@ -245,14 +280,20 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         text.push_str("\nThere are more new messages in the conversation.\n");
         html.push_str("<p>There are more new messages in the conversation.</p>");
     }
+    let read_and_reply = if reply_to.is_some() {
+        "Reply to this email to answer (text only), or read and reply on the portal"
+    } else {
+        "Read and reply"
+    };
     text.push_str(&format!(
-        "\nRead and reply: {thread_url}\n\n--\nYou receive this because of your notification settings. \
+        "\n{read_and_reply}: {thread_url}\n\n--\nYou receive this because of your notification settings. \
          Change them or stop these emails: {settings_url}\n"
     ));
     html.push_str(&format!(
-        "<p><a href=\"{}\">Read and reply</a></p><hr><p><small>You receive this because of your notification settings. \
+        "<p><a href=\"{}\">{}</a></p><hr><p><small>You receive this because of your notification settings. \
          <a href=\"{}\">Change them or stop these emails</a>.</small></p></body></html>",
         escape(&thread_url),
+        escape(read_and_reply),
         escape(&settings_url)
     ));
     Email {
@@ -264,6 +305,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         message_id,
         thread_url,
         settings_url,
+        reply_to,
     }
 }
 
@@ -327,6 +369,7 @@ mod tests {
             conversation_id: 7,
             message_id: "<n1.2.3@portal.example.org>".into(),
             zone: None,
+            reply_to: None,
         })
     }
 
@@ -342,6 +385,7 @@ mod tests {
                 conversation_id: 7,
                 message_id: "<n1.2.3@portal.example.org>".into(),
                 zone: zone.and_then(crate::backend::members::time_zone::known),
+                reply_to: None,
             })
         };
         assert!(in_zone(None).text.contains("Alice (2023-11-14 22:13 UTC)"));

@@ -19,8 +19,8 @@ mod settings;
 pub use account_email::{
     account_email_done, account_email_later, claim_account_emails, queue_account_deleted,
     queue_already_registered, queue_email_change_asked, queue_email_change_link,
-    queue_email_changed, queue_join_request, queue_password_reset, queue_verification,
-    AccountEmail,
+    queue_email_changed, queue_join_request, queue_password_reset, queue_reply_refused,
+    queue_verification, AccountEmail,
 };
 pub use email::{compose, render_email, Email, EmailMessage, RenderInput};
 pub use fan_out::fan_out;

@@ -65,6 +65,8 @@ pub async fn settings(
         batch_minutes: (i64::from(row.batch_seconds) + 59) / 60,
         groups,
         muted,
+        // The server function says whether the portal takes replies.
+        replies_by_email: false,
     })
 }
 

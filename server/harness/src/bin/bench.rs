@@ -183,6 +183,7 @@ async fn main() -> Result<(), Error> {
         edit_seconds: EDIT_SECONDS,
         attachments: Default::default(),
         push: Default::default(),
+        reply_address: None,
     });
     results.push((
         "send",

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub pool: PgPool,
     pub config: Config,
     pub hub: std::sync::Arc<server::live::Hub>,
+    /// The SMTP listener for replies by email, when the test asked for one.
+    pub inbound_smtp: Option<std::net::SocketAddr>,
     /// Shared by every instance over this database; the last one dropped marks it
     /// for dropping.
     database: std::sync::Arc<TestDatabase>,
@@ -72,6 +74,9 @@ pub struct Options {
     pub vapid_private_key: Option<String>,
     pub push_services: Vec<String>,
     pub push_delay_seconds: i64,
+    /// Replies by email: the base reply address, and an SMTP listener for them.
+    pub reply_address: Option<String>,
+    pub inbound_smtp: bool,
 }
 
 /// Starts the portal on a random port over a database of its own (a copy of a
@@ -135,6 +140,8 @@ async fn start_instance(
         push_delay_seconds: options.push_delay_seconds,
         push_services: options.push_services.clone(),
         metrics_token: options.metrics_token.clone(),
+        reply_address: options.reply_address.clone(),
+        inbound_smtp_addr: None,
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,
             conversations_per_hour: 10_000,
@@ -151,8 +158,19 @@ async fn start_instance(
         limits,
         std::future::pending(),
     ));
+    let inbound_smtp = if options.inbound_smtp {
+        let inbound = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the SMTP listener");
+        let addr = inbound.local_addr().expect("its address");
+        server::start_inbound_mail(&config, &pool, inbound, &hub);
+        Some(addr)
+    } else {
+        None
+    };
     TestApp {
         url,
+        inbound_smtp,
         client: client(),
         pool,
         config,

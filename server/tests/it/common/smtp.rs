@@ -15,6 +15,7 @@ pub struct ReceivedEmail {
     pub subject: String,
     pub message_id: String,
     pub list_unsubscribe: Option<String>,
+    pub reply_to: Option<String>,
     /// The text/plain part.
     pub text: String,
     /// The text/html part.
@@ -189,6 +190,7 @@ fn parse(path: &Path) -> ReceivedEmail {
         subject: header("Subject").unwrap_or_default(),
         message_id: header("Message-ID").unwrap_or_default(),
         list_unsubscribe: header("List-Unsubscribe"),
+        reply_to: header("Reply-To"),
         text: part(&mail, "text/plain"),
         html: part(&mail, "text/html"),
     }
