@@ -261,7 +261,7 @@ e2e() {
   local raised="PORTAL_LIMIT_MESSAGES_PER_MINUTE=100000 PORTAL_LIMIT_CONVERSATIONS_PER_HOUR=100000"
   # The tests register many members from 127.0.0.1 (the limit itself: server/tests/it/registration.rs).
   # They also use new members at once (confirmation by email: server/tests/it/verification.rs).
-  local accounts="PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR=100000 PORTAL_VERIFY_EMAIL=false"
+  local accounts="PORTAL_REGISTRATIONS_PER_ADDRESS_HOUR=100000 PORTAL_VERIFY_EMAIL=false PORTAL_LANGUAGES=en,fr,de,es"
   # A real SMTP server (aiosmtpd, as for the integration tests) writing into a
   # Maildir the browser tests read: the password reset is followed from its email.
   local maildir="$STATE/e2e-maildir" smtp_port=${PORTAL_E2E_SMTP_PORT:-$((port + 25))} smtp_python

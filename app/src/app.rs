@@ -2,6 +2,7 @@ use crate::components::compose::{ComposeDialog, ComposeDialogHost};
 use crate::components::header::Header;
 use crate::components::notifications::Toasts;
 use crate::components::session::provide_session;
+use crate::i18n::k;
 use crate::model::PORTAL_NAME;
 use crate::pages::{
     account::{AccountDeletedPage, AccountPage, ConfirmEmailPage},
@@ -40,9 +41,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::api::context::set_page_policy();
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    #[cfg(feature = "ssr")]
+    let words = crate::i18n::Words::of(crate::i18n::request_language());
+    #[cfg(not(feature = "ssr"))]
+    let words = crate::i18n::Words::default();
+    // The client holds English; another language's table comes with the page,
+    // as data (`<` escaped, so no text in it can end the element).
+    let table = (words.language != crate::domain::language::Language::En).then(|| {
+        #[cfg(feature = "ssr")]
+        let json = words.table_json().replace('<', "\\u003c");
+        #[cfg(not(feature = "ssr"))]
+        let json = String::new();
+        view! { <script type="application/json" id=crate::i18n::WORDS_ELEMENT inner_html=json></script> }
+    });
+    let offered: Vec<&str> = crate::i18n::offered_languages()
+        .iter()
+        .map(|l| l.code())
+        .collect();
+    let offered = offered.join(",");
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=words.language.code() data-languages=offered>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -81,6 +100,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                         ></script>
                     }.into_any(),
                 }}
+                {table}
                 <MetaTags/>
             </head>
             <body>
@@ -128,6 +148,7 @@ pub fn App() -> impl IntoView {
             &form.encoded_error,
         ));
     }
+    let words = crate::i18n::provide_words();
     let viewer = provide_session().viewer;
     crate::components::time::provide_reader_zone();
     crate::components::live::provide_live(Signal::derive(move || viewer.get().flatten().is_some()));
@@ -143,7 +164,7 @@ pub fn App() -> impl IntoView {
             if title.is_empty() || title == PORTAL_NAME { PORTAL_NAME.to_string() } else { format!("{title} · {PORTAL_NAME}") }
         }/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{words.t(k::app_skip_to_content)}</a>
             <Header/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
@@ -185,10 +206,47 @@ pub fn App() -> impl IntoView {
             <Toasts/>
             <footer class="site-footer">
                 <p>
-                    "Every conversation here follows our "
-                    <a href="/code-of-conduct">"code of conduct"</a> "."
+                    {words.t(k::app_footer_before)}
+                    <a href="/code-of-conduct">{words.t(k::app_footer_link)}</a>
+                    {words.t(k::app_footer_after)}
                 </p>
+                <LanguageChooser/>
             </footer>
         </Router>
     }
+}
+
+/// The footer's language chooser, when the portal offers more than one: a plain
+/// form, so the next page (in the chosen language, with its words) loads whole.
+#[component]
+fn LanguageChooser() -> impl IntoView {
+    let words = crate::i18n::use_words();
+    let offered = crate::i18n::offered_languages();
+    let location = leptos_router::hooks::use_location();
+    let back = move || {
+        let search = location.search.get();
+        let path = location.pathname.get();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
+    };
+    let action = <crate::api::account::ChooseLanguage as leptos::server_fn::ServerFn>::url();
+    (offered.len() > 1).then(|| {
+        view! {
+            <form class="language-chooser" method="post" action=action>
+                <input type="hidden" name="back" value=back/>
+                <label for="language-choice">{words.t(k::app_language)}</label>
+                <select id="language-choice" name="language">
+                    {offered.into_iter().map(|language| view! {
+                        <option value=language.code() selected=language == words.language lang=language.code()>
+                            {language.native_name()}
+                        </option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button button-quiet">{words.t(k::app_language_change)}</button>
+            </form>
+        }
+    })
 }

@@ -15,9 +15,12 @@ pub mod api;
 mod app;
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(test)]
+mod catalogue;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod i18n;
 pub mod model;
 pub mod pages;
 

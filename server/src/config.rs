@@ -67,6 +67,8 @@ pub struct Config {
     pub reply_address: Option<String>,
     /// Where this instance's SMTP listener for replies listens (PORTAL_INBOUND_SMTP_ADDR).
     pub inbound_smtp_addr: Option<SocketAddr>,
+    /// The languages offered, the fallback first (PORTAL_LANGUAGES, default `en`).
+    pub languages: Vec<app::domain::language::Language>,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the portal's own port (PORTAL_METRICS_TOKEN).
@@ -105,6 +107,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_PUSH_SERVICES", "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com", "the push services the portal sends to: hosts, .domains (with their subdomains) or http://host:port origins (tests); a browser subscribed elsewhere is refused"),
     ("PORTAL_REPLY_ADDRESS", "(none: no replies by email)", "members answer notification emails by replying: the emails' Reply-To is reply+<signed token>@ this address's domain; route those to PORTAL_INBOUND_SMTP_ADDR"),
     ("PORTAL_INBOUND_SMTP_ADDR", "(none)", "address and port of this instance's SMTP listener for replies (e.g. 127.0.0.1:2525; your mail server forwards reply+* to it)"),
+    ("PORTAL_LANGUAGES", "en", "the languages the portal offers, comma-separated, the fallback first (en, fr, de, es); a reader gets their choice, else their browser's, else the first. French, German and Spanish cover part of the portal so far"),
     ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
@@ -248,6 +251,10 @@ impl Config {
         let reply_address = var("PORTAL_REPLY_ADDRESS")
             .map(|v| reply_address(&v))
             .transpose()?;
+        let languages = match var("PORTAL_LANGUAGES") {
+            None => vec![app::domain::language::Language::En],
+            Some(list) => languages(&list)?,
+        };
         if inbound_smtp_addr.is_some() && reply_address.is_none() {
             return Err(StartupError::Config(
                 "PORTAL_INBOUND_SMTP_ADDR needs PORTAL_REPLY_ADDRESS (the address replies go to)"
@@ -353,6 +360,7 @@ impl Config {
             ),
             reply_address,
             inbound_smtp_addr,
+            languages,
             metrics_addr,
             metrics_token,
         })
@@ -458,8 +466,32 @@ impl Config {
             attachments: self.attachments,
             push: self.push_config(),
             reply_address: self.reply_address.clone(),
+            languages: self.languages.clone(),
         }
     }
+}
+
+/// `en,fr`: known codes, none twice, at least one.
+fn languages(list: &str) -> Result<Vec<app::domain::language::Language>, StartupError> {
+    let mut found = Vec::new();
+    for code in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let language = app::domain::language::Language::from_code(code)
+            .filter(|l| l.code() == code.to_ascii_lowercase())
+            .ok_or_else(|| {
+                StartupError::Config(format!(
+                    "PORTAL_LANGUAGES: {code:?} is not one of en, fr, de, es"
+                ))
+            })?;
+        if !found.contains(&language) {
+            found.push(language);
+        }
+    }
+    if found.is_empty() {
+        return Err(StartupError::Config(
+            "PORTAL_LANGUAGES: name at least one language".into(),
+        ));
+    }
+    Ok(found)
 }
 
 /// The reply address: a plain `local@domain`, without a `+` (the portal adds its own).

@@ -139,6 +139,35 @@ pub async fn note_time_zone(#[server(default)] zone: String) -> Result<String, A
     .await
 }
 
+/// The reader's language (the footer's chooser): for everyone a cookie, and for
+/// a signed-in member their setting too. Back to the page it was chosen on.
+#[server(endpoint = "choose_language")]
+pub async fn choose_language(
+    language: String,
+    #[server(default)] back: String,
+) -> Result<(), AppError> {
+    let viewer = context::current_viewer();
+    context::public(|state| async move {
+        let Some(language) = crate::domain::language::Language::from_code(&language)
+            .filter(|l| state.settings.languages.contains(l))
+        else {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("language", "This language is not one the portal offers.");
+            return Err(errors.into());
+        };
+        if let Some(viewer) = viewer.await? {
+            crate::backend::members::language::choose_language(&state.pool, viewer.id, language)
+                .await?;
+        }
+        context::set_language_cookie(&state.settings, language);
+        // Only a path of the portal's own (never another site).
+        let back = crate::domain::redirect::local_path(&back).unwrap_or_else(|| "/".into());
+        leptos_axum::redirect(&back);
+        Ok(())
+    })
+    .await
+}
+
 /// The account page's time zone setting, with every zone one may choose.
 #[server(endpoint = "get_time_zone")]
 pub async fn get_time_zone() -> Result<TimeZoneView, AppError> {

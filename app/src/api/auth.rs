@@ -319,6 +319,14 @@ mod ssr {
         )
         .await?;
         context::set_session_cookie(&state.settings, &token);
+        // Their chosen language follows them to this browser.
+        if let Some(language) =
+            crate::backend::members::language::language_of(&state.pool, member_id).await?
+        {
+            if state.settings.languages.contains(&language) {
+                context::set_language_cookie(&state.settings, language);
+            }
+        }
         Ok(())
     }
 

@@ -115,6 +115,20 @@ pub fn set_device_cookie(settings: &Settings, token: &str) {
     ));
 }
 
+/// The reader's language for the pages to come (`domain::language`), for a year.
+pub fn set_language_cookie(settings: &Settings, language: crate::domain::language::Language) {
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{}={}; Path=/; SameSite=Lax; Max-Age=31536000{secure}",
+        crate::domain::language::LANGUAGE_COOKIE,
+        language.code()
+    ));
+}
+
 /// Tells the server which zone to write this browser's pages in (see
 /// `domain::time_zone`): readable by the page, for a year.
 pub fn set_time_zone_cookie(settings: &Settings, zone: &str) {

@@ -33,6 +33,8 @@ pub struct Settings {
     /// Replies by email: the address whose `+` variants notification emails
     /// carry as their Reply-To (`reply@example.org`); off without one.
     pub reply_address: Option<String>,
+    /// The languages the portal offers, the fallback first (PORTAL_LANGUAGES).
+    pub languages: Vec<crate::domain::language::Language>,
 }
 
 /// Web push as configured (the private VAPID key stays with the server's worker).

@@ -15,6 +15,7 @@ use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::components::recipient_picker::{PickerText, RecipientPicker};
 use crate::domain::conversation::{check_recipients, MessageBody, Party};
 use crate::domain::FieldErrors;
+use crate::i18n::{k, use_words};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -80,18 +81,19 @@ pub fn ComposeDialogHost() -> impl IntoView {
 
 #[component]
 pub fn ComposeForm(to: Vec<String>, #[prop(optional)] in_dialog: bool) -> impl IntoView {
+    let words = use_words();
     let info = Resource::new(move || to.clone(), get_compose_info);
     view! {
         <div class="compose">
             <div class="compose-head">
-                <h1 id="compose-title">"Start a conversation"</h1>
+                <h1 id="compose-title">{words.t(k::compose_title)}</h1>
                 {in_dialog.then(|| view! {
                     <button type="button" class="link-button" on:click=move |_| use_compose().open.set(None)>
-                        "Close"
+                        {words.t(k::compose_close)}
                     </button>
                 })}
             </div>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p>{words.t(k::compose_loading)}</p> }>
                 {move || Suspend::new(async move {
                     match info.await {
                         Ok(info) => Either::Left(view! { <ComposeFields info in_dialog/> }),
@@ -113,6 +115,7 @@ pub fn parties(views: &[PartyView]) -> Vec<Party> {
 
 #[component]
 fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
+    let words = use_words();
     let chosen = RwSignal::new(info.preselected.clone());
     let send_as_options = info.send_as.clone();
     let send_as = RwSignal::new(
@@ -152,10 +155,7 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
             MessageBody::parse_with_files(&body.get_untracked(), attached),
         );
         if uploading.get_untracked() {
-            found.add(
-                "attachments",
-                "Wait until the files have finished uploading, then send.",
-            );
+            found.add("attachments", words.t(k::compose_wait_for_files));
         }
         if !errors.check(found.into_result()) {
             return;
@@ -181,9 +181,9 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
 
     let picker = PickerText {
         id: "compose",
-        label: "To",
-        chips_label: "Chosen recipients",
-        hint: "Up to 9 others: members or groups. A group's managers answer for it.",
+        label: words.t(k::compose_to),
+        chips_label: words.t(k::compose_chosen),
+        hint: words.t(k::compose_hint),
     };
     let ids = MessageFieldIds {
         body: "compose-body".into(),
@@ -196,14 +196,14 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
             <SendAs options=send_as_options send_as/>
             <RecipientPicker text=picker chosen rule excluded error=errors.field("to")/>
             <div class="field">
-                <MessageField ids label="Message" rows=5 body error=errors.field("body")/>
+                <MessageField ids label=words.t(k::compose_message) rows=5 body error=errors.field("body")/>
             </div>
             <AttachPicker conversation=None files rules uploading/>
             {move || errors.field("attachments").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <p class="form-error" role="alert">{errors.form()}</p>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || start.pending().get() || uploading.get()>
-                {move || if start.pending().get() { "Sending…" } else { "Send" }}
+                {move || if start.pending().get() { words.t(k::compose_sending) } else { words.t(k::compose_send) }}
             </button>
         </form>
     }
@@ -213,16 +213,17 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
 /// there is no choice).
 #[component]
 fn SendAs(options: Vec<PartyView>, send_as: RwSignal<String>) -> impl IntoView {
+    let words = use_words();
     if options.len() <= 1 {
         return Either::Left(view! { <input type="hidden" name="send_as" value=send_as/> });
     }
     Either::Right(view! {
         <div class="field">
-            <label for="compose-send-as">"Send as"</label>
+            <label for="compose-send-as">{words.t(k::compose_send_as)}</label>
             <select id="compose-send-as" name="send_as" on:change=move |ev| send_as.set(event_target_value(&ev))>
                 {options.iter().map(|p| view! {
                     <option value=p.token.clone()>
-                        {if p.kind == PartyKind::Group { format!("{} (group)", p.name) } else { format!("{} (you)", p.name) }}
+                        {words.f(if p.kind == PartyKind::Group { k::compose_as_group } else { k::compose_as_you }, &[("name", &p.name)])}
                     </option>
                 }).collect_view()}
             </select>
@@ -233,10 +234,12 @@ fn SendAs(options: Vec<PartyView>, send_as: RwSignal<String>) -> impl IntoView {
 /// The reminder under every message box: what is sent here follows the code of conduct.
 #[component]
 pub fn CodeOfConductLine() -> impl IntoView {
+    let words = use_words();
     view! {
         <p class="conduct-line">
-            "Messages here follow our " <a href="/code-of-conduct">"code of conduct"</a>
-            ": be respectful, no spam or harassment."
+            {words.t(k::conduct_line_before)}
+            <a href="/code-of-conduct">{words.t(k::conduct_line_link)}</a>
+            {words.t(k::conduct_line_after)}
         </p>
     }
 }

@@ -4,6 +4,7 @@ use crate::components::avatar::Avatar;
 use crate::components::live::use_live;
 use crate::components::notifications::NotificationsMenu;
 use crate::components::session::use_session;
+use crate::i18n::{k, use_words};
 use crate::model::PORTAL_NAME;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
+    let words = use_words();
     // Unread conversations, read again on every navigation and session change.
     let location = leptos_router::hooks::use_location();
     let unread = Resource::new(
@@ -40,8 +42,8 @@ pub fn Header() -> impl IntoView {
                                     <MemberMenu viewer/>
                                 }),
                                 None => Either::Right(view! {
-                                    <a class="button button-quiet" href="/sign-in">"Sign in"</a>
-                                    <a class="button" href="/register">"Register"</a>
+                                    <a class="button button-quiet" href="/sign-in">{words.t(k::header_sign_in)}</a>
+                                    <a class="button" href="/register">{words.t(k::header_register)}</a>
                                 }),
                             }
                         })}
@@ -58,6 +60,7 @@ pub fn Header() -> impl IntoView {
 /// summary (style/main.css, `::details-content`).
 #[component]
 fn MainNav() -> impl IntoView {
+    let words = use_words();
     let menu = NodeRef::<leptos::html::Details>::new();
     // Following a link closes the menu, as it would close on a new page.
     let close_menu = move |_| {
@@ -66,18 +69,18 @@ fn MainNav() -> impl IntoView {
         }
     };
     view! {
-        <nav class="main-nav" aria-label="Main">
+        <nav class="main-nav" aria-label=words.t(k::header_main_nav)>
             <details class="nav-menu" node_ref=menu>
-                <summary title="Menu">
+                <summary title=words.t(k::header_menu)>
                     <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z"></path>
                     </svg>
-                    <span class="visually-hidden">"Menu"</span>
+                    <span class="visually-hidden">{words.t(k::header_menu)}</span>
                 </summary>
                 <ul on:click=close_menu>
-                    <li><a href="/members">"Members"</a></li>
-                    <li><a href="/groups">"Groups"</a></li>
-                    <li><a href="/code-of-conduct">"Code of conduct"</a></li>
+                    <li><a href="/members">{words.t(k::header_members)}</a></li>
+                    <li><a href="/groups">{words.t(k::header_groups)}</a></li>
+                    <li><a href="/code-of-conduct">{words.t(k::header_code_of_conduct)}</a></li>
                 </ul>
             </details>
         </nav>
@@ -91,6 +94,7 @@ fn MainNav() -> impl IntoView {
 #[component]
 fn Envelope(count: i64) -> impl IntoView {
     let live = use_live();
+    let words = use_words();
     let count = move || {
         live.unread
             .with(|u| u.as_ref().map(|set| set.len() as i64))
@@ -101,9 +105,8 @@ fn Envelope(count: i64) -> impl IntoView {
         _ => "envelope has-unread",
     };
     let label = move || match count() {
-        0 => "Conversations".to_string(),
-        1 => "Conversations, 1 unread".to_string(),
-        n => format!("Conversations, {n} unread"),
+        0 => words.t(k::header_conversations).to_string(),
+        n => words.p(k::header_unread, n, &[]),
     };
     view! {
         <a
@@ -135,6 +138,7 @@ fn Envelope(count: i64) -> impl IntoView {
 #[component]
 fn MemberMenu(viewer: Viewer) -> impl IntoView {
     let session = use_session();
+    let words = use_words();
     let profile = format!("/members/{}", viewer.handle);
     let menu = NodeRef::<leptos::html::Details>::new();
     let close_menu = move || {
@@ -146,23 +150,23 @@ fn MemberMenu(viewer: Viewer) -> impl IntoView {
         <details class="member-menu" node_ref=menu>
             // On a phone only the avatar shows (style/main.css); the name stays in
             // the accessible name and the tooltip.
-            <summary aria-label=format!("Account menu for {}", viewer.display_name) title=viewer.display_name.clone()>
+            <summary aria-label=words.f(k::header_account_menu, &[("name", &viewer.display_name)]) title=viewer.display_name.clone()>
                 <Avatar name=viewer.display_name.clone() seed=viewer.handle.clone() image=viewer.avatar.clone()/>
                 <bdi class="member-menu-name">{viewer.display_name.clone()}</bdi>
             </summary>
             // Following a link closes the menu, as it would close on a new page.
             <ul class="member-menu-items" on:click=move |_| close_menu()>
-                <li><a href=profile>"Your profile"</a></li>
-                <li><a href="/settings/profile">"Edit profile"</a></li>
-                <li><a href="/settings/notifications">"Notification settings"</a></li>
-                <li><a href="/settings/privacy">"Privacy and blocking"</a></li>
-                <li><a href="/settings/security">"Password and sessions"</a></li>
-                <li><a href="/settings/account">"Your account and data"</a></li>
-                {viewer.role.moderates().then(|| view! { <li><a href="/moderation">"Moderation"</a></li> })}
-                {(viewer.role == crate::model::account::Role::Admin).then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
+                <li><a href=profile>{words.t(k::header_your_profile)}</a></li>
+                <li><a href="/settings/profile">{words.t(k::header_edit_profile)}</a></li>
+                <li><a href="/settings/notifications">{words.t(k::header_notification_settings)}</a></li>
+                <li><a href="/settings/privacy">{words.t(k::header_privacy)}</a></li>
+                <li><a href="/settings/security">{words.t(k::header_security)}</a></li>
+                <li><a href="/settings/account">{words.t(k::header_account)}</a></li>
+                {viewer.role.moderates().then(|| view! { <li><a href="/moderation">{words.t(k::header_moderation)}</a></li> })}
+                {(viewer.role == crate::model::account::Role::Admin).then(|| view! { <li><a href="/admin">{words.t(k::header_administration)}</a></li> })}
                 <li>
                     <ActionForm action=session.sign_out>
-                        <button type="submit" class="link-button">"Sign out"</button>
+                        <button type="submit" class="link-button">{words.t(k::header_sign_out)}</button>
                     </ActionForm>
                 </li>
             </ul>

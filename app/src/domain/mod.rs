@@ -9,6 +9,7 @@ pub mod admin;
 pub mod attachment;
 pub mod conversation;
 pub mod group;
+pub mod language;
 pub mod limits;
 pub mod markdown;
 pub mod moderation;

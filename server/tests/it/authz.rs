@@ -1518,6 +1518,10 @@ fn rows(s: &Scenario) -> Vec<Row> {
             fields(&[("zone", "Europe/Paris".into())])
         }),
         Row::call("get_time_zone", "", Expect::members(200), |_| fields(&[])),
+        // Languages: anyone may choose (a cookie; a member's choice is kept too).
+        Row::call("choose_language", "", Expect::everyone(200), |_| {
+            fields(&[("language", "fr".into()), ("back", "/".into())])
+        }),
         // Web push: this portal has no VAPID key, so nothing subscribes.
         Row::call("get_push_settings", "", Expect::members(200), |_| {
             fields(&[])

@@ -699,6 +699,27 @@ fn catalogue(w: &World) -> Vec<Case> {
             invalid("zone", "not one the portal knows"),
         ),
         case(
+            "a language the portal does not offer",
+            "alice",
+            "choose_language",
+            Body::Form(fields(&[("language", "it")])),
+            invalid("language", "not one the portal offers"),
+        ),
+        case(
+            "a language that would add to its cookie",
+            "alice",
+            "choose_language",
+            Body::Form(fields(&[("language", "fr; Domain=evil.example")])),
+            invalid("language", "not one the portal offers"),
+        ),
+        case(
+            "a language of 10,000 characters",
+            "alice",
+            "choose_language",
+            Body::Form(fields(&[("language", &"f".repeat(10_000))])),
+            invalid("language", "not one the portal offers"),
+        ),
+        case(
             "a chosen time zone of 10,000 characters",
             "alice",
             "choose_time_zone",

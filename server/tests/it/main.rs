@@ -17,6 +17,7 @@ mod edits;
 mod email;
 mod email_replies;
 mod groups;
+mod languages;
 mod limits;
 mod live;
 mod message_search;

@@ -87,7 +87,7 @@ async fn empty_the_account(conn: &mut PgConnection, member_id: i64) -> Result<()
     sqlx::query!(
         "UPDATE members SET deleted_at = now(), display_name = $2, handle = $3,
                 email = $3 || '@deleted.invalid', password_hash = '', bio = '',
-                time_zone = NULL, time_zone_chosen = false
+                time_zone = NULL, time_zone_chosen = false, language = NULL
          WHERE id = $1",
         member_id,
         DELETED_MEMBER_NAME,

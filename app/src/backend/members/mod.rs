@@ -10,6 +10,7 @@ use sqlx::PgPool;
 mod delete_account;
 mod email_change;
 mod export;
+pub mod language;
 mod profile_edit;
 pub mod time_zone;
 pub use delete_account::delete_account;

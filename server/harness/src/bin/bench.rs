@@ -184,6 +184,7 @@ async fn main() -> Result<(), Error> {
         attachments: Default::default(),
         push: Default::default(),
         reply_address: None,
+        languages: vec![app::domain::language::Language::En],
     });
     results.push((
         "send",

@@ -141,6 +141,7 @@ async fn start_instance(
         push_services: options.push_services.clone(),
         metrics_token: options.metrics_token.clone(),
         reply_address: options.reply_address.clone(),
+        languages: app::domain::language::Language::ALL.to_vec(),
         inbound_smtp_addr: None,
         limits: options.limits.unwrap_or(app::domain::limits::Limits {
             messages_per_minute: 10_000,

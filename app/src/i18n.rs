@@ -1,0 +1,247 @@
+//! The one translation layer: every sentence a member reads goes through a
+//! `Words` of their language. The catalogue is `app/locales/*.json`, checked and
+//! compiled by `app/build.rs` into one table per language (`k::…` names the
+//! entries). The server holds every language; the client holds English and
+//! reads the reader's own table from the page (`<script id="portal-words">`,
+//! JSON, which a Content-Security-Policy does not treat as code), so a language
+//! costs only the readers who read it.
+//!
+//! Hand-written rather than `leptos_i18n`: its per-language loading puts its
+//! table in an inline `<script>` without the request's nonce, which the
+//! portal's Content-Security-Policy refuses (the client then fails); without it,
+//! every language is compiled into everyone's WebAssembly.
+
+use crate::domain::language::Language;
+use leptos::prelude::*;
+use std::fmt::Display;
+
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// A sentence of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key(usize);
+
+/// A sentence with plural forms, chosen by a `{count}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plural(usize);
+
+/// The id of the page's table of words.
+pub const WORDS_ELEMENT: &str = "portal-words";
+
+/// The words of one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Words {
+    pub language: Language,
+    table: &'static [&'static str],
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words::of(Language::En)
+    }
+}
+
+impl Words {
+    /// The words of `language` (English where this side does not hold them).
+    pub fn of(language: Language) -> Words {
+        #[cfg(feature = "ssr")]
+        let table: &'static [&'static str] = match language {
+            Language::En => &EN,
+            Language::Fr => &FR,
+            Language::De => &DE,
+            Language::Es => &ES,
+        };
+        #[cfg(not(feature = "ssr"))]
+        let table: &'static [&'static str] = match page::loaded() {
+            Some((loaded, table)) if loaded == language => table,
+            _ => &EN,
+        };
+        Words { language, table }
+    }
+
+    /// A sentence.
+    pub fn t(self, key: Key) -> &'static str {
+        self.table.get(key.0).copied().unwrap_or_default()
+    }
+
+    /// A sentence with its `{placeholders}` filled in.
+    pub fn f(self, key: Key, args: &[(&str, &dyn Display)]) -> String {
+        fill(self.t(key), args)
+    }
+
+    /// A plural sentence for `count` (written as the language writes numbers),
+    /// with its other placeholders filled in.
+    pub fn p(self, key: Plural, count: i64, args: &[(&str, &dyn Display)]) -> String {
+        let form = self.language.plural(count) as usize;
+        let text = self.table.get(key.0 + form).copied().unwrap_or_default();
+        let count = self.language.number(count);
+        let mut all: Vec<(&str, &dyn Display)> = vec![("count", &count)];
+        all.extend_from_slice(args);
+        fill(text, &all)
+    }
+
+    /// A number as the language writes it.
+    pub fn number(self, n: i64) -> String {
+        self.language.number(n)
+    }
+
+    /// The whole table, as the page carries it for the client.
+    #[cfg(feature = "ssr")]
+    pub fn table_json(self) -> String {
+        serde_json::to_string(self.table).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+/// `{name}` → its value; unknown or unclosed braces stay as written.
+fn fill(text: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match args.iter().find(|(n, _)| *n == name) {
+                    Some((_, value)) => out.push_str(&value.to_string()),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The reader's words, for the whole app (in `App`): on the server from the
+/// request (`domain::language`), in the browser from `<html lang>` and the
+/// page's table, so both write the same page.
+pub fn provide_words() -> Words {
+    #[cfg(feature = "ssr")]
+    let language = request_language();
+    #[cfg(not(feature = "ssr"))]
+    let language = page::loaded()
+        .map(|(language, _)| language)
+        .unwrap_or_default();
+    let words = Words::of(language);
+    provide_context(words);
+    words
+}
+
+/// The language of the request being rendered: the `lang` cookie, else
+/// `Accept-Language`, else the portal's first language; among those it offers.
+#[cfg(feature = "ssr")]
+pub fn request_language() -> Language {
+    let offered = crate::api::context::app_state()
+        .map(|state| state.settings.languages.clone())
+        .unwrap_or_else(|_| vec![Language::En]);
+    let Some(headers) = crate::api::context::request_headers() else {
+        return offered.first().copied().unwrap_or_default();
+    };
+    let cookie = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == crate::domain::language::LANGUAGE_COOKIE)
+        .map(|(_, value)| value);
+    let accept = headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Language::for_reader(cookie, accept, &offered)
+}
+
+/// The languages the portal offers, the fallback first: on the server from its
+/// settings, in the browser from `<html data-languages>` (the shell writes it).
+pub fn offered_languages() -> Vec<Language> {
+    #[cfg(feature = "ssr")]
+    let offered = crate::api::context::app_state()
+        .map(|state| state.settings.languages.clone())
+        .unwrap_or_else(|_| vec![Language::En]);
+    #[cfg(feature = "hydrate")]
+    let offered = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|html| html.get_attribute("data-languages"))
+        .map(|codes| codes.split(',').filter_map(Language::from_code).collect())
+        .unwrap_or_else(|| vec![Language::En]);
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let offered = vec![Language::En];
+    offered
+}
+
+/// The reader's words (English outside an app, as in a test).
+pub fn use_words() -> Words {
+    use_context::<Words>().unwrap_or_default()
+}
+
+/// The browser's side: the table the server put into the page.
+#[cfg(not(feature = "ssr"))]
+mod page {
+    use super::Language;
+    use std::sync::OnceLock;
+
+    static LOADED: OnceLock<Option<(Language, &'static [&'static str])>> = OnceLock::new();
+
+    /// Reads `<html lang>` and the page's table once (before hydrating); a table
+    /// of the wrong length (a page from another build) is not used.
+    pub fn loaded() -> Option<(Language, &'static [&'static str])> {
+        *LOADED.get_or_init(read)
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn read() -> Option<(Language, &'static [&'static str])> {
+        let document = web_sys::window()?.document()?;
+        let language = Language::from_code(&document.document_element()?.get_attribute("lang")?)?;
+        if language == Language::En {
+            return Some((language, &super::EN));
+        }
+        let json = document
+            .get_element_by_id(super::WORDS_ELEMENT)?
+            .text_content()?;
+        let table: Vec<String> = serde_json::from_str(&json).ok()?;
+        if table.len() != super::ENTRIES {
+            return None;
+        }
+        let table: Vec<&'static str> = table
+            .into_iter()
+            .map(|s| &*Box::leak(s.into_boxed_str()))
+            .collect();
+        Some((language, Box::leak(table.into_boxed_slice())))
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    fn read() -> Option<(Language, &'static [&'static str])> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_plurals_chosen() {
+        assert_eq!(fill("Hello {name}!", &[("name", &"Ana")]), "Hello Ana!");
+        assert_eq!(fill("{a}{b} {c", &[("a", &1), ("b", &2)]), "12 {c");
+        assert_eq!(fill("{unknown}", &[]), "{unknown}");
+        let fr = Words::of(Language::Fr);
+        assert_eq!(
+            fr.p(k::header_unread, 0, &[]),
+            fr.p(k::header_unread, 1, &[]).replace('1', "0")
+        );
+        assert!(Words::of(Language::De)
+            .p(k::header_unread, 1000, &[])
+            .contains("1.000"));
+    }
+}
