@@ -1,4 +1,5 @@
-//! The translation catalogue: `locales/{en,fr,de,es}.json` become `OUT_DIR/catalogue.rs`,
+//! The translation catalogue: `locales/{en,fr,de,es}/*.json` (a file per part of
+//! the portal, merged; a key belongs to one file) become `OUT_DIR/catalogue.rs`,
 //! one table per language indexed by the same keys (`i18n::k::…`). The build fails
 //! when a language lacks a key English has, has one English lacks, gives a plural
 //! where English has a sentence (or the reverse), or names other `{placeholders}`:
@@ -16,18 +17,18 @@ const LANGUAGES: [&str; 4] = ["en", "fr", "de", "es"];
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/catalogue.rs");
-    for language in LANGUAGES {
-        println!("cargo::rerun-if-changed=locales/{language}.json");
-    }
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let mut catalogues = Vec::new();
-    for language in LANGUAGES {
-        let path = format!("{dir}/locales/{language}.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-        catalogues.push((language, map));
-    }
+    let catalogues: Vec<_> = LANGUAGES
+        .iter()
+        .map(|language| {
+            let folder = format!("{dir}/locales/{language}");
+            println!("cargo::rerun-if-changed={folder}");
+            (
+                *language,
+                catalogue::read_folder(&folder).unwrap_or_else(|e| panic!("{e}")),
+            )
+        })
+        .collect();
     let out = catalogue::compile(&catalogues).unwrap_or_else(|problems| {
         panic!(
             "the translation catalogue has {} problems:\n{}",

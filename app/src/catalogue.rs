@@ -57,6 +57,34 @@ fn entries(language: &str, key: &str, value: &serde_json::Value) -> Result<Vec<S
     }
 }
 
+/// One language's catalogue: every `*.json` of its folder, merged (a key in
+/// two files is refused), in file-name order.
+pub fn read_folder(folder: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .map_err(|e| format!("{folder}: {e}"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut merged = serde_json::Map::new();
+    for path in files {
+        println!("cargo::rerun-if-changed={}", path.display());
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (key, value) in map {
+            if merged.insert(key.clone(), value).is_some() {
+                return Err(format!(
+                    "{}: the key {key} is in another file too",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(merged)
+}
+
 /// Checks every language against English and writes the Rust source of the
 /// tables; the problems found, if any.
 pub fn compile(
@@ -206,12 +234,8 @@ mod tests {
     fn the_portal_catalogue_is_complete() {
         let mut catalogues = Vec::new();
         for language in ["en", "fr", "de", "es"] {
-            let text = std::fs::read_to_string(format!(
-                "{}/locales/{language}.json",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .expect("read a catalogue");
-            catalogues.push((language, catalogue(&text)));
+            let folder = format!("{}/locales/{language}", env!("CARGO_MANIFEST_DIR"));
+            catalogues.push((language, read_folder(&folder).expect("read a catalogue")));
         }
         assert_eq!(compile(&catalogues).err(), None);
     }
