@@ -94,6 +94,8 @@ pub fn compile(
     let mut problems = Vec::new();
     let mut tables: Vec<Vec<String>> = vec![Vec::new(); catalogues.len()];
     let mut keys = String::new();
+    // Error codes travel by name (`error_…` sentences): name → entry.
+    let mut error_keys: Vec<(String, usize)> = Vec::new();
     for (key, value) in english {
         let valid_ident = key
             .chars()
@@ -110,6 +112,9 @@ pub fn compile(
             }
         };
         let plural = value.is_object();
+        if key.starts_with("error_") && !plural {
+            error_keys.push((key.clone(), tables[0].len()));
+        }
         let expected: BTreeSet<String> = english_entries
             .iter()
             .flat_map(|e| placeholders(e))
@@ -174,6 +179,16 @@ pub fn compile(
         "/// Entries in each language's table.\npub const ENTRIES: usize = {};",
         tables[0].len()
     );
+    error_keys.sort();
+    let _ = writeln!(
+        out,
+        "/// The sentences an error code may name, by name (sorted).\npub static ERROR_KEYS: [(&str, usize); {}] = [",
+        error_keys.len()
+    );
+    for (name, entry) in &error_keys {
+        let _ = writeln!(out, "    ({name:?}, {entry}),");
+    }
+    let _ = writeln!(out, "];");
     for (i, (language, _)) in catalogues.iter().enumerate() {
         let name = language.to_uppercase();
         // The client carries English only; the server every language.

@@ -11,40 +11,94 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum AppError {
-    #[error("Please sign in to continue.")]
     Unauthenticated,
-    #[error("You are not allowed to do that.")]
     Forbidden,
-    #[error("We could not find that. It may have been removed, or the address may be mistyped.")]
     NotFound,
-    #[error("Please correct the highlighted fields: {0}")]
     Invalid(FieldErrors),
-    #[error("That email and password do not match an account. Check both and try again.")]
     BadCredentials,
-    #[error("Too many failed sign-ins. Please wait {0} seconds, then try again.")]
+    /// Seconds to wait.
     Throttled(u64),
-    #[error("{0}")]
-    Refused(String),
-    #[error("You are sending faster than our code of conduct allows. Please wait {0} seconds, then send again; your message is kept.")]
+    Refused(crate::i18n::Problem),
+    /// Seconds to wait.
     TooFast(u64),
-    #[error("Many people are signing in right now. Please try again in {0} seconds; what you typed is kept.")]
+    /// Seconds to wait.
     Busy(u64),
-    #[error("Too many accounts were made from your network in the last hour. Please try again in {} minutes.", .0.div_ceil(60))]
+    /// Seconds to wait.
     TooManyAccounts(u64),
-    #[error("You have created {GROUPS_PER_DAY} groups in the last day. Please try again in {} hours.", .0.div_ceil(3600))]
+    /// Seconds to wait.
     TooManyGroups(u64),
-    #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
-    #[error(
-        "The portal is briefly unavailable. Please try again in a moment; what you typed is kept."
-    )]
     Unavailable,
-    #[error("We could not reach the portal. Check your connection and try again.")]
     Transport(String),
 }
+
+impl AppError {
+    /// What the reader is told, in `words`' language: the error travels as its
+    /// kind (a code) and its detail, and the page words it.
+    pub fn words(&self, words: crate::i18n::Words) -> String {
+        use crate::i18n::k;
+        let seconds = |s: &u64| {
+            [(
+                "seconds",
+                words.number(i64::try_from(*s).unwrap_or(i64::MAX)),
+            )]
+        };
+        let fill = |key, values: &[(&str, String)]| {
+            let args: Vec<(&str, &dyn std::fmt::Display)> = values
+                .iter()
+                .map(|(name, value)| (*name, value as &dyn std::fmt::Display))
+                .collect();
+            words.f(key, &args)
+        };
+        match self {
+            AppError::Unauthenticated => words.t(k::error_unauthenticated).into(),
+            AppError::Forbidden => words.t(k::error_forbidden).into(),
+            AppError::NotFound => words.t(k::error_not_found).into(),
+            AppError::Invalid(errors) => {
+                let details: Vec<String> = errors.0.iter().map(|(_, p)| p.words(words)).collect();
+                fill(k::error_invalid, &[("details", details.join(" "))])
+            }
+            AppError::BadCredentials => words.t(k::error_bad_credentials).into(),
+            AppError::Throttled(s) => fill(k::error_throttled, &seconds(s)),
+            AppError::Refused(why) => why.words(words),
+            AppError::TooFast(s) => fill(k::error_too_fast, &seconds(s)),
+            AppError::Busy(s) => fill(k::error_busy, &seconds(s)),
+            AppError::TooManyAccounts(s) => fill(
+                k::error_too_many_accounts,
+                &[(
+                    "minutes",
+                    words.number(i64::try_from(s.div_ceil(60)).unwrap_or(i64::MAX)),
+                )],
+            ),
+            AppError::TooManyGroups(s) => fill(
+                k::error_too_many_groups,
+                &[
+                    ("count", words.number(GROUPS_PER_DAY)),
+                    (
+                        "hours",
+                        words.number(i64::try_from(s.div_ceil(3600)).unwrap_or(i64::MAX)),
+                    ),
+                ],
+            ),
+            AppError::Internal => words.t(k::error_internal).into(),
+            AppError::Unavailable => words.t(k::error_unavailable).into(),
+            AppError::Transport(_) => words.t(k::error_transport).into(),
+        }
+    }
+}
+
+/// In the reader's language on a page (server-rendered or running), English in
+/// a log line (no page, no language).
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(crate::i18n::use_words()))
+    }
+}
+
+impl std::error::Error for AppError {}
 
 impl AppError {
     /// Field-level messages when the error is about the input.
@@ -56,9 +110,7 @@ impl AppError {
     }
 
     pub fn field(&self, name: &str) -> Option<String> {
-        self.field_errors()
-            .and_then(|errors| errors.get(name))
-            .map(str::to_string)
+        self.field_errors().and_then(|errors| errors.get(name))
     }
 
     /// Seconds after which trying again will work, for `Retry-After`.
@@ -118,7 +170,7 @@ impl FromServerFnError for AppError {
 /// server-function layer would otherwise answer 500 before our code runs).
 fn undecodable_form() -> AppError {
     let mut errors = FieldErrors::new();
-    errors.add("form", "The form was incomplete. Please fill it in again.");
+    errors.add("form", crate::i18n::k::error_form_incomplete);
     let error = AppError::Invalid(errors);
     #[cfg(feature = "ssr")]
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

@@ -13,6 +13,7 @@
 
 use crate::domain::language::Language;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::fmt::Display;
 
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
@@ -89,6 +90,144 @@ impl Words {
     #[cfg(feature = "ssr")]
     pub fn table_json(self) -> String {
         serde_json::to_string(self.table).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+/// A value a problem's sentence names: numbers are written as the reader's
+/// language writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Arg {
+    Number(i64),
+    Text(String),
+}
+
+impl From<i64> for Arg {
+    fn from(n: i64) -> Self {
+        Arg::Number(n)
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Self {
+        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Self {
+        Arg::Text(text.to_string())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(text: String) -> Self {
+        Arg::Text(text)
+    }
+}
+
+/// What went wrong, as it travels: the name of an `error_…` sentence of the
+/// catalogue and the values it names, worded by the page in the reader's
+/// language. A problem not yet given a code carries its English words
+/// (`code` empty, the text as `text`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<(String, Arg)>,
+}
+
+impl Problem {
+    /// The problem `key` (an `error_…` sentence) names.
+    pub fn new(key: Key) -> Problem {
+        let code = ERROR_KEYS
+            .iter()
+            .find(|(_, entry)| *entry == key.0)
+            .map(|(name, _)| name.to_string())
+            .unwrap_or_default();
+        Problem {
+            code,
+            args: Vec::new(),
+        }
+    }
+
+    /// Words not yet given a code (English).
+    pub fn text(text: impl Into<String>) -> Problem {
+        Problem {
+            code: String::new(),
+            args: vec![("text".into(), Arg::Text(text.into()))],
+        }
+    }
+
+    /// The value its sentence names `{name}`.
+    pub fn with(mut self, name: &str, value: impl Into<Arg>) -> Problem {
+        self.args.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The problem in `words`' language (a code this build does not know is
+    /// said as an unknown problem: never the raw code).
+    pub fn words(&self, words: Words) -> String {
+        let values: Vec<(&str, String)> = self
+            .args
+            .iter()
+            .map(|(name, value)| {
+                let written = match value {
+                    Arg::Number(n) => words.number(*n),
+                    Arg::Text(text) => text.clone(),
+                };
+                (name.as_str(), written)
+            })
+            .collect();
+        if self.code.is_empty() {
+            return values
+                .iter()
+                .find(|(name, _)| *name == "text")
+                .map(|(_, text)| text.clone())
+                .unwrap_or_default();
+        }
+        let entry = ERROR_KEYS
+            .binary_search_by(|(name, _)| (*name).cmp(self.code.as_str()))
+            .ok()
+            .map(|i| ERROR_KEYS[i].1)
+            .unwrap_or(k::error_internal.0);
+        let args: Vec<(&str, &dyn Display)> = values
+            .iter()
+            .map(|(name, value)| (*name, value as &dyn Display))
+            .collect();
+        words.f(Key(entry), &args)
+    }
+}
+
+impl From<String> for Problem {
+    fn from(text: String) -> Self {
+        Problem::text(text)
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Self {
+        Problem::text(text)
+    }
+}
+
+impl From<Key> for Problem {
+    fn from(key: Key) -> Self {
+        Problem::new(key)
+    }
+}
+
+/// In the reader's language where there is one (a page being written or run),
+/// else English (a log line).
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(use_words()))
     }
 }
 
@@ -229,6 +368,44 @@ mod page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_code_has_words_in_every_language() {
+        assert!(!ERROR_KEYS.is_empty());
+        assert!(
+            ERROR_KEYS.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for the search"
+        );
+        for language in Language::ALL {
+            let words = Words::of(language);
+            for (name, entry) in ERROR_KEYS {
+                let problem = Problem::new(Key(entry));
+                assert_eq!(problem.code, name);
+                let said = problem.words(words);
+                assert!(!said.trim().is_empty(), "{name} in {language:?}");
+            }
+        }
+        // A code from another build is said, never shown raw.
+        let unknown = Problem {
+            code: "error_from_the_future".into(),
+            args: vec![],
+        };
+        assert_eq!(
+            unknown.words(Words::of(Language::En)),
+            Words::of(Language::En).t(k::error_internal)
+        );
+        // Numbers as the language writes them.
+        let fast = Problem::new(k::error_too_fast).with("seconds", 1500_i64);
+        assert!(fast
+            .words(Words::of(Language::De))
+            .contains("1.500 Sekunden"));
+        let json = serde_json::to_string(&fast).unwrap();
+        assert_eq!(
+            json,
+            r#"{"code":"error_too_fast","args":[["seconds",1500]]}"#
+        );
+        assert_eq!(serde_json::from_str::<Problem>(&json).unwrap(), fast);
+    }
 
     #[test]
     fn placeholders_are_filled_and_plurals_chosen() {

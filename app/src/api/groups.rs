@@ -161,7 +161,9 @@ pub async fn invite_to_group(
             .iter()
             .map(|t| crate::domain::conversation::Party::parse_token(t))
             .collect::<Result<Vec<_>, _>>()
-            .and_then(|parties| crate::domain::group::check_invitees(&parties))
+            .and_then(|parties| {
+                crate::domain::group::check_invitees(&parties).map_err(crate::i18n::Problem::from)
+            })
             .map_err(|message| {
                 let mut errors = crate::domain::FieldErrors::new();
                 errors.add("to", message);

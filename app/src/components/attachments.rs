@@ -3,6 +3,7 @@
 #[cfg(feature = "hydrate")]
 use crate::domain::attachment::check_file;
 use crate::domain::attachment::{size_text, too_many, AttachmentRules, ACCEPT};
+use crate::i18n::{k, use_words, Words};
 use crate::model::conversation::AttachmentView;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -14,6 +15,7 @@ const THUMBNAIL_SHOWN: u32 = 240;
 /// files as downloads with their size.
 #[component]
 pub fn AttachmentList(attachments: Vec<AttachmentView>) -> impl IntoView {
+    let words = use_words();
     (!attachments.is_empty()).then(|| {
         let items = attachments
             .into_iter()
@@ -26,7 +28,7 @@ pub fn AttachmentList(attachments: Vec<AttachmentView>) -> impl IntoView {
                     );
                     view! {
                         <li class="attachment picture">
-                            <a href=file.url() target="_blank" rel="noopener" aria-label=format!("{} (opens full size)", file.name)>
+                            <a href=file.url() target="_blank" rel="noopener" aria-label=words.f(k::files_opens_full_size, &[("name", &file.name)])>
                                 <img src=file.thumbnail_url() alt=file.name.clone() width=w.to_string() height=h.to_string() loading="lazy"/>
                             </a>
                         </li>
@@ -58,18 +60,21 @@ struct Sending {
 }
 
 /// What the thread says after a form posted without JavaScript (`?attach=<code>`).
-fn outcome_text(code: &str, rules: AttachmentRules) -> Option<String> {
+fn outcome_text(words: Words, code: &str, rules: AttachmentRules) -> Option<String> {
     Some(match code {
         "attached" => return None,
-        "missing" => "Choose a file first, then press “Upload files”.".into(),
-        "too_large" => format!("A file may be at most {}.", size_text(rules.file_bytes)),
+        "missing" => words.t(k::files_missing).into(),
+        "too_large" => words.f(
+            k::files_too_large,
+            &[("size", &size_text(rules.file_bytes))],
+        ),
         "kind" => crate::domain::attachment::KINDS_ACCEPTED.into(),
-        "mismatch" => "A file is not the kind of file its name says. Check it and attach it again.".into(),
-        "unreadable" => "A picture could not be read: it may be damaged, or too large.".into(),
-        "quota" => "Your files take all the space you may keep. Delete messages with files you no longer need, then attach again.".into(),
+        "mismatch" => words.t(k::files_mismatch).into(),
+        "unreadable" => words.t(k::files_unreadable).into(),
+        "quota" => words.t(k::files_quota).into(),
         "too_many" => too_many(rules),
-        "empty" => "A file is empty.".into(),
-        _ => "Many files are being uploaded right now. Please try again in a moment.".into(),
+        "empty" => words.t(k::files_empty).into(),
+        _ => words.t(k::files_busy).into(),
     })
 }
 
@@ -95,13 +100,14 @@ pub fn AttachPicker(
     /// Set while a file is on its way: the message waits for it.
     uploading: RwSignal<bool>,
 ) -> impl IntoView {
+    let words = use_words();
     let sending = RwSignal::new(Vec::<Sending>::new());
     Effect::new(move |_| uploading.set(sending.with(|s| s.iter().any(|x| x.error.is_none()))));
     let interactive = RwSignal::new(false);
     Effect::new(move |_| interactive.set(true));
     let asked = leptos_router::hooks::use_query_map()
         .with_untracked(|q| q.get("attach"))
-        .and_then(|code| outcome_text(&code, rules));
+        .and_then(|code| outcome_text(words, &code, rules));
     let refused = RwSignal::new(asked);
     let ids = move || files.with(|f| attachment_ids(f));
     let (upload_url, anchor) = match conversation {
@@ -116,7 +122,15 @@ pub fn AttachPicker(
         let upload_url = upload_url.clone();
         move |ev: leptos::ev::Event| {
             #[cfg(feature = "hydrate")]
-            choose_files(ev, upload_url.clone(), files, sending, refused, rules);
+            choose_files(
+                ev,
+                words,
+                upload_url.clone(),
+                files,
+                sending,
+                refused,
+                rules,
+            );
             #[cfg(not(feature = "hydrate"))]
             let _ = ev;
         }
@@ -135,14 +149,14 @@ pub fn AttachPicker(
                     formnovalidate=true
                     name="attachment"
                     value=id.to_string()
-                    aria-label=format!("Remove {}", file.name)
+                    aria-label=words.f(k::files_remove_named, &[("name", &file.name)])
                     on:click=move |ev| {
                         ev.prevent_default();
                         files.update(|f| f.retain(|a| a.id != id));
                         discard.dispatch(crate::api::conversations::DiscardAttachment { attachment: id, body: None, to: Vec::new() });
                     }
                 >
-                    "Remove"
+                    {words.t(k::files_remove)}
                 </button>
             </li>
         }
@@ -155,10 +169,10 @@ pub fn AttachPicker(
                 {match item.error.clone() {
                     Some(error) => view! {
                         <span class="field-error" role="alert">{format!(" {error}")}</span>
-                        <button type="button" class="link-button" on:click=move |_| sending.update(|s| s.retain(|x| x.token != token))>"Dismiss"</button>
+                        <button type="button" class="link-button" on:click=move |_| sending.update(|s| s.retain(|x| x.token != token))>{words.t(k::files_dismiss)}</button>
                     }.into_any(),
                     None => view! {
-                        <progress max="100" value=item.percent.to_string() aria-label=format!("Uploading {}", item.name)>{format!("{}%", item.percent)}</progress>
+                        <progress max="100" value=item.percent.to_string() aria-label=words.f(k::files_uploading, &[("name", &item.name)])>{format!("{}%", item.percent)}</progress>
                     }.into_any(),
                 }}
             </li>
@@ -173,7 +187,7 @@ pub fn AttachPicker(
             </ul>
             <p class="field-error" role="alert" hidden=move || refused.with(Option::is_none)>{move || refused.get()}</p>
             <label class="link-button attach-label">
-                <span aria-hidden="true">"📎 "</span>"Attach files"
+                <span aria-hidden="true">"📎 "</span>{words.t(k::files_attach)}
                 <input
                     type="file"
                     class="attach-input"
@@ -191,9 +205,9 @@ pub fn AttachPicker(
                 formnovalidate=true
                 hidden=move || interactive.get()
             >
-                "Upload files"
+                {words.t(k::files_upload)}
             </button>
-            <span class="meta attach-rules">{format!(" Up to {} files, {} each.", rules.per_message, size_text(rules.file_bytes))}</span>
+            <span class="meta attach-rules">{format!(" {}", words.p(k::files_limits, rules.per_message as i64, &[("size", &size_text(rules.file_bytes))]))}</span>
         </div>
     }
 }
@@ -203,6 +217,7 @@ pub fn AttachPicker(
 #[cfg(feature = "hydrate")]
 fn choose_files(
     ev: leptos::ev::Event,
+    words: Words,
     url: String,
     files: RwSignal<Vec<AttachmentView>>,
     sending: RwSignal<Vec<Sending>>,
@@ -261,7 +276,7 @@ fn choose_files(
                 }
             }),
         };
-        send_file(&url, &file, on_progress, on_done);
+        send_file(words, &url, &file, on_progress, on_done);
     }
 }
 
@@ -275,6 +290,7 @@ fn next_token() -> u64 {
 /// One file over XMLHttpRequest (fetch cannot report an upload's progress).
 #[cfg(feature = "hydrate")]
 fn send_file(
+    words: Words,
     url: &str,
     file: &web_sys::File,
     on_progress: impl Fn(u32) + 'static,
@@ -282,7 +298,7 @@ fn send_file(
 ) {
     use leptos::wasm_bindgen::closure::Closure;
     use leptos::wasm_bindgen::JsCast;
-    let failed = "The file could not be sent. Check your connection and try again.";
+    let failed = words.t(k::files_send_failed);
     let Ok(request) = web_sys::XmlHttpRequest::new() else {
         on_done(Err(failed.into()));
         return;
@@ -326,8 +342,8 @@ fn send_file(
                     .ok()
                     .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
                     .unwrap_or_else(|| match status {
-                        401 => "Please sign in again to attach files.".to_string(),
-                        413 => "The file is too large.".to_string(),
+                        401 => words.t(k::files_sign_in_again).to_string(),
+                        413 => words.t(k::files_file_too_large).to_string(),
                         _ => failed.to_string(),
                     }))
             };

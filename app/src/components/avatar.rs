@@ -1,5 +1,6 @@
 use crate::domain::profile::{AVATAR_LARGE_PX, AVATAR_SMALL_PX};
 use crate::domain::text::initials;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// The picture a member or group chose, else initials on a colour derived from
@@ -69,18 +70,19 @@ pub fn AvatarUpload(
         .and_then(|code| avatar_outcome(&code));
     let has_image = image.is_some();
     let remove_action = action.clone();
+    let words = use_words();
     view! {
         <div class="avatar-upload">
             <Avatar name=name seed=seed large=true group=group image=image/>
             <form action=action method="post" enctype="multipart/form-data">
-                <label for="avatar-file">"Picture (JPEG, PNG or WebP, up to 5 MB)"</label>
+                <label for="avatar-file">{words.t(k::picker_picture_label)}</label>
                 <input id="avatar-file" type="file" name="avatar" accept="image/jpeg,image/png,image/webp" required/>
-                <button type="submit" class="button button-quiet">"Upload picture"</button>
+                <button type="submit" class="button button-quiet">{words.t(k::picker_picture_upload)}</button>
             </form>
             {has_image.then(|| view! {
                 <form action=remove_action method="post" enctype="multipart/form-data">
                     <input type="hidden" name="remove" value="1"/>
-                    <button type="submit" class="button button-quiet">"Remove picture"</button>
+                    <button type="submit" class="button button-quiet">{words.t(k::picker_picture_remove)}</button>
                 </form>
             })}
             {outcome.map(|(ok, said)| if ok {

@@ -141,7 +141,9 @@ fn ComposeFields(info: ComposeInfo, in_dialog: bool) -> impl IntoView {
     let compose = use_compose();
 
     let sender = move || Party::parse_token(&send_as.get_untracked()).unwrap_or(Party::Member(0));
-    let rule = move |candidate: Vec<PartyView>| check_recipients(sender(), &parties(&candidate));
+    let rule = move |candidate: Vec<PartyView>| {
+        check_recipients(sender(), &parties(&candidate)).map_err(|problem| problem.words(words))
+    };
     let excluded = move |()| vec![send_as.get_untracked()];
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -130,7 +130,6 @@ impl FormErrors {
             client
                 .read()
                 .get(name)
-                .map(str::to_string)
                 .or_else(|| server.get().and_then(|e| e.field(name)))
         })
     }

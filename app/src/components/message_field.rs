@@ -4,6 +4,7 @@
 use crate::components::message_text::MessageText;
 use crate::domain::conversation::{counter_label, MESSAGE_MAX};
 use crate::domain::text::visible_length;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// The element ids a message box uses (the browser tests and `aria-describedby`
@@ -41,6 +42,7 @@ pub fn MessageField(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional, into)] preview_form: Option<String>,
 ) -> impl IntoView {
+    let words = use_words();
     let over_limit = move || body.with(|b| visible_length(b.trim()) > MESSAGE_MAX);
     let asked = preview_form.is_some()
         && leptos_router::hooks::use_query_map().with_untracked(|q| q.get("preview").is_some());
@@ -66,7 +68,7 @@ pub fn MessageField(
             on:input=move |ev| body.set(event_target_value(&ev))
         ></textarea>
         <div class="preview" id=preview_id.clone() hidden=move || !previewing.get()>
-            <p class="preview-label meta">"Preview"</p>
+            <p class="preview-label meta">{words.t(k::field_preview)}</p>
             <div class="preview-body">
                 {move || previewing.get().then(|| view! { <MessageText body=body.get()/> })}
             </div>
@@ -89,7 +91,7 @@ pub fn MessageField(
                     previewing.update(|p| *p = !*p);
                 }
             >
-                {move || if previewing.get() { "Hide preview" } else { "Preview" }}
+                {move || if previewing.get() { words.t(k::field_hide_preview) } else { words.t(k::field_preview) }}
             </button>
             <p id=ids.counter class="counter" class:over-limit=over_limit>{move || counter_label(&body.get())}</p>
         </div>

@@ -4,6 +4,7 @@ use crate::api::notifications::{list_notifications, NotificationItem};
 use crate::components::live::use_live;
 use crate::components::time::Time;
 use crate::error::AppError;
+use crate::i18n::{k, use_words};
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
 
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 #[component]
 pub fn NotificationsMenu() -> impl IntoView {
     let live = use_live();
+    let words = use_words();
     let items = RwSignal::new(None::<Result<Vec<NotificationItem>, AppError>>);
     let open = RwSignal::new(false);
     let details = NodeRef::<leptos::html::Details>::new();
@@ -53,8 +55,8 @@ pub fn NotificationsMenu() -> impl IntoView {
         <details class="notifications-menu" node_ref=details on:toggle=on_toggle on:click=close_on_link>
             // The name stays "Notifications"; the dot, when there are entries, is its description.
             <summary
-                aria-label="Notifications"
-                title="Notifications"
+                aria-label=words.t(k::notice_title)
+                title=words.t(k::notice_title)
                 aria-describedby=move || has_entries().then_some("notifications-new")
             >
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
@@ -65,16 +67,16 @@ pub fn NotificationsMenu() -> impl IntoView {
                 </svg>
                 <Show when=has_entries>
                     <span class="bell-dot" id="notifications-new" aria-hidden="true">
-                        <span class="visually-hidden">"New notifications"</span>
+                        <span class="visually-hidden">{words.t(k::notice_new)}</span>
                     </span>
                 </Show>
             </summary>
             <div class="notifications-panel">
-                <h2 class="notifications-title">"Notifications"</h2>
+                <h2 class="notifications-title">{words.t(k::notice_title)}</h2>
                 {move || match items.get() {
-                    None => EitherOf4::A(view! { <p class="meta">"Loading…"</p> }),
+                    None => EitherOf4::A(view! { <p class="meta">{words.t(k::notice_loading)}</p> }),
                     Some(Err(error)) => EitherOf4::B(view! { <p class="field-error">{error.to_string()}</p> }),
-                    Some(Ok(list)) if list.is_empty() => EitherOf4::C(view! { <p class="meta">"Nothing new."</p> }),
+                    Some(Ok(list)) if list.is_empty() => EitherOf4::C(view! { <p class="meta">{words.t(k::notice_nothing)}</p> }),
                     Some(Ok(list)) => EitherOf4::D(view! {
                         <ul class="notifications-list">
                             {list.into_iter().map(|item| view! {
@@ -86,7 +88,7 @@ pub fn NotificationsMenu() -> impl IntoView {
                         </ul>
                     }),
                 }}
-                <p><a href="/settings/notifications">"Notification settings"</a></p>
+                <p><a href="/settings/notifications">{words.t(k::notice_settings)}</a></p>
             </div>
         </details>
     }

@@ -1,5 +1,6 @@
 use crate::api::conversations::{PartyKind, PartyView};
 use crate::components::avatar::Avatar;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// A member or group: avatar and name, with groups marked as such. The name is
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoView {
     let is_group = party.kind == PartyKind::Group;
     let name = party.name.clone();
+    let words = use_words();
     view! {
         <span class="party">
             <Avatar name=party.name.clone() seed=party.handle.clone() group=is_group image=party.avatar.clone()/>
@@ -16,7 +18,7 @@ pub fn PartyName(party: PartyView, #[prop(optional)] link: bool) -> impl IntoVie
             } else {
                 leptos::either::Either::Right(view! { <bdi>{name}</bdi> })
             }}
-            {is_group.then(|| view! { <span class="badge">"Group"</span> })}
+            {is_group.then(|| view! { <span class="badge">{words.t(k::picker_group)}</span> })}
         </span>
     }
 }

@@ -6,10 +6,12 @@ use crate::api::notifications::{
     get_push_settings, PushSettings, RemovePushDevice, SavePushChoices,
 };
 use crate::components::time::Time;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 #[component]
 pub fn PushSection() -> impl IntoView {
+    let words = use_words();
     let save = ServerAction::<SavePushChoices>::new();
     let remove = ServerAction::<RemovePushDevice>::new();
     let added = RwSignal::new(0u32);
@@ -18,7 +20,7 @@ pub fn PushSection() -> impl IntoView {
         |_| get_push_settings(),
     );
     view! {
-        <h2 id="push">"Notifications on this device"</h2>
+        <h2 id="push">{words.t(k::push_heading)}</h2>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 settings.await.ok().map(|settings| view! { <PushChoices settings save remove added/> })
@@ -34,9 +36,9 @@ fn PushChoices(
     remove: ServerAction<RemovePushDevice>,
     added: RwSignal<u32>,
 ) -> impl IntoView {
+    let words = use_words();
     if !settings.available {
-        return view! { <p class="meta">"This portal does not send push notifications."</p> }
-            .into_any();
+        return view! { <p class="meta">{words.t(k::push_unavailable)}</p> }.into_any();
     }
     // This browser's own subscription, once the page runs (to mark it in the list).
     let this_browser = RwSignal::new(None::<String>);
@@ -58,7 +60,7 @@ fn PushChoices(
         problem.set(None);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            match browser::subscribe(&key).await {
+            match browser::subscribe(&key, words).await {
                 Ok(subscription) => {
                     let result = crate::api::notifications::subscribe_push(
                         subscription.endpoint.clone(),
@@ -90,42 +92,42 @@ fn PushChoices(
     view! {
         <p class="meta" role="status">
             {move || if here.get() {
-                "This browser gets notifications of new messages, even when the portal is not open."
+                words.t(k::push_on_here)
             } else {
-                "Get a notification of each new message in this browser, even when the portal is not open. Your browser asks for your permission first."
+                words.t(k::push_offer)
             }}
         </p>
         <p hidden=move || !interactive.get() || here.get()>
             <button type="button" class="button" on:click=turn_on disabled=move || working.get()>
-                "Turn on notifications on this device"
+                {words.t(k::push_turn_on)}
             </button>
         </p>
-        <p class="meta" hidden=move || interactive.get()>"Turning notifications on needs JavaScript."</p>
+        <p class="meta" hidden=move || interactive.get()>{words.t(k::push_needs_javascript)}</p>
         <p class="form-error" role="alert">{move || problem.get()}</p>
         <ActionForm action=save>
             <label class="choice">
                 <input type="checkbox" name="enabled" value="on" checked=settings.enabled/>
-                "Send notifications to the browsers below"
+                {words.t(k::push_enabled)}
             </label>
             <label class="choice">
                 <input type="checkbox" name="shows_text" value="on" checked=settings.shows_text/>
-                "Show the message's text (off: only who wrote, for lock screens)"
+                {words.t(k::push_shows_text)}
             </label>
-            <button type="submit" class="button button-quiet" disabled=move || save.pending().get()>"Save"</button>
+            <button type="submit" class="button button-quiet" disabled=move || save.pending().get()>{words.t(k::push_save)}</button>
         </ActionForm>
         {(!devices.is_empty()).then(|| view! {
-            <ul class="device-list" aria-label="Browsers that get notifications">
+            <ul class="device-list" aria-label=words.t(k::push_devices)>
                 {devices.into_iter().map(|device| {
                     let endpoint = device.endpoint.clone();
                     let mine = move || this_browser.get().as_deref() == Some(endpoint.as_str());
                     view! {
                         <li>
                             <span>{device.device.clone()}</span>
-                            <span class="meta" hidden=move || !mine()>" (this browser)"</span>
-                            <span class="meta">" · added " <Time at=device.added/></span>
+                            <span class="meta" hidden=move || !mine()>{words.t(k::push_this_browser)}</span>
+                            <span class="meta">{words.t(k::push_added)} <Time at=device.added/></span>
                             <ActionForm action=remove>
                                 <input type="hidden" name="device" value=device.id.to_string()/>
-                                <button type="submit" class="button button-quiet" aria-label=format!("Remove {}", device.device)>"Remove"</button>
+                                <button type="submit" class="button button-quiet" aria-label=words.f(k::push_remove_device, &[("device", &device.device)])>{words.t(k::push_remove)}</button>
                             </ActionForm>
                         </li>
                     }
@@ -139,6 +141,7 @@ fn PushChoices(
 /// The browser's side: its push subscription, through the service worker.
 #[cfg(feature = "hydrate")]
 mod browser {
+    use crate::i18n::{k, Words};
     use leptos::wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
@@ -184,10 +187,9 @@ mod browser {
 
     /// Asks for permission (now, after the member's click), then subscribes
     /// this browser with the portal's key.
-    pub async fn subscribe(key: &str) -> Result<Subscription, String> {
-        let denied = "Notifications are blocked for this site in your browser's settings. Allow them there, then try again.";
-        let failed =
-            "This browser could not turn notifications on. Try again, or use another browser.";
+    pub async fn subscribe(key: &str, words: Words) -> Result<Subscription, String> {
+        let denied = words.t(k::push_denied);
+        let failed = words.t(k::push_failed);
         let permission =
             JsFuture::from(web_sys::Notification::request_permission().map_err(|_| failed)?)
                 .await

@@ -6,6 +6,7 @@
 
 use crate::api::conversations::{search_parties, PartyKind, PartyView};
 use crate::components::avatar::Avatar;
+use crate::i18n::{k, use_words};
 use leptos::either::Either;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -110,6 +111,7 @@ pub fn RecipientPicker(
     };
 
     let id = text.id;
+    let words = use_words();
     view! {
         <div class="field">
             <label for=format!("{id}-search") id=format!("{id}-to-label")>{text.label}</label>
@@ -120,7 +122,7 @@ pub fn RecipientPicker(
                     type="text"
                     role="combobox"
                     autocomplete="off"
-                    placeholder="Search members and groups by name"
+                    placeholder=words.t(k::picker_placeholder)
                     aria-autocomplete="list"
                     aria-controls=format!("{id}-options")
                     aria-expanded=move || if results.with(Vec::is_empty) { "false" } else { "true" }
@@ -153,6 +155,7 @@ fn ChosenChips(
     chosen: RwSignal<Vec<PartyView>>,
     remove: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let words = use_words();
     view! {
         <ul class="chips" aria-label=label>
             <For each=move || chosen.get().into_iter().enumerate() key=|(_, p)| p.token.clone() let:((index, party))>
@@ -161,14 +164,14 @@ fn ChosenChips(
                     <Avatar name=party.name.clone() seed=party.handle.clone() group=party.kind == PartyKind::Group/>
                     <bdi>{party.name.clone()}</bdi>
                     {if party.kind == PartyKind::Group {
-                        Either::Left(view! { <span class="badge">"Group"</span> })
+                        Either::Left(view! { <span class="badge">{words.t(k::picker_group)}</span> })
                     } else {
                         Either::Right(view! { <span class="handle">{format!("@{}", party.handle)}</span> })
                     }}
                     <button
                         type="button"
                         class="chip-remove"
-                        aria-label=format!("Remove {}", party.name)
+                        aria-label=words.f(k::picker_remove, &[("name", &party.name)])
                         on:click={
                             let token = party.token.clone();
                             move |_| remove(token.clone())
@@ -190,8 +193,9 @@ fn MatchList(
     active: RwSignal<Option<usize>>,
     pick: impl Fn(PartyView) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let words = use_words();
     view! {
-        <ul id=format!("{id}-options") role="listbox" aria-label="Matching members and groups" class="listbox" hidden=move || results.with(Vec::is_empty)>
+        <ul id=format!("{id}-options") role="listbox" aria-label=words.t(k::picker_matches) class="listbox" hidden=move || results.with(Vec::is_empty)>
             {move || results.get().into_iter().enumerate().map(|(i, party)| {
                 let selected = move || active.get() == Some(i);
                 let is_group = party.kind == PartyKind::Group;
@@ -209,7 +213,7 @@ fn MatchList(
                         <bdi class="option-name">{party.name.clone()}</bdi>
                         // Two members may share a name: the handle tells them apart.
                         {(!is_group).then(|| view! { <span class="handle">{format!("@{}", party.handle)}</span> })}
-                        <span class="option-kind">{if is_group { "Group" } else { "Member" }}</span>
+                        <span class="option-kind">{if is_group { words.t(k::picker_group) } else { words.t(k::picker_member) }}</span>
                     </li>
                 }
             }).collect_view()}

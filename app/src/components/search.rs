@@ -1,3 +1,4 @@
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// A directory's search: a plain GET form (`?q=`), so it works with or without
@@ -12,12 +13,13 @@ pub fn SearchForm(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(into)] query: Signal<String>,
 ) -> impl IntoView {
+    let words = use_words();
     view! {
         <form class="search" method="get" action=action role="search">
             <label for=id>{label}</label>
             <div class="search-row">
                 <input id=id type="search" name="q" value=query.get_untracked() prop:value=query placeholder=placeholder/>
-                <button type="submit" class="button">"Search"</button>
+                <button type="submit" class="button">{words.t(k::search_submit)}</button>
             </div>
         </form>
     }

@@ -274,11 +274,12 @@ pub fn day_label(at: DateTime<Utc>, day: chrono::NaiveDate, in_reader_zone: bool
     #[cfg(feature = "hydrate")]
     if in_reader_zone {
         let today = day_of(now(), true);
+        let words = crate::i18n::use_words();
         if day == today {
-            return "Today".into();
+            return words.t(crate::i18n::k::time_today).into();
         }
         if Some(day) == today.pred_opt() {
-            return "Yesterday".into();
+            return words.t(crate::i18n::k::time_yesterday).into();
         }
         let zone = reader_zone();
         if let Some(label) = local::day(at, zone.as_deref(), day.year_ce() != today.year_ce()) {

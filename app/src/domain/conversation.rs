@@ -2,6 +2,7 @@
 //! who may be in a conversation, and how a message's text is shown.
 
 use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
+use crate::i18n::{k, Problem};
 use serde::{Deserialize, Serialize};
 
 /// The longest message, in characters as a person sees them.
@@ -16,39 +17,32 @@ pub struct MessageBody(String);
 
 impl MessageBody {
     /// The text of a message that carries `files`: it may be left empty then.
-    pub fn parse_with_files(raw: &str, files: usize) -> Result<Self, String> {
+    pub fn parse_with_files(raw: &str, files: usize) -> Result<Self, Problem> {
         if files > 0 && raw.trim().is_empty() {
             return Ok(Self(String::new()));
         }
         Self::parse(raw)
     }
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
         // One line ending style first: a form posted without JavaScript sends CRLF.
         let normalized = raw.replace("\r\n", "\n");
         let text = normalized.trim();
         if text.is_empty() {
-            return Err("Write a message before sending.".into());
+            return Err(Problem::new(k::error_message_empty));
         }
         if has_forbidden_control(text, true) {
-            return Err(
-                "The message contains invisible control characters. Remove them and try again."
-                    .into(),
-            );
+            return Err(Problem::new(k::error_message_control));
         }
         if has_overlong_cluster(text) {
-            return Err(
-                "The message has a character with too many accents or marks stacked on it. Remove them and try again."
-                    .into(),
-            );
+            return Err(Problem::new(k::error_message_marks));
         }
         let length = visible_length(text);
         if length > MESSAGE_MAX {
-            return Err(format!(
-                "A message is at most 1,000 characters; this one has {}. Shorten it by {}.",
-                format_count(length),
-                format_count(length - MESSAGE_MAX)
-            ));
+            return Err(Problem::new(k::error_message_too_long)
+                .with("max", MESSAGE_MAX)
+                .with("length", length)
+                .with("over", length - MESSAGE_MAX));
         }
         Ok(Self(text.to_string()))
     }
@@ -101,8 +95,8 @@ impl Party {
         }
     }
 
-    pub fn parse_token(token: &str) -> Result<Self, String> {
-        let invalid = || format!("\"{token}\" is not a member or group.");
+    pub fn parse_token(token: &str) -> Result<Self, Problem> {
+        let invalid = || Problem::new(k::error_party_unknown).with("token", token);
         let (kind, id) = token.trim().split_once(':').ok_or_else(invalid)?;
         let id: i64 = id.parse().map_err(|_| invalid())?;
         match kind {
@@ -148,10 +142,13 @@ pub fn within_edit_window(
 }
 
 /// The refusal once the window has passed: "… 15 minutes after sending."
-pub fn edit_window_passed(window_seconds: i64) -> String {
+pub fn edit_window_passed(window_seconds: i64) -> Problem {
     let minutes = (window_seconds / 60).max(1);
-    let unit = if minutes == 1 { "minute" } else { "minutes" };
-    format!("A message can only be edited in the {minutes} {unit} after sending. You can still delete it.")
+    if minutes == 1 {
+        Problem::new(k::error_edit_window_minute)
+    } else {
+        Problem::new(k::error_edit_window).with("minutes", minutes)
+    }
 }
 
 /// The reactions a member can put on a message, with the words a screen reader
@@ -167,12 +164,12 @@ pub const REACTIONS: [(&str, &str); 6] = [
 ];
 
 /// One of `REACTIONS`, as posted.
-pub fn parse_reaction(raw: &str) -> Result<&'static str, String> {
+pub fn parse_reaction(raw: &str) -> Result<&'static str, Problem> {
     REACTIONS
         .iter()
         .map(|(emoji, _)| *emoji)
         .find(|emoji| *emoji == raw.trim())
-        .ok_or_else(|| "Choose one of the reactions offered.".to_string())
+        .ok_or_else(|| Problem::new(k::error_reaction_unknown))
 }
 
 /// "thumbs up" for 👍; the emoji itself for anything else.
@@ -200,7 +197,7 @@ pub const DRAFT_MAX_BYTES: usize = 16 * 1024;
 pub const DRAFTS_PER_MINUTE: i64 = 120;
 
 /// An idempotency key chosen by the client for one message.
-pub fn check_idempotency_key(key: &str) -> Result<(), String> {
+pub fn check_idempotency_key(key: &str) -> Result<(), Problem> {
     let ok = (8..=64).contains(&key.len())
         && key
             .bytes()
@@ -208,30 +205,29 @@ pub fn check_idempotency_key(key: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("This form is out of date. Reload the page and send again.".into())
+        Err(Problem::new(k::error_form_outdated))
     }
 }
 
 /// Checks the chosen recipients: at least one, at most nine, no one twice,
 /// and not the author themself.
-pub fn check_recipients(author: Party, recipients: &[Party]) -> Result<(), String> {
+pub fn check_recipients(author: Party, recipients: &[Party]) -> Result<(), Problem> {
     if recipients.is_empty() {
-        return Err("Choose at least one member or group to write to.".into());
+        return Err(Problem::new(k::error_recipients_none));
     }
     if recipients.len() > MAX_OTHERS {
-        return Err(format!(
-            "A conversation can include up to {MAX_OTHERS} others; remove {} to continue.",
-            recipients.len() - MAX_OTHERS
-        ));
+        return Err(Problem::new(k::error_recipients_too_many)
+            .with("max", MAX_OTHERS)
+            .with("over", recipients.len() - MAX_OTHERS));
     }
     let mut seen = recipients.to_vec();
     seen.sort_unstable();
     seen.dedup();
     if seen.len() != recipients.len() {
-        return Err("Each member or group can be added only once.".into());
+        return Err(Problem::new(k::error_recipients_twice));
     }
     if recipients.contains(&author) {
-        return Err("You are already in the conversation; choose others to write to.".into());
+        return Err(Problem::new(k::error_recipients_self));
     }
     Ok(())
 }

@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn a_new_group_reports_every_field_at_once() {
         let errors = NewGroup::parse("", "x", &"d".repeat(501), "open").unwrap_err();
-        assert_eq!(errors.get("name"), Some("Name the group."));
+        assert_eq!(errors.get("name").as_deref(), Some("Name the group."));
         assert!(errors.get("slug").is_some());
         assert!(errors.get("description").unwrap().contains("500"));
     }

@@ -27,17 +27,18 @@ use serde::{Deserialize, Serialize};
 /// Validation problems keyed by form field name, in the order they were found.
 ///
 /// Field names match the `name` attributes of the form inputs (and the server
-/// function arguments) so a page can show each message next to its field.
+/// function arguments) so a page can show each message next to its field. Each
+/// problem travels as a code the page words (`i18n::Problem`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub Vec<(String, String)>);
+pub struct FieldErrors(pub Vec<(String, crate::i18n::Problem)>);
 
 impl FieldErrors {
     pub fn new() -> Self {
         Self::default()
     }
 
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push((field.to_string(), message.into()));
+    pub fn add(&mut self, field: &str, problem: impl Into<crate::i18n::Problem>) {
+        self.0.push((field.to_string(), problem.into()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -53,20 +54,26 @@ impl FieldErrors {
         }
     }
 
-    /// The first message for `field`, if any.
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+    /// The first problem for `field`, in the reader's words.
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.problem(field).map(|p| p.to_string())
+    }
+
+    /// The first problem for `field`, as it travels.
+    pub fn problem(&self, field: &str) -> Option<&crate::i18n::Problem> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, p)| p)
     }
 
     /// Records the error of a parse under `field` and returns the value if it was valid.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+    pub fn check<T, E: Into<crate::i18n::Problem>>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
-            Err(message) => {
-                self.add(field, message);
+            Err(problem) => {
+                self.add(field, problem);
                 None
             }
         }
@@ -75,7 +82,7 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let messages: Vec<&str> = self.0.iter().map(|(_, m)| m.as_str()).collect();
+        let messages: Vec<String> = self.0.iter().map(|(_, p)| p.to_string()).collect();
         f.write_str(&messages.join(" "))
     }
 }

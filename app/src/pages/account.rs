@@ -7,6 +7,7 @@ use crate::api::account::{
 };
 use crate::components::field::{FormErrors, TextField};
 use crate::error::AppError;
+use crate::i18n::{k, use_words};
 use crate::model::member::DELETED_MEMBER_NAME;
 use crate::pages::error_view;
 use leptos::either::Either;
@@ -17,8 +18,9 @@ use leptos_meta::Title;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = crate::components::session::use_session();
+    let words = use_words();
     view! {
-        <Title text="Your account and data"/>
+        <Title text=words.t(k::account_title)/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match session.viewer.await {
@@ -32,18 +34,15 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountSections() -> impl IntoView {
+    let words = use_words();
     view! {
         <section class="panel form-panel">
-            <h1>"Your account and data"</h1>
+            <h1>{words.t(k::account_title)}</h1>
             <EmailSection/>
             <TimeZoneSection/>
-            <h2>"Download your data"</h2>
-            <p>
-                "A ZIP file with one JSON document: your profile, settings, groups, the members you \
-                 blocked, where you are signed in, the conversations you can open with their messages, \
-                 and the reports you filed."
-            </p>
-            <p><a class="button" href=DATA_EXPORT_PATH download="">"Download my data"</a></p>
+            <h2>{words.t(k::account_download_heading)}</h2>
+            <p>{words.t(k::account_download_text)}</p>
+            <p><a class="button" href=DATA_EXPORT_PATH download="">{words.t(k::account_download_button)}</a></p>
             <DeleteAccountForm/>
         </section>
     }
@@ -53,6 +52,7 @@ fn AccountSections() -> impl IntoView {
 /// success loads the goodbye page afresh, so nothing of the signed-in page stays.
 #[component]
 fn DeleteAccountForm() -> impl IntoView {
+    let words = use_words();
     let delete = ServerAction::<DeleteAccount>::new();
     let errors = FormErrors::new(delete.value());
     let password = RwSignal::new(String::new());
@@ -61,7 +61,10 @@ fn DeleteAccountForm() -> impl IntoView {
         let current_password = password.get_untracked();
         let mut missing = crate::domain::FieldErrors::new();
         if current_password.is_empty() {
-            missing.add("current_password", "Enter your password to confirm.");
+            missing.add(
+                "current_password",
+                words.t(k::account_delete_password_missing),
+            );
         }
         if errors.check(missing.into_result()) {
             delete.dispatch(DeleteAccount { current_password });
@@ -78,20 +81,14 @@ fn DeleteAccountForm() -> impl IntoView {
     // A refusal opens the disclosure again, so the member sees why.
     let refused = move || delete.value().with(|v| matches!(v, Some(Err(_))));
     view! {
-        <h2>"Delete your account"</h2>
-        <p>
-            {format!(
-                "Your profile disappears and nobody can find you or start a conversation with you. \
-                 Your messages stay in the others' conversations under \u{201c}{DELETED_MEMBER_NAME}\u{201d}, \
-                 and one-to-one conversations with you become read-only. This cannot be undone."
-            )}
-        </p>
+        <h2>{words.t(k::account_delete_heading)}</h2>
+        <p>{words.f(k::account_delete_text, &[("name", &DELETED_MEMBER_NAME)])}</p>
         <details class="confirm" open=refused>
-            <summary class="button button-danger">"Delete my account…"</summary>
+            <summary class="button button-danger">{words.t(k::account_delete_open)}</summary>
             <div class="confirm-body">
                 <form action=DeleteAccount::url() method="post" on:submit=on_submit novalidate>
                     <TextField
-                        label="Your password, to confirm"
+                        label=words.t(k::account_delete_password)
                         name="current_password"
                         scope="delete"
                         kind="password"
@@ -101,7 +98,7 @@ fn DeleteAccountForm() -> impl IntoView {
                     />
                     <p class="form-error" role="alert">{errors.form()}</p>
                     <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
-                        "Delete my account for good"
+                        {words.t(k::account_delete_submit)}
                     </button>
                 </form>
             </div>
@@ -111,12 +108,13 @@ fn DeleteAccountForm() -> impl IntoView {
 
 #[component]
 pub fn AccountDeletedPage() -> impl IntoView {
+    let words = use_words();
     view! {
-        <Title text="Account deleted"/>
+        <Title text=words.t(k::account_deleted_title)/>
         <section class="panel form-panel">
-            <h1>"Your account is deleted"</h1>
-            <p>"Your profile is gone and you are signed out. Thank you for having been part of the community."</p>
-            <p><a href="/">"Back to the home page"</a></p>
+            <h1>{words.t(k::account_deleted_heading)}</h1>
+            <p>{words.t(k::account_deleted_text)}</p>
+            <p><a href="/">{words.t(k::account_deleted_home)}</a></p>
         </section>
     }
 }
@@ -125,6 +123,7 @@ pub fn AccountDeletedPage() -> impl IntoView {
 /// opening it changes anything.
 #[component]
 fn EmailSection() -> impl IntoView {
+    let words = use_words();
     let change = ServerAction::<RequestEmailChange>::new();
     let account = Resource::new(move || change.version().get(), |_| get_account());
     let errors = FormErrors::new(change.value());
@@ -137,21 +136,21 @@ fn EmailSection() -> impl IntoView {
             || (sent_before && change.value().get().is_none())
     };
     view! {
-        <h2>"Email address"</h2>
+        <h2>{words.t(k::account_email_heading)}</h2>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 account.await.ok().map(|account| view! {
-                    <p>"Your email: " <strong>{account.email}</strong></p>
+                    <p>{words.t(k::account_email_current)} <strong>{account.email}</strong></p>
                     {account.pending_email.map(|pending| view! {
-                        <p class="meta">{format!("Waiting for confirmation: {pending}. Open the link we sent there.")}</p>
+                        <p class="meta">{words.f(k::account_email_pending, &[("email", &pending)])}</p>
                     })}
                 })
             })}
         </Suspense>
         <ActionForm action=change>
-            <TextField label="New email" name="new_email" kind="email" autocomplete="email" value=new_email error=errors.field("new_email")/>
+            <TextField label=words.t(k::account_email_new) name="new_email" kind="email" autocomplete="email" value=new_email error=errors.field("new_email")/>
             <TextField
-                label="Your password"
+                label=words.t(k::account_email_password)
                 name="current_password"
                 kind="password"
                 autocomplete="current-password"
@@ -160,9 +159,9 @@ fn EmailSection() -> impl IntoView {
             />
             <p class="form-error" role="alert">{errors.form()}</p>
             <p class="form-success" role="status">
-                {move || sent().then_some("Check the new address: open the link we sent there within 24 hours. Your current address was told.")}
+                {move || sent().then_some(words.t(k::account_email_sent))}
             </p>
-            <button type="submit" class="button" disabled=move || change.pending().get()>"Change email"</button>
+            <button type="submit" class="button" disabled=move || change.pending().get()>{words.t(k::account_email_submit)}</button>
         </ActionForm>
     }
 }
@@ -171,6 +170,7 @@ fn EmailSection() -> impl IntoView {
 /// or one they choose (UTC included).
 #[component]
 fn TimeZoneSection() -> impl IntoView {
+    let words = use_words();
     let choose = ServerAction::<ChooseTimeZone>::new();
     let current = Resource::new(move || choose.version().get(), |_| get_time_zone());
     let errors = FormErrors::new(choose.value());
@@ -186,13 +186,13 @@ fn TimeZoneSection() -> impl IntoView {
         }
     });
     view! {
-        <h2 id="time-zone">"Time zone"</h2>
+        <h2 id="time-zone">{words.t(k::account_zone_heading)}</h2>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 current.await.ok().map(|setting| {
                     let automatic = match (&setting.zone, setting.chosen) {
-                        (Some(zone), false) => format!("Automatic: your browser's ({zone})"),
-                        _ => "Automatic: your browser's".to_string(),
+                        (Some(zone), false) => words.f(k::account_zone_automatic_known, &[("zone", zone)]),
+                        _ => words.t(k::account_zone_automatic).to_string(),
                     };
                     let chosen = setting.zone.clone().filter(|_| setting.chosen);
                     let options = setting
@@ -206,15 +206,15 @@ fn TimeZoneSection() -> impl IntoView {
                     view! {
                         <ActionForm action=choose>
                             <div class="field">
-                                <label for="time-zone-choice">"Times on your pages and in your emails"</label>
+                                <label for="time-zone-choice">{words.t(k::account_zone_label)}</label>
                                 <select id="time-zone-choice" name="zone" aria-describedby="time-zone-error">
                                     <option value="" selected=chosen.is_none()>{automatic}</option>
                                     {options}
                                 </select>
                                 <p class="field-error" id="time-zone-error" role="alert">{errors.field("zone")}</p>
                             </div>
-                            <p class="form-success" role="status">{move || saved().then_some("Saved.")}</p>
-                            <button type="submit" class="button" disabled=move || choose.pending().get()>"Save time zone"</button>
+                            <p class="form-success" role="status">{move || saved().then_some(words.t(k::account_zone_saved))}</p>
+                            <button type="submit" class="button" disabled=move || choose.pending().get()>{words.t(k::account_zone_submit)}</button>
                         </ActionForm>
                     }
                 })
@@ -226,6 +226,7 @@ fn TimeZoneSection() -> impl IntoView {
 /// `/confirm-email?token=…`: where the link to a new address lands.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
+    let words = use_words();
     let query = leptos_router::hooks::use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let done_before = query.with_untracked(|q| q.get("done").is_some());
@@ -242,21 +243,21 @@ pub fn ConfirmEmailPage() -> impl IntoView {
             || (done_before && confirm.value().get().is_none())
     };
     view! {
-        <Title text="Confirm your new email"/>
+        <Title text=words.t(k::account_confirm_title)/>
         <section class="panel form-panel">
-            <h1>"Confirm your new email"</h1>
+            <h1>{words.t(k::account_confirm_title)}</h1>
             {move || if done() {
                 Either::Left(view! {
-                    <p role="status">"Your account uses this address from now on. The old one was told."</p>
-                    <p><a href="/settings/account">"Your account"</a></p>
+                    <p role="status">{words.t(k::account_confirm_done)}</p>
+                    <p><a href="/settings/account">{words.t(k::account_confirm_back)}</a></p>
                 })
             } else {
                 Either::Right(view! {
                     <ActionForm action=confirm>
                         <input type="hidden" name="token" value=token/>
-                        <p>"Confirm that this address is yours and should be your account's from now on."</p>
+                        <p>{words.t(k::account_confirm_text)}</p>
                         <p class="form-error" role="alert">{error}</p>
-                        <button type="submit" class="button" disabled=move || confirm.pending().get()>"Confirm my new email"</button>
+                        <button type="submit" class="button" disabled=move || confirm.pending().get()>{words.t(k::account_confirm_submit)}</button>
                     </ActionForm>
                 })
             }}

@@ -4,6 +4,7 @@ use crate::components::compose::use_compose;
 use crate::components::live::use_live;
 use crate::components::party::PartyName;
 use crate::components::time::Time;
+use crate::i18n::{k, use_words};
 use crate::pages::{error_view, members::encode_query};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -26,28 +27,29 @@ pub fn ConversationsPage() -> impl IntoView {
     let compose = use_compose();
     let acknowledge = ServerAction::<AcknowledgeWarnings>::new();
     let warnings = Resource::new(move || acknowledge.version().get(), |_| my_warnings());
+    let words = use_words();
 
     view! {
-        <Title text="Conversations"/>
+        <Title text=words.t(k::list_title)/>
         <Suspense>
             {move || Suspend::new(async move {
                 let warnings = warnings.await.unwrap_or_default();
                 (!warnings.is_empty()).then(|| view! {
-                    <section class="warning panel" role="alert" aria-label="Warning from a moderator">
-                        <p>"A moderator warned you about a message you sent. Please read our "
-                            <a href="/code-of-conduct">"code of conduct"</a> " before writing again."</p>
+                    <section class="warning panel" role="alert" aria-label=words.t(k::list_warning_label)>
+                        <p>{words.t(k::list_warning_before)}
+                            <a href="/code-of-conduct">{words.t(k::list_warning_link)}</a> {words.t(k::list_warning_after)}</p>
                         <ul>
                             {warnings.into_iter().map(|w| view! { <li><q>{w.excerpt}</q></li> }).collect_view()}
                         </ul>
                         <ActionForm action=acknowledge>
-                            <button type="submit" class="button">"I understand"</button>
+                            <button type="submit" class="button">{words.t(k::list_warning_understood)}</button>
                         </ActionForm>
                     </section>
                 })
             })}
         </Suspense>
         <div class="page-head">
-            <h1>"Conversations"</h1>
+            <h1>{words.t(k::list_title)}</h1>
             <a
                 class="button"
                 id="start-conversation"
@@ -59,17 +61,17 @@ pub fn ConversationsPage() -> impl IntoView {
                 }
                 on:keydown=move |ev| crate::components::contact::on_space(&ev, || compose.open.set(Some(Vec::new())))
             >
-                "Start conversation"
+                {words.t(k::list_start)}
             </a>
         </div>
         <form method="get" action="/conversations/search" role="search" class="search-row inbox-search">
-            <label for="inbox-search" class="visually-hidden">"Search messages"</label>
-            <input id="inbox-search" type="search" name="q" placeholder="Search messages"
+            <label for="inbox-search" class="visually-hidden">{words.t(k::list_search_label)}</label>
+            <input id="inbox-search" type="search" name="q" placeholder=words.t(k::list_search_label)
                 maxlength=crate::domain::search::SEARCH_MAX.to_string() autocomplete="off"/>
-            <button type="submit" class="button button-quiet">"Search"</button>
+            <button type="submit" class="button button-quiet">{words.t(k::search_submit)}</button>
         </form>
         // A transition: the list stays on screen while it is read again.
-        <Transition fallback=|| view! { <p>"Loading conversations…"</p> }>
+        <Transition fallback=move || view! { <p>{words.t(k::list_loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => Either::Left(error_view(error)),
@@ -82,17 +84,18 @@ pub fn ConversationsPage() -> impl IntoView {
 
 #[component]
 fn Inbox(page: InboxPage) -> impl IntoView {
+    let words = use_words();
     let current = page.group.as_ref().map(|g| g.handle.clone());
     let tabs = (!page.managed_groups.is_empty()).then(|| {
         let current = current.clone();
         view! {
-            <nav class="tabs" aria-label="Whose conversations">
-                <a href="/conversations" aria-current=current.is_none().then_some("page")>"Yours"</a>
+            <nav class="tabs" aria-label=words.t(k::list_tabs_label)>
+                <a href="/conversations" aria-current=current.is_none().then_some("page")>{words.t(k::list_tab_yours)}</a>
                 {page.managed_groups.iter().map(|g| {
                     let is_current = current.as_deref() == Some(g.handle.as_str());
                     view! {
                         <a href=format!("/conversations?group={}", g.handle) aria-current=is_current.then_some("page")>
-                            {g.name.clone()} " group"
+                            {words.f(k::list_tab_group, &[("name", &g.name)])}
                         </a>
                     }
                 }).collect_view()}
@@ -104,18 +107,18 @@ fn Inbox(page: InboxPage) -> impl IntoView {
             Some(group) => format!("/conversations?group={group}&before={}", encode_query(&next)),
             None => format!("/conversations?before={}", encode_query(&next)),
         };
-        view! { <p class="pager"><a class="button button-quiet" href=href rel="next">"Older conversations"</a></p> }
+        view! { <p class="pager"><a class="button button-quiet" href=href rel="next">{words.t(k::list_older)}</a></p> }
     });
     let empty = page.conversations.is_empty();
     let requests = (page.requests > 0).then(|| view! {
         <p class="requests-link">
-            <a href="/conversations/requests">{format!("Message requests ({})", page.requests)}</a>
+            <a href="/conversations/requests">{words.f(k::list_requests_link, &[("count", &words.number(page.requests))])}</a>
         </p>
     });
     view! {
         {tabs}
         {requests}
-        {empty.then(|| view! { <p class="empty">"No conversations yet. Start one with a member or a group."</p> })}
+        {empty.then(|| view! { <p class="empty">{words.t(k::list_empty)}</p> })}
         <ul class="conversation-list">
             {page.conversations.into_iter().map(|c| view! { <ConversationRow conversation=c/> }).collect_view()}
         </ul>
@@ -125,6 +128,7 @@ fn Inbox(page: InboxPage) -> impl IntoView {
 
 #[component]
 fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
+    let words = use_words();
     let names = conversation
         .others
         .iter()
@@ -132,7 +136,7 @@ fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(", ");
     let label = if conversation.unread {
-        format!("{names} (unread)")
+        words.f(k::list_row_unread, &[("names", &names)])
     } else {
         names
     };
@@ -143,12 +147,12 @@ fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
                     {conversation.others.into_iter().take(4).map(|p| view! { <PartyName party=p/> }).collect_view()}
                 </span>
                 <span class="conversation-snippet">
-                    <strong>{if conversation.mine { "You".to_string() } else { conversation.last_author }} ": "</strong>
+                    <strong>{if conversation.mine { words.t(k::list_you).to_string() } else { conversation.last_author }} {words.t(k::list_colon)}</strong>
                     {conversation.snippet}
                 </span>
                 <span class="conversation-meta">
                     <Time at=conversation.last_message_at/>
-                    {conversation.unread.then(|| view! { <span class="unread-dot" aria-hidden="true"></span> <span class="visually-hidden">"Unread"</span> })}
+                    {conversation.unread.then(|| view! { <span class="unread-dot" aria-hidden="true"></span> <span class="visually-hidden">{words.t(k::list_unread)}</span> })}
                 </span>
             </a>
         </li>

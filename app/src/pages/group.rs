@@ -12,6 +12,7 @@ use crate::components::time::Time;
 use crate::components::{avatar::Avatar, contact::ContactButton};
 use crate::domain::group::check_invitees;
 use crate::error::AppError;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::{Either, EitherOf6};
 use leptos::prelude::*;
@@ -85,8 +86,9 @@ pub fn GroupPage() -> impl IntoView {
         move || (slug(), members_after(), actions.version()),
         |(slug, after, _)| get_group_details(slug, after),
     );
+    let words = use_words();
     view! {
-        <Suspense fallback=|| view! { <p>"Loading group…"</p> }>
+        <Suspense fallback=move || view! { <p>{words.t(k::group_loading)}</p> }>
             {move || Suspend::new(async move {
                 match group.await {
                     Err(error) => Either::Left(error_view(error)),
@@ -102,6 +104,7 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
     let closed = g.closed_by_admin;
     let manages = g.viewer == Membership::Manager && !closed;
     let slug = g.slug.clone();
+    let words = use_words();
     view! {
         <Title text=g.name.clone()/>
         <article class="group panel">
@@ -110,24 +113,22 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
                 <div class="profile-title">
                     <h1>{g.name.clone()}</h1>
                     <p class="meta">
-                        {if g.member_count == 1 { "1 member".to_string() } else { format!("{} members", g.member_count) }}
-                        {if g.is_open { " · open group" } else { " · closed group" }}
+                        {words.p(k::group_member_count, g.member_count, &[])}
+                        {if g.is_open { words.t(k::group_open) } else { words.t(k::group_closed) }}
                     </p>
                 </div>
                 {(!closed).then(|| view! {
-                    <ContactButton label=format!("Message the {} group", g.name) to=format!("group:{}", g.slug)/>
+                    <ContactButton label=words.f(k::group_message, &[("name", &g.name)]) to=format!("group:{}", g.slug)/>
                 })}
             </header>
             <p class="bio">{g.description.clone()}</p>
             {closed.then(|| view! {
-                <p class="read-only-note" role="status">
-                    "An administrator closed this group. Its conversations stay readable but take no new messages, and nobody can join it."
-                </p>
+                <p class="read-only-note" role="status">{words.t(k::group_closed_by_admin)}</p>
             })}
             <div class="group-actions">
                 {(!closed).then(|| view! { <ViewerActions slug=g.slug.clone() viewer=g.viewer is_open=g.is_open actions/> })}
                 {manages.then(|| view! {
-                    <a class="button button-quiet" href=format!("/groups/{}/edit", g.slug)>"Edit group"</a>
+                    <a class="button button-quiet" href=format!("/groups/{}/edit", g.slug)>{words.t(k::group_edit)}</a>
                 })}
                 <p class="form-error" role="alert">{move || actions.error()}</p>
             </div>
@@ -136,19 +137,19 @@ fn Group(g: GroupDetails, actions: GroupActions) -> impl IntoView {
             })}
             {manages.then(|| view! { <InvitePanel slug=slug.clone() actions/> })}
             <section>
-                <h2>"Managers"</h2>
+                <h2>{words.t(k::group_managers)}</h2>
                 <PeopleList slug=slug.clone() people=g.managers manager_list=true manages actions/>
             </section>
             <section>
-                <h2>"Members"</h2>
+                <h2>{words.t(k::group_members)}</h2>
                 {if g.members.is_empty() {
-                    Either::Left(view! { <p>"No other members yet."</p> })
+                    Either::Left(view! { <p>{words.t(k::group_no_members)}</p> })
                 } else {
                     Either::Right(view! { <PeopleList slug=slug.clone() people=g.members manager_list=false manages actions/> })
                 }}
                 {g.members_next.map(|next| view! {
                     <p class="pager">
-                        <a class="button button-quiet" href=format!("/groups/{slug}?members_after={next}") rel="next">"More members"</a>
+                        <a class="button button-quiet" href=format!("/groups/{slug}?members_after={next}") rel="next">{words.t(k::group_more_members)}</a>
                     </p>
                 })}
             </section>
@@ -184,30 +185,34 @@ fn ViewerActions(
     actions: GroupActions,
 ) -> impl IntoView {
     let field = vec![("slug", slug.clone())];
+    let words = use_words();
     match (viewer, is_open) {
         (Membership::SignedOut, _) => EitherOf6::A(view! {
-            <p><a href=format!("/sign-in?next=/groups/{slug}")>"Sign in"</a> " to join this group."</p>
+            <p><a href=format!("/sign-in?next=/groups/{slug}")>{words.t(k::group_sign_in)}</a> {words.t(k::group_sign_in_after)}</p>
         }),
-        (Membership::Outsider, true) => {
-            EitherOf6::B(button_form!(actions.join, field, "Join group", "button"))
-        }
+        (Membership::Outsider, true) => EitherOf6::B(button_form!(
+            actions.join,
+            field,
+            words.t(k::group_join),
+            "button"
+        )),
         (Membership::Outsider, false) => EitherOf6::C(view! {
-            <p>"This group is closed: a manager approves each new member."</p>
-            {button_form!(actions.ask, field, "Request to join", "button")}
+            <p>{words.t(k::group_closed_hint)}</p>
+            {button_form!(actions.ask, field, words.t(k::group_request), "button")}
         }),
         (Membership::Requested, _) => EitherOf6::D(view! {
-            <p role="status">"You asked to join. A manager will answer."</p>
-            {button_form!(actions.leave, field, "Withdraw request", "button button-quiet")}
+            <p role="status">{words.t(k::group_requested)}</p>
+            {button_form!(actions.leave, field, words.t(k::group_withdraw), "button button-quiet")}
         }),
         (Membership::Invited, _) => EitherOf6::E(view! {
-            <p role="status">"A manager invited you to this group."</p>
-            {button_form!(actions.join, field.clone(), "Accept invitation", "button")}
-            {button_form!(actions.leave, field, "Decline", "button button-quiet")}
+            <p role="status">{words.t(k::group_invited)}</p>
+            {button_form!(actions.join, field.clone(), words.t(k::group_accept), "button")}
+            {button_form!(actions.leave, field, words.t(k::group_decline), "button button-quiet")}
         }),
         (Membership::Member | Membership::Manager, _) => EitherOf6::F(button_form!(
             actions.leave,
             field,
-            "Leave group",
+            words.t(k::group_leave),
             "button button-quiet"
         )),
     }
@@ -216,9 +221,10 @@ fn ViewerActions(
 /// Requests to join, oldest first, each approved or declined by a manager.
 #[component]
 fn Requests(slug: String, requests: Vec<JoinRequest>, actions: GroupActions) -> impl IntoView {
+    let words = use_words();
     view! {
         <section aria-labelledby="join-requests">
-            <h2 id="join-requests">{format!("Requests to join ({})", requests.len())}</h2>
+            <h2 id="join-requests">{words.f(k::group_requests, &[("count", &words.number(requests.len() as i64))])}</h2>
             <ul class="people join-requests">
                 {requests.into_iter().map(|r| {
                     let fields = |answer: &str| vec![
@@ -231,8 +237,8 @@ fn Requests(slug: String, requests: Vec<JoinRequest>, actions: GroupActions) -> 
                             <Avatar name=r.member.display_name.clone() seed=r.member.handle.clone()/>
                             <a href=format!("/members/{}", r.member.handle)>{r.member.display_name.clone()}</a>
                             <span class="meta"><Time at=r.asked_at/></span>
-                            {button_form!(actions.answer, fields("approve"), format!("Approve {}", r.member.display_name), "button")}
-                            {button_form!(actions.answer, fields("decline"), format!("Decline {}", r.member.display_name), "button button-quiet")}
+                            {button_form!(actions.answer, fields("approve"), words.f(k::group_approve_member, &[("name", &r.member.display_name)]), "button")}
+                            {button_form!(actions.answer, fields("decline"), words.f(k::group_decline_member, &[("name", &r.member.display_name)]), "button button-quiet")}
                         </li>
                     }
                 }).collect_view()}
@@ -250,6 +256,7 @@ fn PeopleList(
     manages: bool,
     actions: GroupActions,
 ) -> impl IntoView {
+    let words = use_words();
     view! {
         <ul class="people">
             {people.into_iter().map(|p| {
@@ -262,11 +269,11 @@ fn PeopleList(
                 let buttons = manages.then(|| view! {
                     <span class="person-actions">
                         {if manager_list {
-                            button_form!(actions.role, fields(Some(("role", "member"))), format!("Remove {name} as manager"), "button button-quiet")
+                            button_form!(actions.role, fields(Some(("role", "member"))), words.f(k::group_remove_manager, &[("name", &name)]), "button button-quiet")
                         } else {
-                            button_form!(actions.role, fields(Some(("role", "manager"))), format!("Make {name} a manager"), "button button-quiet")
+                            button_form!(actions.role, fields(Some(("role", "manager"))), words.f(k::group_make_manager, &[("name", &name)]), "button button-quiet")
                         }}
-                        {button_form!(actions.remove, fields(None), format!("Remove {name} from the group"), "button button-quiet")}
+                        {button_form!(actions.remove, fields(None), words.f(k::group_remove_member, &[("name", &name)]), "button button-quiet")}
                     </span>
                 });
                 view! {
@@ -286,6 +293,7 @@ fn PeopleList(
 #[component]
 fn InvitePanel(slug: String, actions: GroupActions) -> impl IntoView {
     let invite = actions.invite;
+    let words = use_words();
     let chosen = RwSignal::new(Vec::<PartyView>::new());
     let rule = move |candidate: Vec<PartyView>| check_invitees(&parties(&candidate)).map(|_| ());
     let excluded = move |()| Vec::<String>::new();
@@ -302,23 +310,22 @@ fn InvitePanel(slug: String, actions: GroupActions) -> impl IntoView {
             .map(|e| e.field("to").unwrap_or_else(|| e.to_string()))
     });
     let sent = move || {
-        matches!(invite.value().get(), Some(Ok(())))
-            .then_some("Invited. They can accept on this page or their home page.")
+        matches!(invite.value().get(), Some(Ok(()))).then_some(words.t(k::group_invited_sent))
     };
     let picker = PickerText {
         id: "invite",
-        label: "Find members to invite",
-        chips_label: "Members to invite",
-        hint: "Up to 20 at once. Whoever asked to join already is let in at once.",
+        label: words.t(k::group_invite_find),
+        chips_label: words.t(k::group_invite_chosen),
+        hint: words.t(k::group_invite_hint),
     };
     view! {
         <details class="add-people">
-            <summary>"Invite members"</summary>
+            <summary>{words.t(k::group_invite_members)}</summary>
             <ActionForm action=invite attr:class="add-people-form">
                 <input type="hidden" name="slug" value=slug/>
                 <RecipientPicker text=picker chosen rule excluded error/>
                 <button type="submit" class="button" disabled=move || chosen.with(Vec::is_empty) || invite.pending().get()>
-                    "Invite"
+                    {words.t(k::group_invite)}
                 </button>
                 <p role="status">{sent}</p>
             </ActionForm>

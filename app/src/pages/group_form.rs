@@ -7,6 +7,7 @@ use crate::components::session::use_session;
 use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
 use crate::domain::group::{GroupProfile, NewGroup, GROUP_DESCRIPTION_MAX};
 use crate::error::AppError;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -17,9 +18,10 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn NewGroupPage() -> impl IntoView {
     let session = use_session();
+    let words = use_words();
     view! {
-        <Title text="Create a group"/>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=words.t(k::group_form_create_title)/>
+        <Suspense fallback=move || view! { <p>{words.t(k::group_form_loading)}</p> }>
             {move || Suspend::new(async move {
                 match session.viewer.await {
                     Some(_) => Either::Left(view! { <NewGroupForm/> }),
@@ -46,6 +48,7 @@ fn NewGroupForm() -> impl IntoView {
     };
     let errors = FormErrors::new(create.value());
     let picture = NodeRef::<leptos::html::Input>::new();
+    let words = use_words();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         let f = fields.values();
         if !errors.check(NewGroup::parse(&f.0, &f.1, &f.2, &f.3).map(|_| ())) {
@@ -66,15 +69,15 @@ fn NewGroupForm() -> impl IntoView {
     };
     view! {
         <section class="panel form-panel">
-            <h1>"Create a group"</h1>
-            <p class="hint">"You will be its first manager: you answer its conversations and decide who joins a closed group."</p>
+            <h1>{words.t(k::group_form_create_title)}</h1>
+            <p class="hint">{words.t(k::group_form_first_manager)}</p>
             <form action=NEW_GROUP_PATH method="post" enctype="multipart/form-data" on:submit=on_submit novalidate>
                 <GroupFieldset fields errors with_slug=true/>
                 <div class="field">
-                    <label for="group-picture">"Picture (optional: JPEG, PNG or WebP, up to 5 MB)"</label>
+                    <label for="group-picture">{words.t(k::group_form_picture_field)}</label>
                     <input id="group-picture" type="file" name="avatar" accept="image/jpeg,image/png,image/webp" node_ref=picture/>
                 </div>
-                <button type="submit" class="button" disabled=move || create.pending().get()>"Create group"</button>
+                <button type="submit" class="button" disabled=move || create.pending().get()>{words.t(k::group_form_create)}</button>
             </form>
         </section>
     }
@@ -105,14 +108,15 @@ pub fn EditGroupPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let group = Resource::new(slug, |slug| get_group_details(slug, None));
+    let words = use_words();
     view! {
-        <Title text="Edit group"/>
-        <Suspense fallback=|| view! { <p>"Loading group…"</p> }>
+        <Title text=words.t(k::group_form_edit_title)/>
+        <Suspense fallback=move || view! { <p>{words.t(k::group_form_loading_group)}</p> }>
             {move || Suspend::new(async move {
                 match group.await {
                     Ok(g) if g.viewer == Membership::Manager && !g.closed_by_admin => Either::Left(view! {
                         <section class="panel form-panel">
-                            <h2>"Picture"</h2>
+                            <h2>{words.t(k::group_form_picture)}</h2>
                             <crate::components::avatar::AvatarUpload
                                 name=g.name.clone()
                                 seed=g.slug.clone()
@@ -146,6 +150,7 @@ fn EditGroupForm(slug: String, name: String, description: String, is_open: bool)
         )),
     };
     let errors = FormErrors::new(edit.value());
+    let words = use_words();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let f = fields.values();
@@ -160,13 +165,13 @@ fn EditGroupForm(slug: String, name: String, description: String, is_open: bool)
     };
     view! {
         <section class="panel form-panel">
-            <h1>"Edit group"</h1>
+            <h1>{words.t(k::group_form_edit_title)}</h1>
             <form action=EditGroup::url() method="post" on:submit=on_submit novalidate>
                 <input type="hidden" name="slug" value=slug.clone()/>
                 <GroupFieldset fields errors with_slug=false/>
                 <div class="form-actions">
-                    <button type="submit" class="button" disabled=move || edit.pending().get()>"Save group"</button>
-                    <a class="button button-quiet" href=format!("/groups/{slug}")>"Cancel"</a>
+                    <button type="submit" class="button" disabled=move || edit.pending().get()>{words.t(k::group_form_save)}</button>
+                    <a class="button button-quiet" href=format!("/groups/{slug}")>{words.t(k::group_form_cancel)}</a>
                 </div>
             </form>
         </section>
@@ -198,6 +203,7 @@ impl GroupFields {
 fn GroupFieldset(fields: GroupFields, errors: FormErrors, with_slug: bool) -> impl IntoView {
     let description = fields.description;
     let access = fields.access;
+    let words = use_words();
     let choice = move |value: &'static str, label: &'static str| {
         view! {
             <label class="choice">
@@ -213,27 +219,27 @@ fn GroupFieldset(fields: GroupFields, errors: FormErrors, with_slug: bool) -> im
         }
     };
     view! {
-        <TextField label="Name" name="name" value=fields.name error=errors.field("name")/>
+        <TextField label=words.t(k::group_form_name) name="name" value=fields.name error=errors.field("name")/>
         {with_slug.then(|| view! {
             <TextField
-                label="Address"
+                label=words.t(k::group_form_address)
                 name="slug"
                 value=fields.slug
                 error=errors.field("slug")
-                hint=format!("The group's page will be /groups/<address>: {HANDLE_MIN}–{HANDLE_MAX} letters a–z, digits, '-' or '_'. It cannot be changed later.")
+                hint=words.f(k::group_form_address_hint, &[("min", &HANDLE_MIN), ("max", &HANDLE_MAX)])
             />
         })}
         <TextArea
-            label="Description"
+            label=words.t(k::group_form_description)
             name="description"
             value=description
             error=errors.field("description")
-            hint=format!("Optional, up to {GROUP_DESCRIPTION_MAX} characters.")
+            hint=words.f(k::group_form_description_hint, &[("max", &GROUP_DESCRIPTION_MAX)])
         />
         <fieldset class="field">
-            <legend>"Who may join"</legend>
-            {choice("open", "Anyone: members join at once")}
-            {choice("closed", "Members ask to join, and a manager approves")}
+            <legend>{words.t(k::group_form_who)}</legend>
+            {choice("open", words.t(k::group_form_open))}
+            {choice("closed", words.t(k::group_form_closed))}
             <p class="field-error">{move || errors.field("access").get()}</p>
         </fieldset>
         <p class="form-error" role="alert">{errors.form()}</p>

@@ -1,5 +1,6 @@
 use crate::api::groups::list_groups;
 use crate::components::search::SearchForm;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -9,22 +10,23 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn GroupsPage() -> impl IntoView {
     let query = use_query_map();
+    let words = use_words();
     let search = move || query.read().get("q").unwrap_or_default();
     let groups = Resource::new(search, list_groups);
 
     view! {
-        <Title text="Groups"/>
+        <Title text=words.t(k::groups_title)/>
         <div class="page-head">
-            <h1>"Groups"</h1>
-            <a class="button" href="/groups/new">"Create a group"</a>
+            <h1>{words.t(k::groups_title)}</h1>
+            <a class="button" href="/groups/new">{words.t(k::groups_create)}</a>
         </div>
-        <SearchForm action="/groups" label="Search groups by name" id="group-search" query=Signal::derive(search)/>
-        <Suspense fallback=|| view! { <p>"Loading groups…"</p> }>
+        <SearchForm action="/groups" label=words.t(k::groups_search) id="group-search" query=Signal::derive(search)/>
+        <Suspense fallback=move || view! { <p>{words.t(k::groups_loading)}</p> }>
             {move || Suspend::new(async move {
                 match groups.await {
                     Err(error) => Either::Left(error_view(error)),
                     Ok(groups) => Either::Right(view! {
-                        {groups.is_empty().then(|| view! { <p>"No group matches that search."</p> })}
+                        {groups.is_empty().then(|| view! { <p>{words.t(k::groups_none)}</p> })}
                         <ul class="card-grid">
                             {groups.into_iter().map(|g| view! {
                                 <li class="card">
@@ -32,8 +34,8 @@ pub fn GroupsPage() -> impl IntoView {
                                     <div class="card-body">
                                         <a class="card-title" href=format!("/groups/{}", g.slug)>{g.name}</a>
                                         <span class="meta">
-                                            {format!("{} members", g.member_count)}
-                                            {(!g.is_open).then_some(" · closed")}
+                                            {words.p(k::groups_member_count, g.member_count, &[])}
+                                            {(!g.is_open).then_some(words.t(k::groups_closed))}
                                         </span>
                                         <p class="card-text">{g.description}</p>
                                     </div>

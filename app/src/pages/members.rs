@@ -1,6 +1,7 @@
 use crate::api::members::list_members;
 use crate::components::avatar::Avatar;
 use crate::components::search::SearchForm;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let query = use_query_map();
+    let words = use_words();
     let search = move || query.read().get("q").unwrap_or_default();
     let after = move || {
         query
@@ -24,15 +26,21 @@ pub fn MembersPage() -> impl IntoView {
     );
 
     view! {
-        <Title text="Members"/>
-        <h1>"Members"</h1>
-        <SearchForm action="/members" label="Search members by name" id="member-search" placeholder="e.g. José or 王" query=Signal::derive(search)/>
-        <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
+        <Title text=words.t(k::members_title)/>
+        <h1>{words.t(k::members_title)}</h1>
+        <SearchForm
+            action="/members"
+            label=words.t(k::members_search)
+            id="member-search"
+            placeholder=words.t(k::members_search_example)
+            query=Signal::derive(search)
+        />
+        <Suspense fallback=move || view! { <p>{words.t(k::members_loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => Either::Left(error_view(error)),
                     Ok(page) => Either::Right(view! {
-                        {page.members.is_empty().then(|| view! { <p>"No member matches that search."</p> })}
+                        {page.members.is_empty().then(|| view! { <p>{words.t(k::members_none)}</p> })}
                         <ul class="card-grid">
                             {page.members.into_iter().map(|m| view! {
                                 <li class="card">
@@ -52,7 +60,7 @@ pub fn MembersPage() -> impl IntoView {
                             } else {
                                 format!("/members?q={}&after={next}", encode_query(&q))
                             };
-                            view! { <p class="pager"><a class="button button-quiet" href=href rel="next">"Next page"</a></p> }
+                            view! { <p class="pager"><a class="button button-quiet" href=href rel="next">{words.t(k::members_next)}</a></p> }
                         })}
                     }),
                 }

@@ -25,6 +25,7 @@ pub mod security;
 pub mod sign_in;
 
 use crate::error::AppError;
+use crate::i18n::{k, use_words};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
@@ -33,17 +34,21 @@ use leptos::prelude::*;
 pub fn error_view(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     let _ = crate::error::respond::<()>(Err(error.clone()));
+    let words = use_words();
     match error {
         AppError::NotFound => EitherOf3::A(view! { <not_found::NotFound/> }),
         AppError::Unauthenticated => EitherOf3::B(view! {
             <section class="panel">
-                <h1>"Please sign in"</h1>
-                <p>"This page is only for members. " <a href="/sign-in">"Sign in"</a> " or " <a href="/register">"create an account"</a> "."</p>
+                <h1>{words.t(k::pages_sign_in_title)}</h1>
+                <p>
+                    {words.t(k::pages_members_only)} <a href="/sign-in">{words.t(k::pages_sign_in)}</a> {words.t(k::pages_or)}
+                    <a href="/register">{words.t(k::pages_create_account)}</a> {words.t(k::pages_after)}
+                </p>
             </section>
         }),
         other => EitherOf3::C(view! {
             <section class="panel">
-                <h1>"This page could not be shown"</h1>
+                <h1>{words.t(k::pages_error_title)}</h1>
                 <p role="alert">{other.to_string()}</p>
             </section>
         }),

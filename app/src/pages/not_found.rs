@@ -1,3 +1,4 @@
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,12 +9,16 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let words = use_words();
     view! {
-        <Title text="Not found"/>
+        <Title text=words.t(k::notfound_title)/>
         <section class="panel">
-            <h1>"Page not found"</h1>
-            <p>"Nothing lives at this address. It may have been removed, or the link may be mistyped."</p>
-            <p><a href="/members">"Browse members"</a> " or " <a href="/groups">"browse groups"</a> "."</p>
+            <h1>{words.t(k::notfound_heading)}</h1>
+            <p>{words.t(k::notfound_text)}</p>
+            <p>
+                <a href="/members">{words.t(k::notfound_browse_members)}</a> {words.t(k::notfound_or)}
+                <a href="/groups">{words.t(k::notfound_browse_groups)}</a> {words.t(k::notfound_after)}
+            </p>
         </section>
     }
 }

@@ -4,6 +4,7 @@ use crate::api::notifications::{
     get_notification_settings, EmailMode, NotificationSettings, RevokeReplyAddresses,
     SaveNotificationSettings, SetMuted,
 };
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
+    let words = use_words();
     let save = ServerAction::<SaveNotificationSettings>::new();
     let unmute = ServerAction::<SetMuted>::new();
     let settings = Resource::new(
@@ -23,10 +25,10 @@ pub fn NotificationSettingsPage() -> impl IntoView {
         query.read().get("saved").is_some() || save.value().get().is_some_and(|r| r.is_ok())
     };
     view! {
-        <Title text="Notification settings"/>
+        <Title text=words.t(k::notify_title)/>
         <section class="panel form-panel">
-            <h1>"Notification settings"</h1>
-            <Suspense fallback=|| view! { <p>"Loading your settings…"</p> }>
+            <h1>{words.t(k::notify_title)}</h1>
+            <Suspense fallback=move || view! { <p>{words.t(k::notify_loading)}</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Err(error) => Either::Left(error_view(error)),
@@ -45,6 +47,7 @@ fn SettingsForm(
     unmute: ServerAction<SetMuted>,
     saved: impl Fn() -> bool + Send + Sync + 'static,
 ) -> impl IntoView {
+    let words = use_words();
     let error = move || {
         save.value()
             .get()
@@ -66,42 +69,42 @@ fn SettingsForm(
     view! {
         <ActionForm action=save>
             <fieldset>
-                <legend>"In the portal"</legend>
+                <legend>{words.t(k::notify_in_portal)}</legend>
                 <label class="choice">
                     <input type="checkbox" name="in_app" value="on" checked=settings.in_app/>
-                    "Show notifications of new messages in the portal"
+                    {words.t(k::notify_in_app)}
                 </label>
             </fieldset>
             <fieldset>
-                <legend>"By email"</legend>
-                {email_option(EmailMode::Off, "No emails".into())}
-                {email_option(EmailMode::Each, "An email for each new message".into())}
+                <legend>{words.t(k::notify_by_email)}</legend>
+                {email_option(EmailMode::Off, words.t(k::notify_email_off).to_string())}
+                {email_option(EmailMode::Each, words.t(k::notify_email_each).to_string())}
                 {email_option(
                     EmailMode::Batched,
-                    format!("At most one email per conversation every {batch} minutes, listing every new message (recommended)"),
+                    words.p(k::notify_email_batched, batch, &[]),
                 )}
-                <p class="hint">"No email is sent for messages you have already read."</p>
+                <p class="hint">{words.t(k::notify_email_read_hint)}</p>
             </fieldset>
             {(!groups.is_empty()).then(|| view! {
                 <fieldset>
-                    <legend>"Groups you manage"</legend>
+                    <legend>{words.t(k::notify_groups)}</legend>
                     {groups.into_iter().enumerate().map(|(i, g)| view! {
                         <label class="choice">
                             <input type="checkbox" name=format!("groups_notify[{i}]") value=g.slug.clone() checked=g.notify/>
-                            {format!("Notify me of the {} group's conversations", g.name)}
+                            {words.f(k::notify_group, &[("name", &g.name)])}
                         </label>
                     }).collect_view()}
                 </fieldset>
             })}
             <p class="form-error" role="alert">{error}</p>
-            <p class="form-success" role="status">{move || saved().then_some("Your settings are saved.")}</p>
-            <button type="submit" class="button" disabled=move || save.pending().get()>"Save settings"</button>
+            <p class="form-success" role="status">{move || saved().then_some(words.t(k::notify_saved))}</p>
+            <button type="submit" class="button" disabled=move || save.pending().get()>{words.t(k::notify_save)}</button>
         </ActionForm>
         {replies_by_email.then(|| view! { <EmailReplies/> })}
         <crate::components::push::PushSection/>
-        <h2>"Muted conversations"</h2>
+        <h2>{words.t(k::notify_muted_heading)}</h2>
         {if muted.is_empty() {
-            Either::Left(view! { <p class="meta">"None. Mute a conversation from its page to stop its notifications."</p> })
+            Either::Left(view! { <p class="meta">{words.t(k::notify_muted_none)}</p> })
         } else {
             Either::Right(view! {
                 <ul class="muted-list">
@@ -111,7 +114,7 @@ fn SettingsForm(
                             <ActionForm action=unmute>
                                 <input type="hidden" name="conversation" value=m.id.to_string()/>
                                 <input type="hidden" name="muted" value="false"/>
-                                <button type="submit" class="button button-quiet">"Unmute"</button>
+                                <button type="submit" class="button button-quiet">{words.t(k::notify_unmute)}</button>
                             </ActionForm>
                         </li>
                     }).collect_view()}
@@ -125,6 +128,7 @@ fn SettingsForm(
 /// emails a member already has.
 #[component]
 fn EmailReplies() -> impl IntoView {
+    let words = use_words();
     let revoke = ServerAction::<RevokeReplyAddresses>::new();
     let query = use_query_map();
     let done = move || {
@@ -138,18 +142,18 @@ fn EmailReplies() -> impl IntoView {
             .map(|e| e.to_string())
     };
     view! {
-        <h2 id="email-replies">"Replies by email"</h2>
+        <h2 id="email-replies">{words.t(k::notify_replies_heading)}</h2>
         <p class="hint">
-            "Reply to a notification email to answer in its conversation. Only your new text is posted: the quoted email, your signature and any attachments are left out. Each email's reply address works only for you, sent from your account's email address."
+            {words.t(k::notify_replies_hint)}
         </p>
         <ActionForm action=revoke>
             <button type="submit" class="button button-quiet" disabled=move || revoke.pending().get()>
-                "Turn off the reply addresses of emails I already have"
+                {words.t(k::notify_replies_revoke)}
             </button>
         </ActionForm>
         <p class="form-error" role="alert">{error}</p>
         <p class="form-success" role="status">
-            {move || done().then_some("Replies to your earlier emails are no longer accepted; new emails carry new addresses.")}
+            {move || done().then_some(words.t(k::notify_replies_revoked))}
         </p>
     }
 }

@@ -4,6 +4,7 @@
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::components::field::{typed, FormErrors, TextField};
 use crate::domain::account::{Email, PASSWORD_MIN};
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -11,6 +12,7 @@ use leptos_meta::Title;
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let request = ServerAction::<RequestPasswordReset>::new();
+    let words = use_words();
     let email = RwSignal::new(typed(RequestPasswordReset::PATH, "email").unwrap_or_default());
     let errors = FormErrors::new(request.value());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -26,16 +28,16 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Forgot your password?"/>
+        <Title text=words.t(k::reset_forgot_title)/>
         <section class="panel form-panel">
-            <h1>"Forgot your password?"</h1>
-            <p>"Enter the address you signed up with: we send a link to choose a new password."</p>
+            <h1>{words.t(k::reset_forgot_title)}</h1>
+            <p>{words.t(k::reset_forgot_text)}</p>
             <form action=RequestPasswordReset::url() method="post" on:submit=on_submit novalidate>
-                <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=errors.field("email")/>
+                <TextField label=words.t(k::reset_email) name="email" kind="email" autocomplete="email" value=email error=errors.field("email")/>
                 <p class="form-error" role="alert">{errors.form()}</p>
-                <button type="submit" class="button" disabled=move || request.pending().get()>"Send the link"</button>
+                <button type="submit" class="button" disabled=move || request.pending().get()>{words.t(k::reset_send)}</button>
             </form>
-            <p><a href="/sign-in">"Back to sign in"</a></p>
+            <p><a href="/sign-in">{words.t(k::reset_back)}</a></p>
         </section>
     }
 }
@@ -43,15 +45,16 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 /// The same words whoever holds the address.
 #[component]
 pub fn ResetSentPage() -> impl IntoView {
+    let words = use_words();
     view! {
-        <Title text="Check your email"/>
+        <Title text=words.t(k::reset_sent_title)/>
         <section class="panel form-panel">
-            <h1>"Check your email"</h1>
-            <p>
-                "If an account uses that address, we sent it a link. Open it within an hour to \
-                 choose a new password."
+            <h1>{words.t(k::reset_sent_title)}</h1>
+            <p>{words.t(k::reset_sent_text)}</p>
+            <p class="hint">
+                {words.t(k::reset_sent_hint_before)} <a href="/forgot-password">{words.t(k::reset_sent_hint_link)}</a>
+                {words.t(k::reset_sent_hint_after)}
             </p>
-            <p class="hint">"No email after a few minutes? Look in your spam folder, or " <a href="/forgot-password">"ask again"</a> "."</p>
         </section>
     }
 }
@@ -61,6 +64,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let reset = ServerAction::<ResetPassword>::new();
+    let words = use_words();
     let password = RwSignal::new(String::new());
     let errors = FormErrors::new(reset.value());
     // Signed in by the answer's cookie: a fresh load of the home page shows it
@@ -72,23 +76,23 @@ pub fn ResetPasswordPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Choose a new password"/>
+        <Title text=words.t(k::reset_choose_title)/>
         <section class="panel form-panel">
-            <h1>"Choose a new password"</h1>
-            <p>"Setting it signs you out everywhere else."</p>
+            <h1>{words.t(k::reset_choose_title)}</h1>
+            <p>{words.t(k::reset_choose_text)}</p>
             <ActionForm action=reset>
                 <input type="hidden" name="token" value=token/>
                 <TextField
-                    label="New password"
+                    label=words.t(k::reset_new_password)
                     name="password"
                     kind="password"
                     autocomplete="new-password"
                     value=password
                     error=errors.field("password")
-                    hint=format!("At least {PASSWORD_MIN} characters; a few unrelated words work well.")
+                    hint=words.f(k::reset_password_hint, &[("min", &PASSWORD_MIN)])
                 />
                 <p class="form-error" role="alert">{errors.form()}</p>
-                <button type="submit" class="button" disabled=move || reset.pending().get()>"Set password and sign in"</button>
+                <button type="submit" class="button" disabled=move || reset.pending().get()>{words.t(k::reset_submit)}</button>
             </ActionForm>
         </section>
     }

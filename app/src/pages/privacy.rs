@@ -5,6 +5,7 @@ use crate::api::moderation::{
     get_privacy, PrivacySettings, SaveMessagePolicy, SaveReadReceipts, SetBlock,
 };
 use crate::domain::moderation::MessagePolicy;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -13,14 +14,15 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
+    let words = use_words();
     let save = ServerAction::<SaveMessagePolicy>::new();
     let unblock = ServerAction::<SetBlock>::new();
     let settings = Resource::new(move || unblock.version().get(), |_| get_privacy());
     view! {
-        <Title text="Privacy and blocking"/>
+        <Title text=words.t(k::privacy_title)/>
         <section class="panel form-panel">
-            <h1>"Privacy and blocking"</h1>
-            <Suspense fallback=|| view! { <p>"Loading your settings…"</p> }>
+            <h1>{words.t(k::privacy_title)}</h1>
+            <Suspense fallback=move || view! { <p>{words.t(k::privacy_loading)}</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Err(error) => Either::Left(error_view(error)),
@@ -38,16 +40,17 @@ fn PrivacyForm(
     save: ServerAction<SaveMessagePolicy>,
     unblock: ServerAction<SetBlock>,
 ) -> impl IntoView {
+    let words = use_words();
     // `?saved` is where a form saved without JavaScript lands.
     let saved_before = use_query_map().with_untracked(|q| q.get("saved").is_some());
     let status = move || {
         save.value()
             .get()
             .map(|result| match result {
-                Ok(_) => "Saved.".to_string(),
+                Ok(_) => words.t(k::privacy_saved).to_string(),
                 Err(error) => error.to_string(),
             })
-            .or_else(|| saved_before.then(|| "Saved.".to_string()))
+            .or_else(|| saved_before.then(|| words.t(k::privacy_saved).to_string()))
     };
     let option = move |policy: MessagePolicy, label: &'static str| {
         view! {
@@ -58,7 +61,7 @@ fn PrivacyForm(
         }
     };
     let blocked = if settings.blocked.is_empty() {
-        Either::Left(view! { <p>"You have not blocked anyone."</p> })
+        Either::Left(view! { <p>{words.t(k::privacy_none_blocked)}</p> })
     } else {
         Either::Right(view! {
             <ul class="blocked-list">
@@ -68,7 +71,7 @@ fn PrivacyForm(
                         <ActionForm action=unblock attr:class="inline-form">
                             <input type="hidden" name="handle" value=member.handle.clone()/>
                             <input type="hidden" name="blocked" value="false"/>
-                            <button type="submit" class="button button-quiet">{format!("Unblock {}", member.name)}</button>
+                            <button type="submit" class="button button-quiet">{words.f(k::privacy_unblock, &[("name", &member.name)])}</button>
                         </ActionForm>
                     </li>
                 }).collect_view()}
@@ -78,18 +81,18 @@ fn PrivacyForm(
     view! {
         <ActionForm action=save>
             <fieldset>
-                <legend>"Who may start a conversation with you"</legend>
-                {option(MessagePolicy::Everyone, "Everyone")}
-                {option(MessagePolicy::SharedGroups, "Only members who share a group with me")}
-                <p class="hint">"Anyone else's first message waits in your message requests, where you can accept or decline it. They are not told."</p>
+                <legend>{words.t(k::privacy_who_may_start)}</legend>
+                {option(MessagePolicy::Everyone, words.t(k::privacy_everyone))}
+                {option(MessagePolicy::SharedGroups, words.t(k::privacy_shared_groups))}
+                <p class="hint">{words.t(k::privacy_requests_hint)}</p>
             </fieldset>
-            <button type="submit" class="button">"Save"</button>
+            <button type="submit" class="button">{words.t(k::privacy_save)}</button>
             <p role="status">{status}</p>
         </ActionForm>
         <ReadReceipts sharing=settings.share_read_state/>
         <section>
-            <h2>"Blocked members"</h2>
-            <p class="hint">"A member you block cannot start a conversation with you or add you to one. In conversations you already share, their messages are collapsed and do not notify you."</p>
+            <h2>{words.t(k::privacy_blocked_heading)}</h2>
+            <p class="hint">{words.t(k::privacy_blocked_hint)}</p>
             {blocked}
         </section>
     }
@@ -99,6 +102,7 @@ fn PrivacyForm(
 /// JavaScript too (the hidden field holds the state to switch to).
 #[component]
 fn ReadReceipts(sharing: bool) -> impl IntoView {
+    let words = use_words();
     let sharing = RwSignal::new(sharing);
     let save = ServerAction::<SaveReadReceipts>::new();
     Effect::new(move |_| {
@@ -108,18 +112,18 @@ fn ReadReceipts(sharing: bool) -> impl IntoView {
     });
     view! {
         <section aria-labelledby="read-receipts">
-            <h2 id="read-receipts">"Read receipts"</h2>
+            <h2 id="read-receipts">{words.t(k::privacy_receipts_heading)}</h2>
             <p class="hint">
                 {move || if sharing.get() {
-                    "Others in a conversation see \u{201c}Seen by\u{201d} under the last message you read, and you see theirs."
+                    words.t(k::privacy_receipts_on)
                 } else {
-                    "You do not share how far you have read, and you do not see how far others have read."
+                    words.t(k::privacy_receipts_off)
                 }}
             </p>
             <ActionForm action=save>
                 <input type="hidden" name="share" value=move || (!sharing.get()).to_string()/>
                 <button type="submit" class="button button-quiet">
-                    {move || if sharing.get() { "Stop sharing read receipts" } else { "Share read receipts" }}
+                    {move || if sharing.get() { words.t(k::privacy_receipts_stop) } else { words.t(k::privacy_receipts_share) }}
                 </button>
             </ActionForm>
         </section>

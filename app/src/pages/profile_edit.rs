@@ -5,6 +5,7 @@ use crate::components::avatar::AvatarUpload;
 use crate::components::field::{typed, FormErrors, TextArea, TextField};
 use crate::domain::account::{HANDLE_MAX, HANDLE_MIN};
 use crate::domain::profile::{ProfileEdit, BIO_MAX, HANDLE_CHANGE_DAYS};
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -13,10 +14,11 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ProfileEditPage() -> impl IntoView {
+    let words = use_words();
     let profile = Resource::new(|| (), |_| get_own_profile());
     view! {
-        <Title text="Edit profile"/>
-        <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
+        <Title text=words.t(k::profile_title)/>
+        <Suspense fallback=move || view! { <p>{words.t(k::profile_loading)}</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
                     Ok(profile) => Either::Left(view! { <ProfileForm profile/> }),
@@ -29,6 +31,7 @@ pub fn ProfileEditPage() -> impl IntoView {
 
 #[component]
 fn ProfileForm(profile: OwnProfile) -> impl IntoView {
+    let words = use_words();
     let edit = ServerAction::<EditProfile>::new();
     // A refused post without JavaScript comes back with what was typed.
     let typed = |field, saved: String| typed(EditProfile::PATH, field).unwrap_or(saved);
@@ -57,33 +60,39 @@ fn ProfileForm(profile: OwnProfile) -> impl IntoView {
         }
     };
     let handle_hint = match profile.handle_change_on {
-        Some(day) => format!(
-            "Your address: /members/{}. You changed it recently; you can change it again from {}.",
-            profile.handle,
-            day.format("%B %-d, %Y")
+        Some(day) => words.f(
+            k::profile_handle_hint_recent,
+            &[
+                ("handle", &profile.handle),
+                ("date", &day.format("%B %-d, %Y")),
+            ],
         ),
-        None => format!(
-            "Your address: /members/<handle>, {HANDLE_MIN}–{HANDLE_MAX} letters a–z, digits, '-' or '_'. \
-             You can change it once in {HANDLE_CHANGE_DAYS} days; links to the old one lead here."
+        None => words.f(
+            k::profile_handle_hint,
+            &[
+                ("min", &HANDLE_MIN),
+                ("max", &HANDLE_MAX),
+                ("days", &HANDLE_CHANGE_DAYS),
+            ],
         ),
     };
     view! {
         <section class="panel form-panel">
-            <h1>"Edit profile"</h1>
+            <h1>{words.t(k::profile_title)}</h1>
             <AvatarUpload name=picture.0 seed=picture.1 image=picture.2 action="/settings/avatar"/>
             <form action=EditProfile::url() method="post" on:submit=on_submit novalidate>
-                <TextField label="Display name" name="display_name" autocomplete="name" value=display_name error=errors.field("display_name")/>
-                <TextField label="Handle" name="handle" autocomplete="username" value=handle error=errors.field("handle") hint=handle_hint/>
+                <TextField label=words.t(k::profile_display_name) name="display_name" autocomplete="name" value=display_name error=errors.field("display_name")/>
+                <TextField label=words.t(k::profile_handle) name="handle" autocomplete="username" value=handle error=errors.field("handle") hint=handle_hint/>
                 <TextArea
-                    label="Bio"
+                    label=words.t(k::profile_bio)
                     name="bio"
                     value=bio
                     rows=5
                     error=errors.field("bio")
-                    hint=format!("Optional: a few words about you, up to {BIO_MAX} characters.")
+                    hint=words.f(k::profile_bio_hint, &[("max", &BIO_MAX)])
                 />
                 <p class="form-error" role="alert">{errors.form()}</p>
-                <button type="submit" class="button" disabled=move || edit.pending().get()>"Save profile"</button>
+                <button type="submit" class="button" disabled=move || edit.pending().get()>{words.t(k::profile_save)}</button>
             </form>
         </section>
     }

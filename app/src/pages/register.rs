@@ -2,6 +2,7 @@ use crate::api::auth::{Register, VerifyEmail};
 use crate::components::field::{typed, FormErrors, TextField};
 use crate::components::session::use_session;
 use crate::domain::account::{Registration, HANDLE_MAX, HANDLE_MIN, PASSWORD_MIN};
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -9,6 +10,7 @@ use leptos_meta::Title;
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = use_session().register;
+    let words = use_words();
     // A refused post without JavaScript comes back with what was typed (not the password).
     let typed = |name| typed(Register::PATH, name).unwrap_or_default();
     let display_name = RwSignal::new(typed("display_name"));
@@ -45,36 +47,36 @@ pub fn RegisterPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Create an account"/>
+        <Title text=words.t(k::register_title)/>
         <section class="panel form-panel">
-            <h1>"Create an account"</h1>
+            <h1>{words.t(k::register_title)}</h1>
             <form action=Register::url() method="post" on:submit=on_submit novalidate>
                 <input type="hidden" name="invitation" value=invitation_field/>
-                <TextField label="Display name" name="display_name" autocomplete="name" value=display_name error=field_error("display_name")/>
+                <TextField label=words.t(k::register_display_name) name="display_name" autocomplete="name" value=display_name error=field_error("display_name")/>
                 <TextField
-                    label="Handle"
+                    label=words.t(k::register_handle)
                     name="handle"
                     autocomplete="username"
                     value=handle
                     error=field_error("handle")
-                    hint=format!("Your address on the portal: {HANDLE_MIN}–{HANDLE_MAX} letters a–z, digits, '-' or '_'.")
+                    hint=words.f(k::register_handle_hint, &[("min", &HANDLE_MIN), ("max", &HANDLE_MAX)])
                 />
-                <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error("email")/>
+                <TextField label=words.t(k::register_email) name="email" kind="email" autocomplete="email" value=email error=field_error("email")/>
                 <TextField
-                    label="Password"
+                    label=words.t(k::register_password)
                     name="password"
                     kind="password"
                     autocomplete="new-password"
                     value=password
                     error=field_error("password")
-                    hint=format!("At least {PASSWORD_MIN} characters; a few unrelated words work well.")
+                    hint=words.f(k::register_password_hint, &[("min", &PASSWORD_MIN)])
                 />
                 <p class="form-error" role="alert">{form_error}</p>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                    {move || if action.pending().get() { words.t(k::register_submitting) } else { words.t(k::register_submit) }}
                 </button>
             </form>
-            <p>"Already a member? " <a href="/sign-in">"Sign in"</a> "."</p>
+            <p>{words.t(k::register_already)} <a href="/sign-in">{words.t(k::register_sign_in)}</a> {words.t(k::register_already_after)}</p>
         </section>
     }
 }
@@ -84,17 +86,15 @@ pub fn RegisterPage() -> impl IntoView {
 /// by email instead).
 #[component]
 pub fn CheckEmailPage() -> impl IntoView {
+    let words = use_words();
     view! {
-        <Title text="Check your email"/>
+        <Title text=words.t(k::register_check_title)/>
         <section class="panel form-panel">
-            <h1>"Check your email"</h1>
-            <p>
-                "We sent a link to the address you gave. Open it within 24 hours to finish \
-                 creating your account; until then nobody can sign in with it."
-            </p>
+            <h1>{words.t(k::register_check_title)}</h1>
+            <p>{words.t(k::register_check_text)}</p>
             <p class="hint">
-                "No email after a few minutes? Look in your spam folder, or "
-                <a href="/register">"register again"</a> " for a new link."
+                {words.t(k::register_check_hint_before)}
+                <a href="/register">{words.t(k::register_check_hint_link)}</a> {words.t(k::register_check_hint_after)}
             </p>
         </section>
     }
@@ -107,6 +107,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let verify = ServerAction::<VerifyEmail>::new();
+    let words = use_words();
     let error = move || {
         verify
             .value()
@@ -115,15 +116,15 @@ pub fn VerifyEmailPage() -> impl IntoView {
             .map(|e| e.to_string())
     };
     view! {
-        <Title text="Confirm your email"/>
+        <Title text=words.t(k::register_confirm_title)/>
         <section class="panel form-panel">
-            <h1>"Confirm your email"</h1>
+            <h1>{words.t(k::register_confirm_title)}</h1>
             <ActionForm action=verify>
                 <input type="hidden" name="token" value=token/>
-                <p>"Confirm that this address is yours, and start using the portal."</p>
+                <p>{words.t(k::register_confirm_text)}</p>
                 <p class="form-error" role="alert">{error}</p>
                 <button type="submit" class="button" disabled=move || verify.pending().get()>
-                    "Confirm and sign in"
+                    {words.t(k::register_confirm_submit)}
                 </button>
             </ActionForm>
         </section>

@@ -3,6 +3,7 @@
 
 use crate::api::conversations::{find_messages, FoundMessage, FoundPage};
 use crate::components::time::Time;
+use crate::i18n::{k, use_words};
 use crate::pages::{error_view, members::encode_query};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -20,6 +21,7 @@ pub fn SearchPage() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
+    let words = use_words();
     let results = Resource::new(
         move || (typed(), from(), before()),
         |(typed, from, before)| async move {
@@ -30,11 +32,11 @@ pub fn SearchPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text="Search messages"/>
+        <Title text=words.t(k::search_title)/>
         <section class="panel search-page">
-            <h1>"Search messages"</h1>
+            <h1>{words.t(k::search_title)}</h1>
             <form method="get" action="/conversations/search" role="search" class="search-form">
-                <label for="search-q">"Words to find in your conversations"</label>
+                <label for="search-q">{words.t(k::search_field)}</label>
                 <div class="search-row">
                     <input
                         id="search-q"
@@ -44,16 +46,16 @@ pub fn SearchPage() -> impl IntoView {
                         maxlength=crate::domain::search::SEARCH_MAX.to_string()
                         autocomplete="off"
                     />
-                    <button type="submit" class="button">"Search"</button>
+                    <button type="submit" class="button">{words.t(k::search_submit)}</button>
                 </div>
                 {move || from().map(|from| view! {
                     <input type="hidden" name="from" value=from/>
-                    <p class="meta">"Only messages from one sender. "
-                        <a href=format!("/conversations/search?q={}", encode_query(&typed()))>"Search everyone's"</a>
+                    <p class="meta">{words.t(k::search_only_one_sender)}
+                        <a href=format!("/conversations/search?q={}", encode_query(&typed()))>{words.t(k::search_everyone)}</a>
                     </p>
                 })}
             </form>
-            <Suspense fallback=|| view! { <p>"Searching…"</p> }>
+            <Suspense fallback=move || view! { <p>{words.t(k::search_searching)}</p> }>
                 {move || Suspend::new(async move {
                     match results.await {
                         Err(error) => Either::Left(error_view(error)),
@@ -68,9 +70,10 @@ pub fn SearchPage() -> impl IntoView {
 
 #[component]
 fn Results(page: FoundPage, typed: String, from: Option<String>) -> impl IntoView {
+    let words = use_words();
     if page.hits.is_empty() {
         return Either::Left(view! {
-            <p role="status">"No messages found. Deleted messages and conversations you left are not searched."</p>
+            <p role="status">{words.t(k::search_none)}</p>
         });
     }
     let next = page.before.map(|before| {
@@ -85,15 +88,16 @@ fn Results(page: FoundPage, typed: String, from: Option<String>) -> impl IntoVie
     });
     let typed_for_hits = typed.clone();
     Either::Right(view! {
-        <ol class="search-results" aria-label="Messages found">
+        <ol class="search-results" aria-label=words.t(k::search_results_label)>
             {page.hits.into_iter().map(|hit| view! { <Hit hit typed=typed_for_hits.clone()/> }).collect_view()}
         </ol>
-        {next.map(|href| view! { <p class="older"><a class="button button-quiet" href=href>"Older results"</a></p> })}
+        {next.map(|href| view! { <p class="older"><a class="button button-quiet" href=href>{words.t(k::search_older)}</a></p> })}
     })
 }
 
 #[component]
 fn Hit(hit: FoundMessage, typed: String) -> impl IntoView {
+    let words = use_words();
     let only_from = format!(
         "/conversations/search?q={}&from={}",
         encode_query(&typed),
@@ -103,14 +107,14 @@ fn Hit(hit: FoundMessage, typed: String) -> impl IntoView {
         <li class="search-hit">
             <p class="search-hit-head">
                 <a class="search-hit-link" href=format!("/conversations/{}?at={}#message-{}", hit.conversation_id, hit.message_id, hit.message_id)>
-                    {format!("With {}", if hit.with.is_empty() { "nobody else any more".to_string() } else { hit.with.clone() })}
+                    {if hit.with.is_empty() { words.t(k::search_with_nobody).to_string() } else { words.f(k::search_with, &[("names", &hit.with)]) }}
                 </a>
                 " · "
                 <span class="meta"><Time at=hit.created_at/></span>
             </p>
             <p class="search-snippet">
-                <a class="search-author" href=only_from title=format!("Only messages from {}", hit.author)>{hit.author.clone()}</a>
-                ": "
+                <a class="search-author" href=only_from title=words.f(k::search_only_from, &[("name", &hit.author)])>{hit.author.clone()}</a>
+                {words.t(k::list_colon)}
                 {hit.snippet.into_iter().map(|piece| if piece.hit {
                     Either::Left(view! { <mark>{piece.text}</mark> })
                 } else {

@@ -7,6 +7,7 @@ use crate::api::security::{
 use crate::components::field::{FormErrors, TextField};
 use crate::components::time::Time;
 use crate::domain::account::check_password_change;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -16,6 +17,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
+    let words = use_words();
     let change = ServerAction::<ChangePassword>::new();
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
@@ -30,12 +32,12 @@ pub fn SecurityPage() -> impl IntoView {
         |_| list_sessions(),
     );
     view! {
-        <Title text="Password and sessions"/>
+        <Title text=words.t(k::security_title)/>
         <section class="panel form-panel">
-            <h1>"Password and sessions"</h1>
+            <h1>{words.t(k::security_title)}</h1>
             <PasswordForm change/>
-            <h2 id="sessions-title">"Where you are signed in"</h2>
-            <Suspense fallback=|| view! { <p>"Loading your sessions…"</p> }>
+            <h2 id="sessions-title">{words.t(k::security_sessions_heading)}</h2>
+            <Suspense fallback=move || view! { <p>{words.t(k::security_sessions_loading)}</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Err(error) => Either::Left(error_view(error)),
@@ -49,25 +51,17 @@ pub fn SecurityPage() -> impl IntoView {
 
 #[component]
 fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
+    let words = use_words();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let errors = FormErrors::new(change.value());
     // `?changed` is where a change made without JavaScript lands.
     let changed_before = use_query_map().with_untracked(|q| q.get("changed").is_some());
     let done = move || match change.value().get() {
-        Some(Ok(0)) => Some("Your password is changed.".to_string()),
-        Some(Ok(n)) => Some(format!(
-            "Your password is changed. {n} other {} signed out.",
-            if n == 1 {
-                "session was"
-            } else {
-                "sessions were"
-            }
-        )),
+        Some(Ok(0)) => Some(words.t(k::security_password_changed).to_string()),
+        Some(Ok(n)) => Some(words.p(k::security_password_changed_others, n as i64, &[])),
         Some(Err(_)) => None,
-        None => changed_before.then(|| {
-            "Your password is changed, and your other sessions were signed out.".to_string()
-        }),
+        None => changed_before.then(|| words.t(k::security_password_changed_before).to_string()),
     };
     Effect::new(move |_| {
         if let Some(Ok(_)) = change.value().get() {
@@ -87,10 +81,10 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
         }
     };
     view! {
-        <h2>"Change your password"</h2>
+        <h2>{words.t(k::security_change_heading)}</h2>
         <form action=ChangePassword::url() method="post" on:submit=on_submit novalidate>
             <TextField
-                label="Current password"
+                label=words.t(k::security_current_password)
                 name="current_password"
                 kind="password"
                 autocomplete="current-password"
@@ -98,18 +92,18 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
                 error=errors.field("current_password")
             />
             <TextField
-                label="New password"
+                label=words.t(k::security_new_password)
                 name="new_password"
                 kind="password"
                 autocomplete="new-password"
                 value=new
                 error=errors.field("new_password")
-                hint="A few unrelated words work well. Your other sessions are signed out."
+                hint=words.t(k::security_new_password_hint)
             />
             <p class="form-error" role="alert">{errors.form()}</p>
             <p class="form-success" role="status">{done}</p>
             <button type="submit" class="button" disabled=move || change.pending().get()>
-                "Change password"
+                {words.t(k::security_change_submit)}
             </button>
         </form>
     }
@@ -121,6 +115,7 @@ fn SessionList(
     end_one: ServerAction<EndSession>,
     end_others: ServerAction<EndOtherSessions>,
 ) -> impl IntoView {
+    let words = use_words();
     let others = list.iter().filter(|s| !s.current).count();
     let error = move || {
         end_one
@@ -134,23 +129,23 @@ fn SessionList(
         <ul class="session-list" aria-labelledby="sessions-title">
             {list.into_iter().map(|session| {
                 let label = if session.current {
-                    format!("Sign out {} (this browser)", session.device)
+                    words.f(k::security_sign_out_this_browser, &[("device", &session.device)])
                 } else {
-                    format!("Sign out {}", session.device)
+                    words.f(k::security_sign_out_device, &[("device", &session.device)])
                 };
                 view! {
                     <li class="session-row">
                         <p>
                             <strong>{session.device.clone()}</strong>
-                            {session.current.then(|| view! { " " <span class="badge">"This browser"</span> })}
+                            {session.current.then(|| view! { " " <span class="badge">{words.t(k::security_this_browser)}</span> })}
                         </p>
                         <p class="meta">
-                            "Signed in " <Time at=session.started/>
-                            " · last used " <Time at=session.last_used/>
+                            {words.t(k::security_signed_in)} <Time at=session.started/>
+                            {words.t(k::security_last_used)} <Time at=session.last_used/>
                         </p>
                         <ActionForm action=end_one attr:class="inline-form">
                             <input type="hidden" name="id" value=session.id.to_string()/>
-                            <button type="submit" class="button button-quiet" aria-label=label>"Sign out"</button>
+                            <button type="submit" class="button button-quiet" aria-label=label>{words.t(k::security_sign_out)}</button>
                         </ActionForm>
                     </li>
                 }
@@ -160,7 +155,7 @@ fn SessionList(
         {(others > 0).then(|| view! {
             <ActionForm action=end_others>
                 <button type="submit" class="button">
-                    {format!("Sign out the {others} other {}", if others == 1 { "session" } else { "sessions" })}
+                    {words.p(k::security_sign_out_others, others as i64, &[])}
                 </button>
             </ActionForm>
         })}

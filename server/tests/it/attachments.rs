@@ -236,7 +236,7 @@ async fn a_picture_is_reencoded_sent_live_and_served_only_to_participants() {
     let alices = attach_ok(&app, &alice, other, "plan.pdf", PDF.to_vec()).await;
     let (status, refused) = send_with(&app, &jose, other, "Mine now", &[alices]).await;
     assert_eq!(status, 422, "{refused}");
-    assert!(refused.to_string().contains("no longer there"), "{refused}");
+    assert!(said(&refused).contains("no longer there"), "{refused}");
     // The same upload named from another conversation does not go either.
     let (status, _) = send_with(&app, &alice, conversation, "Wrong place", &[alices]).await;
     assert_eq!(status, 422);
@@ -672,7 +672,7 @@ async fn files_chosen_when_starting_go_with_the_first_message() {
     )
     .await;
     assert_eq!(status, 422, "{refused}");
-    assert!(refused.to_string().contains("no longer there"), "{refused}");
+    assert!(said(&refused).contains("no longer there"), "{refused}");
     assert_eq!(
         compose_pending(&app, &alice).await,
         vec![picture, document],

@@ -284,12 +284,12 @@ fn check_error_body(text: &str, kind: &str, field: Option<&str>, says: &str) -> 
     let detail = &body["detail"];
     match (kind, field) {
         ("invalid", Some(field)) => {
-            let pairs = detail
-                .as_array()
-                .ok_or_else(|| format!("detail is not a list of pairs: {detail}"))?;
-            let found = pairs
+            if !detail.is_array() {
+                return Err(format!("detail is not a list of pairs: {detail}"));
+            }
+            let found = field_messages(detail)
                 .iter()
-                .any(|pair| pair[0] == field && pair[1].as_str().is_some_and(|m| m.contains(says)));
+                .any(|(f, m)| f == field && m.contains(says));
             if found {
                 Ok(())
             } else {
@@ -300,10 +300,13 @@ fn check_error_body(text: &str, kind: &str, field: Option<&str>, says: &str) -> 
             Some(seconds) if (1..=3600).contains(&seconds) => Ok(()),
             _ => Err(format!("too_fast without seconds to wait: {body}")),
         },
-        _ if !says.is_empty() => match detail.as_str() {
-            Some(text) if text.contains(says) => Ok(()),
-            _ => Err(format!("detail does not say {says:?}: {body}")),
-        },
+        _ if !says.is_empty() => {
+            if said(&body).contains(says) {
+                Ok(())
+            } else {
+                Err(format!("detail does not say {says:?}: {body}"))
+            }
+        }
         // Kinds without a detail (unauthenticated, forbidden, not_found) have none.
         _ if detail.is_null() => Ok(()),
         _ => Err(format!("unexpected detail: {body}")),

@@ -62,7 +62,7 @@ fn entry(thread: &Value, message: i64) -> Value {
 }
 
 fn refusal(answer: &(u16, Value)) -> String {
-    answer.1.to_string()
+    said(&answer.1)
 }
 
 async fn unread(app: &TestApp, client: &reqwest::Client) -> i64 {

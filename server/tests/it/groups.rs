@@ -75,9 +75,9 @@ async fn a_member_creates_a_group_and_is_its_first_manager() {
     let (status, body) = error_kind(create(&app, &bob, "rust-users", "open").await).await;
     assert_eq!(status, 422);
     assert!(
-        body["detail"]
-            .to_string()
-            .contains("already has that address"),
+        field_messages(&body["detail"])
+            .iter()
+            .any(|(_, m)| m.contains("already has that address")),
         "{body}"
     );
     let (status, body) = error_kind(create(&app, &bob, "new", "sometimes").await).await;

@@ -289,7 +289,7 @@ async fn a_search_that_would_run_too_long_is_stopped_and_says_so() {
     holder.rollback().await.expect("released");
     assert_eq!(status, 409, "{body}");
     assert!(
-        body.to_string().contains("This search would take too long"),
+        said(&body).contains("This search would take too long"),
         "{body}"
     );
     let page = find(&app, &alice, &[("q", "figures")]).await;

@@ -35,9 +35,9 @@ async fn call_ok(
 /// The message for `field` in an `invalid` answer (`detail` is `[[field, message], …]`).
 fn field_message(body: &Value, field: &str) -> Option<String> {
     assert_eq!(body["kind"], "invalid", "an invalid answer: {body}");
-    body["detail"].as_array()?.iter().find_map(|pair| {
-        (pair[0] == field).then(|| pair[1].as_str().unwrap_or_default().to_string())
-    })
+    field_messages(&body["detail"])
+        .into_iter()
+        .find_map(|(f, message)| (f == field).then_some(message))
 }
 
 /// The message for `field` in an answer that must be a 422 `invalid`.

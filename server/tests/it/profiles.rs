@@ -29,11 +29,10 @@ async fn profile(app: &TestApp, handle: &str) -> Value {
 async fn field_error(response: reqwest::Response) -> (String, String) {
     let (status, body) = error_kind(response).await;
     assert_eq!(status, 422, "{body}");
-    let first = &body["detail"][0];
-    (
-        first[0].as_str().unwrap_or_default().to_string(),
-        first[1].as_str().unwrap_or_default().to_string(),
-    )
+    field_messages(&body["detail"])
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
 
 #[tokio::test]

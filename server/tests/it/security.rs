@@ -163,8 +163,5 @@ async fn a_malformed_server_function_call_gets_a_readable_error() {
     let app = spawn_app().await;
     let (_, body) = error_kind(app.call("sign_in", &[("nonsense", "1")]).await).await;
     assert_eq!(body["kind"], "invalid", "{body}");
-    assert!(
-        body.to_string().contains("The form was incomplete"),
-        "{body}"
-    );
+    assert!(said(&body).contains("The form was incomplete"), "{body}");
 }

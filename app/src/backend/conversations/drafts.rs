@@ -24,7 +24,7 @@ pub async fn save_draft(
     if body.len() > DRAFT_MAX_BYTES {
         return Err(super::field_error(
             "body",
-            "This draft is too long to keep. Shorten it to send it.".into(),
+            "This draft is too long to keep. Shorten it to send it.",
         ));
     }
     let mut tx = pool.begin().await?;

@@ -86,9 +86,10 @@ pub async fn edit_message(
         ));
     }
     if owned.edit_count >= MAX_EDITS {
-        return Err(AppError::Refused(format!(
-            "A message can be edited at most {MAX_EDITS} times. You can still delete it."
-        )));
+        return Err(AppError::Refused(
+            format!("A message can be edited at most {MAX_EDITS} times. You can still delete it.")
+                .into(),
+        ));
     }
     let mut tx = pool.begin().await?;
     // The checks again, in the statement that changes it: a deletion committed

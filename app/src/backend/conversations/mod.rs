@@ -35,7 +35,7 @@ use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::model::conversation::{PartyKind, PartyView};
 
-fn field_error(field: &str, message: String) -> AppError {
+fn field_error(field: &str, message: impl Into<crate::i18n::Problem>) -> AppError {
     let mut errors = FieldErrors::new();
     errors.add(field, message);
     AppError::Invalid(errors)

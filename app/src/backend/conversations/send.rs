@@ -360,8 +360,7 @@ pub(super) async fn already_sent(
     if in_conversation != conversation_id {
         return Err(field_error(
             "body",
-            "This message was already sent in another conversation. Reload the page and try again."
-                .into(),
+            "This message was already sent in another conversation. Reload the page and try again.",
         ));
     }
     let messages = load_messages(

@@ -50,7 +50,7 @@ pub(super) async fn check_recipients_exist(
     if found as usize == recipients.len() {
         Ok(())
     } else {
-        Err(field_error("to", "Some of the people or groups you chose cannot receive messages any more. Remove them and try again.".into()))
+        Err(field_error("to", "Some of the people or groups you chose cannot receive messages any more. Remove them and try again."))
     }
 }
 
@@ -134,7 +134,7 @@ async fn checked_input(
 ) -> Result<(MessageBody, Vec<Party>, Party, Vec<i64>), AppError> {
     let mut errors = FieldErrors::new();
     let (body, attachments) = checked_message(&mut errors, form.body, form.attachments, settings);
-    let recipients: Result<Vec<Party>, String> =
+    let recipients: Result<Vec<Party>, crate::i18n::Problem> =
         form.to.iter().map(|t| Party::parse_token(t)).collect();
     let recipients = errors.check("to", recipients);
     errors.check("body", check_idempotency_key(form.key));

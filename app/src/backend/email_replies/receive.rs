@@ -197,8 +197,7 @@ async fn receive_one(
             let why = errors
                 .get("body")
                 .or_else(|| errors.get("reply_to"))
-                .unwrap_or("It could not be posted.")
-                .to_string();
+                .unwrap_or_else(|| "It could not be posted.".to_string());
             refuse(why).send(pool, settings).await
         }
         Err(AppError::NotFound) => {

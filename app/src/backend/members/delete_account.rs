@@ -37,7 +37,7 @@ pub async fn delete_account(pool: &PgPool, member_id: i64) -> Result<(), AppErro
         return Err(AppError::Refused(format!(
             "You are the only manager of {}. Appoint another manager first, so that someone answers for it.",
             orphaned.join(", ")
-        )));
+        ).into()));
     }
     let alone: Vec<i64> = groups
         .iter()

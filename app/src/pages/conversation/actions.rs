@@ -13,6 +13,7 @@ use crate::components::field::{escape_html, typed};
 use crate::components::time::now;
 use crate::domain::conversation::within_edit_window;
 use crate::domain::moderation::ReportReason;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -48,6 +49,7 @@ pub(super) fn MessageActions(
     react: ServerAction<React>,
 ) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     let id = message.id;
     let reported = asked("reported", id);
     let reporting = RwSignal::new(asked("report", id) || reported);
@@ -78,21 +80,21 @@ pub(super) fn MessageActions(
                     super::reply_box::focus_reply();
                 }
             >
-                "Reply"
+                {words.t(k::thread_reply)}
             </a>
         }
     });
     let own_items = own.then(|| {
         view! {
             <span hidden=move || !editable.get()>
-                <OpenItem query=EDIT_QUERY message_id=id label="Edit" opens=editing/>
+                <OpenItem query=EDIT_QUERY message_id=id label=words.t(k::thread_edit) opens=editing/>
             </span>
-            <OpenItem query="delete" message_id=id label="Delete" opens=deleting/>
+            <OpenItem query="delete" message_id=id label=words.t(k::thread_delete) opens=deleting/>
         }
     });
     let others_items = (!own && !message.mine).then(|| {
         view! {
-            <OpenItem query="report" message_id=id label="Report message" opens=reporting/>
+            <OpenItem query="report" message_id=id label=words.t(k::thread_report) opens=reporting/>
             <BlockItem author=message.author.clone()/>
         }
     });
@@ -106,7 +108,7 @@ pub(super) fn MessageActions(
                 class="message-actions"
                 on:toggle=move |_| editable.set(own && writable && within_window())
             >
-                <summary aria-label="Message actions">"⋯"</summary>
+                <summary aria-label=words.t(k::thread_message_actions)>"⋯"</summary>
                 <div class="message-actions-menu">
                     {writable.then(|| view! {
                         <div hidden=move || thread.request.get()>
@@ -154,6 +156,7 @@ fn OpenItem(
 /// link back to the message.
 #[component]
 pub(super) fn CancelLink(message_id: i64, closes: RwSignal<bool>) -> impl IntoView {
+    let words = use_words();
     view! {
         <a
             class="button button-quiet"
@@ -164,7 +167,7 @@ pub(super) fn CancelLink(message_id: i64, closes: RwSignal<bool>) -> impl IntoVi
                 closes.set(false);
             }
         >
-            "Cancel"
+            {words.t(k::thread_cancel)}
         </a>
     }
 }
@@ -174,6 +177,7 @@ pub(super) fn CancelLink(message_id: i64, closes: RwSignal<bool>) -> impl IntoVi
 #[component]
 fn MarkUnreadItem(message_id: i64) -> impl IntoView {
     let mark = ServerAction::<MarkUnread>::new();
+    let words = use_words();
     let error = move || {
         mark.value()
             .get()
@@ -183,7 +187,7 @@ fn MarkUnreadItem(message_id: i64) -> impl IntoView {
     view! {
         <ActionForm action=mark>
             <input type="hidden" name="message" value=message_id.to_string()/>
-            <button type="submit" class="link-button">"Mark as unread"</button>
+            <button type="submit" class="link-button">{words.t(k::thread_mark_unread)}</button>
         </ActionForm>
         <p role="status" class="meta">{error}</p>
     }
@@ -193,18 +197,16 @@ fn MarkUnreadItem(message_id: i64) -> impl IntoView {
 #[component]
 fn BlockItem(author: PartyView) -> impl IntoView {
     let block = ServerAction::<SetBlock>::new();
+    let words = use_words();
     let name = author.name.clone();
     let blocked_note = move || {
         block.value().get().map(|result| match result {
-            Ok(_) => format!(
-                "You blocked {}. They can't start conversations with you.",
-                name
-            ),
+            Ok(_) => words.f(k::thread_blocked, &[("name", &name)]),
             Err(error) => error.to_string(),
         })
     };
     (author.kind == PartyKind::Member).then(|| {
-        let label = format!("Block {}", author.name);
+        let label = words.f(k::thread_block, &[("name", &author.name)]);
         view! {
             <ActionForm action=block>
                 <input type="hidden" name="handle" value=author.handle.clone()/>
@@ -221,6 +223,7 @@ fn BlockItem(author: PartyView) -> impl IntoView {
 fn DeleteConfirm(message_id: i64, deleting: RwSignal<bool>) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
     let delete = ServerAction::<DeleteMessage>::new();
+    let words = use_words();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             thread.mark_deleted(message_id);
@@ -235,11 +238,11 @@ fn DeleteConfirm(message_id: i64, deleting: RwSignal<bool>) -> impl IntoView {
             .map(|e| e.to_string())
     };
     view! {
-        <ActionForm action=delete attr:class="delete-form" attr:aria-label="Delete this message">
+        <ActionForm action=delete attr:class="delete-form" attr:aria-label=words.t(k::thread_delete_form)>
             <input type="hidden" name="message" value=message_id.to_string()/>
-            <p>"Delete this message for everyone? Its text is erased and cannot be brought back."</p>
+            <p>{words.t(k::thread_delete_confirm)}</p>
             <p class="field-error" role="alert">{error}</p>
-            <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>"Delete"</button>
+            <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>{words.t(k::thread_delete)}</button>
             " "
             <CancelLink message_id closes=deleting/>
         </ActionForm>
@@ -249,6 +252,7 @@ fn DeleteConfirm(message_id: i64, deleting: RwSignal<bool>) -> impl IntoView {
 #[component]
 pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
     let report = ServerAction::<ReportMessage>::new();
+    let words = use_words();
     let done = move || reported || matches!(report.value().get(), Some(Ok(())));
     // A refusal of a report sent without JavaScript belongs to one message's form,
     // which keeps the reason and the note.
@@ -270,10 +274,10 @@ pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
                 let chosen = typed_reason.clone();
                 let note = escape_html(&typed_note);
                 view! {
-                <ActionForm action=report attr:class="report-form" attr:aria-label="Report this message">
+                <ActionForm action=report attr:class="report-form" attr:aria-label=words.t(k::thread_report_form)>
                     <input type="hidden" name="message" value=message_id.to_string()/>
                     <fieldset>
-                        <legend>"Why are you reporting this message?"</legend>
+                        <legend>{words.t(k::thread_report_why)}</legend>
                         {ReportReason::ALL.iter().map(|reason| view! {
                             <label class="choice">
                                 <input
@@ -287,7 +291,7 @@ pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
                             </label>
                         }).collect_view()}
                     </fieldset>
-                    <label for=format!("report-note-{message_id}")>"Note for the moderators (optional)"</label>
+                    <label for=format!("report-note-{message_id}")>{words.t(k::thread_report_note)}</label>
                     <textarea
                         id=format!("report-note-{message_id}")
                         name="note"
@@ -296,12 +300,12 @@ pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
                         inner_html=note
                     ></textarea>
                     <p class="field-error" role="alert">{error}</p>
-                    <button type="submit" class="button" disabled=move || report.pending().get()>"Send report"</button>
+                    <button type="submit" class="button" disabled=move || report.pending().get()>{words.t(k::thread_send_report)}</button>
                 </ActionForm>
                 }
             }
         >
-            <p role="status" class="report-done">"Thank you. A moderator will review this message."</p>
+            <p role="status" class="report-done">{words.t(k::thread_report_done)}</p>
         </Show>
     }
 }

@@ -5,6 +5,7 @@ use crate::components::compose::parties;
 use crate::components::recipient_picker::{PickerText, RecipientPicker};
 use crate::domain::conversation::Party;
 use crate::domain::moderation::check_additions;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// Adds members or groups to a conversation of three or more, with the shared
@@ -16,6 +17,7 @@ pub(super) fn AddPeoplePanel(
     acting_as: PartyView,
 ) -> impl IntoView {
     let add = ServerAction::<AddPeople>::new();
+    let words = use_words();
     let chosen = RwSignal::new(Vec::<PartyView>::new());
     let acting_token = acting_as.token.clone();
     // Everyone in the conversation already, the viewer's own side included.
@@ -49,18 +51,18 @@ pub(super) fn AddPeoplePanel(
     });
     let picker = PickerText {
         id: "add-people",
-        label: "Find members and groups",
-        chips_label: "People to add",
-        hint: "Whoever you add sees the whole conversation, including earlier messages. Up to 9 others in all.",
+        label: words.t(k::thread_add_find),
+        chips_label: words.t(k::thread_add_chosen),
+        hint: words.t(k::thread_add_hint),
     };
     view! {
         <details class="add-people">
-            <summary>"Add people"</summary>
+            <summary>{words.t(k::thread_add_people)}</summary>
             <ActionForm action=add attr:class="add-people-form">
                 <input type="hidden" name="conversation" value=conversation.to_string()/>
                 <RecipientPicker text=picker chosen rule excluded error/>
                 <button type="submit" class="button" disabled=move || chosen.with(Vec::is_empty) || add.pending().get()>
-                    "Add to conversation"
+                    {words.t(k::thread_add_submit)}
                 </button>
             </ActionForm>
         </details>

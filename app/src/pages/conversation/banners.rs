@@ -3,12 +3,14 @@
 
 use crate::api::conversations::{AnswerRequest, LeaveConversation};
 use crate::api::notifications::SetMuted;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// Accept, decline, or decline and report, for a conversation that is a message request.
 #[component]
 pub(super) fn RequestBanner(conversation: i64, request: RwSignal<bool>) -> impl IntoView {
     let answer = ServerAction::<AnswerRequest>::new();
+    let words = use_words();
     // Accepting keeps the member on this page: the banner goes once it is done.
     Effect::new(move |_| {
         if let Some(Ok(())) = answer.value().get() {
@@ -32,12 +34,12 @@ pub(super) fn RequestBanner(conversation: i64, request: RwSignal<bool>) -> impl 
         }
     };
     view! {
-        <section class="request-banner panel" aria-label="Message request">
-            <p>"This is a message request: you do not share a group with whoever started it. Nobody is told what you decide."</p>
+        <section class="request-banner panel" aria-label=words.t(k::thread_request)>
+            <p>{words.t(k::thread_request_text)}</p>
             <div class="request-actions">
-                {button("accept", "Accept")}
-                {button("decline", "Decline")}
-                {button("decline_and_report", "Decline and report")}
+                {button("accept", words.t(k::thread_accept))}
+                {button("decline", words.t(k::thread_decline))}
+                {button("decline_and_report", words.t(k::thread_decline_report))}
             </div>
             <p class="field-error" role="alert">{error}</p>
         </section>
@@ -47,6 +49,7 @@ pub(super) fn RequestBanner(conversation: i64, request: RwSignal<bool>) -> impl 
 #[component]
 pub(super) fn LeaveButton(conversation: i64) -> impl IntoView {
     let leave = ServerAction::<LeaveConversation>::new();
+    let words = use_words();
     let error = move || {
         leave
             .value()
@@ -57,7 +60,7 @@ pub(super) fn LeaveButton(conversation: i64) -> impl IntoView {
     view! {
         <ActionForm action=leave attr:class="leave-form">
             <input type="hidden" name="conversation" value=conversation.to_string()/>
-            <button type="submit" class="button button-quiet">"Leave conversation"</button>
+            <button type="submit" class="button button-quiet">{words.t(k::thread_leave)}</button>
             <p class="field-error" role="alert">{error}</p>
         </ActionForm>
     }
@@ -69,6 +72,7 @@ pub(super) fn LeaveButton(conversation: i64) -> impl IntoView {
 pub(super) fn MuteButton(conversation: i64, muted: bool) -> impl IntoView {
     let muted = RwSignal::new(muted);
     let mute = ServerAction::<SetMuted>::new();
+    let words = use_words();
     Effect::new(move |_| {
         if let Some(Ok(now)) = mute.value().get() {
             muted.set(now);
@@ -79,7 +83,7 @@ pub(super) fn MuteButton(conversation: i64, muted: bool) -> impl IntoView {
             <input type="hidden" name="conversation" value=conversation.to_string()/>
             <input type="hidden" name="muted" value=move || (!muted.get()).to_string()/>
             <button type="submit" class="button button-quiet" aria-pressed=move || muted.get().to_string()>
-                {move || if muted.get() { "Unmute" } else { "Mute" }}
+                {move || if muted.get() { words.t(k::thread_unmute) } else { words.t(k::thread_mute) }}
             </button>
         </ActionForm>
     }

@@ -7,6 +7,7 @@ use crate::api::conversations::EditMessage;
 use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::domain::conversation::MessageBody;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -24,13 +25,14 @@ pub(super) fn EditForm(
     editing: RwSignal<bool>,
 ) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     let body = RwSignal::new(refused_edit(message_id).unwrap_or(original));
     let client_error = RwSignal::new(None::<String>);
     let edit = ServerAction::<EditMessage>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match MessageBody::parse(&body.get_untracked()) {
-            Err(reason) => client_error.set(Some(reason)),
+            Err(reason) => client_error.set(Some(reason.words(words))),
             Ok(_) => {
                 client_error.set(None);
                 edit.dispatch(EditMessage {
@@ -59,9 +61,9 @@ pub(super) fn EditForm(
     view! {
         <form class="edit-form" action=EditMessage::url() method="post" on:submit=on_submit novalidate>
             <input type="hidden" name="message" value=message_id.to_string()/>
-            <MessageField ids label="Edit message" rows=3 body error=Signal::derive(error)/>
+            <MessageField ids label=words.t(k::thread_edit_label) rows=3 body error=Signal::derive(error)/>
             <button type="submit" class="button" disabled=move || edit.pending().get()>
-                {move || if edit.pending().get() { "Saving…" } else { "Save" }}
+                {move || if edit.pending().get() { words.t(k::thread_saving) } else { words.t(k::thread_save) }}
             </button>
             " "
             <CancelLink message_id closes=editing/>

@@ -10,27 +10,29 @@ use crate::components::attachments::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::message_text::MessageText;
 use crate::components::time::Time;
+use crate::i18n::{k, use_words};
 use leptos::prelude::*;
 
 /// `continued`: it follows its author's previous message closely (see `Placement`).
 #[component]
 pub(super) fn Message(message: MessageView, #[prop(optional)] continued: bool) -> impl IntoView {
+    let words = use_words();
     let id = format!("message-{}", message.id);
     let author = message.author.name.clone();
     match message.kind {
         MessageKind::Left => view! {
-            <li class="note" id=id>{format!("{author} left the conversation.")}</li>
+            <li class="note" id=id>{words.f(k::thread_left, &[("name", &author)])}</li>
         }
         .into_any(),
         MessageKind::Added => view! {
-            <li class="note" id=id>{format!("{author} added {}.", message.body)}</li>
+            <li class="note" id=id>{words.f(k::thread_added, &[("name", &author), ("names", &message.body)])}</li>
         }
         .into_any(),
         MessageKind::Text if message.is_gone() => {
             let note = if message.removed {
-                "This message was removed by a moderator."
+                words.t(k::thread_removed)
             } else {
-                "Message deleted"
+                words.t(k::thread_deleted)
             };
             let removed = message.removed;
             let byline = message.clone();
@@ -53,6 +55,7 @@ pub(super) fn Message(message: MessageView, #[prop(optional)] continued: bool) -
 #[component]
 fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     let id = message.id;
     let editing = RwSignal::new(edit_asked_for(id));
     let body = message.body.clone();
@@ -62,7 +65,7 @@ fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
         if collapsed {
             view! {
                 <details class="collapsed-message">
-                    <summary>"Message from a member you blocked"</summary>
+                    <summary>{words.t(k::thread_from_blocked)}</summary>
                     <div class="message-body" dir="auto"><MessageText body/></div>
                 </details>
             }
@@ -105,12 +108,16 @@ fn TextMessage(message: MessageView, continued: bool) -> impl IntoView {
 #[component]
 fn SeenBy(message_id: i64) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     let names = Memo::new(move |_| thread.seen_at(message_id));
     let text = move || {
         names.with(|n| match n.as_slice() {
             [] => String::new(),
-            [one] => format!("Seen by {one}"),
-            [rest @ .., last] => format!("Seen by {} and {last}", rest.join(", ")),
+            [one] => words.f(k::thread_seen_by, &[("name", one)]),
+            [rest @ .., last] => words.f(
+                k::thread_seen_by_several,
+                &[("names", &rest.join(", ")), ("last", last)],
+            ),
         })
     };
     view! { <p class="seen-by meta" hidden=move || names.with(Vec::is_empty)>{text}</p> }
@@ -131,15 +138,16 @@ fn Byline(message: MessageView) -> impl IntoView {
 /// "Alice (written by Bob) · 14:02 · edited".
 #[component]
 fn Head(message: MessageView) -> impl IntoView {
+    let words = use_words();
     view! {
         <p class="message-head">
             <a class="message-author" href=message.author.link()><bdi>{message.author.name.clone()}</bdi></a>
-            {message.written_by.map(|by| view! { <span class="meta written-by">{format!(" (written by {by})")}</span> })}
+            {message.written_by.map(|by| view! { <span class="meta written-by">{format!(" {}", words.f(k::thread_written_by, &[("name", &by)]))}</span> })}
             <span class="head-sep">" · "</span>
             <span class="meta"><Time at=message.created_at/></span>
             {message.edited_at.filter(|_| !message.deleted).map(|at| view! {
                 " · "
-                <span class="meta edited" title=format!("Edited {}", crate::components::time::written(at))>"edited"</span>
+                <span class="meta edited" title=words.f(k::thread_edited_at, &[("when", &crate::components::time::written(at))])>{words.t(k::thread_edited)}</span>
             })}
         </p>
     }
@@ -148,14 +156,15 @@ fn Head(message: MessageView) -> impl IntoView {
 /// The start of the message a reply answers; following it jumps there.
 #[component]
 fn QuoteLink(quote: Quote) -> impl IntoView {
+    let words = use_words();
     let text = if quote.gone {
-        "Message deleted".to_string()
+        words.t(k::thread_deleted).to_string()
     } else {
         quote.excerpt.clone()
     };
     view! {
         <a class="reply-quote" class:gone=quote.gone href=format!("#message-{}", quote.id)>
-            <span class="visually-hidden">"In reply to "</span>
+            <span class="visually-hidden">{format!("{} ", words.t(k::thread_in_reply_to))}</span>
             <span class="reply-quote-author">{quote.author.clone()}</span>
             " "
             <span class="reply-quote-text">{text}</span>

@@ -14,6 +14,7 @@ use crate::api::conversations::{
     get_thread, MessageEdit, MessageKind, MessageView, Quote, Reaction, Seen, ThreadView,
 };
 use crate::components::party::PartyName;
+use crate::i18n::{k, use_words};
 use crate::pages::error_view;
 use add_people::AddPeoplePanel;
 use banners::{LeaveButton, MuteButton, RequestBanner};
@@ -39,8 +40,9 @@ pub fn ConversationPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let at = move || query.read().get("at").and_then(|at| at.parse::<i64>().ok());
     let thread = Resource::new(move || (id(), at()), |(id, at)| get_thread(id, None, at));
+    let words = use_words();
     view! {
-        <Suspense fallback=|| view! { <p>"Loading conversation…"</p> }>
+        <Suspense fallback=move || view! { <p>{words.t(k::thread_loading)}</p> }>
             {move || Suspend::new(async move {
                 match thread.await {
                     Err(error) => Either::Left(error_view(error)),
@@ -212,6 +214,7 @@ fn placements(
 
 #[component]
 fn Thread(thread: ThreadView) -> impl IntoView {
+    let words = use_words();
     let conversation = thread.id;
     let title = thread
         .others
@@ -276,9 +279,9 @@ fn Thread(thread: ThreadView) -> impl IntoView {
         <article class="thread panel">
             <header class="thread-head">
                 <a class="back-to-list" href="/conversations">
-                    <span aria-hidden="true">"‹ "</span>"All conversations"
+                    <span aria-hidden="true">"‹ "</span>{words.t(k::thread_all_conversations)}
                 </a>
-                <h1 class="visually-hidden">{format!("Conversation with {title}")}</h1>
+                <h1 class="visually-hidden">{words.f(k::thread_heading, &[("names", &title)])}</h1>
                 <div class="thread-title">
                     <p class="thread-parties">
                         {move || others.get().into_iter().map(|p| view! { <PartyName party=p link=true/> }).collect_view()}
@@ -286,7 +289,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                     // Mute, Leave and Add people: in a row on a wide screen, behind one
                     // "⋯" on a phone (the stylesheet decides; without JavaScript too).
                     <details class="thread-menu">
-                        <summary aria-label="Conversation options">
+                        <summary aria-label=words.t(k::thread_options)>
                             <span aria-hidden="true">"⋯"</span>
                         </summary>
                         <div class="thread-menu-items">
@@ -297,19 +300,19 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                     </details>
                 </div>
                 {(acting_as.kind == crate::api::conversations::PartyKind::Group).then(|| view! {
-                    <p class="meta">{format!("You are answering as the {} group.", acting_as.name)}</p>
+                    <p class="meta">{words.f(k::thread_answering_as, &[("name", &acting_as.name)])}</p>
                 })}
             </header>
             {move || request.get().then(|| view! { <RequestBanner conversation request/> })}
             {first_unread.map(|id| view! {
-                <p class="skip-to-new"><a href=format!("#message-{id}")>"Jump to new messages"</a></p>
+                <p class="skip-to-new"><a href=format!("#message-{id}")>{words.t(k::thread_jump_to_new)}</a></p>
             })}
             <p class="older" hidden=move || older.get().is_none()>
                 <button type="button" class="button button-quiet" on:click=load_older disabled=move || loading_older.get()>
-                    "Load older messages"
+                    {words.t(k::thread_load_older)}
                 </button>
             </p>
-            <ol class="messages" aria-label="Messages">
+            <ol class="messages" aria-label=words.t(k::thread_messages)>
                 // Keyed by what can change, so an edited, deleted or removed message
                 // (or one quoting it) is drawn again.
                 // Where each sits among its neighbours is part of the key too: a
@@ -331,7 +334,7 @@ fn Thread(thread: ThreadView) -> impl IntoView {
                                 <li class="day-line"><span>{day}</span></li>
                             })}
                             {(Some(message.id) == first_unread).then(|| view! {
-                                <li class="unread-divider" id="new-messages">"New messages"</li>
+                                <li class="unread-divider" id="new-messages">{words.t(k::thread_new_messages)}</li>
                             })}
                             <Message message continued=placed.continued/>
                         }

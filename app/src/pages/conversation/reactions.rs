@@ -5,14 +5,13 @@ use super::ThreadContext;
 use crate::api::conversations::React;
 use crate::domain::conversation::{reaction_name, REACTIONS};
 use crate::error::AppError;
+use crate::i18n::{k, use_words, Words};
 use leptos::prelude::*;
 
 /// The words for a refused reaction.
-fn refusal(error: AppError) -> String {
+fn refusal(words: Words, error: AppError) -> String {
     match error {
-        AppError::TooFast(seconds) => format!(
-            "That is a lot of reactions at once. Please wait {seconds} seconds, then try again."
-        ),
+        AppError::TooFast(seconds) => words.p(k::thread_too_many_reactions, seconds as i64, &[]),
         other => other.to_string(),
     }
 }
@@ -23,12 +22,19 @@ pub(super) fn follow_reactions(
     action: ServerAction<React>,
 ) -> Signal<Option<String>> {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     Effect::new(move |_| {
         if let Some(Ok(reactions)) = action.value().get() {
             thread.apply_reactions(message_id, reactions);
         }
     });
-    Signal::derive(move || action.value().get().and_then(Result::err).map(refusal))
+    Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(move |e| refusal(words, e))
+    })
 }
 
 /// One emoji's form: pressing it puts the reaction on, or takes it back.
@@ -71,6 +77,7 @@ fn ReactionForm(
 #[component]
 pub(super) fn ReactionBar(message_id: i64, action: ServerAction<React>) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     let me = thread.acting_as;
     let reactions = Memo::new(move |_| {
         thread.messages.with(|all| {
@@ -81,7 +88,7 @@ pub(super) fn ReactionBar(message_id: i64, action: ServerAction<React>) -> impl 
         })
     });
     view! {
-        <div class="reactions" role="group" aria-label="Reactions" hidden=move || reactions.with(Vec::is_empty)>
+        <div class="reactions" role="group" aria-label=words.t(k::thread_reactions) hidden=move || reactions.with(Vec::is_empty)>
             {REACTIONS.iter().map(|(emoji, _)| {
                 let emoji: &'static str = emoji;
                 let this = move || reactions.with(|all| all.iter().find(|r| r.emoji == emoji).cloned());
@@ -104,9 +111,10 @@ pub(super) fn ReactionBar(message_id: i64, action: ServerAction<React>) -> impl 
 #[component]
 pub(super) fn ReactionPicker(message_id: i64, action: ServerAction<React>) -> impl IntoView {
     let thread = expect_context::<ThreadContext>();
+    let words = use_words();
     let me = thread.acting_as;
     view! {
-        <div class="reaction-picker" role="group" aria-label="React">
+        <div class="reaction-picker" role="group" aria-label=words.t(k::thread_react)>
             {REACTIONS.iter().map(|(emoji, _)| {
                 let emoji: &'static str = emoji;
                 let pressed = Signal::derive(move || {
@@ -117,7 +125,7 @@ pub(super) fn ReactionPicker(message_id: i64, action: ServerAction<React>) -> im
                             .is_some_and(|r| me.with_value(|t| r.includes(t)))
                     })
                 });
-                let label = Signal::derive(move || format!("React with {}", reaction_name(emoji)));
+                let label = Signal::derive(move || words.f(k::thread_react_with, &[("name", &reaction_name(emoji))]));
                 let count = Signal::stored(None::<usize>);
                 view! { <ReactionForm message_id action emoji label pressed count/> }
             }).collect_view()}

@@ -8,6 +8,7 @@ use crate::components::field::typed;
 use crate::components::message_field::{MessageField, MessageFieldIds};
 use crate::domain::attachment::AttachmentRules;
 use crate::domain::conversation::MessageBody;
+use crate::i18n::{k, use_words};
 use crate::model::conversation::AttachmentView;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -51,6 +52,7 @@ pub(super) fn ReplyBox(
     pending: Vec<AttachmentView>,
     rules: AttachmentRules,
 ) -> impl IntoView {
+    let words = use_words();
     let files = RwSignal::new(pending);
     let uploading = RwSignal::new(false);
     let thread = expect_context::<ThreadContext>();
@@ -78,14 +80,12 @@ pub(super) fn ReplyBox(
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if uploading.get_untracked() {
-            client_error.set(Some(
-                "Wait until the files have finished uploading, then send.".into(),
-            ));
+            client_error.set(Some(words.t(k::thread_wait_for_files).into()));
             return;
         }
         let attached = files.with_untracked(Vec::len);
         match MessageBody::parse_with_files(&body.get_untracked(), attached) {
-            Err(reason) => client_error.set(Some(reason)),
+            Err(reason) => client_error.set(Some(reason.words(words))),
             Ok(_) => {
                 client_error.set(None);
                 send.dispatch(SendMessage {
@@ -133,7 +133,7 @@ pub(super) fn ReplyBox(
     let answering = move || {
         replying.get().map(|quote| {
             let text = if quote.gone {
-                "Message deleted".to_string()
+                words.t(k::thread_deleted).to_string()
             } else {
                 quote.excerpt.clone()
             };
@@ -141,20 +141,20 @@ pub(super) fn ReplyBox(
                 <div class="replying-to" role="status">
                     <input type="hidden" name="reply_to" value=quote.id.to_string()/>
                     <a class="reply-quote" href=format!("#message-{}", quote.id)>
-                        "Replying to " <span class="reply-quote-author">{quote.author.clone()}</span>
+                        {format!("{} ", words.t(k::thread_replying_to))} <span class="reply-quote-author">{quote.author.clone()}</span>
                         ": " <span class="reply-quote-text">{text}</span>
                     </a>
                     <a
                         class="link-button"
                         role="button"
                         href="?"
-                        aria-label="Cancel the reply to this message"
+                        aria-label=words.t(k::thread_cancel_reply)
                         on:click=move |ev| {
                             ev.prevent_default();
                             replying.set(None);
                         }
                     >
-                        "Cancel"
+                        {words.t(k::thread_cancel)}
                     </a>
                 </div>
             }
@@ -168,7 +168,7 @@ pub(super) fn ReplyBox(
             <super::typing::TypingLine conversation/>
             <MessageField
                 ids
-                label="Reply"
+                label=words.t(k::thread_reply_label)
                 rows=3
                 body
                 error=Signal::derive(error)
@@ -177,7 +177,7 @@ pub(super) fn ReplyBox(
             <AttachPicker conversation=Some(conversation) files rules uploading/>
             <CodeOfConductLine/>
             <button type="submit" class="button" disabled=move || send.pending().get() || uploading.get()>
-                {move || if send.pending().get() { "Sending…" } else { "Send" }}
+                {move || if send.pending().get() { words.t(k::thread_sending) } else { words.t(k::thread_send) }}
             </button>
         </form>
     }

@@ -1,6 +1,7 @@
 //! "Alice is typing…" under the thread, and announcing one's own typing.
 
 use crate::components::live::use_live;
+use crate::i18n::{k, use_words};
 use crate::model::live::{TYPING_EVERY, TYPING_SHOWN};
 use leptos::prelude::*;
 
@@ -21,6 +22,7 @@ fn now_ms() -> f64 {
 #[component]
 pub(super) fn TypingLine(conversation: i64) -> impl IntoView {
     let live = use_live();
+    let words = use_words();
     // (name, when last announced)
     let typing = RwSignal::new(Vec::<(String, f64)>::new());
     let shown_ms = TYPING_SHOWN.as_millis() as f64;
@@ -54,9 +56,9 @@ pub(super) fn TypingLine(conversation: i64) -> impl IntoView {
             let names: Vec<&str> = t.iter().map(|(name, _)| name.as_str()).collect();
             match names.as_slice() {
                 [] => String::new(),
-                [one] => format!("{one} is typing…"),
-                [a, b] => format!("{a} and {b} are typing…"),
-                _ => "Several people are typing…".to_string(),
+                [one] => words.f(k::thread_typing_one, &[("name", one)]),
+                [a, b] => words.f(k::thread_typing_two, &[("first", a), ("second", b)]),
+                _ => words.t(k::thread_typing_several).to_string(),
             }
         })
     };

@@ -662,3 +662,24 @@ pub fn photo_with_exif(width: u32, height: u32, secret: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&jpeg[2..]);
     out
 }
+
+/// The field problems of an `invalid` answer's detail, worded in English as the
+/// page words them (they travel as codes).
+pub fn field_messages(detail: &serde_json::Value) -> Vec<(String, String)> {
+    let errors: app::domain::FieldErrors =
+        serde_json::from_value(detail.clone()).unwrap_or_default();
+    let english = app::i18n::Words::of(app::domain::language::Language::En);
+    errors
+        .0
+        .iter()
+        .map(|(field, problem)| (field.clone(), problem.words(english)))
+        .collect()
+}
+
+/// An error answer as the page words it in English (errors travel as codes).
+pub fn said(body: &serde_json::Value) -> String {
+    match serde_json::from_value::<app::error::AppError>(body.clone()) {
+        Ok(error) => error.words(app::i18n::Words::of(app::domain::language::Language::En)),
+        Err(_) => body.to_string(),
+    }
+}
