@@ -43,7 +43,19 @@ test('a member turns notifications on for this browser, a push shows for the thr
   );
   await registerMember(page, 'Pushed');
   await gotoHydrated(page, '/settings/notifications');
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  // `ready` resolves when the worker starts activating; a push delivered
+  // before its activation is over (it enables navigation preload and claims
+  // the open pages meanwhile) can be lost, so wait until it is activated.
+  await page.evaluate(async () => {
+    const worker = (await navigator.serviceWorker.ready).active;
+    if (worker && worker.state !== 'activated') {
+      await new Promise<void>((resolve) => {
+        worker.addEventListener('statechange', () => {
+          if (worker.state === 'activated') resolve();
+        });
+      });
+    }
+  });
 
   const section = page.locator('#push ~ *');
   await page.getByRole('button', { name: 'Turn on notifications on this device', exact: true }).click();
