@@ -88,7 +88,9 @@ self.addEventListener('notificationclick', (event) => {
       }
       const open = tabs.find((tab) => 'navigate' in tab);
       if (open) {
-        await open.focus();
+        // A browser may refuse the focus (the click's permission ran out): the
+        // tab still goes to the thread.
+        await open.focus().catch(() => {});
         return open.navigate(url.href);
       }
       return self.clients.openWindow(url.href);

@@ -8,6 +8,10 @@ use std::fmt::Write;
 /// The plural forms a plural key holds, in this order, in every language.
 const FORMS: [&str; 3] = ["one", "many", "other"];
 
+/// Keys of words only the server sends (emails, pushes): the client does not
+/// carry them.
+pub const SENT_PREFIX: &str = "sent_";
+
 fn placeholders(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut rest = text;
@@ -96,6 +100,8 @@ pub fn compile(
     let mut keys = String::new();
     // Error codes travel by name (`error_…` sentences): name → entry.
     let mut error_keys: Vec<(String, usize)> = Vec::new();
+    // Entry by entry: words only the server sends (emails, pushes).
+    let mut sent_only: Vec<bool> = Vec::new();
     for (key, value) in english {
         let valid_ident = key
             .chars()
@@ -112,6 +118,10 @@ pub fn compile(
             }
         };
         let plural = value.is_object();
+        sent_only.extend(std::iter::repeat_n(
+            key.starts_with(SENT_PREFIX),
+            english_entries.len(),
+        ));
         if key.starts_with("error_") && !plural {
             error_keys.push((key.clone(), tables[0].len()));
         }
@@ -189,17 +199,29 @@ pub fn compile(
         let _ = writeln!(out, "    ({name:?}, {entry}),");
     }
     let _ = writeln!(out, "];");
+    let _ = writeln!(
+        out,
+        "/// Entries only the server uses (keys `{SENT_PREFIX}…`): empty in the client's\n/// English and in the table a page carries.\n#[cfg(feature = \"ssr\")]\npub static SENT_ONLY: [bool; ENTRIES] = {sent_only:?};"
+    );
     for (i, (language, _)) in catalogues.iter().enumerate() {
         let name = language.to_uppercase();
-        // The client carries English only; the server every language.
-        if i > 0 {
-            let _ = writeln!(out, "#[cfg(feature = \"ssr\")]");
-        }
+        // The client carries English only, without the server's own words; the
+        // server every language.
+        let _ = writeln!(out, "#[cfg(feature = \"ssr\")]");
         let _ = writeln!(out, "pub static {name}: [&str; ENTRIES] = [");
         for entry in &tables[i] {
             let _ = writeln!(out, "    {entry:?},");
         }
         let _ = writeln!(out, "];");
+        if i == 0 {
+            let _ = writeln!(out, "#[cfg(not(feature = \"ssr\"))]");
+            let _ = writeln!(out, "pub static {name}: [&str; ENTRIES] = [");
+            for (entry, sent) in tables[i].iter().zip(&sent_only) {
+                let entry = if *sent { "" } else { entry.as_str() };
+                let _ = writeln!(out, "    {entry:?},");
+            }
+            let _ = writeln!(out, "];");
+        }
     }
     Ok(out)
 }

@@ -89,7 +89,13 @@ impl Words {
     /// The whole table, as the page carries it for the client.
     #[cfg(feature = "ssr")]
     pub fn table_json(self) -> String {
-        serde_json::to_string(self.table).unwrap_or_else(|_| "[]".into())
+        let shown: Vec<&str> = self
+            .table
+            .iter()
+            .zip(SENT_ONLY.iter())
+            .map(|(entry, sent)| if *sent { "" } else { *entry })
+            .collect();
+        serde_json::to_string(&shown).unwrap_or_else(|_| "[]".into())
     }
 }
 
@@ -368,6 +374,17 @@ mod page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_carries_none_of_the_words_only_the_server_sends() {
+        let french = Words::of(Language::Fr);
+        assert_eq!(french.t(k::sent_push_new_message), "Nouveau message");
+        let table: Vec<String> = serde_json::from_str(&french.table_json()).expect("JSON");
+        assert_eq!(table.len(), ENTRIES);
+        assert_eq!(table[k::sent_push_new_message.0], "");
+        assert_eq!(table[k::signin_submit.0], "Se connecter");
+        assert!(SENT_ONLY.iter().filter(|s| **s).count() > 50);
+    }
 
     #[test]
     fn every_error_code_has_words_in_every_language() {

@@ -14,6 +14,8 @@
 
 use app::backend::attachments::{self, FileStore, Refusal};
 use app::backend::state::AppState;
+use app::domain::language::{Language, LANGUAGE_COOKIE};
+use app::i18n::{k, Problem, Words};
 use app::model::conversation::AttachmentView;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -82,10 +84,28 @@ fn in_progress() -> &'static Mutex<HashMap<i64, usize>> {
 }
 
 fn busy() -> Refusal {
-    Refusal::new(
-        "busy",
-        "Many files are being uploaded right now. Please try again in a moment.",
-    )
+    Refusal::new("busy", k::error_upload_busy)
+}
+
+/// The words of the reader's language, as the pages choose it: the `lang`
+/// cookie, else `Accept-Language`, else the portal's first language.
+fn reader_words(state: &AppState, headers: &HeaderMap) -> Words {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANGUAGE_COOKIE)
+        .map(|(_, value)| value);
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Words::of(Language::for_reader(
+        cookie,
+        accept,
+        &state.settings.languages,
+    ))
 }
 
 /// What one upload request came with.
@@ -160,13 +180,20 @@ async fn receive(
                     "kind" | "mismatch" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     _ => StatusCode::BAD_REQUEST,
                 };
-                let body = serde_json::json!({ "code": refusal.code, "error": refusal.message });
+                let words = reader_words(&state, &headers);
+                let body = serde_json::json!({
+                    "code": refusal.code,
+                    "error": refusal.message.words(words),
+                });
                 (status, axum::Json(body)).into_response()
             }
             (Some(stored), None) => axum::Json(stored).into_response(),
             (None, None) => {
-                let body =
-                    serde_json::json!({ "code": "missing", "error": "Choose a file to attach." });
+                let words = reader_words(&state, &headers);
+                let body = serde_json::json!({
+                    "code": "missing",
+                    "error": Problem::new(k::error_upload_missing).words(words),
+                });
                 (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
             }
         };
@@ -221,13 +248,11 @@ async fn read_and_store(
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Refusal::new(
                 "too_large",
-                format!(
-                    "A file may be at most {}.",
-                    app::domain::attachment::size_text(rules.file_bytes)
-                ),
+                Problem::new(k::error_upload_too_large)
+                    .with("max", app::domain::attachment::size_text(rules.file_bytes)),
             )
         } else {
-            Refusal::new("unreadable", "The upload was cut off. Please try again.")
+            Refusal::new("unreadable", k::error_upload_cut_off)
         }
     };
     loop {
@@ -251,10 +276,8 @@ async fn read_and_store(
                     }
                     Ok(None) => break,
                     Ok(Some(_)) | Err(_) => {
-                        form.refusal = Some(Refusal::new(
-                            "unreadable",
-                            "The form could not be read. Please try again.",
-                        ));
+                        form.refusal =
+                            Some(Refusal::new("unreadable", k::error_upload_form_unreadable));
                         return form;
                     }
                 }
@@ -299,7 +322,10 @@ async fn read_and_store(
         if too_large {
             let message = app::domain::attachment::check_file(rules, &file_name, u64::MAX)
                 .err()
-                .unwrap_or_default();
+                .unwrap_or_else(|| {
+                    Problem::new(k::error_upload_too_large)
+                        .with("max", app::domain::attachment::size_text(rules.file_bytes))
+                });
             form.refusal = Some(Refusal::new("too_large", message));
             break;
         }
@@ -332,7 +358,7 @@ async fn prepare_and_store(
     };
     let prepared = tokio::task::spawn_blocking(move || attachments::prepare(rules, &name, bytes))
         .await
-        .map_err(|_| Refusal::new("unreadable", "The file could not be read."))??;
+        .map_err(|_| Refusal::new("unreadable", k::error_upload_file_unreadable))??;
     drop(_permit);
     match attachments::store_upload(
         &state.pool,

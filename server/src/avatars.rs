@@ -224,7 +224,8 @@ pub async fn create_group(
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
     headers.remove(header::CONTENT_LENGTH);
-    let answer = crate::plain_forms::answer_as_page(pages.clone(), call, |call| {
+    let offered = &state.settings.languages;
+    let answer = crate::plain_forms::answer_as_page(pages.clone(), offered, call, |call| {
         use tower::ServiceExt;
         async move {
             let Ok(response) = pages.oneshot(call).await;

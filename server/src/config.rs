@@ -67,7 +67,7 @@ pub struct Config {
     pub reply_address: Option<String>,
     /// Where this instance's SMTP listener for replies listens (PORTAL_INBOUND_SMTP_ADDR).
     pub inbound_smtp_addr: Option<SocketAddr>,
-    /// The languages offered, the fallback first (PORTAL_LANGUAGES, default `en`).
+    /// The languages offered, the fallback first (PORTAL_LANGUAGES, default all four).
     pub languages: Vec<app::domain::language::Language>,
     /// Where Prometheus reads the metrics without a token (PORTAL_METRICS_ADDR).
     pub metrics_addr: Option<SocketAddr>,
@@ -107,7 +107,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PORTAL_PUSH_SERVICES", "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com", "the push services the portal sends to: hosts, .domains (with their subdomains) or http://host:port origins (tests); a browser subscribed elsewhere is refused"),
     ("PORTAL_REPLY_ADDRESS", "(none: no replies by email)", "members answer notification emails by replying: the emails' Reply-To is reply+<signed token>@ this address's domain; route those to PORTAL_INBOUND_SMTP_ADDR"),
     ("PORTAL_INBOUND_SMTP_ADDR", "(none)", "address and port of this instance's SMTP listener for replies (e.g. 127.0.0.1:2525; your mail server forwards reply+* to it)"),
-    ("PORTAL_LANGUAGES", "en", "the languages the portal offers, comma-separated, the fallback first (en, fr, de, es); a reader gets their choice, else their browser's, else the first. French, German and Spanish cover part of the portal so far"),
+    ("PORTAL_LANGUAGES", "en,fr,de,es", "the languages the portal offers, comma-separated, the fallback first (en, fr, de, es); a reader gets their choice, else their browser's, else the first; a member's emails and pushes speak theirs"),
     ("PORTAL_VERIFY_EMAIL", "true", "new accounts confirm their email (a link, needs PORTAL_SMTP_URL) before they can sign in; false only for trials and tests"),
     ("PORTAL_METRICS_ADDR", "(none)", "serve Prometheus metrics at http://<this>/metrics, without a token (keep it private)"),
     ("PORTAL_METRICS_TOKEN", "(none)", "serve /metrics on the portal's port to `Authorization: Bearer <token>` (16+ characters). Or PORTAL_METRICS_TOKEN_FILE"),
@@ -252,7 +252,7 @@ impl Config {
             .map(|v| reply_address(&v))
             .transpose()?;
         let languages = match var("PORTAL_LANGUAGES") {
-            None => vec![app::domain::language::Language::En],
+            None => app::domain::language::Language::ALL.to_vec(),
             Some(list) => languages(&list)?,
         };
         if inbound_smtp_addr.is_some() && reply_address.is_none() {
@@ -402,6 +402,7 @@ impl Config {
             max_backoff_seconds: self.email_max_backoff_seconds,
             lease_seconds: self.email_lease_seconds,
             reply_address: self.reply_address.clone(),
+            language: self.languages.first().copied().unwrap_or_default(),
         })
     }
 
@@ -438,6 +439,7 @@ impl Config {
             lease_seconds: self.email_lease_seconds,
             max_backoff_seconds: self.email_max_backoff_seconds,
             push: self.push_config(),
+            language: self.languages.first().copied().unwrap_or_default(),
         }))
     }
 

@@ -27,6 +27,8 @@ pub struct MailerConfig {
     pub lease_seconds: i64,
     /// Replies by email: the base reply address (see `app::backend::email_replies`).
     pub reply_address: Option<String>,
+    /// The language of a member who has none (the portal's first).
+    pub language: app::domain::language::Language,
 }
 
 /// Rows claimed per round.
@@ -128,7 +130,7 @@ impl Mailer {
         let email = match notifications::compose(
             pool,
             row,
-            &self.config.public_url,
+            (&self.config.public_url, self.config.language),
             self.config.reply_address.as_deref(),
         )
         .await

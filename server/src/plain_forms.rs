@@ -11,7 +11,9 @@
 
 use crate::router::BODY_LIMIT_BYTES;
 use app::api::context::{SubmittedForm, PLAIN_FORM_HEADER, PLAIN_FORM_NEXT};
+use app::domain::language::{Language, LANGUAGE_COOKIE};
 use app::domain::text::escape_html as escape;
+use app::i18n::{k, Words};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -65,30 +67,56 @@ fn form_page(headers: &HeaderMap) -> Option<String> {
     (!safe.starts_with("/api/")).then_some(safe)
 }
 
+/// The reader's language, as the pages choose it (`i18n::request_language`):
+/// the `lang` cookie, else `Accept-Language`, else the first of `offered`.
+fn reader_language(headers: &HeaderMap, offered: &[Language]) -> Language {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANGUAGE_COOKIE)
+        .map(|(_, value)| value);
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Language::for_reader(cookie, accept, offered)
+}
+
+/// `offered`: the languages the portal offers, the fallback first.
 pub async fn answer_plain_forms(
-    State(pages): State<Router>,
+    State((pages, offered)): State<(Router, Vec<Language>)>,
     request: Request,
     next: Next,
 ) -> Response {
     if !is_plain_form_post(&request) {
         return next.run(request).await;
     }
-    answer_as_page(pages, request, |request| next.run(request)).await
+    answer_as_page(pages, &offered, request, |request| next.run(request)).await
 }
 
 /// Answers a form's post to a server function as a web page: `call` asks the
 /// function as the client would; `pages` renders the form's page again after a
-/// refusal.
-pub async fn answer_as_page<F, Fut>(pages: Router, request: Request, call: F) -> Response
+/// refusal. What is said without a page is in the reader's language, among
+/// those `offered`.
+pub async fn answer_as_page<F, Fut>(
+    pages: Router,
+    offered: &[Language],
+    request: Request,
+    call: F,
+) -> Response
 where
     F: FnOnce(Request) -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
     let (mut parts, body) = request.into_parts();
+    let words = Words::of(reader_language(&parts.headers, offered));
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            "The form was too large or arrived too slowly. Please go back and try again.",
+            [(header::CONTENT_LANGUAGE, words.language.code())],
+            words.t(k::error_form_too_large),
         )
             .into_response();
     };
@@ -133,7 +161,7 @@ where
         .await
         .unwrap_or_default();
     let (Some(page), true) = (page, is_json) else {
-        return refusal_without_page(status, &error, cookies);
+        return refusal_without_page(words, status, &error, cookies);
     };
     let fields = form_urlencoded::parse(&bytes)
         .filter(|(name, _)| !SECRET_FIELDS.contains(&name.as_ref()))
@@ -147,7 +175,7 @@ where
     let mut page_request = Request::new(Body::empty());
     *page_request.uri_mut() = match page.parse() {
         Ok(uri) => uri,
-        Err(_) => return refusal_without_page(status, &error, cookies),
+        Err(_) => return refusal_without_page(words, status, &error, cookies),
     };
     *page_request.headers_mut() = page_headers;
     for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH] {
@@ -178,15 +206,23 @@ fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
 }
 
 /// A refusal when the form's page is unknown (the browser sent no Referer): its
-/// message on a page of its own, with a way back.
-fn refusal_without_page(status: StatusCode, error: &[u8], cookies: Vec<HeaderValue>) -> Response {
+/// message on a page of its own, with a way back, in the reader's `words`.
+fn refusal_without_page(
+    words: Words,
+    status: StatusCode,
+    error: &[u8],
+    cookies: Vec<HeaderValue>,
+) -> Response {
     let message = serde_json::from_slice::<app::error::AppError>(error)
-        .map(|e| e.to_string())
-        .unwrap_or_else(|_| "That did not work. Please go back and try again.".to_string());
+        .map(|e| e.words(words))
+        .unwrap_or_else(|_| words.t(k::error_page_unknown).to_string());
+    let title = escape(words.t(k::error_page_title));
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not sent</title></head>\
-         <body><main><h1>Not sent</h1><p role=\"alert\">{}</p><p><a href=\"/\">Back to the portal</a></p></main></body></html>",
-        escape(&message)
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><main><h1>{title}</h1><p role=\"alert\">{}</p><p><a href=\"/\">{}</a></p></main></body></html>",
+        words.language.code(),
+        escape(&message),
+        escape(words.t(k::error_page_back)),
     );
     let mut response = (status, Html(body)).into_response();
     for cookie in cookies {
@@ -228,7 +264,27 @@ mod tests {
     #[test]
     fn a_refusal_without_a_page_escapes_its_message() {
         let error = br#"{"kind":"refused","detail":"<b>no</b>"}"#;
-        let response = refusal_without_page(StatusCode::CONFLICT, error, Vec::new());
+        let response = refusal_without_page(
+            Words::of(Language::En),
+            StatusCode::CONFLICT,
+            error,
+            Vec::new(),
+        );
         assert_eq!(response.status(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn the_reader_language_is_their_choice_else_their_browsers_among_those_offered() {
+        let offered = [Language::En, Language::Fr, Language::De];
+        let mut headers = HeaderMap::new();
+        assert_eq!(reader_language(&headers, &offered), Language::En);
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("es, fr;q=0.5"),
+        );
+        assert_eq!(reader_language(&headers, &offered), Language::Fr);
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=b; lang=de"));
+        assert_eq!(reader_language(&headers, &offered), Language::De);
+        assert_eq!(reader_language(&headers, &[Language::En]), Language::En);
     }
 }

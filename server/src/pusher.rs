@@ -24,6 +24,8 @@ pub struct PusherConfig {
     pub max_backoff_seconds: i64,
     /// Which push services to send to, checked again at sending.
     pub push: app::backend::state::PushConfig,
+    /// The language of a member who has none (the portal's first).
+    pub language: app::domain::language::Language,
 }
 
 /// The VAPID key pair from its private key (base64url of the 32-byte scalar).
@@ -81,7 +83,7 @@ impl Pusher {
     pub async fn round(&self, pool: &PgPool) -> Result<usize, app::error::AppError> {
         let claimed = push::claim_due_pushes(pool, BATCH, self.config.lease_seconds).await?;
         let outcomes = futures_util::future::join_all(claimed.iter().map(|row| async move {
-            let outcome = match push::compose_push(pool, row).await {
+            let outcome = match push::compose_push(pool, row, self.config.language).await {
                 Ok(Some(message)) => self.send(row, &message).await,
                 Ok(None) => Outcome::Skipped,
                 Err(error) => {

@@ -113,7 +113,7 @@ pub fn router(
         // Inside routing, so each request is counted under the route it matched.
         .layer(middleware::from_fn(crate::metrics::track_requests))
         .layer(middleware::from_fn_with_state(
-            pages,
+            (pages, settings.languages.clone()),
             crate::plain_forms::answer_plain_forms,
         ))
         // Pages and server-function answers are compressed as they are sent; the

@@ -37,7 +37,10 @@ pub async fn delete_account(#[server(default)] current_password: String) -> Resu
     signed_in(|viewer, state| async move {
         if current_password.is_empty() {
             let mut errors = crate::domain::FieldErrors::new();
-            errors.add("current_password", "Enter your password to confirm.");
+            errors.add(
+                "current_password",
+                crate::i18n::k::error_password_to_confirm,
+            );
             return Err(errors.into());
         }
         confirm_own_password(&state, viewer.id, current_password).await?;
@@ -76,7 +79,10 @@ pub async fn request_email_change(
             crate::domain::account::Email::parse(&new_email),
         );
         if current_password.is_empty() {
-            errors.add("current_password", "Enter your password to confirm.");
+            errors.add(
+                "current_password",
+                crate::i18n::k::error_password_to_confirm,
+            );
         }
         let Some(new) = new.filter(|_| errors.is_empty()) else {
             return Err(errors.into());
@@ -119,7 +125,7 @@ pub async fn note_time_zone(#[server(default)] zone: String) -> Result<String, A
     context::public(|state| async move {
         let Some(reported) = crate::backend::members::time_zone::known(&zone) else {
             let mut errors = crate::domain::FieldErrors::new();
-            errors.add("zone", "This time zone is not one the portal knows.");
+            errors.add("zone", crate::i18n::k::error_time_zone_unknown);
             return Err(errors.into());
         };
         let zone = match viewer.await? {
@@ -152,7 +158,7 @@ pub async fn choose_language(
             .filter(|l| state.settings.languages.contains(l))
         else {
             let mut errors = crate::domain::FieldErrors::new();
-            errors.add("language", "This language is not one the portal offers.");
+            errors.add("language", crate::i18n::k::error_language_not_offered);
             return Err(errors.into());
         };
         if let Some(viewer) = viewer.await? {
@@ -193,7 +199,7 @@ pub async fn choose_time_zone(#[server(default)] zone: String) -> Result<(), App
             name => Some(
                 crate::backend::members::time_zone::known(name).ok_or_else(|| {
                     let mut errors = crate::domain::FieldErrors::new();
-                    errors.add("zone", "Choose a time zone from the list.");
+                    errors.add("zone", crate::i18n::k::error_time_zone_choose);
                     AppError::from(errors)
                 })?,
             ),

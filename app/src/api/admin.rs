@@ -24,7 +24,7 @@ where
 }
 
 #[cfg(feature = "ssr")]
-fn invalid(field: &str, message: String) -> AppError {
+fn invalid(field: &str, message: impl Into<crate::i18n::Problem>) -> AppError {
     let mut errors = crate::domain::FieldErrors::new();
     errors.add(field, message);
     AppError::Invalid(errors)
@@ -103,15 +103,14 @@ pub async fn admin_appoint_manager(
 ) -> Result<(), AppError> {
     administrator(|viewer, state| async move {
         if handle.trim().is_empty() {
-            return Err(invalid("handle", "Enter the member's handle.".into()));
+            return Err(invalid("handle", crate::i18n::k::error_handle_missing));
         }
         crate::backend::admin::appoint_manager(&state.pool, &viewer, &slug, &handle)
             .await
             .map_err(|error| match error {
-                AppError::NotFound => invalid(
-                    "handle",
-                    "No member who can take part has this handle (or the group is closed).".into(),
-                ),
+                AppError::NotFound => {
+                    invalid("handle", crate::i18n::k::error_no_member_with_handle)
+                }
                 other => other,
             })
     })

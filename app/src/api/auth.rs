@@ -139,9 +139,8 @@ mod ssr {
         let mut conn = pool.acquire().await?;
         if token.is_empty() || !crate::backend::site::use_invitation(&mut conn, token).await? {
             return Err(AppError::Refused(
-                "Registration on this portal is by invitation. Open the invitation link you were \
-                 given; each link works once and for 14 days."
-                    .into(),
+                crate::i18n::Problem::new(crate::i18n::k::error_invitation_required)
+                    .with("days", crate::backend::site::INVITATION_DAYS),
             ));
         }
         Ok(Some(token.to_string()))
@@ -187,6 +186,12 @@ mod ssr {
                 if let Some(id) =
                     members::create_unverified(&mut tx, registration, &hash, replacing).await?
                 {
+                    crate::backend::members::language::note_language(
+                        &mut tx,
+                        id,
+                        crate::i18n::request_language(),
+                    )
+                    .await?;
                     let token = auth::new_verification(&mut tx, id).await?;
                     notifications::queue_verification(
                         &mut tx,
@@ -279,9 +284,8 @@ mod ssr {
         if !confirmed {
             // Only someone who knows the password learns this.
             return Err(AppError::Refused(
-                "Confirm your email first: open the link we sent you (it works for 24 hours). \
-                 No email? Register again for a new link."
-                    .into(),
+                crate::i18n::Problem::new(crate::i18n::k::error_email_unconfirmed)
+                    .with("hours", i64::from(auth::VERIFICATION_HOURS)),
             ));
         }
         auth::attempt_succeeded(&state.pool, &keys).await?;
@@ -319,12 +323,22 @@ mod ssr {
         )
         .await?;
         context::set_session_cookie(&state.settings, &token);
-        // Their chosen language follows them to this browser.
-        if let Some(language) =
-            crate::backend::members::language::language_of(&state.pool, member_id).await?
-        {
-            if state.settings.languages.contains(&language) {
-                context::set_language_cookie(&state.settings, language);
+        // Their chosen language follows them to this browser; without one, the
+        // language they read in now is kept for their emails and pushes.
+        match crate::backend::members::language::language_of(&state.pool, member_id).await? {
+            Some(language) => {
+                if state.settings.languages.contains(&language) {
+                    context::set_language_cookie(&state.settings, language);
+                }
+            }
+            None => {
+                let mut conn = state.pool.acquire().await?;
+                crate::backend::members::language::note_language(
+                    &mut conn,
+                    member_id,
+                    crate::i18n::request_language(),
+                )
+                .await?;
             }
         }
         Ok(())

@@ -144,7 +144,7 @@ fn parse_choice(value: &str, yes: &str, no: &str) -> Result<bool, AppError> {
         v if v == no => Ok(false),
         _ => {
             let mut errors = crate::domain::FieldErrors::new();
-            errors.add("form", "The form was incomplete. Please fill it in again.");
+            errors.add("form", crate::i18n::k::error_form_incomplete);
             Err(errors.into())
         }
     }
@@ -161,9 +161,7 @@ pub async fn invite_to_group(
             .iter()
             .map(|t| crate::domain::conversation::Party::parse_token(t))
             .collect::<Result<Vec<_>, _>>()
-            .and_then(|parties| {
-                crate::domain::group::check_invitees(&parties).map_err(crate::i18n::Problem::from)
-            })
+            .and_then(|parties| crate::domain::group::check_invitees(&parties))
             .map_err(|message| {
                 let mut errors = crate::domain::FieldErrors::new();
                 errors.add("to", message);

@@ -18,7 +18,7 @@ use leptos::prelude::*;
 pub use crate::model::moderation::*;
 
 #[cfg(feature = "ssr")]
-fn invalid(field: &str, message: String) -> AppError {
+fn invalid(field: &str, message: impl Into<crate::i18n::Problem>) -> AppError {
     let mut errors = crate::domain::FieldErrors::new();
     errors.add(field, message);
     AppError::Invalid(errors)

@@ -130,22 +130,18 @@ pub async fn subscribe_push(
     #[server(default)] auth: String,
 ) -> Result<i64, AppError> {
     signed_in(|viewer, state| async move {
-        let invalid = |message: String| {
+        fn invalid(message: impl Into<crate::i18n::Problem>) -> AppError {
             let mut errors = crate::domain::FieldErrors::new();
             errors.add("endpoint", message);
             AppError::Invalid(errors)
-        };
+        }
         if state.settings.push.public_key.is_none() {
-            return Err(AppError::Refused(
-                "This portal does not send push notifications.".into(),
-            ));
+            return Err(AppError::Refused(crate::i18n::k::error_push_off.into()));
         }
         let subscription =
             crate::domain::push::check_subscription(&endpoint, &p256dh, &auth).map_err(invalid)?;
         if !state.settings.push.accepts(&subscription.endpoint) {
-            return Err(invalid(
-                "This browser's push service is not one the portal sends to.".into(),
-            ));
+            return Err(invalid(crate::i18n::k::error_push_service));
         }
         let agent = crate::api::context::request_headers()
             .and_then(|h| {

@@ -3,6 +3,7 @@
 
 use crate::domain::conversation::Party;
 use crate::error::AppError;
+use crate::i18n::{k, Problem};
 use sqlx::PgPool;
 
 /// Anyone signed in may join an open group; a closed one only when its managers
@@ -11,9 +12,7 @@ pub fn may_join_group(is_open_to_them: bool) -> Result<(), AppError> {
     if is_open_to_them {
         Ok(())
     } else {
-        Err(AppError::Refused(
-            "This group is closed. Ask to join, and one of its managers will answer.".into(),
-        ))
+        Err(AppError::Refused(k::error_group_closed.into()))
     }
 }
 
@@ -32,18 +31,14 @@ pub fn keeps_a_manager(manager_count: i64) -> Result<(), AppError> {
     if manager_count > 1 {
         Ok(())
     } else {
-        Err(AppError::Refused(
-            "A group needs a manager. Appoint another manager first.".into(),
-        ))
+        Err(AppError::Refused(k::error_group_needs_manager.into()))
     }
 }
 
 /// A group always keeps at least one manager to handle its conversations.
 pub fn may_leave_group(is_manager: bool, manager_count: i64) -> Result<(), AppError> {
     if is_manager && manager_count <= 1 {
-        Err(AppError::Refused(
-            "You are this group's only manager. Appoint another manager before leaving.".into(),
-        ))
+        Err(AppError::Refused(k::error_group_only_manager.into()))
     } else {
         Ok(())
     }
@@ -87,15 +82,12 @@ pub enum ReadOnly {
 }
 
 impl ReadOnly {
-    pub fn message(self) -> &'static str {
-        match self {
-            ReadOnly::DeletedMember => {
-                "This member deleted their account. The conversation stays for you to read, but takes no new messages."
-            }
-            ReadOnly::ClosedGroup => {
-                "An administrator closed a group in this conversation. It stays for you to read, but takes no new messages."
-            }
-        }
+    /// Why, as it travels (worded by the page in the reader's language).
+    pub fn problem(self) -> Problem {
+        Problem::new(match self {
+            ReadOnly::DeletedMember => k::error_read_only_deleted_member,
+            ReadOnly::ClosedGroup => k::error_read_only_closed_group,
+        })
     }
 }
 
@@ -103,7 +95,7 @@ impl Access {
     /// Refuses writing to a read-only conversation.
     pub fn may_write(&self) -> Result<(), AppError> {
         match self.read_only {
-            Some(why) => Err(AppError::Refused(why.message().into())),
+            Some(why) => Err(AppError::Refused(why.problem())),
             None => Ok(()),
         }
     }
@@ -248,10 +240,7 @@ pub async fn reach_members(
         let mut errors = crate::domain::FieldErrors::new();
         errors.add(
             "to",
-            format!(
-                "You can't message {}. Remove them to send to the others.",
-                blocked.display_name
-            ),
+            Problem::new(k::error_cannot_message).with("name", blocked.display_name.as_str()),
         );
         return Err(AppError::Invalid(errors));
     }

@@ -3,7 +3,7 @@
 #[cfg(feature = "hydrate")]
 use crate::domain::attachment::check_file;
 use crate::domain::attachment::{size_text, too_many, AttachmentRules, ACCEPT};
-use crate::i18n::{k, use_words, Words};
+use crate::i18n::{k, use_words, Problem, Words};
 use crate::model::conversation::AttachmentView;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -68,11 +68,11 @@ fn outcome_text(words: Words, code: &str, rules: AttachmentRules) -> Option<Stri
             k::files_too_large,
             &[("size", &size_text(rules.file_bytes))],
         ),
-        "kind" => crate::domain::attachment::KINDS_ACCEPTED.into(),
+        "kind" => Problem::new(k::error_file_kinds).words(words),
         "mismatch" => words.t(k::files_mismatch).into(),
         "unreadable" => words.t(k::files_unreadable).into(),
         "quota" => words.t(k::files_quota).into(),
-        "too_many" => too_many(rules),
+        "too_many" => too_many(rules).words(words),
         "empty" => words.t(k::files_empty).into(),
         _ => words.t(k::files_busy).into(),
     })
@@ -242,11 +242,11 @@ fn choose_files(
         let waiting = files.with_untracked(Vec::len)
             + sending.with_untracked(|s| s.iter().filter(|x| x.error.is_none()).count());
         if waiting >= rules.per_message {
-            refused.set(Some(too_many(rules)));
+            refused.set(Some(too_many(rules).words(words)));
             return;
         }
         if let Err(reason) = check_file(rules, &file.name(), file.size() as u64) {
-            refused.set(Some(reason));
+            refused.set(Some(reason.words(words)));
             continue;
         }
         let token = next_token();

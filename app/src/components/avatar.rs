@@ -65,12 +65,13 @@ pub fn AvatarUpload(
     #[prop(optional)] group: bool,
 ) -> impl IntoView {
     use crate::domain::profile::avatar_outcome;
+    let words = use_words();
     let outcome = leptos_router::hooks::use_query_map()
         .with_untracked(|q| q.get("avatar"))
-        .and_then(|code| avatar_outcome(&code));
+        .and_then(|code| avatar_outcome(&code))
+        .map(|(ok, said)| (ok, words.t(said)));
     let has_image = image.is_some();
     let remove_action = action.clone();
-    let words = use_words();
     view! {
         <div class="avatar-upload">
             <Avatar name=name seed=seed large=true group=group image=image/>

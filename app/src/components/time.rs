@@ -81,7 +81,7 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
 }
 
 /// "Dec 7, 14:02" in the reader's zone, for text that is not a `Time` (a title):
-/// as the server writes it, and in the browser's language once the page runs.
+/// as the server writes it, and in the page's language both ways.
 pub fn written(at: DateTime<Utc>) -> String {
     let zone = reader_zone_untracked();
     #[cfg(feature = "hydrate")]
@@ -98,7 +98,7 @@ fn server_written(at: DateTime<Utc>, zone: Option<String>) -> (String, String) {
         let zone = zone
             .as_deref()
             .and_then(crate::backend::members::time_zone::known);
-        crate::backend::members::time_zone::written_in(at, zone)
+        crate::backend::members::time_zone::written_in(at, zone, crate::i18n::use_words().language)
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -188,14 +188,19 @@ mod local {
         with(&Date::new_0(), Some(&zone), &[], &[("year", "numeric")]).map(|_| zone)
     }
 
+    /// The page's language, as `Intl` names it.
+    fn page_locale() -> [&'static str; 1] {
+        [crate::i18n::use_words().language.code()]
+    }
+
     /// "Monday, December 7" (with the year when it is not this one), in the
-    /// browser's language and `zone`.
+    /// page's language and `zone`.
     pub fn day(at: DateTime<Utc>, zone: Option<&str>, with_year: bool) -> Option<String> {
         let mut pairs = vec![("weekday", "long"), ("month", "long"), ("day", "numeric")];
         if with_year {
             pairs.push(("year", "numeric"));
         }
-        with(&date_of(at), zone, &[], &pairs)
+        with(&date_of(at), zone, &page_locale(), &pairs)
     }
 
     /// The calendar day of `at` in `zone` ("2026-12-07", as Canadian English writes it).
@@ -214,13 +219,13 @@ mod local {
     }
 
     /// ("Dec 7, 14:02", "Monday, December 7, 2026 at 14:02:09 CET") in the
-    /// browser's language and `zone`.
+    /// page's language and `zone`.
     pub fn format(at: DateTime<Utc>, zone: Option<&str>) -> Option<(String, String)> {
         let date = date_of(at);
         let short = with(
             &date,
             zone,
-            &[],
+            &page_locale(),
             &[
                 ("month", "short"),
                 ("day", "numeric"),
@@ -231,7 +236,7 @@ mod local {
         let long = with(
             &date,
             zone,
-            &[],
+            &page_locale(),
             &[("dateStyle", "full"), ("timeStyle", "long")],
         )?;
         Some((short, long))
@@ -269,7 +274,7 @@ pub fn day_of(at: DateTime<Utc>, in_reader_zone: bool) -> chrono::NaiveDate {
 }
 
 /// What a day line says: "Today", "Yesterday" or the date, in the reader's
-/// language once the page runs; the server writes the date in English.
+/// language (the server names the day, the browser says "Today" once it runs).
 pub fn day_label(at: DateTime<Utc>, day: chrono::NaiveDate, in_reader_zone: bool) -> String {
     #[cfg(feature = "hydrate")]
     if in_reader_zone {
@@ -287,7 +292,14 @@ pub fn day_label(at: DateTime<Utc>, day: chrono::NaiveDate, in_reader_zone: bool
         }
     }
     let _ = (at, in_reader_zone);
-    day.format("%A, %B %-d, %Y").to_string()
+    #[cfg(feature = "ssr")]
+    {
+        crate::backend::members::time_zone::day_written(day, crate::i18n::use_words().language)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        day.format("%A, %B %-d, %Y").to_string()
+    }
 }
 
 /// The current time: the browser's clock in the browser, the server's on the server.

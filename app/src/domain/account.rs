@@ -5,6 +5,7 @@
 
 use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
 use super::FieldErrors;
+use crate::i18n::{k, Key, Problem};
 use serde::{Deserialize, Serialize};
 
 pub const HANDLE_MIN: usize = 3;
@@ -18,28 +19,63 @@ pub const PASSWORD_MAX: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handle(String);
 
+/// What is wrong with a name shaped like a handle (a member's handle, a
+/// group's address): each says it in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameFault {
+    Empty,
+    Length,
+    Characters,
+    Start,
+}
+
+impl NameFault {
+    /// The problem, in the words `keys` gives (empty, length, characters, start).
+    pub(crate) fn problem(self, keys: [Key; 4]) -> Problem {
+        match self {
+            NameFault::Empty => Problem::new(keys[0]),
+            NameFault::Length => Problem::new(keys[1])
+                .with("min", HANDLE_MIN)
+                .with("max", HANDLE_MAX),
+            NameFault::Characters => Problem::new(keys[2]),
+            NameFault::Start => Problem::new(keys[3]),
+        }
+    }
+}
+
+/// A handle's rules, whatever the name is for: lower case, 3 to 30 of a–z,
+/// digits, '-' and '_', starting with a letter or digit.
+pub(crate) fn handle_shaped(raw: &str) -> Result<String, NameFault> {
+    let handle = raw.trim().trim_start_matches('@').to_lowercase();
+    if handle.is_empty() {
+        return Err(NameFault::Empty);
+    }
+    let len = handle.chars().count();
+    if !(HANDLE_MIN..=HANDLE_MAX).contains(&len) {
+        return Err(NameFault::Length);
+    }
+    if !handle
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err(NameFault::Characters);
+    }
+    if !handle.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(NameFault::Start);
+    }
+    Ok(handle)
+}
+
 impl Handle {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let handle = raw.trim().trim_start_matches('@').to_lowercase();
-        if handle.is_empty() {
-            return Err("Choose a handle.".into());
-        }
-        let len = handle.chars().count();
-        if !(HANDLE_MIN..=HANDLE_MAX).contains(&len) {
-            return Err(format!(
-                "A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long."
-            ));
-        }
-        if !handle
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-        {
-            return Err("A handle may use only letters a–z, digits, '-' and '_'.".into());
-        }
-        if !handle.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-            return Err("A handle starts with a letter or a digit.".into());
-        }
-        Ok(Self(handle))
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        handle_shaped(raw).map(Self).map_err(|fault| {
+            fault.problem([
+                k::error_handle_empty,
+                k::error_handle_length,
+                k::error_handle_characters,
+                k::error_handle_start,
+            ])
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -52,21 +88,19 @@ impl Handle {
 pub struct DisplayName(String);
 
 impl DisplayName {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err("Enter the name other members will see.".into());
+            return Err(Problem::new(k::error_display_name_empty));
         }
         if visible_length(name) > DISPLAY_NAME_MAX {
-            return Err(format!(
-                "A name is at most {DISPLAY_NAME_MAX} characters long."
-            ));
+            return Err(Problem::new(k::error_display_name_too_long).with("max", DISPLAY_NAME_MAX));
         }
         if has_forbidden_control(name, false) {
-            return Err("A name cannot contain control characters.".into());
+            return Err(Problem::new(k::error_display_name_control));
         }
         if has_overlong_cluster(name) {
-            return Err("A name cannot stack that many accents or marks on one letter.".into());
+            return Err(Problem::new(k::error_display_name_marks));
         }
         Ok(Self(name.split_whitespace().collect::<Vec<_>>().join(" ")))
     }
@@ -84,12 +118,12 @@ impl DisplayName {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
         let email = raw.trim().to_lowercase();
         if email.is_empty() {
-            return Err("Enter your email address.".into());
+            return Err(Problem::new(k::error_email_empty));
         }
-        let invalid = || "Enter an email address like name@example.org.".to_string();
+        let invalid = || Problem::new(k::error_email_invalid);
         if email.len() > EMAIL_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
@@ -146,17 +180,13 @@ const COMMON_PASSWORDS: &[&str] = &[
 
 impl Password {
     /// Checks a new password; `handle` and `email` may not be reused as the password.
-    pub fn parse_new(raw: &str, handle: &str, email: &str) -> Result<Self, String> {
+    pub fn parse_new(raw: &str, handle: &str, email: &str) -> Result<Self, Problem> {
         let len = raw.chars().count();
         if len < PASSWORD_MIN {
-            return Err(format!(
-                "Use at least {PASSWORD_MIN} characters for your password."
-            ));
+            return Err(Problem::new(k::error_password_too_short).with("min", PASSWORD_MIN));
         }
         if len > PASSWORD_MAX {
-            return Err(format!(
-                "A password is at most {PASSWORD_MAX} characters long."
-            ));
+            return Err(Problem::new(k::error_password_too_long).with("max", PASSWORD_MAX));
         }
         let lower = raw.to_lowercase();
         let distinct = {
@@ -168,9 +198,7 @@ impl Password {
         let reuses_identity = (!handle.is_empty() && lower.contains(&handle.to_lowercase()))
             || (!email.is_empty() && lower == email.to_lowercase());
         if COMMON_PASSWORDS.contains(&lower.as_str()) || distinct < 4 || reuses_identity {
-            return Err(
-                "That password is too easy to guess. Try a few unrelated words together.".into(),
-            );
+            return Err(Problem::new(k::error_password_guessable));
         }
         #[cfg(feature = "ssr")]
         strong_enough(raw, &[handle, email])?;
@@ -187,27 +215,39 @@ impl Password {
 /// advice. Its dictionaries are too large for the WASM client, which keeps the
 /// cheap rules above; the server decides. zxcvbn reads only the first 100
 /// characters, so the work is bounded.
+///
+/// The advice is the estimate's warning and the suggestions that go with it, in
+/// the reader's language: a sentence of the catalogue for each warning.
 #[cfg(feature = "ssr")]
-fn strong_enough(raw: &str, identity: &[&str]) -> Result<(), String> {
+fn strong_enough(raw: &str, identity: &[&str]) -> Result<(), Problem> {
+    use zxcvbn::feedback::Warning;
     let estimate = zxcvbn::zxcvbn(raw, identity);
     if estimate.score() >= zxcvbn::Score::Three {
         return Ok(());
     }
-    let mut message = String::from("That password is too easy to guess.");
-    if let Some(feedback) = estimate.feedback() {
-        if let Some(warning) = feedback.warning() {
-            message.push(' ');
-            message.push_str(&warning.to_string());
+    let warning = estimate.feedback().and_then(|feedback| feedback.warning());
+    let key = match warning {
+        None => k::error_password_weak,
+        Some(Warning::StraightRowsOfKeysAreEasyToGuess) => k::error_password_weak_keyboard_row,
+        Some(Warning::ShortKeyboardPatternsAreEasyToGuess) => {
+            k::error_password_weak_keyboard_pattern
         }
-        for suggestion in feedback.suggestions() {
-            message.push(' ');
-            message.push_str(&suggestion.to_string());
+        Some(Warning::RepeatsLikeAaaAreEasyToGuess) => k::error_password_weak_repeated_characters,
+        Some(Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
+            k::error_password_weak_repeated_groups
         }
-    }
-    if !message.ends_with("words together.") {
-        message.push_str(" A few unrelated words together work well.");
-    }
-    Err(message)
+        Some(Warning::ThisIsATop10Password) => k::error_password_weak_top10,
+        Some(Warning::ThisIsATop100Password) => k::error_password_weak_top100,
+        Some(Warning::ThisIsACommonPassword) => k::error_password_weak_common,
+        Some(Warning::ThisIsSimilarToACommonlyUsedPassword) => k::error_password_weak_similar,
+        Some(Warning::SequencesLikeAbcAreEasyToGuess) => k::error_password_weak_sequence,
+        Some(Warning::RecentYearsAreEasyToGuess) => k::error_password_weak_recent_year,
+        Some(Warning::AWordByItselfIsEasyToGuess) => k::error_password_weak_word,
+        Some(Warning::DatesAreOftenEasyToGuess) => k::error_password_weak_date,
+        Some(Warning::NamesAndSurnamesByThemselvesAreEasyToGuess) => k::error_password_weak_names,
+        Some(Warning::CommonNamesAndSurnamesAreEasyToGuess) => k::error_password_weak_common_names,
+    };
+    Err(Problem::new(key))
 }
 
 /// A registration that follows every rule.
@@ -265,14 +305,11 @@ pub fn check_password_change(
 ) -> Result<Password, FieldErrors> {
     let mut errors = FieldErrors::new();
     if current.is_empty() {
-        errors.add("current_password", "Enter your current password.");
+        errors.add("current_password", k::error_current_password_empty);
     }
     let new = errors.check("new_password", Password::parse_new(new, handle, email));
     if new.as_ref().is_some_and(|n| n.expose() == current) {
-        errors.add(
-            "new_password",
-            "The new password is the current one. Choose another.",
-        );
+        errors.add("new_password", k::error_password_unchanged);
     }
     match new {
         Some(new) if errors.is_empty() => Ok(new),
@@ -285,10 +322,10 @@ pub fn check_password_change(
 pub fn check_sign_in(email: &str, password: &str) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
     if email.trim().is_empty() {
-        errors.add("email", "Enter your email address.");
+        errors.add("email", k::error_email_empty);
     }
     if password.is_empty() {
-        errors.add("password", "Enter your password.");
+        errors.add("password", k::error_password_empty);
     }
     if errors.is_empty() {
         Ok(())
@@ -375,13 +412,17 @@ mod tests {
             "monkey123456",
             "1q2w3e4r5t6y",
         ] {
-            let refusal = Password::parse_new(weak, "alice", "alice@example.org").expect_err(weak);
+            let refusal = Password::parse_new(weak, "alice", "alice@example.org")
+                .expect_err(weak)
+                .to_string();
             assert!(
                 refusal.starts_with("That password is too easy to guess."),
                 "{weak}: {refusal}"
             );
         }
-        let refusal = Password::parse_new("Password123!", "alice", "a@example.org").unwrap_err();
+        let refusal = Password::parse_new("Password123!", "alice", "a@example.org")
+            .unwrap_err()
+            .to_string();
         assert!(
             refusal.len() > "That password is too easy to guess.".len() + 10,
             "{refusal}"
@@ -397,6 +438,51 @@ mod tests {
                 "{strong}"
             );
         }
+    }
+
+    /// Problems travel as codes: English says them as it always has, and each
+    /// language in its own words.
+    #[test]
+    fn problems_are_coded_and_worded_in_each_language() {
+        use crate::domain::language::Language;
+        use crate::i18n::Words;
+        let english = Words::of(Language::En);
+        let said = |result: Result<(), Problem>| result.unwrap_err().words(english);
+        assert_eq!(
+            said(Handle::parse("al").map(drop)),
+            "A handle is 3 to 30 characters long."
+        );
+        assert_eq!(
+            said(Email::parse("alice@").map(drop)),
+            "Enter an email address like name@example.org."
+        );
+        assert_eq!(
+            said(Password::parse_new("short", "", "").map(drop)),
+            "Use at least 10 characters for your password."
+        );
+        assert_eq!(
+            said(DisplayName::parse(&"n".repeat(61)).map(drop)),
+            "A name is at most 60 characters long."
+        );
+        let refusal = Email::parse("").unwrap_err();
+        assert_eq!(refusal.code, "error_email_empty");
+        assert_eq!(
+            refusal.words(Words::of(Language::De)),
+            "Gib deine E-Mail-Adresse ein."
+        );
+        assert_eq!(
+            refusal.words(Words::of(Language::Fr)),
+            "Saisissez votre adresse e-mail."
+        );
+        let errors = check_sign_in(" ", "").unwrap_err();
+        assert_eq!(
+            errors.get("email").as_deref(),
+            Some("Enter your email address.")
+        );
+        assert_eq!(
+            errors.get("password").as_deref(),
+            Some("Enter your password.")
+        );
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! Administration input: roles to grant and the site's settings.
 
 use super::FieldErrors;
+use crate::i18n::{k, Problem};
 use crate::model::account::Role;
 
 /// A role an administrator grants from the members list.
-pub fn parse_role(raw: &str) -> Result<Role, String> {
+pub fn parse_role(raw: &str) -> Result<Role, Problem> {
     match raw {
         "member" => Ok(Role::Member),
         "moderator" => Ok(Role::Moderator),
         "admin" => Ok(Role::Admin),
-        _ => Err("Choose member, moderator or administrator.".into()),
+        _ => Err(Problem::new(k::error_role_choose)),
     }
 }
 
@@ -45,7 +46,7 @@ impl SiteSettingsInput {
             "open" => Some(false),
             "invitation" => Some(true),
             _ => {
-                errors.add("registration", "Choose open or by invitation.");
+                errors.add("registration", k::error_registration_choose);
                 None
             }
         };
@@ -56,7 +57,12 @@ impl SiteSettingsInput {
             ) {
                 Ok(n) if (min..=max).contains(&n) => Some(n),
                 _ => {
-                    errors.add(field, format!("Enter a whole number from {min} to {max}."));
+                    errors.add(
+                        field,
+                        Problem::new(k::error_whole_number)
+                            .with("min", i64::from(min))
+                            .with("max", i64::from(max)),
+                    );
                     None
                 }
             };

@@ -2,6 +2,7 @@
 //! file before uploading it) and the server (which checks it again, and then
 //! its content: see `backend::attachments`).
 
+use crate::i18n::{k, Problem};
 use serde::{Deserialize, Serialize};
 
 /// How much a member may attach (PORTAL_ATTACHMENTS_PER_MESSAGE,
@@ -65,9 +66,6 @@ const EXTENSIONS: &[(&str, FileFamily)] = &[
 /// The file picker's `accept`: the same list.
 pub const ACCEPT: &str = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp,.pdf,.txt,.md,.csv,.log,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp";
 
-pub const KINDS_ACCEPTED: &str =
-    "Pictures (JPEG, PNG, WebP), PDF, text and office documents can be attached.";
-
 /// The family a file name says, if it is one accepted.
 pub fn family_of_name(name: &str) -> Option<FileFamily> {
     let (_, extension) = name.rsplit_once('.')?;
@@ -108,25 +106,24 @@ pub fn clean_name(raw: &str) -> String {
 
 /// Whether a file may be uploaded, by what the browser knows before sending it:
 /// its name and size. The server checks the same, then the content.
-pub fn check_file(rules: AttachmentRules, name: &str, size: u64) -> Result<FileFamily, String> {
+pub fn check_file(rules: AttachmentRules, name: &str, size: u64) -> Result<FileFamily, Problem> {
     let name = clean_name(name);
     let family = family_of_name(&name)
-        .ok_or_else(|| format!("“{name}” cannot be attached. {KINDS_ACCEPTED}"))?;
+        .ok_or_else(|| Problem::new(k::error_file_kind).with("name", name.as_str()))?;
     if size == 0 {
-        return Err(format!("“{name}” is empty."));
+        return Err(Problem::new(k::error_file_empty).with("name", name));
     }
     if size > rules.file_bytes {
-        return Err(format!(
-            "“{name}” is {}; a file may be at most {}.",
-            size_text(size),
-            size_text(rules.file_bytes)
-        ));
+        return Err(Problem::new(k::error_file_too_large)
+            .with("name", name)
+            .with("size", size_text(size))
+            .with("max", size_text(rules.file_bytes)));
     }
     Ok(family)
 }
 
 /// The uploads a message takes, as the form sends them: ids separated by commas.
-pub fn parse_ids(raw: &str, rules: AttachmentRules) -> Result<Vec<i64>, String> {
+pub fn parse_ids(raw: &str, rules: AttachmentRules) -> Result<Vec<i64>, Problem> {
     let mut ids = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if ids.len() == rules.per_message {
@@ -136,9 +133,7 @@ pub fn parse_ids(raw: &str, rules: AttachmentRules) -> Result<Vec<i64>, String> 
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .ok_or_else(|| {
-                "The attached files could not be read. Attach them again.".to_string()
-            })?;
+            .ok_or_else(|| Problem::new(k::error_files_unreadable))?;
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -146,11 +141,8 @@ pub fn parse_ids(raw: &str, rules: AttachmentRules) -> Result<Vec<i64>, String> 
     Ok(ids)
 }
 
-pub fn too_many(rules: AttachmentRules) -> String {
-    format!(
-        "A message may carry at most {} files. Remove one before attaching another.",
-        rules.per_message
-    )
+pub fn too_many(rules: AttachmentRules) -> Problem {
+    Problem::new(k::error_files_too_many).with("max", rules.per_message)
 }
 
 /// "2.4 MB", "830 KB", "12 bytes" (decimal units, as file managers show them).
@@ -195,7 +187,9 @@ mod tests {
         assert!(check_file(rules, "noextension", 10).is_err());
         assert!(check_file(rules, "a.pdf", 0).is_err());
         assert!(check_file(rules, "a.pdf", 10_000_000).is_ok());
-        let refused = check_file(rules, "a.pdf", 10_001_000).unwrap_err();
+        let refused = check_file(rules, "a.pdf", 10_001_000)
+            .unwrap_err()
+            .to_string();
         assert!(
             refused.contains("10.1 MB") && refused.contains("at most 10 MB"),
             "{refused}"

@@ -2,9 +2,10 @@
 //!
 //! The same functions check the form in the browser and on the server.
 
-use super::account::{DisplayName, Handle};
+use super::account::{handle_shaped, DisplayName};
 use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
 use super::FieldErrors;
+use crate::i18n::{k, Problem};
 use serde::{Deserialize, Serialize};
 
 pub const GROUP_DESCRIPTION_MAX: usize = 500;
@@ -25,16 +26,19 @@ const RESERVED_SLUGS: [&str; 3] = ["new", "edit", "requests"];
 pub struct GroupSlug(String);
 
 impl GroupSlug {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let slug = Handle::parse(raw).map_err(|message| {
-            message
-                .replace("Choose a handle.", "Choose the group's address.")
-                .replace("A handle", "An address")
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        let slug = handle_shaped(raw).map_err(|fault| {
+            fault.problem([
+                k::error_slug_empty,
+                k::error_slug_length,
+                k::error_slug_characters,
+                k::error_slug_start,
+            ])
         })?;
         if RESERVED_SLUGS.contains(&slug.as_str()) {
-            return Err("That address is taken. Choose another.".into());
+            return Err(Problem::new(k::error_slug_reserved));
         }
-        Ok(Self(slug.as_str().to_string()))
+        Ok(Self(slug))
     }
 
     pub fn as_str(&self) -> &str {
@@ -47,20 +51,18 @@ impl GroupSlug {
 pub struct GroupDescription(String);
 
 impl GroupDescription {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
         let text = raw.trim().replace("\r\n", "\n");
         if visible_length(&text) > GROUP_DESCRIPTION_MAX {
-            return Err(format!(
-                "A description is at most {GROUP_DESCRIPTION_MAX} characters long."
-            ));
+            return Err(
+                Problem::new(k::error_description_too_long).with("max", GROUP_DESCRIPTION_MAX)
+            );
         }
         if has_forbidden_control(&text, true) {
-            return Err("A description cannot contain control characters.".into());
+            return Err(Problem::new(k::error_description_control));
         }
         if has_overlong_cluster(&text) {
-            return Err(
-                "A description cannot stack that many accents or marks on one letter.".into(),
-            );
+            return Err(Problem::new(k::error_description_marks));
         }
         Ok(Self(text))
     }
@@ -84,8 +86,12 @@ impl GroupProfile {
         let is_open = errors.check("access", parse_access(access));
         let name = errors.check(
             "name",
-            DisplayName::parse(name).map_err(|m| {
-                m.replace("Enter the name other members will see.", "Name the group.")
+            DisplayName::parse(name).map_err(|problem| {
+                if problem == Problem::new(k::error_display_name_empty) {
+                    Problem::new(k::error_group_name_empty)
+                } else {
+                    problem
+                }
             }),
         );
         let description = errors.check("description", GroupDescription::parse(description));
@@ -131,29 +137,29 @@ impl NewGroup {
 
 /// Who may join, as the form's two choices say it: `open` (anyone, at once) or
 /// `closed` (members ask; managers approve). True for open.
-pub fn parse_access(value: &str) -> Result<bool, String> {
+pub fn parse_access(value: &str) -> Result<bool, Problem> {
     match value {
         "open" => Ok(true),
         "closed" => Ok(false),
-        _ => Err("Choose whether anyone may join or managers approve each member.".into()),
+        _ => Err(Problem::new(k::error_group_access)),
     }
 }
 
 /// The members a manager invites: members only (a group cannot join a group),
 /// at least one and at most `INVITEES_MAX` at once.
-pub fn check_invitees(parties: &[super::conversation::Party]) -> Result<Vec<i64>, String> {
+pub fn check_invitees(parties: &[super::conversation::Party]) -> Result<Vec<i64>, Problem> {
     use super::conversation::Party;
     if parties.is_empty() {
-        return Err("Choose at least one member to invite.".into());
+        return Err(Problem::new(k::error_invitees_none));
     }
     if parties.len() > INVITEES_MAX {
-        return Err(format!("Invite at most {INVITEES_MAX} members at once."));
+        return Err(Problem::new(k::error_invitees_too_many).with("max", INVITEES_MAX));
     }
     parties
         .iter()
         .map(|p| match p {
             Party::Member(id) => Ok(*id),
-            Party::Group(_) => Err("Only members can be invited to a group.".to_string()),
+            Party::Group(_) => Err(Problem::new(k::error_invitees_group)),
         })
         .collect()
 }
@@ -170,12 +176,17 @@ mod tests {
         );
         assert!(GroupSlug::parse("ab")
             .unwrap_err()
+            .to_string()
             .starts_with("An address is 3"));
         assert!(GroupSlug::parse("new").is_err());
         assert!(GroupSlug::parse("a/b").is_err());
         assert_eq!(
-            GroupSlug::parse("").unwrap_err(),
+            GroupSlug::parse("").unwrap_err().to_string(),
             "Choose the group's address."
+        );
+        assert_eq!(
+            GroupSlug::parse("a/b").unwrap_err().to_string(),
+            "An address may use only letters a–z, digits, '-' and '_'."
         );
     }
 
@@ -205,7 +216,10 @@ mod tests {
         assert!(check_invitees(&[]).is_err());
         assert!(check_invitees(&[Party::Member(4), Party::Group(2)]).is_err());
         let many: Vec<Party> = (0..21).map(Party::Member).collect();
-        assert!(check_invitees(&many).unwrap_err().contains("20"));
+        assert!(check_invitees(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("20"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::conversation::{Party, MAX_OTHERS};
 use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
+use crate::i18n::{k, Problem};
 use serde::{Deserialize, Serialize};
 
 /// The longest note a reporter or moderator may add.
@@ -23,12 +24,12 @@ impl ReportReason {
         ReportReason::Other,
     ];
 
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Problem> {
         match value {
             "harassment" => Ok(Self::Harassment),
             "spam" => Ok(Self::Spam),
             "other" => Ok(Self::Other),
-            _ => Err("Choose why you are reporting this message.".into()),
+            _ => Err(Problem::new(k::error_report_reason)),
         }
     }
 
@@ -51,25 +52,20 @@ impl ReportReason {
 
 /// An optional note (from a reporter or a moderator): at most 500 characters, one
 /// style of line ending, no hidden control characters.
-pub fn parse_note(raw: &str) -> Result<String, String> {
+pub fn parse_note(raw: &str) -> Result<String, Problem> {
     let normalized = raw.replace("\r\n", "\n");
     let text = normalized.trim();
     if has_forbidden_control(text, true) {
-        return Err(
-            "The note contains invisible control characters. Remove them and try again.".into(),
-        );
+        return Err(Problem::new(k::error_note_control));
     }
     if has_overlong_cluster(text) {
-        return Err(
-            "The note has a character with too many marks stacked on it. Remove them and try again."
-                .into(),
-        );
+        return Err(Problem::new(k::error_note_marks));
     }
     let length = visible_length(text);
     if length > NOTE_MAX {
-        return Err(format!(
-            "A note is at most {NOTE_MAX} characters; this one has {length}."
-        ));
+        return Err(Problem::new(k::error_note_too_long)
+            .with("max", NOTE_MAX)
+            .with("length", length));
     }
     Ok(text.to_string())
 }
@@ -96,13 +92,13 @@ impl ModAction {
         ModAction::Suspend,
     ];
 
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Problem> {
         match value {
             "dismiss" => Ok(Self::Dismiss),
             "remove" => Ok(Self::Remove),
             "warn" => Ok(Self::Warn),
             "suspend" => Ok(Self::Suspend),
-            _ => Err("Choose an action.".into()),
+            _ => Err(Problem::new(k::error_mod_action)),
         }
     }
 
@@ -163,11 +159,11 @@ pub enum MessagePolicy {
 }
 
 impl MessagePolicy {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Problem> {
         match value {
             "everyone" => Ok(Self::Everyone),
             "shared_groups" => Ok(Self::SharedGroups),
-            _ => Err("Choose who may message you.".into()),
+            _ => Err(Problem::new(k::error_message_policy)),
         }
     }
 
@@ -190,12 +186,12 @@ pub enum RequestAnswer {
 }
 
 impl RequestAnswer {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Problem> {
         match value {
             "accept" => Ok(Self::Accept),
             "decline" => Ok(Self::Decline),
             "decline_and_report" => Ok(Self::DeclineAndReport),
-            _ => Err("Choose accept or decline.".into()),
+            _ => Err(Problem::new(k::error_request_answer)),
         }
     }
 }
@@ -207,28 +203,25 @@ pub const MULTI_PERSON: usize = 3;
 /// Checks people to add to a conversation that has `present` parties: at least one
 /// new one, nobody twice, and the conversation stays within nine others.
 /// Members already in it are refused by name on the server.
-pub fn check_additions(present: &[Party], adding: &[Party]) -> Result<(), String> {
+pub fn check_additions(present: &[Party], adding: &[Party]) -> Result<(), Problem> {
     if present.len() < MULTI_PERSON {
-        return Err(
-            "People can be added to conversations with three or more people. Start a new conversation instead."
-                .into(),
-        );
+        return Err(Problem::new(k::error_add_too_few_people));
     }
     if adding.is_empty() {
-        return Err("Choose at least one member or group to add.".into());
+        return Err(Problem::new(k::error_add_none));
     }
     let mut seen = adding.to_vec();
     seen.sort_unstable();
     seen.dedup();
     if seen.len() != adding.len() || adding.iter().any(|p| present.contains(p)) {
-        return Err("Each member or group can be in a conversation only once.".into());
+        return Err(Problem::new(k::error_add_twice));
     }
     let total_others = present.len() + adding.len() - 1;
     if total_others > MAX_OTHERS {
         let room = (MAX_OTHERS + 1).saturating_sub(present.len());
-        return Err(format!(
-            "A conversation can include up to {MAX_OTHERS} others besides you; there is room for {room} more."
-        ));
+        return Err(Problem::new(k::error_add_too_many)
+            .with("max", MAX_OTHERS)
+            .with("room", room));
     }
     Ok(())
 }
@@ -245,7 +238,9 @@ mod tests {
     fn additions_keep_within_nine_others() {
         let present = members(&[1, 2, 3]);
         assert!(check_additions(&present, &members(&[4, 5, 6, 7, 8, 9, 10])).is_ok());
-        let error = check_additions(&present, &members(&[4, 5, 6, 7, 8, 9, 10, 11])).unwrap_err();
+        let error = check_additions(&present, &members(&[4, 5, 6, 7, 8, 9, 10, 11]))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("room for 7 more"), "{error}");
         assert!(check_additions(&present, &[]).is_err());
         assert!(check_additions(&present, &members(&[2])).is_err());

@@ -3,6 +3,7 @@
 use super::account::{DisplayName, Handle};
 use super::text::{has_forbidden_control, has_overlong_cluster, visible_length};
 use super::FieldErrors;
+use crate::i18n::{k, Key, Problem};
 use serde::{Deserialize, Serialize};
 
 pub const BIO_MAX: usize = 500;
@@ -17,16 +18,16 @@ pub const HANDLE_CHANGE_DAYS: i64 = 30;
 pub struct Bio(String);
 
 impl Bio {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
         let text = raw.trim().replace("\r\n", "\n");
         if visible_length(&text) > BIO_MAX {
-            return Err(format!("A bio is at most {BIO_MAX} characters long."));
+            return Err(Problem::new(k::error_bio_too_long).with("max", BIO_MAX));
         }
         if has_forbidden_control(&text, true) {
-            return Err("A bio cannot contain control characters.".into());
+            return Err(Problem::new(k::error_bio_control));
         }
         if has_overlong_cluster(&text) {
-            return Err("A bio cannot stack that many accents or marks on one letter.".into());
+            return Err(Problem::new(k::error_bio_marks));
         }
         Ok(Self(text))
     }
@@ -67,19 +68,16 @@ pub const AVATAR_LARGE_PX: u32 = 256;
 pub const AVATAR_SMALL_PX: u32 = 64;
 
 /// What the profile form says after an avatar upload (`?avatar=…`, set by the
-/// upload route): whether it worked, and the sentence.
-pub fn avatar_outcome(code: &str) -> Option<(bool, &'static str)> {
+/// upload route): whether it worked, and the sentence (for `Words::t`).
+pub fn avatar_outcome(code: &str) -> Option<(bool, Key)> {
     Some(match code {
-        "saved" => (true, "Your picture is saved."),
-        "removed" => (true, "Your picture is removed; your initials show again."),
-        "too_large" => (
-            false,
-            "That file is larger than 5 MB. Choose a smaller picture.",
-        ),
-        "format" => (false, "Choose a JPEG, PNG or WebP picture."),
-        "unreadable" => (false, "That picture could not be read. Try another file."),
-        "missing" => (false, "Choose a picture first."),
-        "busy" => (false, "The portal is busy. Try again in a moment."),
+        "saved" => (true, k::avatar_saved),
+        "removed" => (true, k::avatar_removed),
+        "too_large" => (false, k::avatar_too_large),
+        "format" => (false, k::avatar_format),
+        "unreadable" => (false, k::avatar_unreadable),
+        "missing" => (false, k::avatar_missing),
+        "busy" => (false, k::avatar_busy),
         _ => return None,
     })
 }

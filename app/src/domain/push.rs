@@ -13,8 +13,11 @@ pub struct Subscription {
     pub auth: String,
 }
 
-const NOT_A_SUBSCRIPTION: &str =
-    "This browser's notification subscription could not be read. Turn notifications on again.";
+use crate::i18n::{k, Problem};
+
+fn not_a_subscription() -> Problem {
+    Problem::new(k::error_push_subscription)
+}
 
 /// Base64url of `bytes` bytes, with or without its padding; returned unpadded.
 fn key(raw: &str, bytes: usize) -> Option<String> {
@@ -33,9 +36,9 @@ pub fn check_subscription(
     endpoint: &str,
     p256dh: &str,
     auth: &str,
-) -> Result<Subscription, String> {
+) -> Result<Subscription, Problem> {
     let endpoint = endpoint.trim();
-    let parsed = url::Url::parse(endpoint).map_err(|_| NOT_A_SUBSCRIPTION.to_string())?;
+    let parsed = url::Url::parse(endpoint).map_err(|_| not_a_subscription())?;
     let shaped = endpoint.len() <= 1024
         && matches!(parsed.scheme(), "https" | "http")
         && parsed.host_str().is_some()
@@ -47,7 +50,7 @@ pub fn check_subscription(
             p256dh,
             auth,
         }),
-        _ => Err(NOT_A_SUBSCRIPTION.into()),
+        _ => Err(not_a_subscription()),
     }
 }
 

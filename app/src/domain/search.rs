@@ -1,6 +1,7 @@
 //! Searching one's messages: what a search may be.
 
 use super::text::{has_forbidden_control, visible_length};
+use crate::i18n::{k, Problem};
 
 /// The longest search, in characters.
 pub const SEARCH_MAX: usize = 100;
@@ -9,16 +10,16 @@ pub const SEARCH_PAGE: i64 = 20;
 
 /// The text to search for, trimmed: at least one letter or digit (punctuation
 /// alone finds nothing), at most `SEARCH_MAX` characters, no control characters.
-pub fn check_search(typed: &str) -> Result<String, String> {
+pub fn check_search(typed: &str) -> Result<String, Problem> {
     let typed = typed.trim();
     if !typed.chars().any(char::is_alphanumeric) {
-        return Err("Type a word to search for.".into());
+        return Err(Problem::new(k::error_search_empty));
     }
     if visible_length(typed) > SEARCH_MAX {
-        return Err(format!("A search can be up to {SEARCH_MAX} characters."));
+        return Err(Problem::new(k::error_search_too_long).with("max", SEARCH_MAX));
     }
     if has_forbidden_control(typed, false) {
-        return Err("A search cannot contain control characters.".into());
+        return Err(Problem::new(k::error_search_control));
     }
     Ok(typed.to_string())
 }

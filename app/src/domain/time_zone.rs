@@ -1,12 +1,14 @@
 //! Time zones as browsers name them (IANA names: `Europe/Paris`), checked by
 //! their shape on both sides; the server also checks that it knows the zone.
 
+use crate::i18n::{k, Problem};
+
 /// The cookie that tells the server which zone to write a page's times in
 /// (set by the server once it knows the zone; not secret, read by the client too).
 pub const TIME_ZONE_COOKIE: &str = "tz";
 
 /// A time zone name as a browser reports it, or as the settings form sends it.
-pub fn check_time_zone_name(raw: &str) -> Result<&str, String> {
+pub fn check_time_zone_name(raw: &str) -> Result<&str, Problem> {
     let name = raw.trim();
     let shaped = (1..=64).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -16,7 +18,7 @@ pub fn check_time_zone_name(raw: &str) -> Result<&str, String> {
     if shaped {
         Ok(name)
     } else {
-        Err("Choose a time zone from the list.".into())
+        Err(Problem::new(k::error_time_zone_choose))
     }
 }
 

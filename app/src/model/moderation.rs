@@ -15,10 +15,30 @@ pub struct QueueMessage {
     /// The message the report is about (the others are its context).
     pub reported: bool,
     pub removed: bool,
-    /// What its author did to it since ("edited since"): the reported message is
-    /// shown as it was reported.
+    /// What its author did to it since: the reported message is shown as it
+    /// was reported.
     #[serde(default)]
-    pub since: Option<String>,
+    pub since: Option<AuthorChange>,
+}
+
+/// What a message's author did to it after it was reported (or, for the
+/// context, that it is gone); the page words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorChange {
+    /// The reported message, deleted since: shown as it was reported.
+    DeletedSince,
+    /// The reported message, edited since: shown as it was reported.
+    EditedSince,
+    /// A message around it, deleted: not shown.
+    Deleted,
+}
+
+/// Who wrote a reported message, when they deleted their account since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedAuthor {
+    pub name: String,
+    pub handle: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +49,10 @@ pub struct ReportView {
     pub reported_at: DateTime<Utc>,
     pub reporter: String,
     pub author: PartyView,
+    /// The author's name and handle when they deleted their account since (a
+    /// report keeps who wrote the message).
+    #[serde(default)]
+    pub author_deleted: Option<DeletedAuthor>,
     /// The reported message with up to two messages before and after it, oldest
     /// first: only that much of a private conversation is shown to a moderator.
     pub context: Vec<QueueMessage>,

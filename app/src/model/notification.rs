@@ -24,12 +24,12 @@ impl EmailMode {
         }
     }
 
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, crate::i18n::Problem> {
         match value {
             "off" => Ok(EmailMode::Off),
             "each" => Ok(EmailMode::Each),
             "batched" => Ok(EmailMode::Batched),
-            _ => Err("Choose one of the email options.".into()),
+            _ => Err(crate::i18n::Problem::new(crate::i18n::k::error_email_mode)),
         }
     }
 }

@@ -61,10 +61,7 @@ fn DeleteAccountForm() -> impl IntoView {
         let current_password = password.get_untracked();
         let mut missing = crate::domain::FieldErrors::new();
         if current_password.is_empty() {
-            missing.add(
-                "current_password",
-                words.t(k::account_delete_password_missing),
-            );
+            missing.add("current_password", k::error_password_to_confirm);
         }
         if errors.check(missing.into_result()) {
             delete.dispatch(DeleteAccount { current_password });

@@ -11,6 +11,7 @@ use crate::components::field::{FormErrors, TextField};
 use crate::components::search::SearchForm;
 use crate::components::time::Time;
 use crate::domain::admin::{role_name, SiteSettingsInput};
+use crate::i18n::{k, use_words, Words};
 use crate::model::account::Role;
 use crate::pages::error_view;
 use crate::pages::members::encode_query;
@@ -22,16 +23,26 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 fn AdminNav(current: &'static str) -> impl IntoView {
+    let words = use_words();
     let link = move |href: &'static str, label: &'static str| {
         view! { <a href=href aria-current=(current == href).then_some("page")>{label}</a> }
     };
     view! {
-        <nav class="tabs" aria-label="Administration">
-            {link("/admin", "Members")}
-            {link("/admin/groups", "Groups")}
-            {link("/admin/settings", "Site settings")}
-            <a href="/moderation/log">"Audit log"</a>
+        <nav class="tabs" aria-label=words.t(k::admin_nav)>
+            {link("/admin", words.t(k::admin_nav_members))}
+            {link("/admin/groups", words.t(k::admin_nav_groups))}
+            {link("/admin/settings", words.t(k::admin_nav_settings))}
+            <a href="/moderation/log">{words.t(k::admin_nav_log)}</a>
         </nav>
+    }
+}
+
+/// A role as the administrators' list names it.
+fn role_label(words: Words, role: Role) -> &'static str {
+    match role {
+        Role::Member => words.t(k::admin_role_member),
+        Role::Moderator => words.t(k::member_role_moderator),
+        Role::Admin => words.t(k::member_role_admin),
     }
 }
 
@@ -42,6 +53,7 @@ fn first_error(errors: Vec<Option<String>>) -> Option<String> {
 
 #[component]
 pub fn AdminMembersPage() -> impl IntoView {
+    let words = use_words();
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let after = move || {
@@ -84,23 +96,23 @@ pub fn AdminMembersPage() -> impl IntoView {
         ])
     };
     view! {
-        <Title text="Administration: members"/>
-        <h1>"Administration"</h1>
+        <Title text=words.t(k::admin_members_title)/>
+        <h1>{words.t(k::admin_heading)}</h1>
         <AdminNav current="/admin"/>
-        <SearchForm action="/admin" label="Search members by name, handle or email" id="admin-member-search" query=Signal::derive(search)/>
+        <SearchForm action="/admin" label=words.t(k::admin_members_search) id="admin-member-search" query=Signal::derive(search)/>
         <p class="form-error" role="alert">{error}</p>
-        <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
+        <Suspense fallback=move || view! { <p>{words.t(k::admin_members_loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => Either::Left(error_view(error)),
                     Ok(page) => Either::Right(view! {
-                        {page.members.is_empty().then(|| view! { <p>"No member matches that search."</p> })}
-                        <ul class="admin-list" aria-label="Members">
+                        {page.members.is_empty().then(|| view! { <p>{words.t(k::admin_members_none)}</p> })}
+                        <ul class="admin-list" aria-label=words.t(k::admin_members_list)>
                             {page.members.into_iter().map(|m| view! { <AdminMemberRow m set_role suspend lift/> }).collect_view()}
                         </ul>
                         {page.next.map(|next| {
                             let href = format!("/admin?q={}&after={next}", encode_query(&search()));
-                            view! { <p class="pager"><a class="button button-quiet" href=href rel="next">"Next page"</a></p> }
+                            view! { <p class="pager"><a class="button button-quiet" href=href rel="next">{words.t(k::admin_members_next)}</a></p> }
                         })}
                     }),
                 }
@@ -116,55 +128,56 @@ fn AdminMemberRow(
     suspend: ServerAction<AdminSuspend>,
     lift: ServerAction<AdminLiftSuspension>,
 ) -> impl IntoView {
+    let words = use_words();
     // Everything the forms show, computed once (each form's body owns its copy).
     let name = m.display_name.clone();
     let role_field = format!("role-{}", m.id);
-    let role_label = format!("Role of {name}");
-    let save_label = format!("Save the role of {name}");
-    let lift_label = format!("Lift the suspension of {name}");
-    let suspend_label = format!("Suspend {name}…");
-    let suspend_now = format!("Suspend {name} now");
+    let role_of = words.f(k::admin_role_of, &[("name", &name)]);
+    let save_label = words.f(k::admin_role_save_of, &[("name", &name)]);
+    let lift_label = words.f(k::admin_lift_of, &[("name", &name)]);
+    let suspend_label = words.f(k::admin_suspend_of, &[("name", &name)]);
+    let suspend_now = words.f(k::admin_suspend_now, &[("name", &name)]);
     let note_field = format!("suspend-note-{}", m.id);
     let (handle_role, handle_lift, handle_suspend) =
         (m.handle.clone(), m.handle.clone(), m.handle.clone());
     let role = m.role;
-    let status = m.role.label().unwrap_or("Member");
+    let status = role_label(words, m.role);
     view! {
         <li class="admin-row" aria-label=format!("{} (@{})", m.display_name, m.handle)>
             <div class="admin-row-who">
                 <a href=format!("/members/{}", m.handle)>{m.display_name.clone()}</a>
                 " " <span class="handle">{format!("@{}", m.handle)}</span>
                 <p class="meta">
-                    {m.email.clone()} " · " {status} " · joined " <Time at=m.joined/>
-                    {m.suspended.then(|| view! { " · " <span class="badge badge-danger">"Suspended"</span> })}
+                    {m.email.clone()} " · " {status} {words.t(k::admin_joined)} <Time at=m.joined/>
+                    {m.suspended.then(|| view! { " · " <span class="badge badge-danger">{words.t(k::admin_suspended)}</span> })}
                 </p>
             </div>
             <div class="admin-row-actions">
                 <ActionForm action=set_role attr:class="inline-form">
                     <input type="hidden" name="handle" value=handle_role/>
-                    <label class="visually-hidden" for=role_field.clone()>{role_label}</label>
+                    <label class="visually-hidden" for=role_field.clone()>{role_of}</label>
                     <select id=role_field name="role">
                         {[Role::Member, Role::Moderator, Role::Admin].into_iter().map(|r| view! {
-                            <option value=role_name(r) selected=r == role>{r.label().unwrap_or("Member")}</option>
+                            <option value=role_name(r) selected=r == role>{role_label(words, r)}</option>
                         }).collect_view()}
                     </select>
-                    <button type="submit" class="button button-quiet" aria-label=save_label>"Save role"</button>
+                    <button type="submit" class="button button-quiet" aria-label=save_label>{words.t(k::admin_role_save)}</button>
                 </ActionForm>
                 {if m.suspended {
                     Either::Left(view! {
                         <ActionForm action=lift attr:class="inline-form">
                             <input type="hidden" name="handle" value=handle_lift/>
-                            <button type="submit" class="button button-quiet" aria-label=lift_label>"Lift suspension"</button>
+                            <button type="submit" class="button button-quiet" aria-label=lift_label>{words.t(k::admin_lift)}</button>
                         </ActionForm>
                     })
                 } else {
                     Either::Right(view! {
                         <details class="confirm">
-                            <summary class="button button-danger" aria-label=suspend_label>"Suspend…"</summary>
+                            <summary class="button button-danger" aria-label=suspend_label>{words.t(k::admin_suspend)}</summary>
                             <div class="confirm-body">
                                 <ActionForm action=suspend attr:class="stack-form">
                                     <input type="hidden" name="handle" value=handle_suspend/>
-                                    <label for=note_field.clone()>"Note for the audit log (optional)"</label>
+                                    <label for=note_field.clone()>{words.t(k::admin_audit_note)}</label>
                                     <input id=note_field name="note" type="text" maxlength="500"/>
                                     <button type="submit" class="button button-danger">{suspend_now}</button>
                                 </ActionForm>
@@ -179,6 +192,7 @@ fn AdminMemberRow(
 
 #[component]
 pub fn AdminGroupsPage() -> impl IntoView {
+    let words = use_words();
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let close = ServerAction::<AdminCloseGroup>::new();
@@ -196,19 +210,19 @@ pub fn AdminGroupsPage() -> impl IntoView {
             .map(|e| e.to_string())
     };
     view! {
-        <Title text="Administration: groups"/>
-        <h1>"Administration"</h1>
+        <Title text=words.t(k::admin_groups_title)/>
+        <h1>{words.t(k::admin_heading)}</h1>
         <AdminNav current="/admin/groups"/>
-        <SearchForm action="/admin/groups" label="Search groups" id="admin-group-search" query=Signal::derive(search)/>
+        <SearchForm action="/admin/groups" label=words.t(k::admin_groups_search) id="admin-group-search" query=Signal::derive(search)/>
         <p class="form-error" role="alert">{close_error} {errors.form()}</p>
         <p class="field-error" role="alert">{errors.field("handle")}</p>
-        <Suspense fallback=|| view! { <p>"Loading groups…"</p> }>
+        <Suspense fallback=move || view! { <p>{words.t(k::admin_groups_loading)}</p> }>
             {move || Suspend::new(async move {
                 match groups.await {
                     Err(error) => Either::Left(error_view(error)),
                     Ok(list) => Either::Right(view! {
-                        {list.is_empty().then(|| view! { <p>"No group matches that search."</p> })}
-                        <ul class="admin-list" aria-label="Groups">
+                        {list.is_empty().then(|| view! { <p>{words.t(k::admin_groups_none)}</p> })}
+                        <ul class="admin-list" aria-label=words.t(k::admin_groups_list)>
                             {list.into_iter().map(|g| view! { <AdminGroupRow g close appoint/> }).collect_view()}
                         </ul>
                     }),
@@ -224,18 +238,22 @@ fn AdminGroupRow(
     close: ServerAction<AdminCloseGroup>,
     appoint: ServerAction<AdminAppointManager>,
 ) -> impl IntoView {
+    let words = use_words();
     let managers = if g.managers.is_empty() {
-        "no manager".to_string()
+        words.t(k::admin_group_no_manager).to_string()
     } else {
-        format!("managed by {}", g.managers.join(", "))
+        words.f(
+            k::admin_group_managed_by,
+            &[("names", &g.managers.join(", "))],
+        )
     };
     let actions = g.closed.is_none().then(|| {
         let name = &g.name;
         let appoint_field = format!("appoint-{}", g.slug);
-        let appoint_label = format!("Handle of the new manager of {name}");
-        let appoint_button = format!("Appoint a manager of {name}");
-        let close_label = format!("Close {name}…");
-        let close_now = format!("Close {name} now");
+        let appoint_label = words.f(k::admin_group_appoint_field, &[("name", name)]);
+        let appoint_button = words.f(k::admin_group_appoint_of, &[("name", name)]);
+        let close_label = words.f(k::admin_group_close_of, &[("name", name)]);
+        let close_now = words.f(k::admin_group_close_now, &[("name", name)]);
         let note_field = format!("close-note-{}", g.slug);
         let (slug_appoint, slug_close) = (g.slug.clone(), g.slug.clone());
         view! {
@@ -243,16 +261,16 @@ fn AdminGroupRow(
                 <ActionForm action=appoint attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug_appoint/>
                     <label class="visually-hidden" for=appoint_field.clone()>{appoint_label}</label>
-                    <input id=appoint_field name="handle" type="text" placeholder="handle" autocomplete="off"/>
-                    <button type="submit" class="button button-quiet" aria-label=appoint_button>"Appoint manager"</button>
+                    <input id=appoint_field name="handle" type="text" placeholder=words.t(k::admin_group_appoint_placeholder) autocomplete="off"/>
+                    <button type="submit" class="button button-quiet" aria-label=appoint_button>{words.t(k::admin_group_appoint)}</button>
                 </ActionForm>
                 <details class="confirm">
-                    <summary class="button button-danger" aria-label=close_label>"Close group…"</summary>
+                    <summary class="button button-danger" aria-label=close_label>{words.t(k::admin_group_close)}</summary>
                     <div class="confirm-body">
-                        <p>"Its conversations stay readable but take no new messages; it leaves the directory and nobody can join it."</p>
+                        <p>{words.t(k::admin_group_close_text)}</p>
                         <ActionForm action=close attr:class="stack-form">
                             <input type="hidden" name="slug" value=slug_close/>
-                            <label for=note_field.clone()>"Note for the audit log (optional)"</label>
+                            <label for=note_field.clone()>{words.t(k::admin_audit_note)}</label>
                             <input id=note_field name="note" type="text" maxlength="500"/>
                             <button type="submit" class="button button-danger">{close_now}</button>
                         </ActionForm>
@@ -267,9 +285,9 @@ fn AdminGroupRow(
                 <a href=format!("/groups/{}", g.slug)>{g.name.clone()}</a>
                 " " <span class="handle">{format!("@{}", g.slug)}</span>
                 <p class="meta">
-                    {if g.is_open { "Open" } else { "Joining by approval" }}
-                    {format!(" · {} members · {managers}", g.member_count)}
-                    {g.closed.map(|at| view! { " · " <span class="badge badge-danger">"Closed"</span> " " <Time at/> })}
+                    {words.t(if g.is_open { k::admin_group_open } else { k::admin_group_by_approval })}
+                    {format!(" · {} · {managers}", words.p(k::admin_group_member_count, g.member_count, &[]))}
+                    {g.closed.map(|at| view! { " · " <span class="badge badge-danger">{words.t(k::admin_group_closed)}</span> " " <Time at/> })}
                 </p>
             </div>
             {actions}
@@ -279,13 +297,14 @@ fn AdminGroupRow(
 
 #[component]
 pub fn AdminSettingsPage() -> impl IntoView {
+    let words = use_words();
     let save = ServerAction::<SaveSiteSettings>::new();
     let settings = Resource::new(move || save.version().get(), |_| get_site_settings());
     view! {
-        <Title text="Administration: site settings"/>
-        <h1>"Administration"</h1>
+        <Title text=words.t(k::admin_settings_title)/>
+        <h1>{words.t(k::admin_heading)}</h1>
         <AdminNav current="/admin/settings"/>
-        <Suspense fallback=|| view! { <p>"Loading the settings…"</p> }>
+        <Suspense fallback=move || view! { <p>{words.t(k::admin_settings_loading)}</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
                     Err(error) => Either::Left(error_view(error)),
@@ -301,6 +320,7 @@ pub fn AdminSettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsForm(current: SiteSettingsView, save: ServerAction<SaveSiteSettings>) -> impl IntoView {
+    let words = use_words();
     let per_minute = RwSignal::new(current.messages_per_minute.to_string());
     let per_hour = RwSignal::new(current.conversations_per_hour.to_string());
     let batch = RwSignal::new(((current.email_batch_seconds + 59) / 60).to_string());
@@ -308,9 +328,9 @@ fn SettingsForm(current: SiteSettingsView, save: ServerAction<SaveSiteSettings>)
     let errors = FormErrors::new(save.value());
     let saved_before = use_query_map().with_untracked(|q| q.get("saved").is_some());
     let done = move || match save.value().get() {
-        Some(Ok(())) => Some("Saved. Every instance uses the new settings from now on."),
+        Some(Ok(())) => Some(words.t(k::admin_settings_saved)),
         Some(Err(_)) => None,
-        None => saved_before.then_some("Saved. Every instance uses the new settings from now on."),
+        None => saved_before.then(|| words.t(k::admin_settings_saved)),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -337,28 +357,28 @@ fn SettingsForm(current: SiteSettingsView, save: ServerAction<SaveSiteSettings>)
     };
     view! {
         <section class="panel form-panel">
-            <h2>"Site settings"</h2>
+            <h2>{words.t(k::admin_settings_heading)}</h2>
             <form action=SaveSiteSettings::url() method="post" on:submit=on_submit novalidate>
                 <fieldset>
-                    <legend>"Registration"</legend>
+                    <legend>{words.t(k::admin_registration)}</legend>
                     <label class="choice">
                         <input type="radio" name="registration" value="open" prop:checked=move || !by_invitation.get() on:change=move |_| by_invitation.set(false)/>
-                        " Open: anyone may create an account"
+                        {words.t(k::admin_registration_open)}
                     </label>
                     <label class="choice">
                         <input type="radio" name="registration" value="invitation" prop:checked=move || by_invitation.get() on:change=move |_| by_invitation.set(true)/>
-                        " By invitation: only with a link made below"
+                        {words.t(k::admin_registration_invitation)}
                     </label>
                 </fieldset>
-                <TextField label="Messages a member may send a minute" name="messages_per_minute" kind="number" value=per_minute error=errors.field("messages_per_minute")
-                    hint=format!("Members in their first day get a quarter of it. Configured default: {}.", current.default_messages_per_minute)/>
-                <TextField label="New conversations a member may start an hour" name="conversations_per_hour" kind="number" value=per_hour error=errors.field("conversations_per_hour")
-                    hint=format!("Configured default: {}.", current.default_conversations_per_hour)/>
-                <TextField label="Email batch window, in minutes" name="email_batch_minutes" kind="number" value=batch error=errors.field("email_batch_minutes")
-                    hint=format!("Batched notification emails wait this long to gather messages. Configured default: {} min.", (current.default_email_batch_seconds + 59) / 60)/>
+                <TextField label=words.t(k::admin_messages_per_minute) name="messages_per_minute" kind="number" value=per_minute error=errors.field("messages_per_minute")
+                    hint=words.f(k::admin_messages_per_minute_hint, &[("default", &words.number(current.default_messages_per_minute))])/>
+                <TextField label=words.t(k::admin_conversations_per_hour) name="conversations_per_hour" kind="number" value=per_hour error=errors.field("conversations_per_hour")
+                    hint=words.f(k::admin_conversations_per_hour_hint, &[("default", &words.number(current.default_conversations_per_hour))])/>
+                <TextField label=words.t(k::admin_email_batch) name="email_batch_minutes" kind="number" value=batch error=errors.field("email_batch_minutes")
+                    hint=words.f(k::admin_email_batch_hint, &[("default", &words.number((current.default_email_batch_seconds + 59) / 60))])/>
                 <p class="form-error" role="alert">{errors.form()}</p>
                 <p class="form-success" role="status">{done}</p>
-                <button type="submit" class="button" disabled=move || save.pending().get()>"Save settings"</button>
+                <button type="submit" class="button" disabled=move || save.pending().get()>{words.t(k::admin_settings_save)}</button>
             </form>
         </section>
     }
@@ -368,6 +388,7 @@ fn SettingsForm(current: SiteSettingsView, save: ServerAction<SaveSiteSettings>)
 /// only its hash is stored).
 #[component]
 fn InvitationForm() -> impl IntoView {
+    let words = use_words();
     let invite = ServerAction::<AdminCreateInvitation>::new();
     let link = move || invite.value().get().and_then(Result::ok);
     let error = move || {
@@ -379,16 +400,16 @@ fn InvitationForm() -> impl IntoView {
     };
     view! {
         <section class="panel form-panel">
-            <h2>"Invitations"</h2>
-            <p>{format!("An invitation link lets one person register, within {} days, while registration is by invitation.", crate::model::admin::INVITATION_DAYS)}</p>
+            <h2>{words.t(k::admin_invitations_heading)}</h2>
+            <p>{words.p(k::admin_invitations_text, crate::model::admin::INVITATION_DAYS, &[])}</p>
             <ActionForm action=invite attr:class="stack-form">
-                <label for="invitation-note">"For whom (for the audit log, optional)"</label>
+                <label for="invitation-note">{words.t(k::admin_invitation_note)}</label>
                 <input id="invitation-note" name="note" type="text" maxlength="500"/>
-                <button type="submit" class="button">"Make an invitation link"</button>
+                <button type="submit" class="button">{words.t(k::admin_invitation_make)}</button>
             </ActionForm>
             <p class="form-error" role="alert">{error}</p>
             {move || link().map(|link| view! {
-                <p role="status">"Copy this link now; it is not shown again: " <code class="invitation-link">{link}</code></p>
+                <p role="status">{words.t(k::admin_invitation_copy)} <code class="invitation-link">{link}</code></p>
             })}
         </section>
     }

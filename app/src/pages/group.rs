@@ -295,7 +295,11 @@ fn InvitePanel(slug: String, actions: GroupActions) -> impl IntoView {
     let invite = actions.invite;
     let words = use_words();
     let chosen = RwSignal::new(Vec::<PartyView>::new());
-    let rule = move |candidate: Vec<PartyView>| check_invitees(&parties(&candidate)).map(|_| ());
+    let rule = move |candidate: Vec<PartyView>| {
+        check_invitees(&parties(&candidate))
+            .map(|_| ())
+            .map_err(|problem| problem.words(words))
+    };
     let excluded = move |()| Vec::<String>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {

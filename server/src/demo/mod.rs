@@ -33,7 +33,7 @@ pub async fn load(pool: &PgPool) -> Result<(), Error> {
     }
     // One hash for every demo account (hashed as registration does): hashing 200
     // times would only slow the load.
-    let password = Password::parse_new(DEMO_PASSWORD, "", "")?;
+    let password = Password::parse_new(DEMO_PASSWORD, "", "").map_err(|p| p.to_string())?;
     let hash = Passwords::new(1, 0, std::time::Duration::from_secs(60))
         .hash(&password)
         .await?;

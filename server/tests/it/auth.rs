@@ -102,7 +102,7 @@ async fn registration_refuses_a_weak_password_and_a_bad_email() {
     )
     .await;
     assert_eq!(status, 422);
-    let text = body.to_string();
+    let text = said(&body);
     assert!(text.contains("email address like"), "{text}");
     assert!(text.contains("too easy to guess"), "{text}");
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM members WHERE handle = 'dana'")

@@ -485,3 +485,75 @@ async fn two_instances_never_send_the_same_email_twice() {
         }
     }
 }
+
+/// Emails speak their recipient's language (the one they chose, or the one they
+/// last signed in with), whoever caused them: notifications and account emails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_speak_their_recipients_language() {
+    let (app, smtp) = portal(600).await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    settings(&app, &bob, "each", &[]).await;
+    let chosen = bob
+        .post(format!("{}/api/choose_language", app.url))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .form(&[("language", "fr"), ("back", "/")])
+        .send()
+        .await
+        .expect("the chooser posts");
+    assert!(chosen.status().is_redirection(), "{}", chosen.status());
+
+    let id = start(&app, &alice, a, &[member(b)], "Un message").await;
+    let emails = smtp.wait_for(1, WAIT).await;
+    let email = &emails[0];
+    assert_eq!(email.subject, "Alice Martin vous a écrit");
+    assert!(
+        email.text.contains("Bonjour Bob Nakamura,"),
+        "{}",
+        email.text
+    );
+    assert!(email.text.contains("> Un message"));
+    assert!(
+        email.text.contains(&format!(
+            "Lire et répondre: {PUBLIC_URL}/conversations/{id}"
+        )),
+        "{}",
+        email.text
+    );
+    assert!(email.html.contains(r#"<html lang="fr">"#), "{}", email.html);
+
+    // Alice reads the portal in German: the reset link she asks for says so,
+    // though the request itself came from a browser in English.
+    sqlx::query("UPDATE members SET language = 'de' WHERE id = $1")
+        .bind(a)
+        .execute(&app.pool)
+        .await
+        .expect("set-up SQL");
+    let asked = client()
+        .post(format!("{}/api/request_password_reset", app.url))
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en")
+        .form(&[("email", "alice@example.org")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(asked.status(), 200);
+    let emails = smtp.wait_for(2, WAIT).await;
+    let reset = emails
+        .iter()
+        .find(|e| e.to.contains("alice@example.org"))
+        .expect("the reset email");
+    assert_eq!(
+        reset.subject,
+        "Neues Passwort für das Mautic Community Portal festlegen"
+    );
+    assert!(
+        reset.text.starts_with("Hallo Alice Martin,"),
+        "{}",
+        reset.text
+    );
+    assert!(
+        reset.html.contains(">Neues Passwort wählen</a>"),
+        "{}",
+        reset.html
+    );
+}

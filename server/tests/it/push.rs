@@ -413,3 +413,42 @@ async fn pushes_a_stopped_worker_held_go_out_once_its_lease_ends() {
         .expect("count");
     assert_eq!(left, 0, "the outbox is empty");
 }
+
+/// A push speaks its recipient's language, as their emails do: the sender and
+/// the group named in it, the hidden text's stand-in too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_speaks_its_recipients_language() {
+    let (app, service, origin, _) = push_portal().await;
+    let [alice, bob] = app.members(["alice", "bob"]).await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    sqlx::query("UPDATE members SET language = 'es' WHERE id = $1")
+        .bind(b)
+        .execute(&app.pool)
+        .await
+        .expect("set-up SQL");
+    let phone = Browser::new("phone");
+    assert_eq!(phone.subscribe(&app, &bob, &origin).await.0, 200);
+    let conversation = start(&app, &alice, a, &[member(b)], "¿Comemos?").await;
+    due_now(&app).await;
+    let pushes = wait_for(&service, "phone", 1).await;
+    assert_eq!(pushes.len(), 1);
+    let push = phone.open(&pushes[0]);
+    assert_eq!(push["title"], "Alice Martin te ha escrito");
+    assert_eq!(push["body"], "¿Comemos?");
+
+    // With the text hidden on lock screens, its stand-in is in Spanish too.
+    sqlx::query(
+        "INSERT INTO notification_settings (member_id, push_shows_text) VALUES ($1, false)
+         ON CONFLICT (member_id) DO UPDATE SET push_shows_text = false",
+    )
+    .bind(b)
+    .execute(&app.pool)
+    .await
+    .expect("set-up SQL");
+    reply(&app, &alice, conversation, "Otro").await;
+    due_now(&app).await;
+    let pushes = wait_for(&service, "phone", 2).await;
+    assert_eq!(pushes.len(), 2);
+    let push = phone.open(&pushes[1]);
+    assert_eq!(push["body"], "Mensaje nuevo");
+}

@@ -189,8 +189,7 @@ async fn a_password_change_needs_the_current_one_and_signs_out_the_other_session
         error_kind(change_password(&app, &laptop, "not-my-password", NEW).await).await;
     assert_eq!(status, 422);
     assert!(
-        body.to_string()
-            .contains("That is not your current password."),
+        said(&body).contains("That is not your current password."),
         "{body}"
     );
 
@@ -198,8 +197,7 @@ async fn a_password_change_needs_the_current_one_and_signs_out_the_other_session
         error_kind(change_password(&app, &laptop, PASSWORD, "Password123!").await).await;
     assert_eq!(status, 422);
     assert!(
-        body.to_string()
-            .contains("That password is too easy to guess."),
+        said(&body).contains("That password is too easy to guess."),
         "{body}"
     );
     assert!(signed_in(&app, &phone).await, "nothing changed yet");

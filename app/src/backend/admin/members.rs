@@ -3,6 +3,7 @@
 use super::{lock_member, log, Logged};
 use crate::domain::admin::role_name;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::{Role, Viewer};
 use crate::model::admin::{AdminMember, AdminMemberPage};
 use sqlx::PgPool;
@@ -61,9 +62,7 @@ pub async fn set_role(
     let mut tx = pool.begin().await?;
     let (member_id, before) = lock_member(&mut tx, handle).await?;
     if member_id == admin.id {
-        return Err(AppError::Refused(
-            "You cannot change your own role. Ask another administrator.".into(),
-        ));
+        return Err(AppError::Refused(k::error_own_role.into()));
     }
     if before == role {
         return Ok(());
@@ -99,9 +98,7 @@ pub async fn suspend(
     let mut tx = pool.begin().await?;
     let (member_id, role) = lock_member(&mut tx, handle).await?;
     if role == Role::Admin {
-        return Err(AppError::Refused(
-            "Administrators cannot be suspended. Make them a member first.".into(),
-        ));
+        return Err(AppError::Refused(k::error_admin_not_suspendable.into()));
     }
     if crate::backend::moderation::suspend_member(&mut tx, member_id).await? {
         log(

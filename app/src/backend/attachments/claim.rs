@@ -37,10 +37,7 @@ pub async fn claim(
     .await?;
     if rows.len() != ids.len() {
         let mut errors = FieldErrors::new();
-        errors.add(
-            "attachments",
-            "A file you attached is no longer there (sent from another tab, or removed). Attach it again.",
-        );
+        errors.add("attachments", crate::i18n::k::error_attachment_gone);
         return Err(errors.into());
     }
     let mut rows = rows;

@@ -21,16 +21,17 @@ pub use read::{attachments_of, files_for_review, pending_of};
 pub use store::FileStore;
 pub use upload::store_upload;
 
-/// Why an upload was refused: the sentence for the member, and a short code for
-/// a page reached without JavaScript (`?attach=<code>`).
+/// Why an upload was refused: the problem, worded in the member's language
+/// where it is answered, and a short code for a page reached without
+/// JavaScript (`?attach=<code>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub code: &'static str,
-    pub message: String,
+    pub message: crate::i18n::Problem,
 }
 
 impl Refusal {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: &'static str, message: impl Into<crate::i18n::Problem>) -> Self {
         Self {
             code,
             message: message.into(),

@@ -9,6 +9,7 @@
 use super::Refusal;
 use crate::backend::avatars::{encode_jpeg as jpeg, on_white};
 use crate::domain::attachment::{check_file, clean_name, AttachmentRules, FileFamily};
+use crate::i18n::{k, Problem};
 use image::{imageops::FilterType, DynamicImage, ImageDecoder, ImageFormat};
 use std::io::Cursor;
 
@@ -59,7 +60,7 @@ pub fn prepare(
     let mismatch = || {
         Refusal::new(
             "mismatch",
-            format!("“{name}” is not the kind of file its name says. Check the file and attach it again."),
+            Problem::new(k::error_file_mismatch).with("name", name.as_str()),
         )
     };
     let detected = infer::get(&bytes);
@@ -113,15 +114,15 @@ fn picture(name: &str, upload: &[u8]) -> Result<Prepared, Refusal> {
     let not_a_picture = || {
         Refusal::new(
             "mismatch",
-            format!(
-                "“{name}” is not a JPEG, PNG or WebP picture. Check the file and attach it again."
-            ),
+            Problem::new(k::error_file_not_picture).with("name", name),
         )
     };
     let unreadable = || {
         Refusal::new(
             "unreadable",
-            format!("“{name}” could not be read as a picture: it may be damaged, or larger than 12,000 pixels each way."),
+            Problem::new(k::error_file_picture_unreadable)
+                .with("name", name)
+                .with("pixels", i64::from(MAX_SIDE)),
         )
     };
     let format = image::guess_format(upload).map_err(|_| not_a_picture())?;

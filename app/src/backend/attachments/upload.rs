@@ -6,6 +6,7 @@ use super::{FileStore, Prepared, Refusal};
 use crate::backend::permissions;
 use crate::domain::attachment::{size_text, too_many, AttachmentRules};
 use crate::error::AppError;
+use crate::i18n::{k, Problem};
 use crate::model::conversation::AttachmentView;
 use sqlx::PgPool;
 
@@ -50,11 +51,9 @@ pub async fn store_upload(
     if usage.used as u64 + size > rules.quota_bytes {
         return Ok(Err(Refusal::new(
             "quota",
-            format!(
-                "Your files already take {} of the {} you may keep. Delete messages with files you no longer need, then attach again.",
-                size_text(usage.used as u64),
-                size_text(rules.quota_bytes)
-            ),
+            Problem::new(k::error_file_quota)
+                .with("used", size_text(usage.used as u64))
+                .with("quota", size_text(rules.quota_bytes)),
         )));
     }
     if usage.pending as usize >= rules.per_message {

@@ -6,6 +6,7 @@ use super::{attempt_succeeded, begin_attempt, end_other_sessions, Passwords, Thr
 use crate::domain::account::Password;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::k;
 use sqlx::PgPool;
 
 /// The member's email, which keys the throttle as a sign-in's does.
@@ -33,10 +34,7 @@ pub async fn confirm_password(
     begin_attempt(pool, keys).await?;
     if !passwords.verify(Some(stored), current).await? {
         let mut errors = FieldErrors::new();
-        errors.add(
-            "current_password",
-            "That is not your current password. Check it and try again.",
-        );
+        errors.add("current_password", k::error_password_not_current);
         return Err(AppError::Invalid(errors));
     }
     attempt_succeeded(pool, keys).await

@@ -6,6 +6,7 @@ use super::Passwords;
 use crate::backend::notifications::queue_password_reset;
 use crate::domain::account::Password;
 use crate::error::AppError;
+use crate::i18n::k;
 use sqlx::PgPool;
 
 /// How long a reset link works.
@@ -65,12 +66,7 @@ pub async fn request_reset(pool: &PgPool, public_url: &str, email: &str) -> Resu
 
 /// The account a reset link is for, while it works: (id, handle, email).
 pub async fn reset_account(pool: &PgPool, token: &str) -> Result<(i64, String, String), AppError> {
-    let refused = || {
-        AppError::Refused(
-            "This link has expired or was already used. Ask for a new one on the sign-in page."
-                .into(),
-        )
-    };
+    let refused = || AppError::Refused(k::error_reset_link_used.into());
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(refused());
     }
@@ -107,10 +103,7 @@ pub async fn reset_password(
     .fetch_optional(&mut *tx)
     .await?;
     if taken.is_none() {
-        return Err(AppError::Refused(
-            "This link has expired or was already used. Ask for a new one on the sign-in page."
-                .into(),
-        ));
+        return Err(AppError::Refused(k::error_reset_link_used.into()));
     }
     sqlx::query!(
         "UPDATE members SET password_hash = $2 WHERE id = $1",

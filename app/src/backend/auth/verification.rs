@@ -4,6 +4,7 @@
 
 use super::session::token_hash;
 use crate::error::AppError;
+use crate::i18n::k;
 use sqlx::PgConnection;
 use sqlx::PgPool;
 
@@ -28,12 +29,7 @@ pub async fn new_verification(conn: &mut PgConnection, member_id: i64) -> Result
 /// Uses a link token: the member it verifies (and their handle), or `Refused`
 /// when it is unknown, used or expired. Every other link of theirs ends too.
 pub async fn verify_email(pool: &PgPool, token: &str) -> Result<(i64, String), AppError> {
-    let refused = || {
-        AppError::Refused(
-            "This link has expired or was already used. Sign in, or register again for a new link."
-                .into(),
-        )
-    };
+    let refused = || AppError::Refused(k::error_verification_link_used.into());
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(refused());
     }

@@ -5,6 +5,7 @@
 use crate::backend::permissions;
 use crate::domain::conversation::{DRAFTS_PER_MINUTE, DRAFT_MAX_BYTES};
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use sqlx::{PgConnection, PgPool};
 
@@ -22,10 +23,7 @@ pub async fn save_draft(
         permissions::conversation_access(pool, viewer.id, id).await?;
     }
     if body.len() > DRAFT_MAX_BYTES {
-        return Err(super::field_error(
-            "body",
-            "This draft is too long to keep. Shorten it to send it.",
-        ));
+        return Err(super::field_error("body", k::error_draft_too_long));
     }
     let mut tx = pool.begin().await?;
     crate::backend::moderation::check_action_rate(&mut tx, viewer.id, "draft", DRAFTS_PER_MINUTE)

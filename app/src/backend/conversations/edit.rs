@@ -6,6 +6,7 @@ use crate::backend::live::{self, Change};
 use crate::backend::permissions::{self, Access};
 use crate::domain::conversation::{edit_window_passed, MessageBody, MAX_EDITS};
 use crate::error::AppError;
+use crate::i18n::{k, Problem};
 use crate::model::account::Viewer;
 use crate::model::conversation::MessageEdit;
 use chrono::{DateTime, Utc};
@@ -64,9 +65,7 @@ pub async fn edit_message(
     let owned = own_message(pool, viewer, message_id).await?;
     let body = MessageBody::parse(body).map_err(|e| field_error("body", e))?;
     if owned.deleted || owned.removed {
-        return Err(AppError::Refused(
-            "This message was deleted or removed: it can no longer be edited.".into(),
-        ));
+        return Err(AppError::Refused(k::error_edit_gone.into()));
     }
     owned.access.may_write()?;
     let conversation_id = owned.conversation_id;
@@ -87,8 +86,7 @@ pub async fn edit_message(
     }
     if owned.edit_count >= MAX_EDITS {
         return Err(AppError::Refused(
-            format!("A message can be edited at most {MAX_EDITS} times. You can still delete it.")
-                .into(),
+            Problem::new(k::error_edit_limit).with("max", i64::from(MAX_EDITS)),
         ));
     }
     let mut tx = pool.begin().await?;
@@ -149,9 +147,7 @@ async fn already_edited(
             body: now.body,
             edited_at,
         }),
-        _ => Err(AppError::Refused(
-            "This message changed meanwhile and can no longer be edited.".into(),
-        )),
+        _ => Err(AppError::Refused(k::error_edit_changed.into())),
     }
 }
 

@@ -5,6 +5,7 @@ use crate::backend::moderation::check_action_rate;
 use crate::domain::conversation::Party;
 use crate::domain::search::{check_search, SEARCH_PAGE};
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::conversation::{FoundMessage, FoundPage, Highlight};
 use sqlx::PgPool;
 use unicode_segmentation::UnicodeSegmentation;
@@ -93,10 +94,7 @@ pub async fn find_messages(
     .await;
     let mut rows = match rows {
         Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
-            return Err(AppError::Refused(
-                "This search would take too long. Add a word, or search what one sender wrote."
-                    .into(),
-            ))
+            return Err(AppError::Refused(k::error_search_too_slow.into()))
         }
         other => other?,
     };

@@ -10,6 +10,7 @@ use crate::backend::state::Settings;
 use crate::domain::conversation::Party;
 use crate::domain::moderation::{check_additions, MULTI_PERSON};
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use crate::model::conversation::MessageKind;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -92,16 +93,12 @@ pub async fn leave(
 ) -> Result<(), AppError> {
     let access = permissions::conversation_access(pool, viewer.id, conversation_id).await?;
     if access.as_group().is_some() {
-        return Err(AppError::Refused(
-            "You answer for a group in this conversation; a group cannot leave it.".into(),
-        ));
+        return Err(AppError::Refused(k::error_leave_as_group.into()));
     }
     let mut tx = pool.begin().await?;
     let present = lock_parties(&mut tx, conversation_id).await?;
     if present.len() < MULTI_PERSON {
-        return Err(AppError::Refused(
-            "Only conversations with three or more people can be left. To stop hearing from someone, mute the conversation or block them.".into(),
-        ));
+        return Err(AppError::Refused(k::error_leave_two_people.into()));
     }
     sqlx::query!(
         "DELETE FROM conversation_parties WHERE conversation_id = $1 AND member_id = $2",

@@ -6,6 +6,7 @@ use crate::backend::live::{self, Change};
 use crate::backend::permissions;
 use crate::domain::conversation::parse_reaction;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use crate::model::conversation::Reaction;
 use sqlx::PgPool;
@@ -35,14 +36,10 @@ pub async fn react(
     let emoji = parse_reaction(emoji).map_err(|e| field_error("emoji", e))?;
     access.may_write()?;
     if access.request {
-        return Err(AppError::Refused(
-            "Accept this message request before reacting to its messages.".into(),
-        ));
+        return Err(AppError::Refused(k::error_react_request.into()));
     }
     if message.kind != "text" || message.gone {
-        return Err(AppError::Refused(
-            "This message was deleted or removed: it takes no reactions.".into(),
-        ));
+        return Err(AppError::Refused(k::error_react_gone.into()));
     }
     let mut tx = pool.begin().await?;
     crate::backend::moderation::check_action_rate(&mut tx, viewer.id, "react", per_minute).await?;

@@ -10,6 +10,7 @@ use crate::domain::attachment::parse_ids;
 use crate::domain::conversation::{check_idempotency_key, MessageBody};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use crate::model::conversation::{MessageKind, MessageView, PartyView, Quote};
 use chrono::{DateTime, Utc};
@@ -264,11 +265,7 @@ pub async fn reply(
         None => None,
     };
     if reply.reply_to.is_some() && answered.is_none() {
-        errors.add(
-            "reply_to",
-            "The message you are replying to is not in this conversation. Cancel the reply and send again."
-                .to_string(),
-        );
+        errors.add("reply_to", k::error_reply_to_elsewhere);
     }
     let Some(body) = body.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
@@ -358,10 +355,7 @@ pub(super) async fn already_sent(
         .await?
         .ok_or(AppError::Internal)?;
     if in_conversation != conversation_id {
-        return Err(field_error(
-            "body",
-            "This message was already sent in another conversation. Reload the page and try again.",
-        ));
+        return Err(field_error("body", k::error_sent_elsewhere));
     }
     let messages = load_messages(
         pool,

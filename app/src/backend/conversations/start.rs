@@ -12,6 +12,7 @@ use crate::domain::conversation::{
 use crate::domain::limits::Limits;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use sqlx::{PgPool, Postgres, Transaction};
 
@@ -50,7 +51,7 @@ pub(super) async fn check_recipients_exist(
     if found as usize == recipients.len() {
         Ok(())
     } else {
-        Err(field_error("to", "Some of the people or groups you chose cannot receive messages any more. Remove them and try again."))
+        Err(field_error("to", k::error_recipients_unreachable))
     }
 }
 

@@ -255,7 +255,9 @@ async fn thread_page(
         request: access.request,
         multi_person,
         may_leave: multi_person && access.as_group().is_none(),
-        read_only: access.read_only.map(|why| why.message().to_string()),
+        read_only: access
+            .read_only
+            .map(|why| why.problem().words(reader_words())),
         edit_seconds,
         first_unread,
         draft,
@@ -267,5 +269,17 @@ async fn thread_page(
         acting_as,
         messages,
         older,
+    })
+}
+
+/// The reader's words for a sentence the thread carries: the page's while one is
+/// written, else the request's language (English outside a request).
+fn reader_words() -> crate::i18n::Words {
+    leptos::prelude::use_context::<crate::i18n::Words>().unwrap_or_else(|| {
+        if crate::api::context::request_headers().is_some() {
+            crate::i18n::Words::of(crate::i18n::request_language())
+        } else {
+            crate::i18n::Words::default()
+        }
     })
 }

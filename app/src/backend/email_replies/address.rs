@@ -30,10 +30,10 @@ pub async fn site_key(pool: &PgPool) -> Result<Vec<u8>, AppError> {
     )
 }
 
-fn signature(key: &[u8], token: ReplyToken) -> Hmac<Sha256> {
-    // A key of any length is accepted by HMAC; the error case cannot happen.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new_from_slice(&[0]).expect("one byte"));
+/// The token's MAC (HMAC takes a key of any length: `None` does not happen,
+/// and would mean no address rather than a panic).
+fn signature(key: &[u8], token: ReplyToken) -> Option<Hmac<Sha256>> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
     mac.update(
         format!(
             "reply-address\n{}\n{}\n{}",
@@ -41,13 +41,13 @@ fn signature(key: &[u8], token: ReplyToken) -> Hmac<Sha256> {
         )
         .as_bytes(),
     );
-    mac
+    Some(mac)
 }
 
 /// The address a member replies to (`base` is the configured `reply@example.org`).
 pub fn reply_address(key: &[u8], base: &str, token: ReplyToken) -> Option<String> {
     let (local, domain) = base.rsplit_once('@')?;
-    let tag = signature(key, token).finalize().into_bytes();
+    let tag = signature(key, token)?.finalize().into_bytes();
     Some(format!(
         "{local}+{}-{}-{}-{}@{domain}",
         token.conversation_id,
@@ -83,7 +83,7 @@ pub fn read_reply_address(key: &[u8], base: &str, recipient: &str) -> Option<Rep
     if parts.next().is_some() || tag.len() != SIGNATURE_BYTES {
         return None;
     }
-    signature(key, token).verify_truncated_left(&tag).ok()?;
+    signature(key, token)?.verify_truncated_left(&tag).ok()?;
     Some(token)
 }
 

@@ -7,7 +7,7 @@ mod read;
 mod receive;
 
 pub use address::{read_reply_address, reply_address, site_key, ReplyToken};
-pub use read::{new_text, read_email, InboundEmail, REPLY_ABOVE};
+pub use read::{new_text, read_email, InboundEmail};
 pub use receive::{receive_email, Envelope, Received};
 
 use crate::error::AppError;

@@ -16,9 +16,16 @@ pub struct InboundEmail {
     pub text: String,
 }
 
-/// The line notification emails carry above their content: whatever a reply
+/// Whether `line` is the one notification emails carry above their content (in
+/// any language: the member may have changed theirs since): whatever a reply
 /// has below it is the notification quoted back.
-pub const REPLY_ABOVE: &str = "Reply above this line to answer in the conversation";
+fn is_reply_above(line: &str) -> bool {
+    crate::domain::language::Language::ALL
+        .iter()
+        .any(|language| {
+            line.contains(crate::i18n::Words::of(*language).t(crate::i18n::k::sent_reply_above))
+        })
+}
 
 /// Most bytes of text read from one email (a reply is at most 1,000 characters;
 /// the rest is quoted history).
@@ -159,7 +166,7 @@ pub fn new_text(body: &str) -> String {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
         let next = &lines[i + 1..];
-        if trimmed.contains(REPLY_ABOVE)
+        if is_reply_above(trimmed)
             || starts_quote(trimmed, next)
             || starts_outlook_quote(trimmed, next)
             || starts_signature(line)
@@ -217,8 +224,13 @@ mod tests {
             "Fine"
         );
         assert_eq!(
-            new_text(&format!("Above\n\n— {REPLY_ABOVE} —\nBob: hi")),
+            new_text("Above\n\n— Reply above this line to answer in the conversation —\nBob: hi"),
             "Above"
+        );
+        // The line in another language than the member reads now.
+        assert_eq!(
+            new_text("Oben\n\n— Antworte oberhalb dieser Zeile, um in der Unterhaltung zu antworten —\nBob: hi"),
+            "Oben"
         );
         // Interleaved: the member's lines between quotes stay.
         assert_eq!(

@@ -140,7 +140,7 @@ async fn receive_one(
     if seen.is_some() {
         return Ok(Received::Duplicate);
     }
-    let refuse = |why: String| Refusal {
+    let refuse = |why: Why| Refusal {
         member: &member,
         conversation_id: token.conversation_id,
         email_key: &email_key,
@@ -148,20 +148,10 @@ async fn receive_one(
         text: &email.text,
     };
     if token.generation != member.generation {
-        return refuse(
-            "The address you replied to was turned off. Open the conversation to answer there."
-                .into(),
-        )
-        .send(pool, settings)
-        .await;
+        return refuse(Why::AddressOff).send(pool, settings).await;
     }
     if email.text.trim().is_empty() {
-        return refuse(
-            "We found no new text in it: quoted emails and signatures are left out. Write your answer above the quoted email, or open the conversation."
-                .into(),
-        )
-        .send(pool, settings)
-        .await;
+        return refuse(Why::NoText).send(pool, settings).await;
     }
     let idempotency_key = format!("email-{}", &email_key[..40]);
     let posted = reply(
@@ -194,23 +184,45 @@ async fn receive_one(
             })
         }
         Err(AppError::Invalid(errors)) => {
-            let why = errors
-                .get("body")
-                .or_else(|| errors.get("reply_to"))
-                .unwrap_or_else(|| "It could not be posted.".to_string());
+            let why = match errors
+                .problem("body")
+                .or_else(|| errors.problem("reply_to"))
+            {
+                Some(problem) => Why::Error(AppError::Refused(problem.clone())),
+                None => Why::NotPosted,
+            };
             refuse(why).send(pool, settings).await
         }
-        Err(AppError::NotFound) => {
-            refuse("You can no longer write in this conversation.".into())
-                .send(pool, settings)
-                .await
-        }
+        Err(AppError::NotFound) => refuse(Why::CannotWrite).send(pool, settings).await,
         Err(refused @ (AppError::Refused(_) | AppError::TooFast(_) | AppError::Forbidden)) => {
-            refuse(refused.to_string()).send(pool, settings).await
+            refuse(Why::Error(refused)).send(pool, settings).await
         }
         // The database or the like: the SMTP listener answers "try later", and
         // the sending server keeps the email and delivers it again.
         Err(other) => Err(other),
+    }
+}
+
+/// Why a reply was not posted, worded in the member's language when the email
+/// that says so is written.
+enum Why {
+    AddressOff,
+    NoText,
+    CannotWrite,
+    NotPosted,
+    Error(AppError),
+}
+
+impl Why {
+    fn words(&self, words: crate::i18n::Words) -> String {
+        use crate::i18n::k;
+        match self {
+            Why::AddressOff => words.t(k::sent_refused_address_off).into(),
+            Why::NoText => words.t(k::sent_refused_no_text).into(),
+            Why::CannotWrite => words.t(k::sent_refused_cannot_write).into(),
+            Why::NotPosted => words.t(k::sent_refused_not_posted).into(),
+            Why::Error(error) => error.words(words),
+        }
     }
 }
 
@@ -219,7 +231,7 @@ struct Refusal<'a> {
     member: &'a Member,
     conversation_id: i64,
     email_key: &'a str,
-    why: String,
+    why: Why,
     text: &'a str,
 }
 
@@ -252,7 +264,7 @@ impl Refusal<'_> {
             crate::backend::notifications::queue_reply_refused(
                 &mut tx,
                 (&self.member.email, &self.member.viewer.display_name),
-                &self.why,
+                |words| self.why.words(words),
                 &text,
                 &format!(
                     "{}/conversations/{}",

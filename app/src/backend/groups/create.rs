@@ -43,7 +43,7 @@ pub async fn create(pool: &PgPool, creator_id: i64, group: &NewGroup) -> Result<
         Ok(id) => id,
         Err(sqlx::Error::Database(error)) if error.constraint() == Some("groups_slug_key") => {
             let mut errors = FieldErrors::new();
-            errors.add("slug", "A group already has that address. Choose another.");
+            errors.add("slug", crate::i18n::k::error_slug_taken);
             return Err(errors.into());
         }
         Err(error) => return Err(error.into()),

@@ -5,6 +5,7 @@ use super::{lock, role};
 use crate::backend::permissions;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::{k, Problem};
 use sqlx::PgPool;
 
 /// Invites members (managers only). Someone who asked to join is let in at once;
@@ -35,17 +36,11 @@ pub async fn invite(
     .await?;
     let mut errors = FieldErrors::new();
     if invitees.len() != member_ids.len() {
-        errors.add(
-            "to",
-            "Someone you chose can no longer be invited. Remove them and try again.",
-        );
+        errors.add("to", k::error_invitee_unavailable);
     } else if let Some(blocked) = invitees.iter().find(|i| i.blocked) {
         errors.add(
             "to",
-            format!(
-                "You can't invite {}. Remove them to invite the others.",
-                blocked.display_name
-            ),
+            Problem::new(k::error_cannot_invite).with("name", blocked.display_name.as_str()),
         );
     }
     errors.into_result()?;

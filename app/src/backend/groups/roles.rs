@@ -21,9 +21,9 @@ pub async fn set_manager(
     let group = lock(&mut tx, slug).await?;
     permissions::may_manage_group(role(&mut tx, group.id, manager_id).await?.as_deref())?;
     let member = member_id(&mut tx, handle).await?;
-    let current = role(&mut tx, group.id, member).await?.ok_or_else(|| {
-        AppError::Refused("Only members of the group can be its managers.".into())
-    })?;
+    let current = role(&mut tx, group.id, member)
+        .await?
+        .ok_or_else(|| AppError::Refused(crate::i18n::k::error_manager_not_member.into()))?;
     if !manager && current == "manager" {
         permissions::keeps_a_manager(manager_count(&mut tx, group.id).await?)?;
     }

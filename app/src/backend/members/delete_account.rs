@@ -5,6 +5,7 @@
 //! conversations with them become read-only (see `permissions::write_refusal`).
 
 use crate::error::AppError;
+use crate::i18n::{k, Problem};
 use crate::model::member::{deleted_handle, DELETED_MEMBER_NAME};
 use sqlx::{PgConnection, PgPool};
 
@@ -34,10 +35,9 @@ pub async fn delete_account(pool: &PgPool, member_id: i64) -> Result<(), AppErro
         .map(|g| g.name.clone())
         .collect();
     if !orphaned.is_empty() {
-        return Err(AppError::Refused(format!(
-            "You are the only manager of {}. Appoint another manager first, so that someone answers for it.",
-            orphaned.join(", ")
-        ).into()));
+        return Err(AppError::Refused(
+            Problem::new(k::error_only_manager_of).with("groups", orphaned.join(", ")),
+        ));
     }
     let alone: Vec<i64> = groups
         .iter()
@@ -87,7 +87,8 @@ async fn empty_the_account(conn: &mut PgConnection, member_id: i64) -> Result<()
     sqlx::query!(
         "UPDATE members SET deleted_at = now(), display_name = $2, handle = $3,
                 email = $3 || '@deleted.invalid', password_hash = '', bio = '',
-                time_zone = NULL, time_zone_chosen = false, language = NULL
+                time_zone = NULL, time_zone_chosen = false, language = NULL,
+                language_chosen = false
          WHERE id = $1",
         member_id,
         DELETED_MEMBER_NAME,

@@ -6,6 +6,7 @@
 use crate::domain::account::Email;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::k;
 use sqlx::PgPool;
 
 pub const EMAIL_CHANGE_HOURS: i32 = 24;
@@ -33,7 +34,7 @@ pub async fn request_email_change(
     .ok_or(AppError::Unauthenticated)?;
     if me.email == new.as_str() {
         let mut errors = FieldErrors::new();
-        errors.add("new_email", "That is already your address.");
+        errors.add("new_email", k::error_email_unchanged);
         return Err(errors.into());
     }
     if me.recent >= EMAIL_CHANGES_PER_HOUR {
@@ -53,7 +54,7 @@ pub async fn request_email_change(
     crate::backend::notifications::queue_email_change_link(
         &mut tx,
         public_url,
-        new.as_str(),
+        (new.as_str(), &me.email),
         &me.display_name,
         &token,
     )
@@ -81,12 +82,7 @@ pub async fn confirm_email_change(pool: &PgPool, token: &str) -> Result<(), AppE
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| {
-        AppError::Refused(
-            "This link was used already or has expired. Ask for a new one on your account page."
-                .into(),
-        )
-    })?;
+    .ok_or_else(|| AppError::Refused(k::error_email_link_used.into()))?;
     let me = sqlx::query!(
         "SELECT display_name, email FROM members
          WHERE id = $1 AND deleted_at IS NULL AND suspended_at IS NULL FOR UPDATE",
@@ -94,7 +90,7 @@ pub async fn confirm_email_change(pool: &PgPool, token: &str) -> Result<(), AppE
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::Refused("This account can no longer be changed.".into()))?;
+    .ok_or_else(|| AppError::Refused(k::error_account_unchangeable.into()))?;
     let taken = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM members
                           WHERE (email = $1 OR (mailbox = mailbox_of($1) AND suspended_at IS NOT NULL))
@@ -104,7 +100,7 @@ pub async fn confirm_email_change(pool: &PgPool, token: &str) -> Result<(), AppE
     )
     .fetch_one(&mut *tx)
     .await?;
-    let cannot = || AppError::Refused("This address cannot be used for your account.".into());
+    let cannot = || AppError::Refused(k::error_email_unusable.into());
     if taken {
         return Err(cannot());
     }

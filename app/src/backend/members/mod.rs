@@ -3,6 +3,7 @@
 use crate::domain::account::Registration;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Role;
 use crate::model::member::{GroupLink, MemberPage, MemberProfile, MemberSummary};
 use sqlx::PgPool;
@@ -43,13 +44,10 @@ pub async fn check_available(pool: &PgPool, registration: &Registration) -> Resu
     .await?;
     let mut errors = FieldErrors::new();
     if row.handle {
-        errors.add("handle", "That handle is taken. Try another one.");
+        errors.add("handle", k::error_handle_taken);
     }
     if row.email || row.suspended {
-        errors.add(
-            "email",
-            "An account with this email already exists. Sign in instead.",
-        );
+        errors.add("email", k::error_email_taken);
     }
     if errors.is_empty() {
         Ok(())
@@ -136,7 +134,7 @@ pub async fn create_unverified(
         Ok(id) => Ok(Some(id)),
         Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_handle_key") => {
             let mut errors = FieldErrors::new();
-            errors.add("handle", "That handle is taken. Try another one.");
+            errors.add("handle", k::error_handle_taken);
             Err(errors.into())
         }
         Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_email_key") => {
@@ -157,7 +155,7 @@ pub async fn check_handle(pool: &PgPool, registration: &Registration) -> Result<
     .await?;
     if taken {
         let mut errors = FieldErrors::new();
-        errors.add("handle", "That handle is taken. Try another one.");
+        errors.add("handle", k::error_handle_taken);
         return Err(errors.into());
     }
     Ok(())
@@ -183,15 +181,12 @@ pub async fn create(
         Ok(id) => Ok(id),
         Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_handle_key") => {
             let mut errors = FieldErrors::new();
-            errors.add("handle", "That handle is taken. Try another one.");
+            errors.add("handle", k::error_handle_taken);
             Err(errors.into())
         }
         Err(sqlx::Error::Database(error)) if error.constraint() == Some("members_email_key") => {
             let mut errors = FieldErrors::new();
-            errors.add(
-                "email",
-                "An account with this email already exists. Sign in instead.",
-            );
+            errors.add("email", k::error_email_taken);
             Err(errors.into())
         }
         Err(error) => Err(error.into()),

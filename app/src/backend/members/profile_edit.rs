@@ -3,6 +3,7 @@
 use crate::domain::profile::{ProfileEdit, HANDLE_CHANGE_DAYS};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::i18n::{k, Problem};
 use crate::model::member::OwnProfile;
 use sqlx::PgPool;
 
@@ -59,15 +60,15 @@ pub async fn edit_profile(
     .await?;
     let new_handle = edit.handle.as_str();
     if new_handle != current.handle {
-        let field = |message: String| {
+        let field = |message: Problem| {
             let mut errors = FieldErrors::new();
             errors.add("handle", message);
             AppError::Invalid(errors)
         };
         if current.recent {
-            return Err(field(format!(
-                "You changed your handle less than {HANDLE_CHANGE_DAYS} days ago. Keep this one a little longer."
-            )));
+            return Err(field(
+                Problem::new(k::error_handle_changed_recently).with("days", HANDLE_CHANGE_DAYS),
+            ));
         }
         let taken = sqlx::query_scalar!(
             r#"SELECT EXISTS (SELECT 1 FROM members WHERE handle = $1)
@@ -78,7 +79,7 @@ pub async fn edit_profile(
         .fetch_one(&mut *tx)
         .await?;
         if taken {
-            return Err(field("That handle is taken. Try another one.".into()));
+            return Err(field(k::error_handle_taken.into()));
         }
         sqlx::query!(
             "DELETE FROM former_handles WHERE handle = $1 AND member_id = $2",
@@ -103,7 +104,7 @@ pub async fn edit_profile(
         .await;
         match renamed {
             Err(sqlx::Error::Database(e)) if e.constraint() == Some("members_handle_key") => {
-                return Err(field("That handle is taken. Try another one.".into()));
+                return Err(field(k::error_handle_taken.into()));
             }
             other => {
                 other?;

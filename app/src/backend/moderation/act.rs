@@ -2,6 +2,7 @@
 
 use crate::domain::moderation::ModAction;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::{Role, Viewer};
 use sqlx::{PgConnection, PgPool};
 
@@ -27,9 +28,7 @@ pub async fn act(
     .await?
     .ok_or(AppError::NotFound)?;
     if report.resolved_at.is_some() {
-        return Err(AppError::Refused(
-            "Another moderator has already handled this report.".into(),
-        ));
+        return Err(AppError::Refused(k::error_report_handled.into()));
     }
     match action {
         ModAction::Dismiss => {}
@@ -120,9 +119,7 @@ async fn warn(tx: &mut PgConnection, report: &Reported) -> Result<(), AppError> 
 /// everywhere and ends their open streams on every instance.
 async fn suspend(tx: &mut PgConnection, report: &Reported) -> Result<(), AppError> {
     if Role::from_db(&report.role).moderates() {
-        return Err(AppError::Refused(
-            "Moderators and administrators cannot be suspended from the review queue.".into(),
-        ));
+        return Err(AppError::Refused(k::error_moderator_not_suspendable.into()));
     }
     super::suspension::suspend_member(tx, report.author_id).await?;
     Ok(())

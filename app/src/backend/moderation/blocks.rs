@@ -1,6 +1,7 @@
 //! Members block and unblock each other.
 
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use sqlx::PgPool;
 
@@ -19,7 +20,7 @@ pub async fn set_block(
     .await?
     .ok_or(AppError::NotFound)?;
     if member_id == viewer.id {
-        return Err(AppError::Refused("You cannot block yourself.".into()));
+        return Err(AppError::Refused(k::error_block_self.into()));
     }
     if blocked {
         sqlx::query!(

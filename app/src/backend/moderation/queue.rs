@@ -4,7 +4,7 @@ use crate::domain::conversation::Party;
 use crate::domain::moderation::ReportReason;
 use crate::error::AppError;
 use crate::model::conversation::{PartyKind, PartyView};
-use crate::model::moderation::{QueueMessage, ReportView};
+use crate::model::moderation::{AuthorChange, DeletedAuthor, QueueMessage, ReportView};
 use sqlx::PgPool;
 
 /// How many messages before and after a reported one a moderator sees.
@@ -65,12 +65,12 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
                 let (edited, deleted) = (c.edited_since, c.deleted);
                 // The reported message as it was reported, whatever its author did since.
                 let (body, since) = match (reported, deleted, edited) {
-                    (true, true, _) => {
-                        (r.reported_body.clone(), Some("deleted by its author since"))
+                    (true, true, _) => (r.reported_body.clone(), Some(AuthorChange::DeletedSince)),
+                    (true, false, true) => {
+                        (r.reported_body.clone(), Some(AuthorChange::EditedSince))
                     }
-                    (true, false, true) => (r.reported_body.clone(), Some("edited since")),
                     (true, false, false) => (r.reported_body.clone(), None),
-                    (false, true, _) => (String::new(), Some("deleted by its author")),
+                    (false, true, _) => (String::new(), Some(AuthorChange::Deleted)),
                     (false, false, _) => (c.body?, None),
                 };
                 Some(QueueMessage {
@@ -80,7 +80,7 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
                     body,
                     created_at: c.created_at?,
                     removed: c.removed,
-                    since: since.map(str::to_string),
+                    since,
                 })
             })
             .collect();
@@ -94,15 +94,14 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<ReportView>, AppError> {
             author: PartyView {
                 token: Party::Member(r.author_id).token(),
                 kind: PartyKind::Member,
-                // A report keeps who wrote the message after they deleted their account.
-                name: match (r.name_when_deleted, r.handle_when_deleted) {
-                    (Some(name), Some(handle)) => {
-                        format!("{name} (@{handle}, deleted their account)")
-                    }
-                    _ => r.author_name,
-                },
+                name: r.author_name,
                 handle: r.handle,
                 avatar: None,
+            },
+            // A report keeps who wrote the message after they deleted their account.
+            author_deleted: match (r.name_when_deleted, r.handle_when_deleted) {
+                (Some(name), Some(handle)) => Some(DeletedAuthor { name, handle }),
+                _ => None,
             },
             context,
             other_reports: r.others,

@@ -3,6 +3,7 @@
 use crate::domain::conversation::Party;
 use crate::domain::moderation::ReportReason;
 use crate::error::AppError;
+use crate::i18n::k;
 use crate::model::account::Viewer;
 use sqlx::PgPool;
 
@@ -31,9 +32,7 @@ pub async fn report(
         Party::Group(id) => message.as_group_id == Some(id),
     };
     if own {
-        return Err(AppError::Refused(
-            "This is your own message: you cannot report it.".into(),
-        ));
+        return Err(AppError::Refused(k::error_report_own_message.into()));
     }
     sqlx::query!(
         "INSERT INTO reports (message_id, reporter_id, reason, note, body) VALUES ($1, $2, $3, $4, $5)

@@ -5,6 +5,8 @@
 
 use crate::domain::text::escape_html;
 use crate::error::AppError;
+use crate::i18n::{k, Words};
+use crate::model::PORTAL_NAME;
 use sqlx::{PgConnection, PgPool};
 
 /// One queued account email, claimed by a worker.
@@ -24,21 +26,23 @@ pub struct AccountEmail {
 /// happened, an optional link (with its label in the HTML), and what to do if it
 /// was not them.
 struct Letter<'a> {
+    words: Words,
     to_address: &'a str,
     to_name: &'a str,
     subject: String,
     said: String,
     link: Option<(String, String)>,
-    after: Option<&'a str>,
+    after: Option<String>,
 }
 
 impl Letter<'_> {
     fn text(&self) -> String {
-        let mut text = format!("Hello {},\n\n{}\n", self.to_name, self.said);
+        let hello = self.words.f(k::sent_hello, &[("name", &self.to_name)]);
+        let mut text = format!("{hello}\n\n{}\n", self.said);
         if let Some((link, _)) = &self.link {
             text.push_str(&format!("\n{link}\n"));
         }
-        if let Some(after) = self.after {
+        if let Some(after) = &self.after {
             text.push_str(&format!("\n{after}\n"));
         }
         text
@@ -46,8 +50,8 @@ impl Letter<'_> {
 
     fn html(&self) -> String {
         let mut html = format!(
-            "<p>Hello {},</p><p>{}</p>",
-            escape_html(self.to_name),
+            "<p>{}</p><p>{}</p>",
+            escape_html(&self.words.f(k::sent_hello, &[("name", &self.to_name)])),
             escape_html(&self.said)
         );
         if let Some((link, label)) = &self.link {
@@ -57,7 +61,7 @@ impl Letter<'_> {
                 escape_html(label)
             ));
         }
-        if let Some(after) = self.after {
+        if let Some(after) = &self.after {
             html.push_str(&format!("<p>{}</p>", escape_html(after)));
         }
         html
@@ -79,6 +83,21 @@ impl Letter<'_> {
     }
 }
 
+/// The words of an email to `address`: its member's language, else the
+/// portal's first (or English, away from a request).
+async fn words_for(conn: &mut PgConnection, address: &str) -> Result<Words, AppError> {
+    let fallback = crate::i18n::offered_languages()
+        .first()
+        .copied()
+        .unwrap_or_default();
+    crate::backend::members::language::words_for_address(conn, address, fallback).await
+}
+
+/// The portal's name, for the sentences that say it.
+fn portal() -> [(&'static str, &'static dyn std::fmt::Display); 1] {
+    [("portal", &PORTAL_NAME)]
+}
+
 /// A page of the portal, for a link in an email.
 fn page(public_url: &str, path: &str) -> String {
     format!("{}{path}", public_url.trim_end_matches('/'))
@@ -92,21 +111,20 @@ pub async fn queue_verification(
     to_name: &str,
     token: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!("Confirm your email for the {}", crate::model::PORTAL_NAME),
-        said: "to finish creating your account, open this link within 24 hours and confirm:".into(),
+        subject: words.f(k::sent_verify_subject, &portal()),
+        said: words.t(k::sent_verify_said).into(),
         link: Some((
             page(public_url, &format!("/verify-email?token={token}")),
-            "Confirm my email".into(),
+            words.t(k::sent_verify_link).into(),
         )),
-        after: Some(
-            "If you did not create an account, ignore this email: without the link nobody can use it.",
-        ),
-    }
-    .queue(conn)
-    .await
+        after: Some(words.t(k::sent_verify_after).into()),
+    };
+    letter.queue(conn).await
 }
 
 /// The link that sets a new password (asked for on the sign-in page).
@@ -117,24 +135,20 @@ pub async fn queue_password_reset(
     to_name: &str,
     token: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!("Set a new password for the {}", crate::model::PORTAL_NAME),
-        said: "someone, perhaps you, asked to set a new password for your account. Open this link \
-               within an hour to choose one:"
-            .into(),
+        subject: words.f(k::sent_reset_subject, &portal()),
+        said: words.t(k::sent_reset_said).into(),
         link: Some((
             page(public_url, &format!("/reset-password?token={token}")),
-            "Choose a new password".into(),
+            words.t(k::sent_reset_link).into(),
         )),
-        after: Some(
-            "Setting it signs you out everywhere. If it was not you, ignore this email: your \
-             password stays as it is.",
-        ),
-    }
-    .queue(conn)
-    .await
+        after: Some(words.t(k::sent_reset_after).into()),
+    };
+    letter.queue(conn).await
 }
 
 /// Told to the owner of an address someone tried to register with again: the
@@ -145,21 +159,20 @@ pub async fn queue_already_registered(
     to_address: &str,
     to_name: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!(
-            "You already have an account on the {}",
-            crate::model::PORTAL_NAME
-        ),
-        said: "someone, perhaps you, tried to create an account with this email address, which \
-               already has one. Nothing was changed. To use your account, sign in:"
-            .into(),
-        link: Some((page(public_url, "/sign-in"), "Sign in".into())),
-        after: Some("If it was not you, you can ignore this email."),
-    }
-    .queue(conn)
-    .await
+        subject: words.f(k::sent_registered_subject, &portal()),
+        said: words.t(k::sent_registered_said).into(),
+        link: Some((
+            page(public_url, "/sign-in"),
+            words.t(k::sent_registered_link).into(),
+        )),
+        after: Some(words.t(k::sent_registered_after).into()),
+    };
+    letter.queue(conn).await
 }
 
 /// Claims up to `limit` due account emails for `lease_seconds` (rows another
@@ -237,47 +250,42 @@ pub async fn queue_account_deleted(
     to_address: &str,
     to_name: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!("Your {} account was deleted", crate::model::PORTAL_NAME),
-        said: "your account was deleted, as asked on the portal. Your profile is gone, and in \
-               conversations you now show as \"Deleted member\". This is the last email you get from us."
-            .into(),
+        subject: words.f(k::sent_deleted_subject, &portal()),
+        said: words.t(k::sent_deleted_said).into(),
         link: None,
         after: None,
-    }
-    .queue(conn)
-    .await
+    };
+    letter.queue(conn).await
 }
 
-/// The link that confirms a new address for an existing account.
+/// The link that confirms a new address for an existing account (in the
+/// language of the member who has `current_address`).
 pub async fn queue_email_change_link(
     conn: &mut PgConnection,
     public_url: &str,
-    to_address: &str,
+    (to_address, current_address): (&str, &str),
     to_name: &str,
     token: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, current_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!(
-            "Confirm your new email for the {}",
-            crate::model::PORTAL_NAME
-        ),
-        said: "to use this address for your account, open this link within 24 hours and confirm:"
-            .into(),
+        subject: words.f(k::sent_new_email_subject, &portal()),
+        said: words.t(k::sent_new_email_said).into(),
         link: Some((
             page(public_url, &format!("/confirm-email?token={token}")),
-            "Confirm my new email".into(),
+            words.t(k::sent_new_email_link).into(),
         )),
-        after: Some(
-            "If you did not ask for this, ignore this email: nothing changes without the link.",
-        ),
-    }
-    .queue(conn)
-    .await
+        after: Some(words.t(k::sent_new_email_after).into()),
+    };
+    letter.queue(conn).await
 }
 
 /// Told to the current address when a change is asked for.
@@ -287,23 +295,17 @@ pub async fn queue_email_change_asked(
     to_name: &str,
     new_address: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!(
-            "A new email was asked for your {} account",
-            crate::model::PORTAL_NAME
-        ),
-        said: format!(
-            "someone signed in to your account asked to use {new_address} instead of this address. \
-             It changes only when the link sent there is opened. If it was not you, change your \
-             password now: that signs everyone else out."
-        ),
+        subject: words.f(k::sent_email_asked_subject, &portal()),
+        said: words.f(k::sent_email_asked_said, &[("address", &new_address)]),
         link: None,
         after: None,
-    }
-    .queue(conn)
-    .await
+    };
+    letter.queue(conn).await
 }
 
 /// Told to the old address once the new one is confirmed.
@@ -313,22 +315,18 @@ pub async fn queue_email_changed(
     to_name: &str,
     new_address: &str,
 ) -> Result<(), AppError> {
-    Letter {
+    // Sent once the change is made: the member now has the new address.
+    let words = words_for(conn, new_address).await?;
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!(
-            "The email of your {} account changed",
-            crate::model::PORTAL_NAME
-        ),
-        said: format!(
-            "your account now uses {new_address}; this address gets no more email from us. \
-             If it was not you, contact the portal's administrators at once."
-        ),
+        subject: words.f(k::sent_email_changed_subject, &portal()),
+        said: words.f(k::sent_email_changed_said, &[("address", &new_address)]),
         link: None,
         after: None,
-    }
-    .queue(conn)
-    .await
+    };
+    letter.queue(conn).await
 }
 
 /// Told to a group's managers when a member asks to join (at most once an hour
@@ -340,25 +338,21 @@ pub async fn queue_join_request(
     to_name: &str,
     (asker, group_name, group_slug): (&str, &str, &str),
 ) -> Result<(), AppError> {
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let say = |key| words.f(key, &[("asker", &asker), ("group", &group_name)]);
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: format!("{asker} asked to join {group_name}"),
-        said: format!(
-            "{asker} asked to join {group_name}, which you manage. Approve or decline on the \
-             group's page:"
-        ),
+        subject: say(k::sent_join_subject),
+        said: say(k::sent_join_said),
         link: Some((
             page(public_url, &format!("/groups/{group_slug}")),
-            format!("Requests to join {group_name}"),
+            say(k::sent_join_link),
         )),
-        after: Some(
-            "You get these emails as a manager of the group; turn them off under Notification \
-             settings.",
-        ),
-    }
-    .queue(conn)
-    .await
+        after: Some(words.t(k::sent_join_after).into()),
+    };
+    letter.queue(conn).await
 }
 
 /// Told to a member whose reply by email was not posted: why, a link to the
@@ -366,19 +360,21 @@ pub async fn queue_join_request(
 pub async fn queue_reply_refused(
     conn: &mut PgConnection,
     (to_address, to_name): (&str, &str),
-    why: &str,
+    why: impl FnOnce(Words) -> String,
     their_text: &str,
     thread_url: &str,
 ) -> Result<(), AppError> {
-    let after = (!their_text.trim().is_empty()).then(|| format!("What you wrote:\n\n{their_text}"));
-    Letter {
+    let words = words_for(conn, to_address).await?;
+    let after = (!their_text.trim().is_empty())
+        .then(|| format!("{}\n\n{their_text}", words.t(k::sent_refused_wrote)));
+    let letter = Letter {
+        words,
         to_address,
         to_name,
-        subject: "Your reply was not posted".into(),
-        said: format!("your reply by email was not posted. {why}"),
-        link: Some((thread_url.to_string(), "Open the conversation".into())),
-        after: after.as_deref(),
-    }
-    .queue(conn)
-    .await
+        subject: words.t(k::sent_refused_subject).into(),
+        said: words.f(k::sent_refused_said, &[("why", &why(words))]),
+        link: Some((thread_url.to_string(), words.t(k::sent_refused_link).into())),
+        after,
+    };
+    letter.queue(conn).await
 }

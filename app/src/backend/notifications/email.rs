@@ -2,9 +2,10 @@
 //! into words (text and HTML, every member-written string escaped).
 
 use super::outbox::Claimed;
-use crate::backend::email_replies::REPLY_ABOVE;
+use crate::domain::language::Language;
 use crate::domain::text::escape_html as escape;
 use crate::error::AppError;
+use crate::i18n::{k, Words};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -43,11 +44,12 @@ const EMAIL_MAX_MESSAGES: i64 = 20;
 
 /// What to send for a claimed row, checked again at sending time: nothing when the
 /// member read the messages meanwhile, turned email off, muted the conversation,
-/// lost access to it, or can no longer use the portal.
+/// lost access to it, or can no longer use the portal. In the member's
+/// language, else `fallback` (the portal's first).
 pub async fn compose(
     pool: &PgPool,
     claimed: &Claimed,
-    public_url: &str,
+    (public_url, fallback): (&str, Language),
     reply_base: Option<&str>,
 ) -> Result<Option<Email>, AppError> {
     let Some(recipient) = recipient(pool, claimed).await? else {
@@ -86,6 +88,7 @@ pub async fn compose(
         _ => None,
     };
     Ok(Some(render_email(RenderInput {
+        words: crate::backend::members::language::words_of(recipient.language.as_deref(), fallback),
         to_name: recipient.display_name,
         to_address: recipient.email,
         via_group,
@@ -112,11 +115,12 @@ struct Recipient {
     last_read: i64,
     zone: Option<chrono_tz::Tz>,
     reply_generation: i32,
+    language: Option<String>,
 }
 
 async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>, AppError> {
     let member = sqlx::query!(
-        r#"SELECT m.email, m.display_name, m.time_zone, m.reply_generation,
+        r#"SELECT m.email, m.display_name, m.time_zone, m.reply_generation, m.language,
                   coalesce(ns.email, 'batched') AS "mode!",
                   EXISTS (SELECT 1 FROM conversation_mutes cm
                           WHERE cm.member_id = m.id AND cm.conversation_id = $2) AS "muted!",
@@ -136,6 +140,7 @@ async fn recipient(pool: &PgPool, claimed: &Claimed) -> Result<Option<Recipient>
             display_name: m.display_name,
             last_read: m.last_read,
             reply_generation: m.reply_generation,
+            language: m.language,
             zone: m
                 .time_zone
                 .as_deref()
@@ -185,14 +190,8 @@ async fn unread_covered(
 }
 
 /// "1 file attached: open the conversation to see it".
-fn files_line(files: i64) -> Option<String> {
-    match files {
-        0 => None,
-        1 => Some("1 file attached: open the conversation to see it".into()),
-        n => Some(format!(
-            "{n} files attached: open the conversation to see them"
-        )),
-    }
+fn files_line(words: Words, files: i64) -> Option<String> {
+    (files > 0).then(|| words.p(k::sent_files, files, &[]))
 }
 
 /// The host name of the portal's public address, for Message-IDs.
@@ -208,6 +207,8 @@ fn host_of(public_url: &str) -> &str {
 }
 
 pub struct RenderInput<'a> {
+    /// The recipient's language.
+    pub words: Words,
     pub to_name: String,
     pub to_address: String,
     pub via_group: Option<String>,
@@ -225,6 +226,7 @@ pub struct RenderInput<'a> {
 /// The email's words, in text and HTML (every member-written string escaped).
 pub fn render_email(input: RenderInput<'_>) -> Email {
     let RenderInput {
+        words,
         to_name,
         to_address,
         via_group,
@@ -237,32 +239,34 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
     } = input;
     let more = messages.len() as i64 > EMAIL_MAX_MESSAGES;
     messages.truncate(EMAIL_MAX_MESSAGES as usize);
-    let subject = subject(&messages, via_group.as_deref());
+    let subject = subject(words, &messages, via_group.as_deref());
     let thread_url = format!("{public_url}/conversations/{conversation_id}");
     let settings_url = format!("{public_url}/settings/notifications");
 
     // Above the content, so a reply's quoted copy starts below it.
     let above = if reply_to.is_some() {
-        format!("— {REPLY_ABOVE} —")
+        format!("— {} —", words.t(k::sent_reply_above))
     } else {
         String::new()
     };
-    let mut text = format!("{above}\n\nHello {to_name},\n\n{subject}:\n")
+    let hello = words.f(k::sent_hello, &[("name", &to_name)]);
+    let mut text = format!("{above}\n\n{hello}\n\n{subject}:\n")
         .trim_start()
         .to_string();
     let mut html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p style=\"color:#767676;font-size:small\">{}</p><p>Hello {},</p><p>{}:</p>",
+        "<!doctype html><html lang=\"{}\"><body style=\"font-family:sans-serif\"><p style=\"color:#767676;font-size:small\">{}</p><p>{}</p><p>{}:</p>",
+        words.language.code(),
         escape(&above),
-        escape(&to_name),
+        escape(&hello),
         escape(&subject)
     );
     for m in &messages {
-        let when = crate::backend::members::time_zone::email_time(m.at, zone);
+        let when = crate::backend::members::time_zone::email_time(m.at, zone, words.language);
         text.push_str(&format!("\n{} ({when}):\n", m.author));
         for line in m.body.lines() {
             text.push_str(&format!("> {line}\n"));
         }
-        let files = files_line(m.files);
+        let files = files_line(words, m.files);
         if let Some(files) = &files {
             text.push_str(&format!("> ({files})\n"));
         }
@@ -277,24 +281,29 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
         ));
     }
     if more {
-        text.push_str("\nThere are more new messages in the conversation.\n");
-        html.push_str("<p>There are more new messages in the conversation.</p>");
+        let more = words.t(k::sent_more_messages);
+        text.push_str(&format!("\n{more}\n"));
+        html.push_str(&format!("<p>{}</p>", escape(more)));
     }
-    let read_and_reply = if reply_to.is_some() {
-        "Reply to this email to answer (text only), or read and reply on the portal"
+    let read_and_reply = words.t(if reply_to.is_some() {
+        k::sent_reply_or_read
     } else {
-        "Read and reply"
-    };
+        k::sent_read_and_reply
+    });
+    let (why, change) = (
+        words.t(k::sent_why_you_get),
+        words.t(k::sent_change_settings),
+    );
     text.push_str(&format!(
-        "\n{read_and_reply}: {thread_url}\n\n--\nYou receive this because of your notification settings. \
-         Change them or stop these emails: {settings_url}\n"
+        "\n{read_and_reply}: {thread_url}\n\n--\n{why} {change}: {settings_url}\n"
     ));
     html.push_str(&format!(
-        "<p><a href=\"{}\">{}</a></p><hr><p><small>You receive this because of your notification settings. \
-         <a href=\"{}\">Change them or stop these emails</a>.</small></p></body></html>",
+        "<p><a href=\"{}\">{}</a></p><hr><p><small>{} <a href=\"{}\">{}</a>.</small></p></body></html>",
         escape(&thread_url),
         escape(read_and_reply),
-        escape(&settings_url)
+        escape(why),
+        escape(&settings_url),
+        escape(change)
     ));
     Email {
         to_name: one_line(&to_name).into_owned(),
@@ -310,7 +319,7 @@ pub fn render_email(input: RenderInput<'_>) -> Email {
 }
 
 /// "Ana wrote to you", "3 new messages from Ana and Bo to the Marketing group": one line.
-fn subject(messages: &[EmailMessage], via_group: Option<&str>) -> String {
+fn subject(words: Words, messages: &[EmailMessage], via_group: Option<&str>) -> String {
     let mut authors: Vec<&str> = Vec::new();
     for m in messages {
         if !authors.contains(&m.author.as_str()) {
@@ -319,20 +328,22 @@ fn subject(messages: &[EmailMessage], via_group: Option<&str>) -> String {
     }
     let who = match authors.as_slice() {
         [one] => one.to_string(),
-        [first, second] => format!("{first} and {second}"),
-        [first, rest @ ..] => format!("{first} and {} others", rest.len()),
-        [] => "Someone".to_string(),
+        [first, second] => words.f(k::sent_who_two, &[("first", first), ("second", second)]),
+        [first, rest @ ..] => words.p(k::sent_who_more, rest.len() as i64, &[("first", first)]),
+        [] => words.t(k::sent_someone).to_string(),
     };
-    let target = match via_group {
-        Some(group) => format!("the {group} group"),
-        None => "you".to_string(),
+    let count = messages.len() as i64;
+    let said = match (via_group, count) {
+        (None, 1) => words.f(k::sent_wrote_to_you, &[("who", &who)]),
+        (Some(group), 1) => words.f(k::sent_wrote_to_group, &[("who", &who), ("group", &group)]),
+        (None, _) => words.p(k::sent_new_to_you, count, &[("who", &who)]),
+        (Some(group), _) => words.p(
+            k::sent_new_to_group,
+            count,
+            &[("who", &who), ("group", &group)],
+        ),
     };
-    one_line(&if messages.len() == 1 {
-        format!("{who} wrote to {target}")
-    } else {
-        format!("{} new messages from {who} to {target}", messages.len())
-    })
-    .into_owned()
+    one_line(&said).into_owned()
 }
 
 /// Header values must be one line: names cannot smuggle headers in.
@@ -361,6 +372,7 @@ mod tests {
 
     fn render(messages: Vec<EmailMessage>, via_group: Option<&str>) -> Email {
         render_email(RenderInput {
+            words: Words::default(),
             to_name: "Bob\r\nBcc: x@evil.test".into(),
             to_address: "bob@example.org".into(),
             via_group: via_group.map(str::to_string),
@@ -377,6 +389,7 @@ mod tests {
     fn times_are_in_the_recipients_zone() {
         let in_zone = |zone: Option<&str>| {
             render_email(RenderInput {
+                words: Words::default(),
                 to_name: "Bob".into(),
                 to_address: "bob@example.org".into(),
                 via_group: None,
@@ -388,17 +401,77 @@ mod tests {
                 reply_to: None,
             })
         };
-        assert!(in_zone(None).text.contains("Alice (2023-11-14 22:13 UTC)"));
+        assert!(in_zone(None)
+            .text
+            .contains("Alice (Nov 14, 2023, 22:13 UTC)"));
         let paris = in_zone(Some("Europe/Paris"));
         assert!(
-            paris.text.contains("Alice (2023-11-14 23:13 CET)"),
+            paris.text.contains("Alice (Nov 14, 2023, 23:13 CET)"),
             "{}",
             paris.text
         );
-        assert!(paris.html.contains("(2023-11-14 23:13 CET)"));
+        assert!(paris.html.contains("(Nov 14, 2023, 23:13 CET)"));
         assert!(in_zone(Some("Asia/Tokyo"))
             .text
-            .contains("(2023-11-15 07:13 JST)"));
+            .contains("(Nov 15, 2023, 07:13 JST)"));
+    }
+
+    #[test]
+    fn an_email_speaks_its_recipients_language() {
+        let in_language = |language, messages: Vec<EmailMessage>, via_group: Option<&str>| {
+            render_email(RenderInput {
+                words: Words::of(language),
+                to_name: "Bob".into(),
+                to_address: "bob@example.org".into(),
+                via_group: via_group.map(str::to_string),
+                messages,
+                public_url: "https://portal.example.org",
+                conversation_id: 7,
+                message_id: "<n1.2.3@portal.example.org>".into(),
+                zone: crate::backend::members::time_zone::known("Europe/Paris"),
+                reply_to: Some("reply+7-2-0-ab@portal.example.org".into()),
+            })
+        };
+        let mut files = message("Alice", "Salut");
+        files.files = 2;
+        let french = in_language(Language::Fr, vec![files], None);
+        assert_eq!(french.subject, "Alice vous a écrit");
+        for said in [
+            "— Répondez au-dessus de cette ligne",
+            "Bonjour Bob,",
+            "Alice (14 nov. 2023, 23:13 CET)",
+            "> (2 fichiers joints : ouvrez la conversation pour les voir)",
+            "Répondez à cet e-mail pour répondre",
+            "Vous recevez ceci en raison de vos paramètres de notification.",
+        ] {
+            assert!(french.text.contains(said), "{said:?} in {}", french.text);
+        }
+        assert!(french.html.contains(r#"<html lang="fr">"#));
+        let german = in_language(
+            Language::De,
+            vec![
+                message("Alice", "eins"),
+                message("Carol", "zwei"),
+                message("Dan", "drei"),
+            ],
+            Some("Marketing"),
+        );
+        assert_eq!(
+            german.subject,
+            "3 neue Nachrichten von Alice und 2 weitere Personen an die Gruppe Marketing"
+        );
+        assert!(
+            german.text.contains("Alice (14. Nov 2023, 23:13 CET)"),
+            "{}",
+            german.text
+        );
+        let spanish = in_language(Language::Es, vec![message("Alice", "hola")], Some("Diseño"));
+        assert_eq!(spanish.subject, "Alice ha escrito al grupo Diseño");
+        assert!(
+            spanish.text.contains("Alice (14 nov 2023, 23:13 CET)"),
+            "{}",
+            spanish.text
+        );
     }
 
     #[test]

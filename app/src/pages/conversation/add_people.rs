@@ -33,7 +33,7 @@ pub(super) fn AddPeoplePanel(
             .iter()
             .filter_map(|t| Party::parse_token(t).ok())
             .collect();
-        check_additions(&present, &parties(&candidate))
+        check_additions(&present, &parties(&candidate)).map_err(|problem| problem.words(words))
     };
     let excluded = move |()| present.with_value(|f| f());
     Effect::new(move |_| {

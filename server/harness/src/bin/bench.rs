@@ -226,7 +226,7 @@ async fn main() -> Result<(), Error> {
                 })
                 .await
                 .map_err(|_| app::error::AppError::Internal)?
-                .map_err(|r| app::error::AppError::Refused(r.message.into()))?;
+                .map_err(|r| app::error::AppError::Refused(r.message))?;
                 app::backend::attachments::store_upload(
                     &pool,
                     Default::default(),
@@ -237,7 +237,7 @@ async fn main() -> Result<(), Error> {
                 )
                 .await?
                 .map(|_| ())
-                .map_err(|r| app::error::AppError::Refused(r.message.into()))
+                .map_err(|r| app::error::AppError::Refused(r.message))
             }
         })
         .await?,

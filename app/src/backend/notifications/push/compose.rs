@@ -3,7 +3,9 @@
 //! nothing from a member the recipient blocked, only to a current participant.
 
 use super::outbox::ClaimedPush;
+use crate::domain::language::Language;
 use crate::error::AppError;
+use crate::i18n::k;
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -23,8 +25,13 @@ pub struct Push {
     pub tag: String,
 }
 
-/// The push for a claimed row, or `None` when it should not go (any more).
-pub async fn compose_push(pool: &PgPool, claimed: &ClaimedPush) -> Result<Option<Push>, AppError> {
+/// The push for a claimed row, or `None` when it should not go (any more); in
+/// the member's language, else `fallback` (the portal's first).
+pub async fn compose_push(
+    pool: &PgPool,
+    claimed: &ClaimedPush,
+    fallback: Language,
+) -> Result<Option<Push>, AppError> {
     let Some(access) =
         super::super::access::notify_access(pool, claimed.member_id, claimed.conversation_id)
             .await?
@@ -36,7 +43,7 @@ pub async fn compose_push(pool: &PgPool, claimed: &ClaimedPush) -> Result<Option
         r#"SELECT msg.body, coalesce(g.name, a.display_name) AS "author!",
                   (SELECT count(*) FROM attachments f WHERE f.message_id = msg.id) AS "files!",
                   coalesce(ns.push_shows_text, true) AS "shows_text!",
-                  (SELECT name FROM groups WHERE id = $4) AS "via_group"
+                  (SELECT name FROM groups WHERE id = $4) AS "via_group", r.language
            FROM messages msg
            JOIN members a ON a.id = msg.author_id
            LEFT JOIN groups g ON g.id = msg.as_group_id
@@ -60,20 +67,24 @@ pub async fn compose_push(pool: &PgPool, claimed: &ClaimedPush) -> Result<Option
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|r| {
-        let target = match &r.via_group {
-            Some(group) => format!("the {group} group"),
-            None => "you".to_string(),
+        let words = crate::backend::members::language::words_of(r.language.as_deref(), fallback);
+        let title = match &r.via_group {
+            Some(group) => words.f(
+                k::sent_wrote_to_group,
+                &[("who", &r.author), ("group", group)],
+            ),
+            None => words.f(k::sent_wrote_to_you, &[("who", &r.author)]),
         };
         let text = crate::domain::markdown::plain_text(&r.body);
         let body = if !r.shows_text {
-            "New message".to_string()
+            words.t(k::sent_push_new_message).to_string()
         } else if text.trim().is_empty() && r.files > 0 {
-            "📎 Files".to_string()
+            words.t(k::sent_push_files).to_string()
         } else {
             shortened(text.trim())
         };
         Push {
-            title: format!("{} wrote to {target}", r.author),
+            title,
             body,
             url: format!("/conversations/{}", claimed.conversation_id),
             tag: format!("conversation-{}", claimed.conversation_id),
