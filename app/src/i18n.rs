@@ -106,6 +106,16 @@ impl Words {
 pub enum Arg {
     Number(i64),
     Text(String),
+    /// A file's size, written with the language's units and decimal comma.
+    Size {
+        bytes: u64,
+    },
+}
+
+impl Arg {
+    pub fn size(bytes: u64) -> Arg {
+        Arg::Size { bytes }
+    }
 }
 
 impl From<i64> for Arg {
@@ -187,6 +197,7 @@ impl Problem {
                 let written = match value {
                     Arg::Number(n) => words.number(*n),
                     Arg::Text(text) => text.clone(),
+                    Arg::Size { bytes } => words.language.size(*bytes),
                 };
                 (name.as_str(), written)
             })
@@ -289,9 +300,17 @@ pub fn request_language() -> Language {
     let offered = crate::api::context::app_state()
         .map(|state| state.settings.languages.clone())
         .unwrap_or_else(|_| vec![Language::En]);
-    let Some(headers) = crate::api::context::request_headers() else {
-        return offered.first().copied().unwrap_or_default();
-    };
+    match crate::api::context::request_headers() {
+        Some(headers) => language_of_request(&headers, &offered),
+        None => offered.first().copied().unwrap_or_default(),
+    }
+}
+
+/// The reader's language from a request's headers (for answers written
+/// outside the app's pages too): the `lang` cookie, else `Accept-Language`,
+/// else the first of `offered`.
+#[cfg(feature = "ssr")]
+pub fn language_of_request(headers: &http::HeaderMap, offered: &[Language]) -> Language {
     let cookie = headers
         .get_all(http::header::COOKIE)
         .iter()
@@ -303,7 +322,7 @@ pub fn request_language() -> Language {
     let accept = headers
         .get(http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    Language::for_reader(cookie, accept, &offered)
+    Language::for_reader(cookie, accept, offered)
 }
 
 /// The languages the portal offers, the fallback first: on the server from its

@@ -14,7 +14,6 @@
 
 use app::backend::attachments::{self, FileStore, Refusal};
 use app::backend::state::AppState;
-use app::domain::language::{Language, LANGUAGE_COOKIE};
 use app::i18n::{k, Problem, Words};
 use app::model::conversation::AttachmentView;
 use axum::extract::{Multipart, Path, State};
@@ -90,20 +89,8 @@ fn busy() -> Refusal {
 /// The words of the reader's language, as the pages choose it: the `lang`
 /// cookie, else `Accept-Language`, else the portal's first language.
 fn reader_words(state: &AppState, headers: &HeaderMap) -> Words {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LANGUAGE_COOKIE)
-        .map(|(_, value)| value);
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Words::of(Language::for_reader(
-        cookie,
-        accept,
+    Words::of(app::i18n::language_of_request(
+        headers,
         &state.settings.languages,
     ))
 }
@@ -249,7 +236,7 @@ async fn read_and_store(
             Refusal::new(
                 "too_large",
                 Problem::new(k::error_upload_too_large)
-                    .with("max", app::domain::attachment::size_text(rules.file_bytes)),
+                    .with("max", app::i18n::Arg::size(rules.file_bytes)),
             )
         } else {
             Refusal::new("unreadable", k::error_upload_cut_off)
@@ -324,7 +311,7 @@ async fn read_and_store(
                 .err()
                 .unwrap_or_else(|| {
                     Problem::new(k::error_upload_too_large)
-                        .with("max", app::domain::attachment::size_text(rules.file_bytes))
+                        .with("max", app::i18n::Arg::size(rules.file_bytes))
                 });
             form.refusal = Some(Refusal::new("too_large", message));
             break;

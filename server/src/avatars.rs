@@ -192,8 +192,13 @@ pub async fn create_group(
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
+    // What is said without a page: in the reader's language.
+    let words = app::i18n::Words::of(app::i18n::language_of_request(
+        &parts.headers,
+        &state.settings.languages,
+    ));
     let Ok(_reading) = uploads().try_acquire() else {
-        return busy_page();
+        return busy_page(words);
     };
     let multipart =
         match Multipart::from_request(axum::extract::Request::from_parts(parts.clone(), body), &())
@@ -207,11 +212,17 @@ pub async fn create_group(
         Err("too_large") => {
             return (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "The picture is larger than 5 MB.",
+                words.t(app::i18n::k::avatar_too_large),
             )
                 .into_response()
         }
-        Err(_) => return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response(),
+        Err(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                words.t(app::i18n::k::error_upload_form_unreadable),
+            )
+                .into_response()
+        }
     };
     let encoded = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&form.fields)
@@ -255,11 +266,11 @@ pub async fn create_group(
     }
 }
 
-fn busy_page() -> Response {
+fn busy_page(words: app::i18n::Words) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
-        "Many pictures are being uploaded right now. Please go back and try again in a moment.",
+        words.t(app::i18n::k::avatar_busy),
     )
         .into_response()
 }

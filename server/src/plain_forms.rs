@@ -11,7 +11,7 @@
 
 use crate::router::BODY_LIMIT_BYTES;
 use app::api::context::{SubmittedForm, PLAIN_FORM_HEADER, PLAIN_FORM_NEXT};
-use app::domain::language::{Language, LANGUAGE_COOKIE};
+use app::domain::language::Language;
 use app::domain::text::escape_html as escape;
 use app::i18n::{k, Words};
 use axum::body::Body;
@@ -67,23 +67,6 @@ fn form_page(headers: &HeaderMap) -> Option<String> {
     (!safe.starts_with("/api/")).then_some(safe)
 }
 
-/// The reader's language, as the pages choose it (`i18n::request_language`):
-/// the `lang` cookie, else `Accept-Language`, else the first of `offered`.
-fn reader_language(headers: &HeaderMap, offered: &[Language]) -> Language {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LANGUAGE_COOKIE)
-        .map(|(_, value)| value);
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Language::for_reader(cookie, accept, offered)
-}
-
 /// `offered`: the languages the portal offers, the fallback first.
 pub async fn answer_plain_forms(
     State((pages, offered)): State<(Router, Vec<Language>)>,
@@ -111,7 +94,7 @@ where
     Fut: std::future::Future<Output = Response>,
 {
     let (mut parts, body) = request.into_parts();
-    let words = Words::of(reader_language(&parts.headers, offered));
+    let words = Words::of(app::i18n::language_of_request(&parts.headers, offered));
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -277,14 +260,26 @@ mod tests {
     fn the_reader_language_is_their_choice_else_their_browsers_among_those_offered() {
         let offered = [Language::En, Language::Fr, Language::De];
         let mut headers = HeaderMap::new();
-        assert_eq!(reader_language(&headers, &offered), Language::En);
+        assert_eq!(
+            app::i18n::language_of_request(&headers, &offered),
+            Language::En
+        );
         headers.insert(
             header::ACCEPT_LANGUAGE,
             HeaderValue::from_static("es, fr;q=0.5"),
         );
-        assert_eq!(reader_language(&headers, &offered), Language::Fr);
+        assert_eq!(
+            app::i18n::language_of_request(&headers, &offered),
+            Language::Fr
+        );
         headers.insert(header::COOKIE, HeaderValue::from_static("a=b; lang=de"));
-        assert_eq!(reader_language(&headers, &offered), Language::De);
-        assert_eq!(reader_language(&headers, &[Language::En]), Language::En);
+        assert_eq!(
+            app::i18n::language_of_request(&headers, &offered),
+            Language::De
+        );
+        assert_eq!(
+            app::i18n::language_of_request(&headers, &[Language::En]),
+            Language::En
+        );
     }
 }

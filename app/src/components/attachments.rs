@@ -2,7 +2,7 @@
 
 #[cfg(feature = "hydrate")]
 use crate::domain::attachment::check_file;
-use crate::domain::attachment::{size_text, too_many, AttachmentRules, ACCEPT};
+use crate::domain::attachment::{too_many, AttachmentRules, ACCEPT};
 use crate::i18n::{k, use_words, Problem, Words};
 use crate::model::conversation::AttachmentView;
 use leptos::prelude::*;
@@ -40,7 +40,7 @@ pub fn AttachmentList(attachments: Vec<AttachmentView>) -> impl IntoView {
                         <a href=file.url() download=file.name.clone()>
                             <span aria-hidden="true">"📄 "</span>{file.name.clone()}
                         </a>
-                        <span class="meta">{format!(" · {}", size_text(file.size))}</span>
+                        <span class="meta">{format!(" · {}", use_words().language.size(file.size))}</span>
                     </li>
                 }
                 .into_any(),
@@ -66,7 +66,7 @@ fn outcome_text(words: Words, code: &str, rules: AttachmentRules) -> Option<Stri
         "missing" => words.t(k::files_missing).into(),
         "too_large" => words.f(
             k::files_too_large,
-            &[("size", &size_text(rules.file_bytes))],
+            &[("size", &use_words().language.size(rules.file_bytes))],
         ),
         "kind" => Problem::new(k::error_file_kinds).words(words),
         "mismatch" => words.t(k::files_mismatch).into(),
@@ -141,7 +141,7 @@ pub fn AttachPicker(
         view! {
             <li class="pending-file">
                 <span class="pending-name">{file.name.clone()}</span>
-                <span class="meta">{format!(" · {}", size_text(file.size))}</span>
+                <span class="meta">{format!(" · {}", use_words().language.size(file.size))}</span>
                 <button
                     type="submit"
                     class="link-button"
@@ -207,7 +207,7 @@ pub fn AttachPicker(
             >
                 {words.t(k::files_upload)}
             </button>
-            <span class="meta attach-rules">{format!(" {}", words.p(k::files_limits, rules.per_message as i64, &[("size", &size_text(rules.file_bytes))]))}</span>
+            <span class="meta attach-rules">{format!(" {}", words.p(k::files_limits, rules.per_message as i64, &[("size", &use_words().language.size(rules.file_bytes))]))}</span>
         </div>
     }
 }

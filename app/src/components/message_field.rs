@@ -93,7 +93,7 @@ pub fn MessageField(
             >
                 {move || if previewing.get() { words.t(k::field_hide_preview) } else { words.t(k::field_preview) }}
             </button>
-            <p id=ids.counter class="counter" class:over-limit=over_limit>{move || counter_label(&body.get())}</p>
+            <p id=ids.counter class="counter" class:over-limit=over_limit>{move || counter_label(&body.get(), words.language)}</p>
         </div>
         <p class="field-error" id=ids.error role="alert">{move || error.get()}</p>
     }

@@ -2,7 +2,7 @@
 //! file before uploading it) and the server (which checks it again, and then
 //! its content: see `backend::attachments`).
 
-use crate::i18n::{k, Problem};
+use crate::i18n::{k, Arg, Problem};
 use serde::{Deserialize, Serialize};
 
 /// How much a member may attach (PORTAL_ATTACHMENTS_PER_MESSAGE,
@@ -116,8 +116,8 @@ pub fn check_file(rules: AttachmentRules, name: &str, size: u64) -> Result<FileF
     if size > rules.file_bytes {
         return Err(Problem::new(k::error_file_too_large)
             .with("name", name)
-            .with("size", size_text(size))
-            .with("max", size_text(rules.file_bytes)));
+            .with("size", Arg::size(size))
+            .with("max", Arg::size(rules.file_bytes)));
     }
     Ok(family)
 }
@@ -143,22 +143,6 @@ pub fn parse_ids(raw: &str, rules: AttachmentRules) -> Result<Vec<i64>, Problem>
 
 pub fn too_many(rules: AttachmentRules) -> Problem {
     Problem::new(k::error_files_too_many).with("max", rules.per_message)
-}
-
-/// "2.4 MB", "830 KB", "12 bytes" (decimal units, as file managers show them).
-pub fn size_text(bytes: u64) -> String {
-    match bytes {
-        0..=999 => format!("{bytes} bytes"),
-        1_000..=999_999 => format!("{} KB", bytes.div_ceil(1000)),
-        _ => {
-            let tenths = bytes.div_ceil(100_000);
-            if tenths.is_multiple_of(10) {
-                format!("{} MB", tenths / 10)
-            } else {
-                format!("{}.{} MB", tenths / 10, tenths % 10)
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -191,7 +175,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            refused.contains("10.1 MB") && refused.contains("at most 10 MB"),
+            refused.contains("10.1\u{a0}MB") && refused.contains("at most 10\u{a0}MB"),
             "{refused}"
         );
     }
@@ -208,9 +192,12 @@ mod tests {
 
     #[test]
     fn sizes_read_as_file_managers_show_them() {
-        assert_eq!(size_text(12), "12 bytes");
-        assert_eq!(size_text(830_001), "831 KB");
-        assert_eq!(size_text(2_400_000), "2.4 MB");
-        assert_eq!(size_text(10_000_000), "10 MB");
+        use crate::domain::language::Language;
+        assert_eq!(Language::En.size(12), "12\u{a0}bytes");
+        assert_eq!(Language::En.size(830_001), "831\u{a0}KB");
+        assert_eq!(Language::En.size(2_400_000), "2.4\u{a0}MB");
+        assert_eq!(Language::En.size(10_000_000), "10\u{a0}MB");
+        assert_eq!(Language::Fr.size(2_400_000), "2,4\u{a0}Mo");
+        assert_eq!(Language::De.size(1_234_500_000), "1.234,5\u{a0}MB");
     }
 }

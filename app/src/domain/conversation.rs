@@ -57,25 +57,13 @@ impl MessageBody {
 }
 
 /// The counter shown under a message box: "n / 1,000", counted like the server counts.
-pub fn counter_label(raw: &str) -> String {
+pub fn counter_label(raw: &str, language: crate::domain::language::Language) -> String {
+    let count = |n: usize| language.number(i64::try_from(n).unwrap_or(i64::MAX));
     format!(
         "{} / {}",
-        format_count(visible_length(raw.trim())),
-        format_count(MESSAGE_MAX)
+        count(visible_length(raw.trim())),
+        count(MESSAGE_MAX)
     )
-}
-
-/// 1234 → "1,234".
-pub fn format_count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A member or a group a conversation is with.
@@ -154,13 +142,13 @@ pub fn edit_window_passed(window_seconds: i64) -> Problem {
 /// The reactions a member can put on a message, with the words a screen reader
 /// says for each. A small fixed set, as Zulip and Discourse start with: enough to
 /// acknowledge, nothing to moderate.
-pub const REACTIONS: [(&str, &str); 6] = [
-    ("👍", "thumbs up"),
-    ("❤️", "heart"),
-    ("😂", "laughing"),
-    ("🎉", "celebrating"),
-    ("😮", "surprised"),
-    ("😢", "sad"),
+pub const REACTIONS: [(&str, crate::i18n::Key); 6] = [
+    ("👍", k::reaction_thumbs_up),
+    ("❤️", k::reaction_heart),
+    ("😂", k::reaction_laughing),
+    ("🎉", k::reaction_celebrating),
+    ("😮", k::reaction_surprised),
+    ("😢", k::reaction_sad),
 ];
 
 /// One of `REACTIONS`, as posted.
@@ -173,11 +161,11 @@ pub fn parse_reaction(raw: &str) -> Result<&'static str, Problem> {
 }
 
 /// "thumbs up" for 👍; the emoji itself for anything else.
-pub fn reaction_name(emoji: &str) -> &str {
+pub fn reaction_name<'a>(emoji: &'a str, words: crate::i18n::Words) -> &'a str {
     REACTIONS
         .iter()
         .find(|(e, _)| *e == emoji)
-        .map_or(emoji, |(_, name)| *name)
+        .map_or(emoji, |(_, name)| words.t(*name))
 }
 
 /// Where an emoji sits in `REACTIONS` (reactions are shown in that order).
@@ -337,8 +325,9 @@ mod tests {
 
     #[test]
     fn the_counter_matches_the_server_count() {
-        assert_eq!(counter_label(" 👍🏽 "), "1 / 1,000");
-        assert_eq!(format_count(1234567), "1,234,567");
+        use crate::domain::language::Language;
+        assert_eq!(counter_label(" 👍🏽 ", Language::En), "1 / 1,000");
+        assert_eq!(counter_label("", Language::De), "0 / 1.000");
     }
 
     #[test]

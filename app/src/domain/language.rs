@@ -137,6 +137,31 @@ impl Language {
         }
         out
     }
+
+    /// A file's size as file managers show it (decimal units): "12 bytes",
+    /// "831 KB", "2.4 MB"; French "2,4 Mo", German "2,4 MB".
+    pub fn size(self, bytes: u64) -> String {
+        let whole = |n: u64| self.number(i64::try_from(n).unwrap_or(i64::MAX));
+        let (bytes_unit, kilo, mega) = match self {
+            Language::En | Language::Es => ("bytes", "KB", "MB"),
+            Language::Fr => ("octets", "ko", "Mo"),
+            Language::De => ("Byte", "KB", "MB"),
+        };
+        // A no-break space keeps the number and its unit on one line.
+        match bytes {
+            0..=999 => format!("{bytes}\u{a0}{bytes_unit}"),
+            1_000..=999_999 => format!("{}\u{a0}{kilo}", whole(bytes.div_ceil(1000))),
+            _ => {
+                let tenths = bytes.div_ceil(100_000);
+                let comma = if self == Language::En { "." } else { "," };
+                if tenths.is_multiple_of(10) {
+                    format!("{}\u{a0}{mega}", whole(tenths / 10))
+                } else {
+                    format!("{}{comma}{}\u{a0}{mega}", whole(tenths / 10), tenths % 10)
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -41,12 +41,13 @@ impl ReportReason {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Harassment => "Harassment or abuse",
-            Self::Spam => "Spam",
-            Self::Other => "Something else",
-        }
+    /// The reason as the reader's language says it.
+    pub fn label(self, words: crate::i18n::Words) -> &'static str {
+        words.t(match self {
+            Self::Harassment => k::moderation_reason_harassment,
+            Self::Spam => k::moderation_reason_spam,
+            Self::Other => k::moderation_reason_other,
+        })
     }
 }
 
@@ -109,43 +110,6 @@ impl ModAction {
             Self::Warn => "warn",
             Self::Suspend => "suspend",
         }
-    }
-
-    /// The button on a report.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Dismiss => "Dismiss",
-            Self::Remove => "Remove message",
-            Self::Warn => "Warn author",
-            Self::Suspend => "Suspend author",
-        }
-    }
-
-    /// The audit log's wording.
-    pub fn past(self) -> &'static str {
-        match self {
-            Self::Dismiss => "dismissed a report",
-            Self::Remove => "removed a message",
-            Self::Warn => "warned a member",
-            Self::Suspend => "suspended a member",
-        }
-    }
-}
-
-/// The audit log's wording for any logged action, the moderators' and the
-/// administrators' (`moderation_log.action`).
-pub fn logged_action(action: &str) -> &'static str {
-    match ModAction::parse(action) {
-        Ok(known) => known.past(),
-        Err(_) => match action {
-            "lift_suspension" => "lifted a suspension",
-            "set_role" => "changed a role",
-            "close_group" => "closed a group",
-            "appoint_manager" => "appointed a manager",
-            "change_settings" => "changed the site's settings",
-            "invite" => "created an invitation",
-            _ => "acted",
-        },
     }
 }
 

@@ -24,14 +24,6 @@ impl Role {
     pub fn moderates(self) -> bool {
         matches!(self, Role::Moderator | Role::Admin)
     }
-
-    pub fn label(self) -> Option<&'static str> {
-        match self {
-            Role::Member => None,
-            Role::Moderator => Some("Moderator"),
-            Role::Admin => Some("Administrator"),
-        }
-    }
 }
 
 /// The signed-in member, as the pages need to know them.

@@ -219,8 +219,9 @@ impl Reaction {
         self.from.iter().any(|(t, _)| t == token)
     }
 
-    /// "thumbs up: Alice, Bob and you", for the screen reader.
-    pub fn label(&self, viewer_token: &str) -> String {
+    /// "thumbs up: Alice, Bob and you", for the screen reader, in `words`.
+    pub fn label(&self, viewer_token: &str, words: crate::i18n::Words) -> String {
+        use crate::i18n::k;
         let mut names: Vec<&str> = self
             .from
             .iter()
@@ -228,16 +229,25 @@ impl Reaction {
             .map(|(_, name)| name.as_str())
             .collect();
         if self.includes(viewer_token) {
-            names.push("you");
+            names.push(words.t(k::reaction_you));
         }
         let who = match names.as_slice() {
             [] => String::new(),
             [one] => (*one).to_string(),
-            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [rest @ .., last] => words.f(
+                k::reaction_names_and,
+                &[("names", &rest.join(", ")), ("last", last)],
+            ),
         };
-        format!(
-            "{}: {who}",
-            crate::domain::conversation::reaction_name(&self.emoji)
+        words.f(
+            k::reaction_label,
+            &[
+                (
+                    "reaction",
+                    &crate::domain::conversation::reaction_name(&self.emoji, words),
+                ),
+                ("who", &who),
+            ],
         )
     }
 }
@@ -354,4 +364,35 @@ pub struct FoundMessage {
 pub struct FoundPage {
     pub hits: Vec<FoundMessage>,
     pub before: Option<i64>,
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::language::Language;
+    use crate::i18n::Words;
+
+    #[test]
+    fn a_reaction_is_named_for_the_screen_reader_in_the_readers_language() {
+        let reaction = Reaction {
+            emoji: "👍".into(),
+            from: vec![
+                ("m1".into(), "Alice".into()),
+                ("m2".into(), "Bo".into()),
+                ("m3".into(), "Me".into()),
+            ],
+        };
+        assert_eq!(
+            reaction.label("m3", Words::default()),
+            "thumbs up: Alice, Bo and you"
+        );
+        assert_eq!(
+            reaction.label("m3", Words::of(Language::Fr)),
+            "pouce levé : Alice, Bo et vous"
+        );
+        assert_eq!(
+            reaction.label("m9", Words::of(Language::De)),
+            "Daumen hoch: Alice, Bo und Me"
+        );
+    }
 }

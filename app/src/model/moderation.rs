@@ -69,8 +69,7 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub moderator: String,
-    /// `moderation_log.action`: "suspend", "close_group", ... (worded by
-    /// `domain::moderation::logged_action`).
+    /// `moderation_log.action`: "suspend", "close_group", ... (the page words it).
     pub action: String,
     /// The member acted on (the reported message's author, the one given a role).
     pub member: Option<String>,

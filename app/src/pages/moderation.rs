@@ -3,22 +3,13 @@
 
 use crate::api::moderation::{moderation_log, moderation_queue, Moderate, ReportView};
 use crate::components::time::Time;
-use crate::domain::moderation::{ModAction, ReportReason};
+use crate::domain::moderation::ModAction;
 use crate::i18n::{k, use_words, Words};
 use crate::model::moderation::AuthorChange;
 use crate::pages::error_view;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-/// Why a member reported a message, in the reader's words.
-fn reason_label(words: Words, reason: ReportReason) -> &'static str {
-    words.t(match reason {
-        ReportReason::Harassment => k::moderation_reason_harassment,
-        ReportReason::Spam => k::moderation_reason_spam,
-        ReportReason::Other => k::moderation_reason_other,
-    })
-}
 
 /// The button of a moderator's action on a report (suspending asks first).
 fn action_label(words: Words, action: ModAction) -> &'static str {
@@ -115,7 +106,7 @@ fn Report(report: ReportView, act: ServerAction<Moderate>) -> impl IntoView {
     let report_label = words.f(k::moderation_report_label, &[("name", author)]);
     let reason = words.f(
         k::moderation_reported_reason,
-        &[("reason", &reason_label(words, report.reason))],
+        &[("reason", &report.reason.label(words))],
     );
     view! {
         <article class="report panel" aria-label=report_label>
@@ -199,7 +190,7 @@ pub fn ModerationLogPage() -> impl IntoView {
                                             <td>{e.moderator}</td>
                                             <td>{logged_action(words, &e.action)}</td>
                                             <td>{e.member.or(e.group).unwrap_or_default()}</td>
-                                            <td>{e.report_reason.map(|r| reason_label(words, r)).unwrap_or("")}</td>
+                                            <td>{e.report_reason.map(|r| r.label(words)).unwrap_or("")}</td>
                                             <td>{e.note}</td>
                                         </tr>
                                     }).collect_view()}

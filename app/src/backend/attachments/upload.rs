@@ -4,7 +4,7 @@
 
 use super::{FileStore, Prepared, Refusal};
 use crate::backend::permissions;
-use crate::domain::attachment::{size_text, too_many, AttachmentRules};
+use crate::domain::attachment::{too_many, AttachmentRules};
 use crate::error::AppError;
 use crate::i18n::{k, Problem};
 use crate::model::conversation::AttachmentView;
@@ -52,8 +52,8 @@ pub async fn store_upload(
         return Ok(Err(Refusal::new(
             "quota",
             Problem::new(k::error_file_quota)
-                .with("used", size_text(usage.used as u64))
-                .with("quota", size_text(rules.quota_bytes)),
+                .with("used", crate::i18n::Arg::size(usage.used as u64))
+                .with("quota", crate::i18n::Arg::size(rules.quota_bytes)),
         )));
     }
     if usage.pending as usize >= rules.per_message {

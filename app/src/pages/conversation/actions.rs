@@ -287,7 +287,7 @@ pub(super) fn ReportForm(message_id: i64, reported: bool) -> impl IntoView {
                                     required=true
                                     checked=chosen.as_deref() == Some(reason.as_str())
                                 />
-                                " " {reason.label()}
+                                " " {reason.label(words)}
                             </label>
                         }).collect_view()}
                     </fieldset>

@@ -93,7 +93,7 @@ pub(super) fn ReactionBar(message_id: i64, action: ServerAction<React>) -> impl 
                 let emoji: &'static str = emoji;
                 let this = move || reactions.with(|all| all.iter().find(|r| r.emoji == emoji).cloned());
                 let label = Signal::derive(move || {
-                    this().map(|r| me.with_value(|t| r.label(t))).unwrap_or_default()
+                    this().map(|r| me.with_value(|t| r.label(t, words))).unwrap_or_default()
                 });
                 let pressed = Signal::derive(move || this().is_some_and(|r| me.with_value(|t| r.includes(t))));
                 let count = Signal::derive(move || this().map(|r| r.from.len()));
@@ -125,7 +125,7 @@ pub(super) fn ReactionPicker(message_id: i64, action: ServerAction<React>) -> im
                             .is_some_and(|r| me.with_value(|t| r.includes(t)))
                     })
                 });
-                let label = Signal::derive(move || words.f(k::thread_react_with, &[("name", &reaction_name(emoji))]));
+                let label = Signal::derive(move || words.f(k::thread_react_with, &[("name", &reaction_name(emoji, words))]));
                 let count = Signal::stored(None::<usize>);
                 view! { <ReactionForm message_id action emoji label pressed count/> }
             }).collect_view()}
