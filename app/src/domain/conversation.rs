@@ -161,7 +161,7 @@ pub fn parse_reaction(raw: &str) -> Result<&'static str, Problem> {
 }
 
 /// "thumbs up" for 👍; the emoji itself for anything else.
-pub fn reaction_name<'a>(emoji: &'a str, words: crate::i18n::Words) -> &'a str {
+pub fn reaction_name(emoji: &str, words: crate::i18n::Words) -> &str {
     REACTIONS
         .iter()
         .find(|(e, _)| *e == emoji)
