@@ -15,9 +15,7 @@
 use app::backend::email_replies::{receive_email, Envelope, Received};
 use app::backend::state::Settings;
 use sqlx::PgPool;
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -80,46 +78,6 @@ fn reply(code: u16, text: &str) -> String {
     format!("{code} {text}\r\n")
 }
 
-/// Open connections, by address.
-#[derive(Default)]
-struct Open {
-    total: usize,
-    by_address: HashMap<IpAddr, usize>,
-}
-
-struct Slot {
-    open: Arc<Mutex<Open>>,
-    address: IpAddr,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        if let Ok(mut open) = self.open.lock() {
-            open.total -= 1;
-            if let Some(n) = open.by_address.get_mut(&self.address) {
-                *n -= 1;
-                if *n == 0 {
-                    open.by_address.remove(&self.address);
-                }
-            }
-        }
-    }
-}
-
-fn admit(open: &Arc<Mutex<Open>>, address: IpAddr, limits: InboundLimits) -> Option<Slot> {
-    let mut guard = open.lock().ok()?;
-    let here = guard.by_address.get(&address).copied().unwrap_or(0);
-    if guard.total >= limits.connections || here >= limits.per_address {
-        return None;
-    }
-    guard.total += 1;
-    guard.by_address.insert(address, here + 1);
-    Some(Slot {
-        open: open.clone(),
-        address,
-    })
-}
-
 /// Accepts SMTP connections on `listener` until `closing` turns true.
 pub async fn run(
     listener: TcpListener,
@@ -128,7 +86,7 @@ pub async fn run(
     limits: InboundLimits,
     mut closing: watch::Receiver<bool>,
 ) {
-    let open = Arc::new(Mutex::new(Open::default()));
+    let admission = crate::admission::Admission::new(limits.connections, Some(limits.per_address));
     let name = host_name(&settings.public_url);
     loop {
         let (stream, peer) = tokio::select! {
@@ -142,7 +100,7 @@ pub async fn run(
             },
             _ = closing.changed() => return,
         };
-        let Some(slot) = admit(&open, peer.ip(), limits) else {
+        let Some(slot) = admission.admit(peer.ip()) else {
             // Busy: 421 tells the sending server to come back later.
             let mut stream = stream;
             let _ = stream

@@ -1,6 +1,7 @@
 //! The server: configuration, database pool and migrations, the HTTP router,
 //! demo data and graceful shutdown. Request handling itself lives in `app`.
 
+pub mod admission;
 pub mod attachments;
 pub mod avatars;
 pub mod config;

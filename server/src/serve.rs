@@ -6,14 +6,13 @@
 //! small accept loop of hyper-util's examples with them added. HTTP/2 is left to the
 //! proxy in front (nginx speaks HTTP/1.1 to its upstreams).
 
+use crate::admission::Admission;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::collections::HashMap;
+
 use std::future::Future;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -31,50 +30,6 @@ pub struct ServeLimits {
     pub total: usize,
 }
 
-/// The open connections, by address.
-struct Admission {
-    limits: ServeLimits,
-    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
-}
-
-/// One admitted connection; dropping it frees its place.
-struct Admitted {
-    admission: Arc<Admission>,
-    address: IpAddr,
-}
-
-impl Admission {
-    fn admit(self: &Arc<Self>, address: IpAddr) -> Option<Admitted> {
-        let mut open = self.open.lock().ok()?;
-        let (total, by_address) = &mut *open;
-        let here = by_address.get(&address).copied().unwrap_or(0);
-        if *total >= self.limits.total || self.limits.per_address.is_some_and(|max| here >= max) {
-            return None;
-        }
-        *total += 1;
-        by_address.insert(address, here + 1);
-        Some(Admitted {
-            admission: self.clone(),
-            address,
-        })
-    }
-}
-
-impl Drop for Admitted {
-    fn drop(&mut self) {
-        if let Ok(mut open) = self.admission.open.lock() {
-            let (total, by_address) = &mut *open;
-            *total -= 1;
-            if let Some(count) = by_address.get_mut(&self.address) {
-                *count -= 1;
-                if *count == 0 {
-                    by_address.remove(&self.address);
-                }
-            }
-        }
-    }
-}
-
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the requests
 /// in flight finish.
 pub async fn serve(
@@ -83,10 +38,7 @@ pub async fn serve(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let admission = Arc::new(Admission {
-        limits,
-        open: Mutex::new((0, HashMap::new())),
-    });
+    let admission = Admission::new(limits.total, limits.per_address);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut refused_logged = std::time::Instant::now() - Duration::from_secs(60);
     tokio::pin!(shutdown);
@@ -154,41 +106,6 @@ pub fn connections_under(file_limit: u64, pool_size: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn admission(per_address: Option<usize>, total: usize) -> Arc<Admission> {
-        Arc::new(Admission {
-            limits: ServeLimits {
-                header_timeout: Duration::from_secs(1),
-                per_address,
-                total,
-            },
-            open: Mutex::new((0, HashMap::new())),
-        })
-    }
-
-    #[test]
-    fn one_address_gets_its_share_and_a_closed_connection_frees_its_place() {
-        let admission = admission(Some(2), 10);
-        let attacker: IpAddr = "192.0.2.1".parse().unwrap();
-        let member: IpAddr = "198.51.100.1".parse().unwrap();
-        let first = admission.admit(attacker).expect("first");
-        let _second = admission.admit(attacker).expect("second");
-        assert!(admission.admit(attacker).is_none());
-        assert!(admission.admit(member).is_some());
-        drop(first);
-        assert!(admission.admit(attacker).is_some());
-    }
-
-    #[test]
-    fn the_total_holds_whatever_the_addresses() {
-        let admission = admission(None, 3);
-        let kept: Vec<_> = (1..=3)
-            .map(|i| admission.admit(IpAddr::from([10, 0, 0, i])).unwrap())
-            .collect();
-        assert!(admission.admit(IpAddr::from([10, 0, 0, 9])).is_none());
-        drop(kept);
-        assert!(admission.admit(IpAddr::from([10, 0, 0, 9])).is_some());
-    }
 
     #[test]
     fn the_connections_leave_room_for_the_pool() {
