@@ -11,6 +11,7 @@ import {
   registerMember,
   replyForm,
   signIn,
+  startWithJose,
   tag,
   TINY_PNG,
 } from './helpers';
@@ -32,22 +33,6 @@ function firstFileOfZip(zip: Buffer): { name: string; text: string } {
   const data = zip.subarray(start, start + size);
   const text = (method === 8 ? inflateRawSync(data) : data).toString('utf8');
   return { name, text };
-}
-
-/** Starts a conversation with José through the portal's API, as this page's member. */
-async function startWithJose(page: Page, body: string) {
-  const me = await (await page.request.post('/api/current_member', { headers: sameOrigin })).json();
-  const found = await (
-    await page.request.post('/api/search_parties', { form: { query: 'José' }, headers: sameOrigin })
-  ).json();
-  const jose = found.find((p: { handle: string }) => p.handle === DEMO.jose.handle);
-  expect(jose, 'José is found').toBeTruthy();
-  const response = await page.request.post('/api/start_conversation', {
-    form: { send_as: `member:${me.id}`, 'to[0]': jose.token, body, key: `e2e-${tag()}-${tag()}` },
-    headers: sameOrigin,
-  });
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as number;
 }
 
 test('a member downloads their data, deletes their account, and the other side sees "Deleted member"', async ({

@@ -262,3 +262,23 @@ export async function openThreadOptions(page: Page) {
     await expect(menu).toHaveAttribute('open', '');
   }
 }
+
+/**
+ * Starts a conversation with José through the portal's API, as this page's
+ * member; returns the conversation's id.
+ */
+export async function startWithJose(page: Page, body: string): Promise<number> {
+  const sameOrigin = { 'Sec-Fetch-Site': 'same-origin' };
+  const me = await (await page.request.post('/api/current_member', { headers: sameOrigin })).json();
+  const found = await (
+    await page.request.post('/api/search_parties', { form: { query: 'José' }, headers: sameOrigin })
+  ).json();
+  const jose = found.find((p: { handle: string }) => p.handle === DEMO.jose.handle);
+  expect(jose, 'José is found').toBeTruthy();
+  const response = await page.request.post('/api/start_conversation', {
+    form: { send_as: `member:${me.id}`, 'to[0]': jose.token, body, key: `e2e-${tag()}-${tag()}` },
+    headers: sameOrigin,
+  });
+  expect(response.status(), await response.text()).toBe(200);
+  return (await response.json()) as number;
+}

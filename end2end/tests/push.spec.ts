@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Page, type Worker } from '@playwright/test';
 import { NotificationDesktop } from './desktop-notifications';
-import { DEMO, expectNotReloaded, gotoHydrated, markDocument, messages, registerMember, tag } from './helpers';
+import { DEMO, expectNotReloaded, gotoHydrated, markDocument, messages, registerMember, startWithJose, tag } from './helpers';
 
 // Web push in the browser: the settings flow, the service worker's
 // registration, a push delivered to the worker (through the DevTools
@@ -181,23 +181,6 @@ const onDesktop = test.extend<{ desktop: NotificationDesktop }>({
   },
 });
 
-/** Starts a conversation with José through the portal's API; returns the thread's path. */
-async function startWithJose(page: Page, body: string): Promise<string> {
-  const sameOrigin = { 'Sec-Fetch-Site': 'same-origin' };
-  const me = await (await page.request.post('/api/current_member', { headers: sameOrigin })).json();
-  const found = await (
-    await page.request.post('/api/search_parties', { form: { query: 'José' }, headers: sameOrigin })
-  ).json();
-  const jose = found.find((p: { handle: string }) => p.handle === DEMO.jose.handle);
-  expect(jose, 'José is found').toBeTruthy();
-  const response = await page.request.post('/api/start_conversation', {
-    form: { send_as: `member:${me.id}`, 'to[0]': jose.token, body, key: `e2e-${tag()}-${tag()}` },
-    headers: sameOrigin,
-  });
-  expect(response.status(), await response.text()).toBe(200);
-  return `/conversations/${await response.json()}`;
-}
-
 /** A push for the thread at `thread`, once its notification is on the desktop. */
 async function pushShown(page: Page, context: BrowserContext, desktop: NotificationDesktop, thread: string) {
   const title = `${DEMO.jose.name} wrote to you ${tag()}`;
@@ -241,7 +224,7 @@ onDesktop(
   async ({ page, context, desktop }) => {
     await registerMember(page, 'Clicker');
     const said = `Dinner at eight? ${tag()}`;
-    const thread = await startWithJose(page, said);
+    const thread = `/conversations/${await startWithJose(page, said)}`;
     // The member is elsewhere in the portal when the push comes.
     await gotoHydrated(page, '/settings/notifications');
     const shown = await pushShown(page, context, desktop, thread);
@@ -263,7 +246,7 @@ onDesktop(
   async ({ page, context, desktop }) => {
     await registerMember(page, 'Opener');
     const said = `Lunch tomorrow? ${tag()}`;
-    const thread = await startWithJose(page, said);
+    const thread = `/conversations/${await startWithJose(page, said)}`;
     await gotoHydrated(page, '/');
     const shown = await pushShown(page, context, desktop, thread);
     // The member has left the portal meanwhile.
@@ -285,7 +268,7 @@ onDesktop(
   async ({ page, context, desktop }) => {
     await registerMember(page, 'Returner');
     const said = `Still on for Friday? ${tag()}`;
-    const thread = await startWithJose(page, said);
+    const thread = `/conversations/${await startWithJose(page, said)}`;
     // Two tabs of the portal: the thread, and the conversation list.
     await gotoHydrated(page, thread);
     await expect(messages(page).filter({ hasText: said })).toBeVisible();

@@ -114,6 +114,24 @@ async fn a_chosen_language_is_kept_for_the_browser_and_the_member() {
     assert!(page.contains("Se déconnecter"));
 }
 
+/// Lucía signs in from a browser that reads `language`.
+async fn sign_in_as_lucia(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    language: &str,
+) -> reqwest::Response {
+    browser
+        .post(format!("{}/api/sign_in", app.url))
+        .header(ACCEPT_LANGUAGE, language)
+        .form(&[
+            ("email", "lucia@example.org"),
+            ("password", "three unrelated words"),
+        ])
+        .send()
+        .await
+        .expect("sign-in")
+}
+
 /// What the portal sends a member away from a page speaks the language they
 /// registered or last signed in with; only a language they chose follows them
 /// to another browser (a browser in another language keeps its own).
@@ -150,16 +168,7 @@ async fn a_members_language_is_kept_from_registration_and_sign_in() {
     // Signing in from a German browser: German pages (no cookie forces Spanish),
     // and German is kept for what is sent.
     let german = client();
-    let signed_in = german
-        .post(format!("{}/api/sign_in", app.url))
-        .header(ACCEPT_LANGUAGE, "de")
-        .form(&[
-            ("email", "lucia@example.org"),
-            ("password", "three unrelated words"),
-        ])
-        .send()
-        .await
-        .expect("sign-in");
+    let signed_in = sign_in_as_lucia(&app, &german, "de").await;
     assert_eq!(signed_in.status(), 200);
     assert!(
         signed_in
@@ -175,16 +184,7 @@ async fn a_members_language_is_kept_from_registration_and_sign_in() {
     let chosen = choose(&app, &german, "fr", "/").await;
     assert!(chosen.status().is_redirection());
     let spanish = client();
-    let signed_in = spanish
-        .post(format!("{}/api/sign_in", app.url))
-        .header(ACCEPT_LANGUAGE, "es")
-        .form(&[
-            ("email", "lucia@example.org"),
-            ("password", "three unrelated words"),
-        ])
-        .send()
-        .await
-        .expect("sign-in");
+    let signed_in = sign_in_as_lucia(&app, &spanish, "es").await;
     assert_eq!(signed_in.status(), 200);
     assert_eq!(kept("lucia").await, (Some("fr".into()), true));
 }
