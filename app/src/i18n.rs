@@ -297,13 +297,21 @@ pub fn provide_words() -> Words {
 /// `Accept-Language`, else the portal's first language; among those it offers.
 #[cfg(feature = "ssr")]
 pub fn request_language() -> Language {
-    let offered = crate::api::context::app_state()
-        .map(|state| state.settings.languages.clone())
-        .unwrap_or_else(|_| vec![Language::En]);
+    let offered = offered_on_server();
     match crate::api::context::request_headers() {
         Some(headers) => language_of_request(&headers, &offered),
         None => offered.first().copied().unwrap_or_default(),
     }
+}
+
+/// The portal's languages from the application state; English where there is
+/// none, as when the router renders the app once to list its routes (asked
+/// quietly: that is not the missing-state bug `app_state` reports).
+#[cfg(feature = "ssr")]
+fn offered_on_server() -> Vec<Language> {
+    leptos::prelude::use_context::<crate::backend::state::AppState>()
+        .map(|state| state.settings.languages.clone())
+        .unwrap_or_else(|| vec![Language::En])
 }
 
 /// The reader's language from a request's headers (for answers written
@@ -329,9 +337,7 @@ pub fn language_of_request(headers: &http::HeaderMap, offered: &[Language]) -> L
 /// settings, in the browser from `<html data-languages>` (the shell writes it).
 pub fn offered_languages() -> Vec<Language> {
     #[cfg(feature = "ssr")]
-    let offered = crate::api::context::app_state()
-        .map(|state| state.settings.languages.clone())
-        .unwrap_or_else(|_| vec![Language::En]);
+    let offered = offered_on_server();
     #[cfg(feature = "hydrate")]
     let offered = web_sys::window()
         .and_then(|w| w.document())

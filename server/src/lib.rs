@@ -129,8 +129,12 @@ pub async fn run(args: Vec<String>) -> Result<(), StartupError> {
                 .await;
         });
     }
+    let live = live::Direct {
+        pool: state.pool.clone(),
+        hub: hub.clone(),
+    };
     let router = router::router(state, hub, config.metrics_token.clone());
-    serve::serve(listener, router, limits, async move {
+    serve::serve(listener, router, live, limits, async move {
         shutdown_signal().await;
         // Live streams never end on their own: end them so the server can stop.
         closing.close();

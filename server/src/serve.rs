@@ -31,10 +31,13 @@ pub struct ServeLimits {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the requests
-/// in flight finish.
+/// in flight finish. A connection whose first request opens the live stream is
+/// served by `live` directly (`crate::live::direct`); the live streams end when
+/// the hub closes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
+    live: crate::live::Direct,
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -70,13 +73,34 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().oneshot(request)
         });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let watcher = graceful.watcher();
+        let live = live.clone();
         tokio::spawn(async move {
-            let _ = connection.await;
+            // A client that sends nothing within the header timeout is dropped,
+            // as hyper would.
+            let first = tokio::time::timeout(
+                limits.header_timeout,
+                crate::live::direct::asks_for_stream(&stream),
+            );
+            match first.await {
+                Ok(Ok(true)) => {
+                    // Boxed, each path: the task's size is the larger of the two.
+                    Box::pin(crate::live::direct::serve(
+                        stream,
+                        live,
+                        limits.header_timeout,
+                    ))
+                    .await
+                }
+                Ok(Ok(false)) => {
+                    let connection = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(limits.header_timeout)
+                        .serve_connection(TokioIo::new(stream), service);
+                    let _ = Box::pin(watcher.watch(connection)).await;
+                }
+                Ok(Err(_)) | Err(_) => {}
+            }
             drop(admitted);
         });
     }

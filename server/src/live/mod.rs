@@ -10,10 +10,13 @@
 //! drain it is disconnected, and its browser reconnects and catches up from the
 //! database.
 
+pub mod direct;
+mod frame;
 mod hub;
 mod listen;
 mod stream;
 
+pub use direct::Direct;
 pub use hub::{Hub, STREAMS_PER_MEMBER};
 pub use listen::listen;
 pub use stream::endpoint;

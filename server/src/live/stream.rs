@@ -1,5 +1,6 @@
 //! One member's event stream: the backlog from the database, then live deliveries.
 
+use super::frame::Frame;
 use super::hub::Subscription;
 use super::{Delivery, Hub, HEARTBEAT, RETRY};
 use app::api::live::LiveEvent;
@@ -14,60 +15,84 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
-pub async fn endpoint(
-    State(state): State<app::backend::state::AppState>,
-    axum::Extension(hub): axum::Extension<Arc<Hub>>,
-    headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-) -> Response {
-    let token = app::backend::auth::token_from_headers(&headers);
+/// Why a live stream was not opened: said to the browser, which tries again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Refusal {
+    pub status: StatusCode,
+    pub message: &'static str,
+    /// Seconds the browser should wait (`Retry-After`), when the instance is full.
+    pub retry_after: Option<&'static str>,
+}
+
+impl Refusal {
+    const SIGN_IN: Self = Self {
+        status: StatusCode::UNAUTHORIZED,
+        message: "Please sign in.",
+        retry_after: None,
+    };
+    const UNAVAILABLE: Self = Self {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        message: "Live updates are unavailable; retrying shortly.",
+        retry_after: None,
+    };
+    const BUSY: Self = Self {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        message: "Live updates are busy; retrying shortly.",
+        retry_after: Some("5"),
+    };
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.message).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(seconds),
+            );
+        }
+        response
+    }
+}
+
+/// The last event a reconnecting page saw: the browser's own reconnect sends
+/// `Last-Event-ID`; a fresh EventSource opened by the client after a refused
+/// reconnect says `?after=`.
+pub(super) fn last_seen(last_event_id: Option<&str>, query: Option<&str>) -> Option<i64> {
+    let after_param = query.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("after=")));
+    last_event_id
+        .or(after_param)
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v >= 0)
+}
+
+/// Opens `token`'s member's stream on this instance, its first events queued.
+pub(super) async fn open(
+    pool: &PgPool,
+    hub: &Arc<Hub>,
+    token: Option<String>,
+    last_seen: Option<i64>,
+) -> Result<Connection, Refusal> {
     let viewer = match &token {
-        Some(token) => app::backend::auth::viewer_for_token(&state.pool, token).await,
+        Some(token) => app::backend::auth::viewer_for_token(pool, token).await,
         None => Ok(None),
     };
     let viewer = match viewer {
         Ok(Some(viewer)) => viewer,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
-        Err(_) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Live updates are unavailable; retrying shortly.",
-            )
-                .into_response()
-        }
+        Ok(None) => return Err(Refusal::SIGN_IN),
+        Err(_) => return Err(Refusal::UNAVAILABLE),
     };
-    // The browser's own reconnect sends Last-Event-ID; a fresh EventSource opened
-    // by the client after a refused reconnect says `?after=`.
-    let after_param = query.as_deref().and_then(|q| {
-        q.split('&')
-            .find_map(|pair| pair.strip_prefix("after="))
-            .map(str::to_string)
-    });
-    let last_seen = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or(after_param)
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|v| *v >= 0);
     // Subscribe before reading the starting point: nothing falls in between.
     let session: Arc<str> = token
         .as_deref()
         .map(app::backend::auth::session_key)
         .unwrap_or_default()
         .into();
-    let Some((subscription, rx)) = hub.subscribe(viewer.id, session) else {
-        // Every stream this instance may hold is taken: the page tries again (the
-        // load balancer may send it to another instance).
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(axum::http::header::RETRY_AFTER, "5")],
-            "Live updates are busy; retrying shortly.",
-        )
-            .into_response();
-    };
+    // Every stream this instance may hold is taken: the page tries again (the
+    // load balancer may send it to another instance).
+    let (subscription, rx) = hub.subscribe(viewer.id, session).ok_or(Refusal::BUSY)?;
     let mut connection = Connection {
-        pool: state.pool.clone(),
+        pool: pool.clone(),
         token: token.unwrap_or_default(),
         member: viewer.id,
         last_seq: 0,
@@ -76,13 +101,30 @@ pub async fn endpoint(
         closing: hub.closing(),
         _subscription: subscription,
     };
-    if connection.start(last_seen).await.is_err() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Live updates are unavailable; retrying shortly.",
-        )
-            .into_response();
-    }
+    connection
+        .start(last_seen)
+        .await
+        .map_err(|_| Refusal::UNAVAILABLE)?;
+    Ok(connection)
+}
+
+/// The live stream as an axum route: for a request that is not the first on its
+/// connection (the first is served by `direct`, without hyper's buffers).
+pub async fn endpoint(
+    State(state): State<app::backend::state::AppState>,
+    axum::Extension(hub): axum::Extension<Arc<Hub>>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let last_seen = last_seen(
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()),
+        query.as_deref(),
+    );
+    let token = app::backend::auth::token_from_headers(&headers);
+    let connection = match open(&state.pool, &hub, token, last_seen).await {
+        Ok(connection) => connection,
+        Err(refusal) => return refusal.into_response(),
+    };
     let mut response = Sse::new(connection.into_stream())
         .keep_alive(KeepAlive::new().interval(HEARTBEAT))
         .into_response();
@@ -99,7 +141,7 @@ pub async fn endpoint(
     response
 }
 
-struct Connection {
+pub(super) struct Connection {
     pool: PgPool,
     /// The session cookie the stream was opened with: checked again whenever the
     /// connection reads from the database, in case a revocation was missed.
@@ -107,15 +149,15 @@ struct Connection {
     member: i64,
     /// The newest event number this connection has sent.
     last_seq: i64,
-    pending: VecDeque<Event>,
+    pending: VecDeque<Frame>,
     rx: mpsc::Receiver<Delivery>,
     closing: watch::Receiver<bool>,
     _subscription: Subscription,
 }
 
-fn sse(seq: i64, event: &LiveEvent) -> Event {
+fn sse(seq: i64, event: &LiveEvent) -> Frame {
     let json = serde_json::to_string(event).unwrap_or_else(|_| "{\"type\":\"resync\"}".into());
-    Event::default().id(seq.to_string()).data(json)
+    Frame::numbered(seq, json.into())
 }
 
 impl Connection {
@@ -135,7 +177,8 @@ impl Connection {
             _ => {}
         }
         self.last_seq = seq;
-        let first = sse(seq, &hello).retry(RETRY);
+        let mut first = sse(seq, &hello);
+        first.retry = Some(RETRY);
         self.pending.push_back(first);
         Ok(())
     }
@@ -166,7 +209,8 @@ impl Connection {
         Ok(())
     }
 
-    async fn next_event(&mut self) -> Option<Event> {
+    /// The next frame to send; None when the stream ends.
+    pub(super) async fn next_event(&mut self) -> Option<Frame> {
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Some(event);
@@ -182,16 +226,18 @@ impl Connection {
                 Delivery::Event(seq, _) if seq <= self.last_seq => {}
                 Delivery::Event(seq, json) if seq == self.last_seq + 1 => {
                     self.last_seq = seq;
-                    return Some(Event::default().id(seq.to_string()).data(&*json));
+                    return Some(Frame::numbered(seq, json));
                 }
-                Delivery::Transient(json) => return Some(Event::default().data(&*json)),
+                Delivery::Transient(json) => return Some(Frame::transient(json)),
                 Delivery::Replaced => {
                     // The last event of this stream: the channel is closed after it.
                     return Some(sse(self.last_seq, &LiveEvent::Replaced));
                 }
                 // Out of order or missing: the database has them in order.
                 Delivery::Event(..) | Delivery::Gap => {
-                    if self.catch_up().await.is_err() {
+                    // Boxed: an idle stream waits in this future, which should
+                    // not carry the database queries' state all the while.
+                    if Box::pin(self.catch_up()).await.is_err() {
                         // The browser reconnects and resumes from its last event.
                         return None;
                     }
@@ -202,8 +248,8 @@ impl Connection {
 
     fn into_stream(self) -> impl Stream<Item = Result<Event, Infallible>> + Send {
         stream::unfold(self, |mut connection| async move {
-            let event = connection.next_event().await?;
-            Some((Ok(event), connection))
+            let frame = connection.next_event().await?;
+            Some((Ok(frame.event()), connection))
         })
     }
 }

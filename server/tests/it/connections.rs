@@ -134,3 +134,147 @@ async fn one_address_cannot_take_every_connection() {
     again.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+/// Sends `request` on `stream` and reads until `needle` has arrived.
+async fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = Instant::now() + WAIT;
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => seen.extend_from_slice(&buffer[..read]),
+            other => panic!(
+                "{needle:?} did not arrive ({other:?}); got {:?}",
+                String::from_utf8_lossy(&seen)
+            ),
+        }
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+fn live_get(token: &str, extra: &str) -> String {
+    format!(
+        "GET /api/live HTTP/1.1\r\nHost: portal.test\r\nAccept: text/event-stream\r\nCookie: theme=dark; portal_session={token}\r\n{extra}\r\n"
+    )
+}
+
+/// A stream asked for as a connection's first request is served without the
+/// router (for its memory); it must behave as every other stream does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_as_a_connections_first_request_delivers_and_resumes() {
+    let app = spawn_app().await;
+    let alice = app.member("alice").await;
+    let [a, b] = app.ids(["alice", "bob"]).await;
+    let token = cookie_value(
+        &session_cookie(app.sign_in("bob@example.org", PASSWORD).await.headers())
+            .expect("bob signs in"),
+    );
+
+    let mut stream = raw_from(&app, [127, 0, 0, 1]).await;
+    stream
+        .write_all(live_get(&token, "").as_bytes())
+        .await
+        .unwrap();
+    let hello = read_until(&mut stream, "retry: 1000\n\n").await;
+    assert!(hello.starts_with("HTTP/1.1 200 OK\r\n"), "{hello}");
+    assert!(
+        hello.contains("content-type: text/event-stream\r\n"),
+        "{hello}"
+    );
+    assert!(hello.contains(r#""type":"hello""#), "{hello}");
+    assert_eq!(app.hub.connections(), 1);
+
+    let id = start(&app, &alice, a, &[member(b)], "Over a bare socket").await;
+    let event = read_until(&mut stream, "Over a bare socket").await;
+    assert!(
+        event.contains(&format!(r#""conversation_id":{id}"#)),
+        "{event}"
+    );
+    let last_id: i64 = event
+        .lines()
+        .filter_map(|line| line.strip_prefix("id: "))
+        .next_back()
+        .and_then(|id| id.parse().ok())
+        .expect("the message is numbered");
+
+    // Closing the page ends the stream on the server.
+    drop(stream);
+    let deadline = Instant::now() + WAIT;
+    while app.hub.connections() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.hub.connections(), 0, "the closed stream is let go");
+
+    // A reconnect says the last event it saw and gets what came after, as on a
+    // stream through the router.
+    reply(&app, &alice, id, "While you were away").await;
+    let mut again = raw_from(&app, [127, 0, 0, 1]).await;
+    again
+        .write_all(live_get(&token, &format!("Last-Event-ID: {last_id}\r\n")).as_bytes())
+        .await
+        .unwrap();
+    let missed = read_until(&mut again, "While you were away").await;
+    assert!(
+        missed.contains(&format!("id: {}\n", last_id + 1)),
+        "{missed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_request_stream_refuses_strangers_and_oversized_heads() {
+    let app = spawn_app().await;
+    let mut stranger = raw_from(&app, [127, 0, 0, 1]).await;
+    stranger
+        .write_all(live_get("not-a-session", "").as_bytes())
+        .await
+        .unwrap();
+    let answer = read_until(&mut stranger, "Please sign in.").await;
+    assert!(
+        answer.starts_with("HTTP/1.1 401 Unauthorized\r\n"),
+        "{answer}"
+    );
+    assert!(closed_within(&mut stranger, WAIT).await);
+
+    let mut huge = raw_from(&app, [127, 0, 0, 1]).await;
+    let padding = "x".repeat(20 * 1024);
+    huge.write_all(live_get("t", &format!("X-Padding: {padding}\r\n")).as_bytes())
+        .await
+        .unwrap();
+    let answer = read_until(&mut huge, "\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+
+    let mut garbled = raw_from(&app, [127, 0, 0, 1]).await;
+    garbled
+        .write_all(b"GET /api/live HTTP/1.1\r\nBad Header\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until(&mut garbled, "\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    assert_eq!(app.hub.connections(), 0);
+}
+
+/// The same stream asked for after another request on a kept-alive connection
+/// goes through the router, and says the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_after_another_request_on_the_connection_is_served_too() {
+    let app = spawn_app().await;
+    let token = cookie_value(
+        &session_cookie(app.sign_in("bob@example.org", PASSWORD).await.headers())
+            .expect("bob signs in"),
+    );
+    let mut stream = raw_from(&app, [127, 0, 0, 1]).await;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: portal.test\r\n\r\n")
+        .await
+        .unwrap();
+    read_until(&mut stream, "ok").await;
+    stream
+        .write_all(live_get(&token, "").as_bytes())
+        .await
+        .unwrap();
+    let hello = read_until(&mut stream, "retry: 1000").await;
+    assert!(hello.contains("text/event-stream"), "{hello}");
+    assert!(hello.contains(r#""type":"hello""#), "{hello}");
+    assert_eq!(app.hub.connections(), 1);
+}

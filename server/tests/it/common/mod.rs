@@ -152,10 +152,15 @@ async fn start_instance(
     let hub = server::start_background(&config, &pool).expect("background tasks start");
     // Served as the real server serves: the same accept loop and limits.
     let limits = config.serve_limits(server::serve::raise_file_limit(), server::POOL_SIZE);
+    let live = server::live::Direct {
+        pool: state.pool.clone(),
+        hub: hub.clone(),
+    };
     let router = server::router::router(state, hub.clone(), options.metrics_token.clone());
     tokio::spawn(server::serve::serve(
         listener,
         router,
+        live,
         limits,
         std::future::pending(),
     ));
