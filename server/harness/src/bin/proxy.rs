@@ -51,6 +51,7 @@ fn nginx_config(dir: &Path, snippet: &Path, port: u16, upstreams: [u16; 2]) -> S
            client_body_temp_path {dir}/body;\n  proxy_temp_path {dir}/proxy;\n\
            fastcgi_temp_path {dir}/fastcgi;\n  uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
            upstream conversations {{\n    server 127.0.0.1:{a};\n    server 127.0.0.1:{b};\n    keepalive 8;\n  }}\n\
+           upstream conversations_live {{\n    server 127.0.0.1:{a};\n    server 127.0.0.1:{b};\n  }}\n\
            server {{\n    listen 127.0.0.1:{port};\n    server_name localhost;\n\
              # Only for this test: which instance answered.\n\
              add_header X-Upstream $upstream_addr always;\n\
