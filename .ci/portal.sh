@@ -5,7 +5,7 @@
 #   bash .ci/portal.sh test     run every check: format, lints, Rust tests, browser tests, reliability
 #   bash .ci/portal.sh dev      fast edit-and-refresh loop (debug client, restart on change)
 #   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy   one part of `test`
-#   bash .ci/portal.sh bench|live-bench|page-bench|synapse-bench|reliability|attacks   the long harnesses
+#   bash .ci/portal.sh bench|live-bench [durable]|page-bench|synapse-bench|reliability|attacks   the long harnesses
 #   bash .ci/portal.sh db       start the private PostgreSQL cluster and print its URL
 #
 # Each installs what it needs (idempotently) on a Debian machine (.ci/provision.sh)
@@ -461,13 +461,16 @@ bench() {
   DATABASE_URL=$url target/release/bench
 }
 
+# `live-bench durable`: on the durable cluster (fsync and synchronous_commit on),
+# for the `sends_per_s_durable` row.
 live_bench() {
+  local mode=${1:-scratch} db=portal_live_bench
   apt_install curl postgresql
-  ensure_postgres scratch
+  ensure_postgres "$mode"
+  [ "$mode" = durable ] && db=portal_live_bench_durable
   log "building the server and the live benchmark (release)"
   cargo build --release -p server --bin server
   cargo build --release -p harness --bin live_bench
-  local db=portal_live_bench
   if [ -n "${PG_ADMIN_URL:-}" ]; then
     psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
     create_database "$db"
@@ -532,7 +535,7 @@ case "${1:-}" in
   fmt | lint | unit | integration | e2e | reliability-short | attacks-short | proxy) part "$1" ;;
   production) production ;;
   bench) bench ;;
-  live-bench) live_bench ;;
+  live-bench) live_bench "${2:-scratch}" ;;
   page-bench) page_bench ;;
   synapse-bench) synapse_bench ;;
   reliability) reliability ;;

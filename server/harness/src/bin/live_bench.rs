@@ -49,6 +49,13 @@ async fn main() -> Result<(), Error> {
 
     let pool = server::connect(&url, 8).await?;
     server::MIGRATOR.run(&pool).await?;
+    // Every commit on disk before it is answered: the figure for `sends_per_s_durable`.
+    let (fsync, synchronous_commit): (String, String) =
+        sqlx::query_as("SELECT current_setting('fsync'), current_setting('synchronous_commit')")
+            .fetch_one(&pool)
+            .await?;
+    let durable = fsync == "on" && synchronous_commit == "on";
+    println!("PostgreSQL: fsync {fsync}, synchronous_commit {synchronous_commit}");
     let (members, conversations) = seed(
         &pool,
         connections.max(idle_streams) as i64,
@@ -277,7 +284,11 @@ async fn main() -> Result<(), Error> {
     println!("|---|---|---|");
     println!("| delivery_p50_ms | {p50:.2} | < 10 at {rate} msg/s |");
     println!("| delivery_p99_ms | {p99:.2} | < 50 at {rate} msg/s |");
-    println!("| sends_per_s | {sends_per_s:.0} | >= 2000 |");
+    if durable {
+        println!("| sends_per_s_durable | {sends_per_s:.0} | >= 1000 |");
+    } else {
+        println!("| sends_per_s | {sends_per_s:.0} | >= 2000 |");
+    }
     println!(
         "| idle_conn_kb | {idle_conn_kb:.1} ({idle_streams} streams on one instance) | <= 8 |"
     );
