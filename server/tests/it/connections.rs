@@ -153,6 +153,14 @@ async fn read_until(stream: &mut TcpStream, needle: &str) -> String {
     String::from_utf8_lossy(&seen).into_owned()
 }
 
+/// A new session of Bob's, as its cookie carries it.
+async fn bobs_session(app: &TestApp) -> String {
+    cookie_value(
+        &session_cookie(app.sign_in("bob@example.org", PASSWORD).await.headers())
+            .expect("bob signs in"),
+    )
+}
+
 fn live_get(token: &str, extra: &str) -> String {
     format!(
         "GET /api/live HTTP/1.1\r\nHost: portal.test\r\nAccept: text/event-stream\r\nCookie: theme=dark; portal_session={token}\r\n{extra}\r\n"
@@ -166,10 +174,7 @@ async fn a_stream_as_a_connections_first_request_delivers_and_resumes() {
     let app = spawn_app().await;
     let alice = app.member("alice").await;
     let [a, b] = app.ids(["alice", "bob"]).await;
-    let token = cookie_value(
-        &session_cookie(app.sign_in("bob@example.org", PASSWORD).await.headers())
-            .expect("bob signs in"),
-    );
+    let token = bobs_session(&app).await;
 
     let mut stream = raw_from(&app, [127, 0, 0, 1]).await;
     stream
@@ -259,10 +264,7 @@ async fn a_first_request_stream_refuses_strangers_and_oversized_heads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_after_another_request_on_the_connection_is_served_too() {
     let app = spawn_app().await;
-    let token = cookie_value(
-        &session_cookie(app.sign_in("bob@example.org", PASSWORD).await.headers())
-            .expect("bob signs in"),
-    );
+    let token = bobs_session(&app).await;
     let mut stream = raw_from(&app, [127, 0, 0, 1]).await;
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: portal.test\r\n\r\n")
