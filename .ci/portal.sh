@@ -5,7 +5,7 @@
 #   bash .ci/portal.sh test     run every check: format, lints, Rust tests, browser tests, reliability
 #   bash .ci/portal.sh dev      fast edit-and-refresh loop (debug client, restart on change)
 #   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy   one part of `test`
-#   bash .ci/portal.sh bench|live-bench [durable]|page-bench|synapse-bench|reliability|attacks   the long harnesses
+#   bash .ci/portal.sh bench|scale-bench|live-bench [durable]|page-bench|synapse-bench|reliability|attacks   the long harnesses
 #   bash .ci/portal.sh db       start the private PostgreSQL cluster and print its URL
 #
 # Each installs what it needs (idempotently) on a Debian machine (.ci/provision.sh)
@@ -461,6 +461,36 @@ bench() {
   DATABASE_URL=$url target/release/bench
 }
 
+# The inbox and a thread at ten times the data (10,000,000 messages, 1,000,000
+# members; seeded once, about 10 GB) against the usual data set, one right after
+# the other: `scale_inbox_p99_ratio` and `scale_thread_p99_ratio`.
+scale_bench() {
+  apt_install curl postgresql
+  ensure_postgres scratch
+  log "building the benchmark (release)"
+  cargo build --release -p harness --bin bench
+  create_database portal_bench
+  create_database portal_bench_x10
+  local base=${DATABASE_URL%/*} ops=${BENCH_OPERATIONS:-5000} p99
+  log "ten times the data (seeded once: the first run takes a while)"
+  BENCH_SCALE=10 BENCH_METRICS=inbox BENCH_OPERATIONS=100 DATABASE_URL=$base/portal_bench_x10 target/release/bench >/dev/null
+  BENCH_SCALE=1 BENCH_METRICS=inbox BENCH_OPERATIONS=100 DATABASE_URL=$base/portal_bench target/release/bench >/dev/null
+  for scale in 1 10; do
+    local db=portal_bench; [ "$scale" = 10 ] && db=portal_bench_x10
+    log "scale $scale"
+    BENCH_SCALE=$scale BENCH_METRICS=inbox,thread BENCH_OPERATIONS=$ops DATABASE_URL=$base/$db \
+      target/release/bench | tee "$STATE/scale-$scale.txt"
+  done
+  echo
+  echo "| metric | value | target |"
+  echo "|---|---|---|"
+  for metric in inbox thread; do
+    p99() { awk -F'|' -v m=" $metric " '$2 == m { gsub(/ /, "", $5); print $5 }' "$STATE/scale-$1.txt"; }
+    awk -v a="$(p99 1)" -v b="$(p99 10)" -v m="$metric" \
+      'BEGIN { printf "| scale_%s_p99_ratio | %.2f (p99 %.2f ms at 10x, %.2f ms at 1x) | <= 1.5 |\n", m, b / a, b, a }'
+  done
+}
+
 # `live-bench durable`: on the durable cluster (fsync and synchronous_commit on),
 # for the `sends_per_s_durable` row.
 live_bench() {
@@ -535,6 +565,7 @@ case "${1:-}" in
   fmt | lint | unit | integration | e2e | reliability-short | attacks-short | proxy) part "$1" ;;
   production) production ;;
   bench) bench ;;
+  scale-bench) scale_bench ;;
   live-bench) live_bench "${2:-scratch}" ;;
   page-bench) page_bench ;;
   synapse-bench) synapse_bench ;;
@@ -543,7 +574,7 @@ case "${1:-}" in
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
   *)
-    echo "usage: bash .ci/portal.sh serve|production|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy|bench|live-bench|page-bench|synapse-bench|reliability|attacks|db" >&2
+    echo "usage: bash .ci/portal.sh serve|production|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy|bench|scale-bench|live-bench|page-bench|synapse-bench|reliability|attacks|db" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,10 @@
 //!
 //! Run it through `bash .ci/portal.sh bench` (release build, own database).
 //! It also reports whether any sequential scan touched `messages` while measuring.
+//!
+//! `BENCH_SCALE=10` seeds ten times as much (1,000,000 members, 10,000,000
+//! messages; `bash .ci/portal.sh scale-bench` compares the two), and
+//! `BENCH_METRICS=inbox,thread` times only those.
 
 use app::api::auth::{Role, Viewer};
 use app::backend::conversations;
@@ -16,11 +20,18 @@ use std::sync::Arc;
 const EDIT_SECONDS: i64 = 900;
 use std::time::{Duration, Instant};
 
+/// At scale 1; `BENCH_SCALE` multiplies the three.
 const MEMBERS: i64 = 100_000;
 const GROUPS: i64 = 2_000;
 /// 1,000 long conversations of 307 messages (to measure older pages) and 99,000
 /// short ones of 7: 1,000,000 messages.
 const CONVERSATIONS: i64 = 100_000;
+
+/// Whether `metric` is to be timed (`BENCH_METRICS`, a comma-separated list; all
+/// when unset).
+fn wanted(metric: &str) -> bool {
+    std::env::var("BENCH_METRICS").map_or(true, |list| list.split(',').any(|m| m.trim() == metric))
+}
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -40,7 +51,12 @@ async fn main() -> Result<(), Error> {
     // (a closing backend publishes its statistics) so those scans are not counted.
     let setup = connect().await?;
     server::MIGRATOR.run(&setup).await?;
-    seed(&setup).await?;
+    let scale: i64 = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|s| *s >= 1)
+        .unwrap_or(1);
+    seed(&setup, scale).await?;
     let viewers = Arc::new(sample_viewers(&setup).await?);
     let long = Arc::new(sample_conversations(&setup, true).await?);
     let short = Arc::new(sample_conversations(&setup, false).await?);
@@ -60,55 +76,61 @@ async fn main() -> Result<(), Error> {
     let mut results = Vec::new();
     let v = viewers.clone();
     let p = pool.clone();
-    results.push((
-        "inbox",
-        measure(operations, concurrency, move |i| {
-            let (pool, viewer) = (p.clone(), v[i % v.len()].clone());
-            async move {
-                conversations::inbox(&pool, &viewer, None, None)
-                    .await
-                    .map(|_| ())
-            }
-        })
-        .await?,
-    ));
-    let (p, s) = (pool.clone(), short.clone());
-    results.push((
-        "thread",
-        measure(operations, concurrency, move |i| {
-            let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
-            async move {
-                conversations::thread(&pool, &viewer, id, None, EDIT_SECONDS)
-                    .await
-                    .map(|_| ())
-            }
-        })
-        .await?,
-    ));
-    // Older pages of long conversations: the page before the newest thirty.
-    let mut older_cursors = Vec::new();
-    for (viewer, id) in long.iter() {
-        if let Some(before) = conversations::thread(&pool, viewer, *id, None, EDIT_SECONDS)
-            .await?
-            .older
-        {
-            older_cursors.push((viewer.clone(), *id, before));
-        }
+    if wanted("inbox") {
+        results.push((
+            "inbox",
+            measure(operations, concurrency, move |i| {
+                let (pool, viewer) = (p.clone(), v[i % v.len()].clone());
+                async move {
+                    conversations::inbox(&pool, &viewer, None, None)
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await?,
+        ));
     }
-    let older_cursors = Arc::new(older_cursors);
-    let (p, o) = (pool.clone(), older_cursors.clone());
-    results.push((
-        "older_page",
-        measure(operations, concurrency, move |i| {
-            let (pool, (viewer, id, before)) = (p.clone(), o[i % o.len()].clone());
-            async move {
-                conversations::thread(&pool, &viewer, id, Some(before), EDIT_SECONDS)
-                    .await
-                    .map(|_| ())
+    let (p, s) = (pool.clone(), short.clone());
+    if wanted("thread") {
+        results.push((
+            "thread",
+            measure(operations, concurrency, move |i| {
+                let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
+                async move {
+                    conversations::thread(&pool, &viewer, id, None, EDIT_SECONDS)
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await?,
+        ));
+    }
+    // Older pages of long conversations: the page before the newest thirty.
+    if wanted("older_page") {
+        let mut older_cursors = Vec::new();
+        for (viewer, id) in long.iter() {
+            if let Some(before) = conversations::thread(&pool, viewer, *id, None, EDIT_SECONDS)
+                .await?
+                .older
+            {
+                older_cursors.push((viewer.clone(), *id, before));
             }
-        })
-        .await?,
-    ));
+        }
+        let older_cursors = Arc::new(older_cursors);
+        let (p, o) = (pool.clone(), older_cursors.clone());
+        results.push((
+            "older_page",
+            measure(operations, concurrency, move |i| {
+                let (pool, (viewer, id, before)) = (p.clone(), o[i % o.len()].clone());
+                async move {
+                    conversations::thread(&pool, &viewer, id, Some(before), EDIT_SECONDS)
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await?,
+        ));
+    }
     const QUERIES: &[&str] = &[
         "jose",
         "zoe",
@@ -122,18 +144,20 @@ async fn main() -> Result<(), Error> {
         "li",
     ];
     let (p, v) = (pool.clone(), viewers.clone());
-    results.push((
-        "search",
-        measure(operations, concurrency, move |i| {
-            let (pool, viewer) = (p.clone(), v[i % v.len()].clone());
-            async move {
-                conversations::search_parties(&pool, viewer.id, QUERIES[i % QUERIES.len()])
-                    .await
-                    .map(|_| ())
-            }
-        })
-        .await?,
-    ));
+    if wanted("search") {
+        results.push((
+            "search",
+            measure(operations, concurrency, move |i| {
+                let (pool, viewer) = (p.clone(), v[i % v.len()].clone());
+                async move {
+                    conversations::search_parties(&pool, viewer.id, QUERIES[i % QUERIES.len()])
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await?,
+        ));
+    }
     // Message search for a member in 1,000 conversations: words in every message,
     // words of one conversation (theirs, or not), a number in ten, none at all.
     const MESSAGE_QUERIES: &[&str] = &[
@@ -147,25 +171,27 @@ async fn main() -> Result<(), Error> {
         "Community",
     ];
     let p = pool.clone();
-    results.push((
-        "message_search",
-        measure(operations, concurrency, move |i| {
-            let pool = p.clone();
-            async move {
-                conversations::find_messages(
-                    &pool,
-                    searcher,
-                    MESSAGE_QUERIES[i % MESSAGE_QUERIES.len()],
-                    None,
-                    None,
-                    i64::MAX,
-                )
-                .await
-                .map(|_| ())
-            }
-        })
-        .await?,
-    ));
+    if wanted("message_search") {
+        results.push((
+            "message_search",
+            measure(operations, concurrency, move |i| {
+                let pool = p.clone();
+                async move {
+                    conversations::find_messages(
+                        &pool,
+                        searcher,
+                        MESSAGE_QUERIES[i % MESSAGE_QUERIES.len()],
+                        None,
+                        None,
+                        i64::MAX,
+                    )
+                    .await
+                    .map(|_| ())
+                }
+            })
+            .await?,
+        ));
+    }
     let (p, s) = (pool.clone(), short.clone());
     let run = std::process::id();
     // Server-side timing only: no spam limits in the way.
@@ -186,66 +212,70 @@ async fn main() -> Result<(), Error> {
         reply_address: None,
         languages: vec![app::domain::language::Language::En],
     });
-    results.push((
-        "send",
-        measure(operations, concurrency, move |i| {
-            let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
-            let settings = settings.clone();
-            async move {
-                let key = format!("bench-{run}-{i:08}");
-                let reply = conversations::Reply {
-                    body: "Benchmark message: thanks, see you at the meetup!",
-                    key: &key,
-                    reply_to: None,
-                    attachments: "",
-                };
-                conversations::reply(&pool, &viewer, id, reply, &settings)
-                    .await
-                    .map(|_| ())
-            }
-        })
-        .await?,
-    ));
+    if wanted("send") {
+        results.push((
+            "send",
+            measure(operations, concurrency, move |i| {
+                let (pool, (viewer, id)) = (p.clone(), s[i % s.len()].clone());
+                let settings = settings.clone();
+                async move {
+                    let key = format!("bench-{run}-{i:08}");
+                    let reply = conversations::Reply {
+                        body: "Benchmark message: thanks, see you at the meetup!",
+                        key: &key,
+                        reply_to: None,
+                        attachments: "",
+                    };
+                    conversations::reply(&pool, &viewer, id, reply, &settings)
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await?,
+        ));
+    }
 
     // An uploaded photo of about 1 MB: accepted, re-encoded with its thumbnail,
     // stored. Two at once, as the server decodes at most two at once.
-    let photo = Arc::new(photo_of_about_a_megabyte());
-    let (p, (uploader, into)) = (pool.clone(), short[0].clone());
-    let rules = app::domain::attachment::AttachmentRules {
-        per_message: usize::MAX / 2,
-        file_bytes: 10_000_000,
-        quota_bytes: u64::MAX / 2,
-    };
-    results.push((
-        "upload_1mb_image",
-        measure((operations / 10).max(20), 2, move |_| {
-            let (pool, photo) = (p.clone(), photo.clone());
-            async move {
-                let prepared = tokio::task::spawn_blocking(move || {
-                    app::backend::attachments::prepare(rules, "photo.jpg", photo.to_vec())
-                })
-                .await
-                .map_err(|_| app::error::AppError::Internal)?
-                .map_err(|r| app::error::AppError::Refused(r.message))?;
-                app::backend::attachments::store_upload(
-                    &pool,
-                    Default::default(),
-                    rules,
-                    uploader.id,
-                    Some(into),
-                    &prepared,
-                )
-                .await?
-                .map(|_| ())
-                .map_err(|r| app::error::AppError::Refused(r.message))
-            }
-        })
-        .await?,
-    ));
-    sqlx::query("DELETE FROM attachments WHERE uploader_id = $1")
-        .bind(uploader.id)
-        .execute(&pool)
-        .await?;
+    if wanted("upload_1mb_image") {
+        let photo = Arc::new(photo_of_about_a_megabyte());
+        let (p, (uploader, into)) = (pool.clone(), short[0].clone());
+        let rules = app::domain::attachment::AttachmentRules {
+            per_message: usize::MAX / 2,
+            file_bytes: 10_000_000,
+            quota_bytes: u64::MAX / 2,
+        };
+        results.push((
+            "upload_1mb_image",
+            measure((operations / 10).max(20), 2, move |_| {
+                let (pool, photo) = (p.clone(), photo.clone());
+                async move {
+                    let prepared = tokio::task::spawn_blocking(move || {
+                        app::backend::attachments::prepare(rules, "photo.jpg", photo.to_vec())
+                    })
+                    .await
+                    .map_err(|_| app::error::AppError::Internal)?
+                    .map_err(|r| app::error::AppError::Refused(r.message))?;
+                    app::backend::attachments::store_upload(
+                        &pool,
+                        Default::default(),
+                        rules,
+                        uploader.id,
+                        Some(into),
+                        &prepared,
+                    )
+                    .await?
+                    .map(|_| ())
+                    .map_err(|r| app::error::AppError::Refused(r.message))
+                }
+            })
+            .await?,
+        ));
+        sqlx::query("DELETE FROM attachments WHERE uploader_id = $1")
+            .bind(uploader.id)
+            .execute(&pool)
+            .await?;
+    }
 
     pool.close().await;
     let scans_after = seq_scans(&url).await?;
@@ -493,64 +523,81 @@ async fn seed_searcher(pool: &PgPool) -> Result<i64, Error> {
 }
 
 /// Seeds the data set once, in SQL; a second run finds it and skips.
-async fn seed(pool: &PgPool) -> Result<(), Error> {
+async fn seed(pool: &PgPool, scale: i64) -> Result<(), Error> {
+    let (members, groups, conversations) = (MEMBERS * scale, GROUPS * scale, CONVERSATIONS * scale);
+    // 1,000 long conversations per 100,000, as at scale 1.
+    let long = conversations / 100;
     let have: i64 =
         sqlx::query_scalar("SELECT count(*) FROM conversations WHERE party_key LIKE 'bench%'")
             .fetch_one(pool)
             .await?;
-    if have >= CONVERSATIONS {
+    if have >= conversations {
         return Ok(());
     }
-    println!("seeding (once): {MEMBERS} members, {GROUPS} groups, {CONVERSATIONS} conversations, ~1,000,000 messages…");
+    println!(
+        "seeding (once): {members} members, {groups} groups, {conversations} conversations, ~{} messages…",
+        conversations * 10
+    );
     let t = Instant::now();
-    let steps: &[&str] = &[
-        "INSERT INTO members (handle, display_name, email, password_hash, bio)
+    let steps = [
+        format!(
+            "INSERT INTO members (handle, display_name, email, password_hash, bio)
          SELECT 'bench-' || i,
                 (ARRAY['José','Zoë','Anna','Wang','Li','Søren','Müller','Ngọc','Fatima','Noa','Kwame','Priya','Łukasz','Élodie'])[1 + i % 14]
                 || ' ' || (ARRAY['García','Nguyễn','Schröder','Sørensen','Kowalczyk','Diallo','Cohen','Patel','Dubois','Tanaka','Okafor'])[1 + (i / 14) % 11]
                 || ' ' || i,
                 'bench-' || i || '@example.org', 'not-a-password-hash', ''
-         FROM generate_series(1, 100000) AS i ON CONFLICT DO NOTHING",
-        "INSERT INTO groups (slug, name, description)
-         SELECT 'bench-group-' || i, 'Bench group ' || i, 'A benchmark group' FROM generate_series(1, 2000) AS i
-         ON CONFLICT DO NOTHING",
+         FROM generate_series(1, {members}) AS i ON CONFLICT DO NOTHING"
+        ),
+        format!(
+            "INSERT INTO groups (slug, name, description)
+         SELECT 'bench-group-' || i, 'Bench group ' || i, 'A benchmark group' FROM generate_series(1, {groups}) AS i
+         ON CONFLICT DO NOTHING"
+        ),
         "CREATE TEMP TABLE bench_member AS
-         SELECT row_number() OVER (ORDER BY id) AS n, id FROM members WHERE handle LIKE 'bench-%'",
+         SELECT row_number() OVER (ORDER BY id) AS n, id FROM members WHERE handle LIKE 'bench-%'".to_string(),
         "CREATE TEMP TABLE bench_group AS
-         SELECT row_number() OVER (ORDER BY id) AS n, id FROM groups WHERE slug LIKE 'bench-group-%'",
-        "INSERT INTO group_memberships (group_id, member_id, role)
+         SELECT row_number() OVER (ORDER BY id) AS n, id FROM groups WHERE slug LIKE 'bench-group-%'".to_string(),
+        format!(
+            "INSERT INTO group_memberships (group_id, member_id, role)
          SELECT g.id, m.id, CASE WHEN k < 2 THEN 'manager' ELSE 'member' END
          FROM bench_group g CROSS JOIN generate_series(0, 21) AS k
-         JOIN bench_member m ON m.n = 1 + ((g.n * 50 + k * 7) % 100000)
-         ON CONFLICT DO NOTHING",
+         JOIN bench_member m ON m.n = 1 + ((g.n * 50 + k * 7) % {members})
+         ON CONFLICT DO NOTHING"
+        ),
         // Conversation i: members a = i and b = i + 1 + (i % 97); every tenth also has a group.
-        "CREATE TEMP TABLE bench_conversation AS
+        format!(
+            "CREATE TEMP TABLE bench_conversation AS
          SELECT i, a.id AS a, b.id AS b, CASE WHEN i % 10 = 0 THEN g.id END AS g
-         FROM generate_series(1, 100000) AS i
+         FROM generate_series(1, {conversations}) AS i
          JOIN bench_member a ON a.n = i
-         JOIN bench_member b ON b.n = 1 + ((i + (i % 97)) % 100000)
-         JOIN bench_group g ON g.n = 1 + i % 2000",
+         JOIN bench_member b ON b.n = 1 + ((i + (i % 97)) % {members})
+         JOIN bench_group g ON g.n = 1 + i % {groups}"
+        ),
         "INSERT INTO conversations (party_key)
-         SELECT 'bench' || i FROM bench_conversation ON CONFLICT DO NOTHING",
+         SELECT 'bench' || i FROM bench_conversation ON CONFLICT DO NOTHING".to_string(),
         "INSERT INTO conversation_parties (conversation_id, member_id, group_id)
          SELECT c.id, p.member_id, p.group_id
          FROM bench_conversation bc JOIN conversations c ON c.party_key = 'bench' || bc.i
          CROSS JOIN LATERAL (VALUES (bc.a, NULL::bigint), (bc.b, NULL::bigint), (NULL::bigint, bc.g)) AS p(member_id, group_id)
          WHERE p.member_id IS NOT NULL OR p.group_id IS NOT NULL
-         ON CONFLICT DO NOTHING",
-        "INSERT INTO messages (conversation_id, author_id, body, created_at, idempotency_key)
+         ON CONFLICT DO NOTHING".to_string(),
+        format!(
+            "INSERT INTO messages (conversation_id, author_id, body, created_at, idempotency_key)
          SELECT c.id, CASE WHEN k % 2 = 0 THEN bc.a ELSE bc.b END,
                 'Message ' || k || ' in conversation ' || bc.i || ': see you at the next community meetup?',
                 now() - interval '365 days' + (bc.i % 1000) * interval '8 hours' + k * interval '1 minute',
                 'bench-seed-' || bc.i || '-' || k
          FROM bench_conversation bc JOIN conversations c ON c.party_key = 'bench' || bc.i
-         CROSS JOIN LATERAL generate_series(1, CASE WHEN bc.i <= 1000 THEN 307 ELSE 7 END) AS k
-         ON CONFLICT DO NOTHING",
+         CROSS JOIN LATERAL generate_series(1, CASE WHEN bc.i <= {long} THEN 307 ELSE 7 END) AS k
+         ON CONFLICT DO NOTHING"
+        ),
         "UPDATE conversations c SET last_message_id = l.id, last_message_at = l.created_at
          FROM (SELECT DISTINCT ON (conversation_id) conversation_id, id, created_at FROM messages
                ORDER BY conversation_id, id DESC) l
-         WHERE l.conversation_id = c.id AND c.party_key LIKE 'bench%'",
-        "ANALYZE",
+         WHERE l.conversation_id = c.id AND c.party_key LIKE 'bench%'".to_string(),
+        "ANALYZE".to_string(),
     ];
-    run_seed_steps(pool, steps, t).await
+    let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+    run_seed_steps(pool, &steps, t).await
 }

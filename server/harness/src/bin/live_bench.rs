@@ -1,6 +1,7 @@
-//! Live delivery benchmark: two server instances (real processes) on one
-//! PostgreSQL, 1,000 members each with a live stream open (spread over both),
-//! 500 one-to-one conversations. It measures
+//! Live delivery benchmark: two server instances (real processes; another
+//! number with `BENCH_LIVE_INSTANCES`) on one PostgreSQL, 1,000 members each
+//! with a live stream open (spread over them), 500 one-to-one conversations. It
+//! measures
 //! - memory per idle live connection: a third instance alone with 10,000 streams,
 //!   its resident memory before and after they open, divided by their number,
 //! - send → delivery latency at the recipient at a steady rate (default 500/s),
@@ -28,6 +29,9 @@ use std::time::{Duration, Instant};
 struct Board {
     sent: Mutex<HashMap<String, Instant>>,
     latencies_ms: Mutex<Vec<f64>>,
+    /// When each recorded delivery was sent, with its latency: where in a phase
+    /// the slow ones fall.
+    timeline: Mutex<Vec<(Instant, f64)>>,
     delivered: AtomicU64,
     hellos: AtomicU64,
     /// When each member (by index) last announced typing.
@@ -74,13 +78,14 @@ async fn main() -> Result<(), Error> {
     let base_port: u16 = env_or("BENCH_LIVE_PORT", 3300);
 
     // Memory per idle stream: `idle_streams` members, a stream each, on one instance.
-    let idle_conn_kb = idle_memory(&server, &url, base_port + 2, &tokens[..idle_streams]).await?;
+    let idle_conn_kb = idle_memory(&server, &url, base_port + 10, &tokens[..idle_streams]).await?;
     println!("(open-file limit {file_limit})");
     let tokens = &tokens[..connections];
 
     // Two real server processes, as behind a load balancer.
+    let count: u16 = env_or("BENCH_LIVE_INSTANCES", 2);
     let mut instances = Vec::new();
-    for i in 0..2u16 {
+    for i in 0..count.max(1) {
         let port = base_port + i;
         // 1,000 members sending 500 messages a second is 30 a minute each: above
         // the spam limit, which is still checked on every send, just not reached.
@@ -106,7 +111,7 @@ async fn main() -> Result<(), Error> {
         .default_headers(harness::same_origin())
         .build()?;
     for (i, token) in tokens.iter().enumerate() {
-        let url = format!("{}/api/live", instances[i % 2].url);
+        let url = format!("{}/api/live", instances[i % instances.len()].url);
         let request = stream_client
             .get(url)
             .header("cookie", format!("portal_session={token}"));
@@ -123,7 +128,8 @@ async fn main() -> Result<(), Error> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss_after: u64 = instances.iter().map(|i| rss_kb(i.pid())).sum();
     println!(
-        "{connections} live connections over 2 instances: servers' RSS {rss_before} KB → {rss_after} KB ({:.1} KB each)",
+        "{connections} live connections over {} instances: servers' RSS {rss_before} KB → {rss_after} KB ({:.1} KB each)",
+        instances.len(),
         rss_after.saturating_sub(rss_before) as f64 / connections as f64
     );
 
@@ -137,34 +143,43 @@ async fn main() -> Result<(), Error> {
     );
     let urls: Arc<Vec<String>> = Arc::new(instances.iter().map(|i| i.url.clone()).collect());
 
-    // Steady rate.
-    recording.store(true, Ordering::Relaxed);
     let counter = Arc::new(AtomicU64::new(0));
     let accepted = Arc::new(AtomicU64::new(0));
+    let offer = |total: u64| {
+        offer_at_rate(
+            rate,
+            total,
+            (client.clone(), pairs.clone(), urls.clone()),
+            (board.clone(), counter.clone(), accepted.clone()),
+        )
+    };
+    // Warming up: the first sends after the servers start open their database
+    // connections and prepare each statement on each; reported, not counted.
+    recording.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    offer(rate * WARM_UP_SECONDS).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    println!(
+        "warming up at {rate}/s, delivery p99 of the sends of each second: {}",
+        per_second_p99(&board, started)
+    );
+    board.latencies_ms.lock().map(|mut l| l.clear()).ok();
+    board.timeline.lock().map(|mut t| t.clear()).ok();
+    accepted.store(0, Ordering::Relaxed);
+
+    // Steady rate.
     let total = rate * seconds;
     let started = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let mut tasks = Vec::new();
-    for _ in 0..total {
-        tick.tick().await;
-        tasks.push(tokio::spawn(send_one(
-            client.clone(),
-            pairs.clone(),
-            urls.clone(),
-            board.clone(),
-            counter.clone(),
-            accepted.clone(),
-        )));
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
+    offer(total).await;
     let offered = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     recording.store(false, Ordering::Relaxed);
     let steady_accepted = accepted.load(Ordering::Relaxed);
     let (p50, p99, delivered) = figures(&board);
+    println!(
+        "steady, delivery p99 of the sends of each second: {}",
+        per_second_p99(&board, started)
+    );
     println!(
         "steady: {total} sends offered at {rate}/s over {:.1} s; {steady_accepted} accepted, {delivered} delivered to their recipient; delivery p50 {p50:.2} ms, p99 {p99:.2} ms",
         offered.as_secs_f64()
@@ -172,11 +187,31 @@ async fn main() -> Result<(), Error> {
 
     // Saturation: closed-loop senders for `seconds`.
     board.latencies_ms.lock().map(|mut l| l.clear()).ok();
+    board.timeline.lock().map(|mut t| t.clear()).ok();
     board.delivered.store(0, Ordering::Relaxed);
     accepted.store(0, Ordering::Relaxed);
     recording.store(true, Ordering::Relaxed);
     let stop = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    // How full PostgreSQL's NOTIFY queue gets (a fraction of its 8 GB; a listener
+    // that falls behind holds it full, and then sends would fail).
+    let queue_sampler = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut highest = 0f64;
+            while Instant::now() < stop {
+                if let Ok(usage) =
+                    sqlx::query_scalar::<_, f64>("SELECT pg_notification_queue_usage()")
+                        .fetch_one(&pool)
+                        .await
+                {
+                    highest = highest.max(usage);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            highest
+        })
+    };
     let mut loops = Vec::new();
     for _ in 0..senders {
         let (client, pairs, urls, board, counter, accepted) = (
@@ -210,8 +245,11 @@ async fn main() -> Result<(), Error> {
     let saturated = accepted.load(Ordering::Relaxed);
     let (sp50, sp99, sdelivered) = figures(&board);
     let sends_per_s = saturated as f64 / elapsed;
+    let queue_usage = queue_sampler.await.unwrap_or(0.0);
     println!(
-        "saturation: {senders} closed-loop senders for {elapsed:.1} s: {saturated} accepted ({sends_per_s:.0}/s), {sdelivered} delivered; delivery p50 {sp50:.2} ms, p99 {sp99:.2} ms"
+        "saturation: {senders} closed-loop senders for {elapsed:.1} s on {} instances: {saturated} accepted ({sends_per_s:.0}/s), {sdelivered} delivered; delivery p50 {sp50:.2} ms, p99 {sp99:.2} ms; NOTIFY queue at most {:.4}% full",
+        instances.len(),
+        queue_usage * 100.0
     );
 
     // Typing: every member announces it in their conversation once every
@@ -231,7 +269,7 @@ async fn main() -> Result<(), Error> {
             typing_offered.clone(),
         );
         let (token, conversation) = (token.clone(), conversations[i / 2]);
-        let url = format!("{}/api/typing", instances[i % 2].url);
+        let url = format!("{}/api/typing", instances[i % instances.len()].url);
         let offset = every.mul_f64(i as f64 / tokens.len() as f64);
         typists.push(tokio::spawn(async move {
             tokio::time::sleep(offset).await;
@@ -298,6 +336,36 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
+/// Seconds of sends at the steady rate before it is measured.
+const WARM_UP_SECONDS: u64 = 2;
+
+/// Sends `total` messages at `rate` a second (each on its own task); returns
+/// once all were answered.
+async fn offer_at_rate(
+    rate: u64,
+    total: u64,
+    (client, pairs, urls): (Client, Arc<Vec<(i64, String, String)>>, Arc<Vec<String>>),
+    (board, counter, accepted): (Arc<Board>, Arc<AtomicU64>, Arc<AtomicU64>),
+) {
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::new();
+    for _ in 0..total {
+        tick.tick().await;
+        tasks.push(tokio::spawn(send_one(
+            client.clone(),
+            pairs.clone(),
+            urls.clone(),
+            board.clone(),
+            counter.clone(),
+            accepted.clone(),
+        )));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
 async fn send_one(
     client: Client,
     pairs: Arc<Vec<(i64, String, String)>>,
@@ -327,6 +395,24 @@ async fn send_one(
     if response.is_ok_and(|r| r.status().is_success()) {
         accepted.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The p99 delivery latency of the sends of each second since `started`, in ms.
+fn per_second_p99(board: &Board, started: Instant) -> String {
+    let timeline = board.timeline.lock().map(|t| t.clone()).unwrap_or_default();
+    let mut seconds: Vec<Vec<f64>> = Vec::new();
+    for (sent, latency) in timeline {
+        let second = sent.saturating_duration_since(started).as_secs() as usize;
+        if seconds.len() <= second {
+            seconds.resize(second + 1, Vec::new());
+        }
+        seconds[second].push(latency);
+    }
+    seconds
+        .iter_mut()
+        .map(|l| format!("{:.0}", percentile(l, 0.99)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn figures(board: &Board) -> (f64, f64, u64) {
@@ -377,8 +463,12 @@ async fn read_stream(
             let sent = board.sent.lock().ok().and_then(|s| s.get(body).copied());
             if let (Some(sent), true) = (sent, recording.load(Ordering::Relaxed)) {
                 board.delivered.fetch_add(1, Ordering::Relaxed);
+                let latency = (arrived - sent).as_secs_f64() * 1000.0;
                 if let Ok(mut l) = board.latencies_ms.lock() {
-                    l.push((arrived - sent).as_secs_f64() * 1000.0);
+                    l.push(latency);
+                }
+                if let Ok(mut t) = board.timeline.lock() {
+                    t.push((sent, latency));
                 }
             }
         }
