@@ -110,42 +110,91 @@ struct InboxRow {
 /// older than `before`: the rows of `conversation_viewers` for that side, read
 /// from the parties directly. Joined with the view, PostgreSQL cannot look a
 /// page's conversations up in it by key (a UNION ALL of joins) and compares each
-/// with every conversation of the member: 2.2 ms instead of 0.4 ms for the first
-/// page of 1,000 conversations.
+/// with every conversation of the member.
+///
+/// One statement for each side and the cursor always given, so that the plan
+/// PostgreSQL keeps for the statement is the good one: with "member or group" and
+/// "after the cursor, if any" in one statement, the kept plan joined the latest
+/// message, its author and the read mark for every conversation of the member
+/// before taking the page (5 ms for 1,000 conversations), and planning each call
+/// afresh cost 1 ms. The page is taken first, then joined.
 async fn page(
     pool: &PgPool,
     viewer_id: i64,
     group_id: Option<i64>,
     before: Option<(DateTime<Utc>, i64)>,
 ) -> Result<Vec<InboxRow>, AppError> {
-    let (before_at, before_id) = before.unzip();
-    Ok(sqlx::query_as!(
-        InboxRow,
-        r#"SELECT c.id, c.last_message_at,
-                  c.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
-                  CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
-                  coalesce(lg.name, la.display_name) AS "author?",
-                  -- Written by the member themself (a group's tab names the group instead).
-                  coalesce($2::bigint IS NULL AND lm.author_id = $6 AND lm.as_group_id IS NULL, false) AS "mine!"
-           FROM conversation_parties cp
-           JOIN conversations c ON c.id = cp.conversation_id
-           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.member_id = $6
-           LEFT JOIN messages lm ON lm.id = c.last_message_id
-           LEFT JOIN members la ON la.id = lm.author_id
-           LEFT JOIN groups lg ON lg.id = lm.as_group_id
-           WHERE ((cp.member_id = $1 AND cp.state = 'active') OR cp.group_id = $2)
-             AND ($3::timestamptz IS NULL OR (c.last_message_at, c.id) < ($3, $4))
-           ORDER BY c.last_message_at DESC, c.id DESC
-           LIMIT $5"#,
-        group_id.is_none().then_some(viewer_id),
-        group_id,
-        before_at,
-        before_id,
-        INBOX_PAGE_SIZE + 1,
-        viewer_id
-    )
-    .fetch_all(pool)
-    .await?)
+    // Without a cursor, from the end of time (year 9999).
+    let far_future = DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or_default();
+    let (before_at, before_id) = before.unwrap_or((far_future, i64::MAX));
+    let limit = INBOX_PAGE_SIZE + 1;
+    Ok(match group_id {
+        None => {
+            sqlx::query_as!(
+                InboxRow,
+                r#"WITH page AS (
+                     SELECT c.id, c.last_message_at, c.last_message_id
+                     FROM conversation_parties cp
+                     JOIN conversations c ON c.id = cp.conversation_id
+                     WHERE cp.member_id = $1 AND cp.state = 'active'
+                       AND (c.last_message_at, c.id) < ($2, $3)
+                     ORDER BY c.last_message_at DESC, c.id DESC
+                     LIMIT $4
+                   )
+                   SELECT p.id AS "id!", p.last_message_at AS "last_message_at!",
+                          p.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
+                          CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
+                          coalesce(lg.name, la.display_name) AS "author?",
+                          -- Written by the member themself.
+                          coalesce(lm.author_id = $1 AND lm.as_group_id IS NULL, false) AS "mine!"
+                   FROM page p
+                   LEFT JOIN conversation_reads r ON r.conversation_id = p.id AND r.member_id = $1
+                   LEFT JOIN messages lm ON lm.id = p.last_message_id
+                   LEFT JOIN members la ON la.id = lm.author_id
+                   LEFT JOIN groups lg ON lg.id = lm.as_group_id
+                   ORDER BY p.last_message_at DESC, p.id DESC"#,
+                viewer_id,
+                before_at,
+                before_id,
+                limit
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        Some(group_id) => {
+            sqlx::query_as!(
+                InboxRow,
+                r#"WITH page AS (
+                     SELECT c.id, c.last_message_at, c.last_message_id
+                     FROM conversation_parties cp
+                     JOIN conversations c ON c.id = cp.conversation_id
+                     WHERE cp.group_id = $1
+                       AND (c.last_message_at, c.id) < ($2, $3)
+                     ORDER BY c.last_message_at DESC, c.id DESC
+                     LIMIT $4
+                   )
+                   SELECT p.id AS "id!", p.last_message_at AS "last_message_at!",
+                          p.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
+                          CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
+                          coalesce(lg.name, la.display_name) AS "author?",
+                          -- A group's tab names the group, never "You".
+                          false AS "mine!"
+                   FROM page p
+                   LEFT JOIN conversation_reads r ON r.conversation_id = p.id AND r.member_id = $5
+                   LEFT JOIN messages lm ON lm.id = p.last_message_id
+                   LEFT JOIN members la ON la.id = lm.author_id
+                   LEFT JOIN groups lg ON lg.id = lm.as_group_id
+                   ORDER BY p.last_message_at DESC, p.id DESC"#,
+                group_id,
+                before_at,
+                before_id,
+                limit,
+                viewer_id
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    })
 }
 
 /// How many message requests wait for the member (shown on their own inbox).
