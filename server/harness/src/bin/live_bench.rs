@@ -134,7 +134,7 @@ async fn main() -> Result<(), Error> {
     );
 
     // Conversation k is between members 2k and 2k+1; the sender alternates.
-    let pairs: Arc<Vec<(i64, String, String)>> = Arc::new(
+    let pairs: Pairs = Arc::new(
         conversations
             .iter()
             .enumerate()
@@ -336,6 +336,9 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
+/// Each conversation with the session tokens of its two members.
+type Pairs = Arc<Vec<(i64, String, String)>>;
+
 /// Seconds of sends at the steady rate before it is measured.
 const WARM_UP_SECONDS: u64 = 2;
 
@@ -344,7 +347,7 @@ const WARM_UP_SECONDS: u64 = 2;
 async fn offer_at_rate(
     rate: u64,
     total: u64,
-    (client, pairs, urls): (Client, Arc<Vec<(i64, String, String)>>, Arc<Vec<String>>),
+    (client, pairs, urls): (Client, Pairs, Arc<Vec<String>>),
     (board, counter, accepted): (Arc<Board>, Arc<AtomicU64>, Arc<AtomicU64>),
 ) {
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
@@ -368,7 +371,7 @@ async fn offer_at_rate(
 
 async fn send_one(
     client: Client,
-    pairs: Arc<Vec<(i64, String, String)>>,
+    pairs: Pairs,
     urls: Arc<Vec<String>>,
     board: Arc<Board>,
     counter: Arc<AtomicU64>,
