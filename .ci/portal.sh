@@ -462,7 +462,7 @@ bench() {
 }
 
 # The inbox and a thread at ten times the data (10,000,000 messages, 1,000,000
-# members; seeded once, about 10 GB) against the usual data set, one right after
+# members; seeded once, about 7.3 GB) against the usual data set, one right after
 # the other: `scale_inbox_p99_ratio` and `scale_thread_p99_ratio`.
 scale_bench() {
   apt_install curl postgresql
