@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 STATE="$ROOT/.portal"
 WASM_BINDGEN_VERSION=0.2.130
+WASM_SPLIT_VERSION=0.2.4
 PG_PORT=${PORTAL_PG_PORT:-5433}
 PG_SCRATCH_PORT=${PORTAL_PG_SCRATCH_PORT:-5434}
 export SQLX_OFFLINE=true
@@ -62,10 +63,11 @@ build() {
 }
 
 # The client: WASM (size-optimised by wasm-opt), its JavaScript, the boot script
-# (app/client/boot.js) and the stylesheet, named after a hash of their content
-# (app-<hash>.js, app-<hash>_bg.wasm, app-<hash>.boot.js, app-<hash>.css) with
-# brotli and gzip copies next to them. The server reads the name from
-# pkg/output-name and lets browsers cache the files for a year.
+# (app/client/boot.js) and the stylesheet, in a folder named after a hash of their
+# content (pkg/app-<hash>/app.js, app_bg.wasm, app.boot.js, app.css, and the parts
+# loaded on demand: __wasm_split.js, split_*.wasm, chunk_*.wasm), with brotli and
+# gzip copies next to them. The server reads the name from pkg/output-name and
+# lets browsers cache the files for a year.
 build_client() {
   apt_install brotli
   ensure_node
@@ -74,43 +76,58 @@ build_client() {
   local stage=target/site-stage
   rm -rf "$stage"
   mkdir -p "$stage"
-  wasm-bindgen --target web --no-typescript --out-name app --out-dir "$stage" \
-    target/wasm32-unknown-unknown/wasm-release/client.wasm
+  split_client target/wasm32-unknown-unknown/wasm-release/client.wasm "$stage"
   ensure_build_tools
   log "wasm-opt -Oz"
-  .ci/build-tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --strip-debug --strip-producers -o "$stage/app_bg.opt.wasm" "$stage/app_bg.wasm"
-  mv "$stage/app_bg.opt.wasm" "$stage/app_bg.wasm"
+  local file
+  for file in "$stage"/*.wasm; do
+    .ci/build-tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --strip-debug --strip-producers -o "$file.opt" "$file" 2> >(grep -v "unknown name subsection" >&2)
+    mv "$file.opt" "$file"
+  done
   cp style/main.css "$stage/app.css"
   cp app/client/boot.js "$stage/app.boot.js"
-  local name file
-  name=app-$(cat "$stage/app.js" "$stage/app_bg.wasm" "$stage/app.boot.js" "$stage/app.css" | sha256sum | cut -c1-16)
-  rm -rf target/site/pkg
+  local name
+  name=app-$(cd "$stage" && LC_ALL=C ls | xargs cat | sha256sum | cut -c1-16)
+  # A tab opened before this build fetches its pages from its own build's folder:
+  # the two builds before this one stay (and files of the older flat layout go).
   mkdir -p target/site/pkg
-  for file in app.js app_bg.wasm app.boot.js app.css; do
-    cp "$stage/$file" "target/site/pkg/$name${file#app}"
-    brotli -f -k -q 11 "target/site/pkg/$name${file#app}"
-    gzip -f -k -9 "target/site/pkg/$name${file#app}"
+  find target/site/pkg -maxdepth 1 -type f -name 'app-*' -delete
+  rm -rf "target/site/pkg/$name"
+  mkdir -p "target/site/pkg/$name"
+  for file in "$stage"/*; do
+    cp "$file" "target/site/pkg/$name/"
+    brotli -f -k -q 11 "target/site/pkg/$name/${file##*/}"
+    gzip -f -k -9 "target/site/pkg/$name/${file##*/}"
   done
-  printf '%s\n' "$name" >target/site/pkg/output-name
+  printf '%s/app\n' "$name" >target/site/pkg/output-name
+  touch "target/site/pkg/$name"
+  ls -dt target/site/pkg/app-*/ | tail -n +4 | xargs -r rm -rf
   cp -r public/. target/site/
-  log "client: $(ls -l target/site/pkg | awk 'NR>1 {printf "%s %s B; ", $NF, $5}')"
+  log "client: $(cd "target/site/pkg/$name" && ls -l app.js app_bg.wasm app.css | awk '{printf "%s %s B; ", $NF, $5}')$(cd "target/site/pkg/$name" && ls | grep -c '^split_.*[.]wasm$') groups of pages and $(cd "target/site/pkg/$name" && ls | grep -c '^chunk_.*[.]wasm$') shared parts loaded on demand"
 }
 
-# The development client: the debug WASM straight from wasm-bindgen (no wasm-opt,
-# no hashing) in target/site-dev, under the plain name `app`, which the server
-# serves with `no-cache`, so a refresh always loads the newest build.
+# Splits the linked client ($1) where the code marks a part to load on demand,
+# then lets wasm-bindgen write the JavaScript for the main part; all into $2.
+split_client() {
+  wasm-split-cli --target web --out-name app "$1" "$2" &&
+    wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name app \
+      --out-dir "$2" "$2/app.wasm" &&
+    rm "$2/app.wasm"
+}
+
+# The development client: the debug WASM, split but not optimised or hashed, in
+# target/site-dev, under the plain name `app`, which the server serves with
+# `no-cache`, so a refresh always loads the newest build.
 # It has a target folder of its own, so it builds at the same time as the server.
 build_dev_client() {
   local site=target/site-dev out=target/dev-client
   # Chained: in the dev loop this runs inside `if`, where `set -e` does not stop it.
   CARGO_TARGET_DIR=$out cargo build -p client --target wasm32-unknown-unknown &&
-    mkdir -p "$site/pkg" &&
-    wasm-bindgen --target web --no-typescript --out-name app --out-dir "$site/pkg" \
-      "$out/wasm32-unknown-unknown/debug/client.wasm" &&
+    rm -rf "$site/pkg" && mkdir -p "$site/pkg" &&
+    split_client "$out/wasm32-unknown-unknown/debug/client.wasm" "$site/pkg" &&
     cp style/main.css "$site/pkg/app.css" &&
     cp app/client/boot.js "$site/pkg/app.boot.js" &&
-    rm -f "$site/pkg/output-name" &&
     cp -r public/. "$site/"
 }
 

@@ -1,6 +1,6 @@
 # Provisioning, sourced by .ci/portal.sh: Debian packages, the Rust target and
 # tools, Node. Every step is idempotent: it installs only what is missing.
-# Needs ROOT (the checkout) and WASM_BINDGEN_VERSION.
+# Needs ROOT (the checkout), WASM_BINDGEN_VERSION and WASM_SPLIT_VERSION.
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -29,6 +29,12 @@ ensure_rust_tools() {
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  # Splits the linked client into its lazily loaded parts (the tool Leptos' own
+  # build uses, as a command).
+  if ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    log "installing wasm-split-cli $WASM_SPLIT_VERSION"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
   fi
 }
 

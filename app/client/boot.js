@@ -29,9 +29,15 @@ function typedFields() {
 }
 
 function takeOver(client) {
-  const typed = typedFields();
-  client.hydrate();
-  setTimeout(() => {
+  // Hydrating waits for the code of the page's route, so typing goes on meanwhile:
+  // what is typed until the page is live is noted as it happens.
+  const typed = new Map(typedFields());
+  const note = (event) => {
+    if (event.target.matches?.(TYPED_FIELDS)) typed.set(event.target, event.target.value);
+  };
+  document.addEventListener('input', note, true);
+  client.hydrate().then(() => setTimeout(() => {
+    document.removeEventListener('input', note, true);
     for (const [field, value] of typed) {
       if (field.isConnected && field.value !== value) {
         field.value = value;
@@ -41,8 +47,35 @@ function takeOver(client) {
     document.documentElement.dataset.hydrated = '';
     // Installable, and an offline start shows the portal's own page (app/client/sw.js).
     navigator.serviceWorker?.register('/sw.js').catch(() => {});
-  }, 0);
+  }, 0));
 }
+
+// A group of pages' code arrives when one of its routes is first shown. If that
+// fails (the network dropped, or a deploy removed the build this tab started
+// with), the client stops for good; the page the member asked for (the link
+// just followed, else this one) is then loaded whole from the server, at most
+// once in ten seconds, so a server that keeps failing is not hammered.
+const RELOADED_AT = 'portal-reloaded-at';
+let followed = null;
+document.addEventListener(
+  'click',
+  (event) => {
+    const link = event.target.closest?.('a[href]');
+    if (link && link.origin === window.location.origin) followed = { href: link.href, at: Date.now() };
+  },
+  true,
+);
+function loadWhole(error) {
+  if (!(error instanceof WebAssembly.RuntimeError)) return;
+  const last = Number(sessionStorage.getItem(RELOADED_AT) || 0);
+  if (Date.now() - last > 10000) {
+    sessionStorage.setItem(RELOADED_AT, String(Date.now()));
+    const recent = followed && Date.now() - followed.at < 30000;
+    window.location.assign(recent ? followed.href : window.location.href);
+  }
+}
+window.addEventListener('error', (event) => loadWhole(event.error));
+window.addEventListener('unhandledrejection', (event) => loadWhole(event.reason));
 
 function load() {
   import(CLIENT).then((client) =>

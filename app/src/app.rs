@@ -33,8 +33,91 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
+
+/// Pages in groups that are parts of the WASM client of their own, each fetched
+/// when one of its routes is first shown (on the server, rendered at once): a
+/// first load carries the shell and the group of the page it shows. Groups, not
+/// single pages: code several parts share goes into a further part for each set
+/// of sharers, and per page that made a hundred files for a thread.
+macro_rules! page_group {
+    ($group:ident { $($route:ident => $page:ident),* $(,)? }) => {
+        pub mod $group {
+            use super::*;
+
+            pub enum Page {
+                $($route),*
+            }
+
+            #[leptos::lazy($group)]
+            fn pages(page: Page) -> AnyView {
+                match page {
+                    $(Page::$route => view! { <$page/> }.into_any()),*
+                }
+            }
+
+            $(
+                pub struct $route;
+                impl leptos_router::LazyRoute for $route {
+                    fn data() -> Self {
+                        $route
+                    }
+                    async fn view(_this: Self) -> AnyView {
+                        pages(Page::$route).await
+                    }
+                    async fn preload() {
+                        #[cfg(target_arch = "wasm32")]
+                        __preload_pages().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+page_group!(entry {
+    Home => HomePage,
+    SignIn => SignInPage,
+    Register => RegisterPage,
+    CheckEmail => CheckEmailPage,
+    VerifyEmail => VerifyEmailPage,
+    ForgotPassword => ForgotPasswordPage,
+    ResetSent => ResetSentPage,
+    ResetPassword => ResetPasswordPage,
+    Conduct => CodeOfConduct,
+    AccountDeleted => AccountDeletedPage,
+    ConfirmEmail => ConfirmEmailPage,
+});
+page_group!(thread { Conversation => ConversationPage });
+page_group!(inbox {
+    Conversations => ConversationsPage,
+    NewConversation => NewConversationPage,
+    Requests => RequestsPage,
+    Search => SearchPage,
+});
+page_group!(people {
+    Members => MembersPage,
+    Member => MemberPage,
+    Groups => GroupsPage,
+    NewGroup => NewGroupPage,
+    Group => GroupPage,
+    EditGroup => EditGroupPage,
+});
+page_group!(settings {
+    ProfileEdit => ProfileEditPage,
+    NotificationSettings => NotificationSettingsPage,
+    Privacy => PrivacyPage,
+    Security => SecurityPage,
+    Account => AccountPage,
+});
+page_group!(moderation {
+    Moderation => ModerationPage,
+    ModerationLog => ModerationLogPage,
+    AdminMembers => AdminMembersPage,
+    AdminGroups => AdminGroupsPage,
+    AdminSettings => AdminSettingsPage,
+});
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -168,38 +251,38 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
-                    <Route path=path!("/register/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password/sent") view=ResetSentPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/members/:handle") view=MemberPage ssr=SsrMode::Async/>
-                    <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/groups/new") view=NewGroupPage ssr=SsrMode::Async/>
-                    <Route path=path!("/groups/:slug") view=GroupPage ssr=SsrMode::Async/>
-                    <Route path=path!("/groups/:slug/edit") view=EditGroupPage ssr=SsrMode::Async/>
-                    <Route path=path!("/code-of-conduct") view=CodeOfConduct ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations") view=ConversationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/new") view=NewConversationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/requests") view=RequestsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/search") view=SearchPage ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/:id") view=ConversationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/profile") view=ProfileEditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/privacy") view=PrivacyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account-deleted") view=AccountDeletedPage ssr=SsrMode::Async/>
-                    <Route path=path!("/confirm-email") view=ConfirmEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/moderation") view=ModerationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=AdminMembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/groups") view=AdminGroupsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/settings") view=AdminSettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/moderation/log") view=ModerationLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<entry::Home>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view={Lazy::<entry::SignIn>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view={Lazy::<entry::Register>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/register/check-email") view={Lazy::<entry::CheckEmail>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={Lazy::<entry::VerifyEmail>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={Lazy::<entry::ForgotPassword>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password/sent") view={Lazy::<entry::ResetSent>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={Lazy::<entry::ResetPassword>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/members") view={Lazy::<people::Members>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/members/:handle") view={Lazy::<people::Member>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups") view={Lazy::<people::Groups>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/new") view={Lazy::<people::NewGroup>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/:slug") view={Lazy::<people::Group>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/:slug/edit") view={Lazy::<people::EditGroup>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/code-of-conduct") view={Lazy::<entry::Conduct>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations") view={Lazy::<inbox::Conversations>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/new") view={Lazy::<inbox::NewConversation>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/requests") view={Lazy::<inbox::Requests>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/search") view={Lazy::<inbox::Search>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/:id") view={Lazy::<thread::Conversation>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/profile") view={Lazy::<settings::ProfileEdit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/notifications") view={Lazy::<settings::NotificationSettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/privacy") view={Lazy::<settings::Privacy>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view={Lazy::<settings::Security>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/account") view={Lazy::<settings::Account>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account-deleted") view={Lazy::<entry::AccountDeleted>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email") view={Lazy::<entry::ConfirmEmail>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/moderation") view={Lazy::<moderation::Moderation>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<moderation::AdminMembers>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups") view={Lazy::<moderation::AdminGroups>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/settings") view={Lazy::<moderation::AdminSettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/moderation/log") view={Lazy::<moderation::ModerationLog>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <ComposeDialogHost/>

@@ -6,7 +6,7 @@ test.describe('signing in and out', () => {
     // The client loads after the first paint: hold it back until the fields are filled.
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/pkg/*_bg.wasm', async (route) => {
+    await page.route('**/pkg/**/*_bg.wasm', async (route) => {
       await held;
       await route.continue();
     });

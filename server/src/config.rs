@@ -366,20 +366,16 @@ impl Config {
         })
     }
 
-    /// The client's file names: the site build (`.ci/portal.sh`) names them after a
-    /// hash of their content, `pkg/app-<hash>.js`, `…_bg.wasm` and `….css`, and writes
-    /// that name to `pkg/output-name`, so browsers may cache them for a year. A site
+    /// The client's file names: the site build (`.ci/portal.sh`) puts them in a folder
+    /// named after a hash of their content, `pkg/app-<hash>/app.js`, `…_bg.wasm`,
+    /// `….css` and the parts loaded on demand, and writes `app-<hash>/app` to
+    /// `pkg/output-name`, so browsers may cache them for a year. A site
     /// built without it (by hand, for development) keeps the plain name `app`.
     pub fn output_name(&self) -> String {
         std::fs::read_to_string(Path::new(&self.site_root).join("pkg/output-name"))
             .ok()
             .map(|name| name.trim().to_owned())
-            .filter(|name| {
-                !name.is_empty()
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            })
+            .filter(|name| is_client_name(name))
             .unwrap_or_else(|| "app".into())
     }
 
@@ -517,9 +513,39 @@ fn reply_address(raw: &str) -> Result<String, StartupError> {
     }
 }
 
+/// `app-<hash>/app` or `app`: at most one folder, no way out of pkg/.
+fn is_client_name(name: &str) -> bool {
+    name.split('/').count() <= 2
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_name_stays_inside_its_folder() {
+        for good in ["app", "app-0123456789abcdef/app"] {
+            assert!(is_client_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "/app",
+            "app/",
+            "../app",
+            "a/b/app",
+            "app-1/../app",
+            "app x",
+            "app-1//app",
+        ] {
+            assert!(!is_client_name(bad), "{bad} should be refused");
+        }
+    }
 
     #[test]
     fn a_public_url_is_an_http_or_https_origin() {

@@ -18,7 +18,7 @@
 use harness::Error;
 use harness::{env_or, percentile, portal_command, sibling_server, spawn, wait_until_up};
 use sqlx::PgPool;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -287,44 +287,157 @@ async fn load(
 }
 
 /// Sizes of the files a page loads: raw, and the brotli and gzip copies sent.
+/// Every page loads the main part (WASM, its JavaScript, the loader of the other
+/// parts, the boot script, the stylesheet), then its group of pages with the
+/// shared parts that group needs (`first_load_brotli_kb` per route).
 fn client_sizes(site_root: &Path) -> Result<(), Error> {
     let pkg = site_root.join("pkg");
     let name = std::fs::read_to_string(pkg.join("output-name"))
         .map_err(|_| "the site has no pkg/output-name: build it with .ci/portal.sh")?;
-    let name = name.trim();
-    let size = |file: PathBuf| std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    // `app-<hash>/app`: the folder holds every part.
+    let (folder, stem) = name.trim().rsplit_once('/').unwrap_or(("", name.trim()));
+    let dir = pkg.join(folder);
+    let size = |file: &str| {
+        std::fs::metadata(dir.join(file))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    let sizes = |file: &str| {
+        [
+            size(file),
+            size(&format!("{file}.br")),
+            size(&format!("{file}.gz")),
+        ]
+    };
+    let kb = |bytes: u64| bytes as f64 / 1000.0;
     println!("\nclient files (KB = 1,000 bytes)");
     println!("| file | raw KB | brotli KB | gzip KB |");
     println!("|---|---|---|---|");
-    let mut totals = [0u64; 3];
-    for file in [
-        format!("{name}_bg.wasm"),
-        format!("{name}.js"),
-        format!("{name}.boot.js"),
-        format!("{name}.css"),
-    ] {
-        let sizes = [
-            size(pkg.join(&file)),
-            size(pkg.join(format!("{file}.br"))),
-            size(pkg.join(format!("{file}.gz"))),
-        ];
-        for (total, s) in totals.iter_mut().zip(sizes) {
+    let main_files = [
+        format!("{stem}_bg.wasm"),
+        format!("{stem}.js"),
+        "__wasm_split.js".to_string(),
+        format!("{stem}.boot.js"),
+        format!("{stem}.css"),
+    ];
+    let mut main = [0u64; 3];
+    for file in &main_files {
+        let s = sizes(file);
+        for (total, s) in main.iter_mut().zip(s) {
             *total += s;
         }
         println!(
             "| {file} | {:.1} | {:.1} | {:.1} |",
-            sizes[0] as f64 / 1000.0,
-            sizes[1] as f64 / 1000.0,
-            sizes[2] as f64 / 1000.0
+            kb(s[0]),
+            kb(s[1]),
+            kb(s[2])
         );
     }
     println!(
-        "| all | {:.1} | {:.1} | {:.1} |",
-        totals[0] as f64 / 1000.0,
-        totals[1] as f64 / 1000.0,
-        totals[2] as f64 / 1000.0
+        "| main, on every page | {:.1} | {:.1} | {:.1} |",
+        kb(main[0]),
+        kb(main[1]),
+        kb(main[2])
     );
+    let loader = std::fs::read_to_string(dir.join("__wasm_split.js")).unwrap_or_default();
+    let parts = split_parts(&loader);
+    let mut whole = main;
+    for file in std::fs::read_dir(&dir)?.flatten() {
+        let file = file.file_name().to_string_lossy().into_owned();
+        if file.ends_with(".wasm") && file != format!("{stem}_bg.wasm") {
+            for (total, s) in whole.iter_mut().zip(sizes(&file)) {
+                *total += s;
+            }
+        }
+    }
+    println!(
+        "| the whole client | {:.1} | {:.1} | {:.1} |",
+        kb(whole[0]),
+        kb(whole[1]),
+        kb(whole[2])
+    );
+    println!(
+        "\nfirst load by route: main and the route's group of pages (brotli KB; files fetched)"
+    );
+    println!("| route | group | first_load_brotli_kb | group KB | files |");
+    println!("|---|---|---|---|---|");
+    for (route, group) in [
+        ("list /conversations", "inbox"),
+        ("thread /conversations/:id", "thread"),
+        (
+            "start dialog (opens on any page; the list's figure)",
+            "inbox",
+        ),
+        ("profile /members/:handle", "people"),
+        ("settings /settings/notifications", "settings"),
+        ("admin /admin", "moderation"),
+        ("sign in /sign-in", "entry"),
+    ] {
+        let Some((_, files)) = parts
+            .iter()
+            .find(|(name, _)| name.starts_with(&format!("{group}_")))
+        else {
+            println!("| {route} | {group} | (no such part) | | |");
+            continue;
+        };
+        let group_kb: u64 = files.iter().map(|f| sizes(f)[1]).sum();
+        println!(
+            "| {route} | {group} | {:.1} | {:.1} | {} |",
+            kb(main[1] + group_kb),
+            kb(group_kb),
+            main_files.len() + files.len()
+        );
+    }
     Ok(())
+}
+
+/// The parts the loader (`__wasm_split.js`, written by the build's splitter) can
+/// fetch: each part's name with its file and the shared files it needs.
+fn split_parts(loader: &str) -> Vec<(String, Vec<String>)> {
+    // `const __chunk_7 = makeLoad(() => { … "./chunk_7.wasm" … }, [__chunk_3]);`
+    // and `export const __wasm_split_load_<name> = wrapAsyncCb(makeLoad(…`.
+    let mut chunks = std::collections::HashMap::new();
+    let mut parts = Vec::new();
+    for entry in loader.split("const ").skip(1) {
+        let (Some(file), Some(deps)) = (
+            entry
+                .split("new URL(\"./")
+                .nth(1)
+                .and_then(|r| r.split('"').next()),
+            entry.split(", [").nth(1).and_then(|r| r.split(']').next()),
+        ) else {
+            continue;
+        };
+        let deps: Vec<String> = deps
+            .split(',')
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .collect();
+        let name = entry.split(' ').next().unwrap_or_default();
+        if let Some(part) = name.strip_prefix("__wasm_split_load_") {
+            parts.push((part.to_string(), file.to_string(), deps));
+        } else {
+            chunks.insert(name.to_string(), (file.to_string(), deps));
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(name, file, deps)| {
+            let mut files = vec![file];
+            let mut todo = deps;
+            let mut seen = std::collections::HashSet::new();
+            while let Some(chunk) = todo.pop() {
+                if seen.insert(chunk.clone()) {
+                    if let Some((file, deps)) = chunks.get(&chunk) {
+                        files.push(file.clone());
+                        todo.extend(deps.iter().cloned());
+                    }
+                }
+            }
+            // `__<group>_<hash>`: the name `#[lazy(group)]` gives the part.
+            (name.trim_start_matches('_').to_string(), files)
+        })
+        .collect()
 }
 
 struct Lighthouse {

@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { DEMO, expectNotReloaded, markDocument, navLink, signIn } from './helpers';
+
+// The client comes in parts: the shell on every page, and a group of pages
+// (entry, inbox, thread, people, settings, moderation) when one of its routes is
+// first shown.
+const part = (group: string) => new RegExp(`/pkg/.+/split_+${group}_\\d+\\.wasm$`);
+
+test.describe('the client in parts', () => {
+  test('a group of pages is fetched when one of its routes is first shown, not before', async ({ page }) => {
+    const fetched: string[] = [];
+    page.on('request', (request) => fetched.push(request.url()));
+    await signIn(page, DEMO.alice.email, DEMO.alice.name);
+    expect(fetched.some((url) => part('entry').test(url)), 'the home page’s group').toBe(true);
+    expect(fetched.some((url) => part('people').test(url)), 'the directories before they are shown').toBe(false);
+
+    const mark = await markDocument(page);
+    await (await navLink(page, 'Members')).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+    await expect(page.locator('main').getByRole('list').first().getByRole('link').first()).toBeVisible();
+    expect(fetched.some((url) => part('people').test(url)), 'the directories once shown').toBe(true);
+    await expectNotReloaded(page, mark, 'the directory');
+  });
+
+  test('a group that fails to arrive: the page is loaded whole from the server instead', async ({ page }) => {
+    await signIn(page, DEMO.alice.email, DEMO.alice.name);
+    let refused = 0;
+    await page.route(part('people'), async (route) => {
+      if (refused++ === 0) await route.abort('connectionreset');
+      else await route.continue();
+    });
+    await markDocument(page);
+    await (await navLink(page, 'Members')).click();
+    await expect(page).toHaveURL(/\/members$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+    await expect(page.locator('main').getByRole('list').first().getByRole('link').first()).toBeVisible();
+    expect(refused, 'the part was asked for').toBeGreaterThan(0);
+    // Loaded again, and live again: the next page comes without a reload.
+    const reloaded = await page.evaluate(() => (window as unknown as { e2eMark?: string }).e2eMark);
+    expect(reloaded, 'the page was loaded whole').toBeUndefined();
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    const again = await markDocument(page);
+    await (await navLink(page, 'Groups')).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Groups' })).toBeVisible();
+    await expectNotReloaded(page, again, 'the groups directory');
+  });
+});
