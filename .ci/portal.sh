@@ -18,6 +18,13 @@ ROOT=$PWD
 STATE="$ROOT/.portal"
 WASM_BINDGEN_VERSION=0.2.130
 WASM_SPLIT_VERSION=0.2.4
+# PORTAL_CLIENT_SPLIT=1: the WASM client in parts, a group of pages fetched when
+# one of its routes is first shown (app/src/app.rs). Server and client must agree,
+# so every build gets the flag (and a rebuild when it changes). Not yet the
+# default: see BENCHMARKS.md.
+if [ "${PORTAL_CLIENT_SPLIT:-0}" = 1 ]; then
+  export RUSTFLAGS="--cfg erase_components --cfg split_client"
+fi
 PG_PORT=${PORTAL_PG_PORT:-5433}
 PG_SCRATCH_PORT=${PORTAL_PG_SCRATCH_PORT:-5434}
 export SQLX_OFFLINE=true
@@ -72,11 +79,11 @@ build_client() {
   apt_install brotli
   ensure_node
   log "building the WASM client"
-  cargo build -p client --target wasm32-unknown-unknown --profile wasm-release
+  client_build --profile wasm-release
   local stage=target/site-stage
   rm -rf "$stage"
   mkdir -p "$stage"
-  split_client target/wasm32-unknown-unknown/wasm-release/client.wasm "$stage"
+  client_bindings target/wasm32-unknown-unknown/wasm-release/client.wasm "$stage"
   ensure_build_tools
   log "wasm-opt -Oz"
   local file
@@ -104,28 +111,42 @@ build_client() {
   touch "target/site/pkg/$name"
   ls -dt target/site/pkg/app-*/ | tail -n +4 | xargs -r rm -rf
   cp -r public/. target/site/
-  log "client: $(cd "target/site/pkg/$name" && ls -l app.js app_bg.wasm app.css | awk '{printf "%s %s B; ", $NF, $5}')$(cd "target/site/pkg/$name" && ls | grep -c '^split_.*[.]wasm$') groups of pages and $(cd "target/site/pkg/$name" && ls | grep -c '^chunk_.*[.]wasm$') shared parts loaded on demand"
+  log "client: $(cd "target/site/pkg/$name" && ls -l app.js app_bg.wasm app.css | awk '{printf "%s %s B; ", $NF, $5}')$(cd "target/site/pkg/$name" && ls | grep -c '^split_.*[.]wasm$' || true) groups of pages and $(cd "target/site/pkg/$name" && ls | grep -c '^chunk_.*[.]wasm$' || true) shared parts loaded on demand"
 }
 
-# Splits the linked client ($1) where the code marks a part to load on demand,
-# then lets wasm-bindgen write the JavaScript for the main part; all into $2.
-split_client() {
-  wasm-split-cli --target web --out-name app "$1" "$2" &&
-    wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name app \
-      --out-dir "$2" "$2/app.wasm" &&
-    rm "$2/app.wasm"
+# The WASM client, with cargo's arguments; in parts, the splitter needs the
+# linker's relocations.
+client_build() {
+  if [ "${PORTAL_CLIENT_SPLIT:-0}" = 1 ]; then
+    RUSTFLAGS="$RUSTFLAGS -C link-arg=--emit-relocs" cargo build -p client --target wasm32-unknown-unknown "$@"
+  else
+    cargo build -p client --target wasm32-unknown-unknown "$@"
+  fi
 }
 
-# The development client: the debug WASM, split but not optimised or hashed, in
+# wasm-bindgen's JavaScript for the linked client ($1), into $2. In parts: split
+# first where the code marks a part to load on demand, then bind the main part.
+client_bindings() {
+  if [ "${PORTAL_CLIENT_SPLIT:-0}" = 1 ]; then
+    wasm-split-cli --target web --out-name app "$1" "$2" &&
+      wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name app \
+        --out-dir "$2" "$2/app.wasm" &&
+      rm "$2/app.wasm"
+  else
+    wasm-bindgen --target web --no-typescript --out-name app --out-dir "$2" "$1"
+  fi
+}
+
+# The development client: the debug WASM, not optimised or hashed, in
 # target/site-dev, under the plain name `app`, which the server serves with
 # `no-cache`, so a refresh always loads the newest build.
 # It has a target folder of its own, so it builds at the same time as the server.
 build_dev_client() {
   local site=target/site-dev out=target/dev-client
   # Chained: in the dev loop this runs inside `if`, where `set -e` does not stop it.
-  CARGO_TARGET_DIR=$out cargo build -p client --target wasm32-unknown-unknown &&
+  CARGO_TARGET_DIR=$out client_build &&
     rm -rf "$site/pkg" && mkdir -p "$site/pkg" &&
-    split_client "$out/wasm32-unknown-unknown/debug/client.wasm" "$site/pkg" &&
+    client_bindings "$out/wasm32-unknown-unknown/debug/client.wasm" "$site/pkg" &&
     cp style/main.css "$site/pkg/app.css" &&
     cp app/client/boot.js "$site/pkg/app.boot.js" &&
     cp -r public/. "$site/"
@@ -225,6 +246,9 @@ lint() {
   cargo clippy -p app -p server -p harness --all-targets --features app/ssr -- -D warnings
   log "clippy (WASM build)"
   cargo clippy -p app -p client --lib --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+  log "clippy (WASM build in parts)"
+  RUSTFLAGS="--cfg erase_components --cfg split_client" \
+    cargo clippy -p app -p client --lib --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
   log "eslint (the boot script and the service worker)"
   ensure_build_tools
   .ci/build-tools/node_modules/.bin/eslint --config .ci/build-tools/eslint.config.mjs app/client/boot.js app/client/sw.js

@@ -31,8 +31,9 @@ ensure_rust_tools() {
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
   # Splits the linked client into its lazily loaded parts (the tool Leptos' own
-  # build uses, as a command).
-  if ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  # build uses, as a command); only a client in parts needs it.
+  if [ "${PORTAL_CLIENT_SPLIT:-0}" = 1 ] &&
+    ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
     log "installing wasm-split-cli $WASM_SPLIT_VERSION"
     cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
   fi

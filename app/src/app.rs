@@ -33,45 +33,73 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
-/// Pages in groups that are parts of the WASM client of their own, each fetched
+/// Pages in groups. With `--cfg split_client` (PORTAL_CLIENT_SPLIT=1 in
+/// `.ci/portal.sh`), each group is a part of the WASM client of its own, fetched
 /// when one of its routes is first shown (on the server, rendered at once): a
 /// first load carries the shell and the group of the page it shows. Groups, not
 /// single pages: code several parts share goes into a further part for each set
-/// of sharers, and per page that made a hundred files for a thread.
+/// of sharers, and per page that made a hundred files for a thread. Not yet the
+/// default: measured, the split client blocks a phone's main thread longer
+/// (BENCHMARKS.md). `group::Route()` is the route's view either way.
 macro_rules! page_group {
     ($group:ident { $($route:ident => $page:ident),* $(,)? }) => {
         pub mod $group {
             use super::*;
 
-            pub enum Page {
-                $($route),*
-            }
-
-            #[leptos::lazy($group)]
-            fn pages(page: Page) -> AnyView {
-                match page {
-                    $(Page::$route => view! { <$page/> }.into_any()),*
-                }
-            }
-
             $(
-                pub struct $route;
-                impl leptos_router::LazyRoute for $route {
-                    fn data() -> Self {
-                        $route
-                    }
-                    async fn view(_this: Self) -> AnyView {
-                        pages(Page::$route).await
-                    }
-                    async fn preload() {
-                        #[cfg(target_arch = "wasm32")]
-                        __preload_pages().await;
-                    }
+                #[allow(non_snake_case)]
+                pub fn $route() -> impl leptos_router::ChooseView {
+                    #[cfg(split_client)]
+                    return leptos_router::Lazy::<part::$route>::new();
+                    #[cfg(not(split_client))]
+                    return $page;
                 }
             )*
+
+            /// Fetches the group's part (before hydrating a page of it).
+            #[cfg(split_client)]
+            pub async fn preload() {
+                part::preload().await
+            }
+
+            #[cfg(split_client)]
+            mod part {
+                use super::*;
+
+                pub async fn preload() {
+                    #[cfg(target_arch = "wasm32")]
+                    __preload_pages().await;
+                }
+
+                pub enum Page {
+                    $($route),*
+                }
+
+                #[leptos::lazy($group)]
+                fn pages(page: Page) -> AnyView {
+                    match page {
+                        $(Page::$route => view! { <$page/> }.into_any()),*
+                    }
+                }
+
+                $(
+                    pub struct $route;
+                    impl leptos_router::LazyRoute for $route {
+                        fn data() -> Self {
+                            $route
+                        }
+                        async fn view(_this: Self) -> AnyView {
+                            pages(Page::$route).await
+                        }
+                        async fn preload() {
+                            preload().await
+                        }
+                    }
+                )*
+            }
         }
     };
 }
@@ -118,6 +146,30 @@ page_group!(moderation {
     AdminGroups => AdminGroupsPage,
     AdminSettings => AdminSettingsPage,
 });
+
+/// Fetches the group of the page at `path` (the routes below), so that hydrating
+/// finds its code there and runs at once, as it does without parts: the router's
+/// hydration that waits for code builds every node as a future (a phone's main
+/// thread was blocked longer, BENCHMARKS.md).
+#[cfg(split_client)]
+pub async fn preload_page(path: &str) {
+    let mut segments = path.trim_start_matches('/').split('/');
+    match (segments.next().unwrap_or(""), segments.next()) {
+        ("conversations", None | Some("" | "new" | "requests" | "search")) => {
+            inbox::preload().await
+        }
+        ("conversations", Some(_)) => thread::preload().await,
+        ("members" | "groups", _) => people::preload().await,
+        ("settings", _) => settings::preload().await,
+        ("moderation" | "admin", _) => moderation::preload().await,
+        (
+            "" | "sign-in" | "register" | "verify-email" | "forgot-password" | "reset-password"
+            | "code-of-conduct" | "account-deleted" | "confirm-email",
+            _,
+        ) => entry::preload().await,
+        _ => {}
+    }
+}
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -251,38 +303,38 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view={Lazy::<entry::Home>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/sign-in") view={Lazy::<entry::SignIn>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/register") view={Lazy::<entry::Register>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/register/check-email") view={Lazy::<entry::CheckEmail>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/verify-email") view={Lazy::<entry::VerifyEmail>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view={Lazy::<entry::ForgotPassword>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password/sent") view={Lazy::<entry::ResetSent>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/reset-password") view={Lazy::<entry::ResetPassword>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/members") view={Lazy::<people::Members>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/members/:handle") view={Lazy::<people::Member>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/groups") view={Lazy::<people::Groups>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/groups/new") view={Lazy::<people::NewGroup>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/groups/:slug") view={Lazy::<people::Group>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/groups/:slug/edit") view={Lazy::<people::EditGroup>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/code-of-conduct") view={Lazy::<entry::Conduct>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations") view={Lazy::<inbox::Conversations>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/new") view={Lazy::<inbox::NewConversation>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/requests") view={Lazy::<inbox::Requests>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/search") view={Lazy::<inbox::Search>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/conversations/:id") view={Lazy::<thread::Conversation>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/profile") view={Lazy::<settings::ProfileEdit>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/notifications") view={Lazy::<settings::NotificationSettings>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/privacy") view={Lazy::<settings::Privacy>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/security") view={Lazy::<settings::Security>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/account") view={Lazy::<settings::Account>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/account-deleted") view={Lazy::<entry::AccountDeleted>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/confirm-email") view={Lazy::<entry::ConfirmEmail>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/moderation") view={Lazy::<moderation::Moderation>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view={Lazy::<moderation::AdminMembers>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/groups") view={Lazy::<moderation::AdminGroups>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/settings") view={Lazy::<moderation::AdminSettings>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/moderation/log") view={Lazy::<moderation::ModerationLog>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={entry::Home()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view={entry::SignIn()} ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view={entry::Register()} ssr=SsrMode::Async/>
+                    <Route path=path!("/register/check-email") view={entry::CheckEmail()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={entry::VerifyEmail()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={entry::ForgotPassword()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password/sent") view={entry::ResetSent()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={entry::ResetPassword()} ssr=SsrMode::Async/>
+                    <Route path=path!("/members") view={people::Members()} ssr=SsrMode::Async/>
+                    <Route path=path!("/members/:handle") view={people::Member()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups") view={people::Groups()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/new") view={people::NewGroup()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/:slug") view={people::Group()} ssr=SsrMode::Async/>
+                    <Route path=path!("/groups/:slug/edit") view={people::EditGroup()} ssr=SsrMode::Async/>
+                    <Route path=path!("/code-of-conduct") view={entry::Conduct()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations") view={inbox::Conversations()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/new") view={inbox::NewConversation()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/requests") view={inbox::Requests()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/search") view={inbox::Search()} ssr=SsrMode::Async/>
+                    <Route path=path!("/conversations/:id") view={thread::Conversation()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/profile") view={settings::ProfileEdit()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/notifications") view={settings::NotificationSettings()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/privacy") view={settings::Privacy()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view={settings::Security()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/account") view={settings::Account()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account-deleted") view={entry::AccountDeleted()} ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email") view={entry::ConfirmEmail()} ssr=SsrMode::Async/>
+                    <Route path=path!("/moderation") view={moderation::Moderation()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={moderation::AdminMembers()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups") view={moderation::AdminGroups()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/settings") view={moderation::AdminSettings()} ssr=SsrMode::Async/>
+                    <Route path=path!("/moderation/log") view={moderation::ModerationLog()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <ComposeDialogHost/>

@@ -24,4 +24,6 @@ pub mod i18n;
 pub mod model;
 pub mod pages;
 
+#[cfg(split_client)]
+pub use app::preload_page;
 pub use app::{shell, App};

@@ -398,7 +398,7 @@ fn split_parts(loader: &str) -> Vec<(String, Vec<String>)> {
     // and `export const __wasm_split_load_<name> = wrapAsyncCb(makeLoad(…`.
     let mut chunks = std::collections::HashMap::new();
     let mut parts = Vec::new();
-    for entry in loader.split("const ").skip(1) {
+    for entry in loader.split("const __").skip(1) {
         let (Some(file), Some(deps)) = (
             entry
                 .split("new URL(\"./")
@@ -413,11 +413,11 @@ fn split_parts(loader: &str) -> Vec<(String, Vec<String>)> {
             .map(|d| d.trim().to_string())
             .filter(|d| !d.is_empty())
             .collect();
-        let name = entry.split(' ').next().unwrap_or_default();
+        let name = format!("__{}", entry.split(' ').next().unwrap_or_default());
         if let Some(part) = name.strip_prefix("__wasm_split_load_") {
             parts.push((part.to_string(), file.to_string(), deps));
         } else {
-            chunks.insert(name.to_string(), (file.to_string(), deps));
+            chunks.insert(name, (file.to_string(), deps));
         }
     }
     parts
@@ -434,8 +434,8 @@ fn split_parts(loader: &str) -> Vec<(String, Vec<String>)> {
                     }
                 }
             }
-            // `__<group>_<hash>`: the name `#[lazy(group)]` gives the part.
-            (name.trim_start_matches('_').to_string(), files)
+            // `<group>_<hash>`: the name `#[lazy(group)]` gives the part.
+            (name, files)
         })
         .collect()
 }
