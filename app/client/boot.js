@@ -66,7 +66,9 @@ document.addEventListener(
   true,
 );
 function loadWhole(error) {
-  if (!(error instanceof WebAssembly.RuntimeError)) return;
+  // Only once the page was live: a client that fails while hydrating would fail
+  // again after the reload, and the page works as plain HTML meanwhile.
+  if (!(error instanceof WebAssembly.RuntimeError) || !('hydrated' in document.documentElement.dataset)) return;
   const last = Number(sessionStorage.getItem(RELOADED_AT) || 0);
   if (Date.now() - last > 10000) {
     sessionStorage.setItem(RELOADED_AT, String(Date.now()));
