@@ -24,9 +24,12 @@ pub async fn reserve_registration(
     )
     .execute(&mut *tx)
     .await?;
+    // The wait is counted from the clock, not `now()`: that is when this
+    // transaction began, perhaps before a registration it waited for took its place
+    // (then the wait came out a second over the hour).
     let window = sqlx::query!(
         r#"SELECT count(*) AS "made!",
-                  COALESCE(extract(epoch FROM min(at) + interval '1 hour' - now()), 0)::float8 AS "wait!"
+                  COALESCE(extract(epoch FROM min(at) + interval '1 hour' - clock_timestamp()), 0)::float8 AS "wait!"
            FROM registrations WHERE address = $1 AND at > now() - interval '1 hour'"#,
         block
     )
