@@ -50,35 +50,6 @@ function takeOver(client) {
   }, 0));
 }
 
-// A group of pages' code arrives when one of its routes is first shown. If that
-// fails (the network dropped, or a deploy removed the build this tab started
-// with), the client stops for good; the page the member asked for (the link
-// just followed, else this one) is then loaded whole from the server, at most
-// once in ten seconds, so a server that keeps failing is not hammered.
-const RELOADED_AT = 'portal-reloaded-at';
-let followed = null;
-document.addEventListener(
-  'click',
-  (event) => {
-    const link = event.target.closest?.('a[href]');
-    if (link && link.origin === window.location.origin) followed = { href: link.href, at: Date.now() };
-  },
-  true,
-);
-function loadWhole(error) {
-  // Only once the page was live: a client that fails while hydrating would fail
-  // again after the reload, and the page works as plain HTML meanwhile.
-  if (!(error instanceof WebAssembly.RuntimeError) || !('hydrated' in document.documentElement.dataset)) return;
-  const last = Number(sessionStorage.getItem(RELOADED_AT) || 0);
-  if (Date.now() - last > 10000) {
-    sessionStorage.setItem(RELOADED_AT, String(Date.now()));
-    const recent = followed && Date.now() - followed.at < 30000;
-    window.location.assign(recent ? followed.href : window.location.href);
-  }
-}
-window.addEventListener('error', (event) => loadWhole(event.error));
-window.addEventListener('unhandledrejection', (event) => loadWhole(event.reason));
-
 function load() {
   import(CLIENT).then((client) =>
     client.default({ module_or_path: WASM }).then(() => setTimeout(() => takeOver(client), 0)),
