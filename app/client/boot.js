@@ -29,8 +29,8 @@ function typedFields() {
 }
 
 function takeOver(client) {
-  // Hydrating waits for the code of the page's route, so typing goes on meanwhile:
-  // what is typed until the page is live is noted as it happens.
+  // A client in parts first fetches the code of the page's group, so typing may go
+  // on meanwhile: what is typed until the page is live is noted as it happens.
   const typed = new Map(typedFields());
   const note = (event) => {
     if (event.target.matches?.(TYPED_FIELDS)) typed.set(event.target, event.target.value);

@@ -148,9 +148,9 @@ page_group!(moderation {
 });
 
 /// Fetches the group of the page at `path` (the routes below), so that hydrating
-/// finds its code there and runs at once, as it does without parts: the router's
-/// hydration that waits for code builds every node as a future (a phone's main
-/// thread was blocked longer, BENCHMARKS.md).
+/// finds its code there and runs at once, as it does without parts: hydration
+/// that waited for the code blocked a phone's main thread longer (781 against
+/// 402 ms on a thread, BENCHMARKS.md).
 #[cfg(split_client)]
 pub async fn preload_page(path: &str) {
     let mut segments = path.trim_start_matches('/').split('/');
