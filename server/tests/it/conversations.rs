@@ -812,3 +812,107 @@ async fn the_envelope_is_gold_in_the_rendered_page_until_the_message_is_read() {
         "read: back to normal"
     );
 }
+
+/// The envelope's count is kept from indexed read marks (no longer read from
+/// every conversation of the member): each way of coming to see a conversation
+/// with messages must count it, and each way of reading it must stop counting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_envelope_counts_every_unread_conversation_however_the_member_came_to_see_it() {
+    let app = spawn_app().await;
+    let [alice, bob, jose] = app.members(["alice", "bob", "jose"]).await;
+    let [alice_id, bob_id, jose_id] = app.ids(["alice", "bob", "jose"]).await;
+    let count = |client: &reqwest::Client| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let response = app.call_with(&client, "unread_conversations", &[]).await;
+            assert_eq!(response.status(), 200);
+            response.json::<i64>().await.expect("count")
+        }
+    };
+
+    // A message, read, marked unread, read again.
+    let direct = start_ok(&app, &alice, &member(alice_id), &[member(bob_id)], "Hello").await;
+    assert_eq!(count(&bob).await, 1, "a new message");
+    assert_eq!(count(&alice).await, 0, "the author's own message");
+    let (_, t) = thread(&app, &bob, direct).await;
+    assert_eq!(count(&bob).await, 0, "opening the thread reads it");
+    let first = t["messages"][0]["id"].as_i64().expect("message id");
+    let response = app
+        .call_with(&bob, "mark_unread", &[("message", &first.to_string())])
+        .await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    assert_eq!(count(&bob).await, 1, "marked unread");
+    reply(&app, &bob, direct, "Hi Alice").await;
+    assert_eq!(count(&bob).await, 0, "answering reads it");
+    assert_eq!(
+        count(&alice).await,
+        1,
+        "the answer is unread for the other side"
+    );
+
+    // Added to a conversation that already has messages.
+    let three = start_ok(
+        &app,
+        &alice,
+        &member(alice_id),
+        &[member(bob_id), member(app.id_of("ngozi").await)],
+        "The three of us",
+    )
+    .await;
+    assert_eq!(count(&jose).await, 0);
+    let response = app
+        .call_with(
+            &alice,
+            "add_people",
+            &[
+                ("conversation", &three.to_string()),
+                ("to[0]", &member(jose_id)),
+            ],
+        )
+        .await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    assert_eq!(count(&jose).await, 1, "added with messages to read");
+
+    // A group's conversation: its managers see it; a member made manager too.
+    let response = app
+        .call_with(
+            &jose,
+            "create_group",
+            &[
+                ("name", "Group helpers"),
+                ("slug", "helpers"),
+                ("description", "Made in a test."),
+                ("access", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "the group is made");
+    let response = app
+        .call_with(&bob, "join_group", &[("slug", "helpers")])
+        .await;
+    assert_eq!(response.status(), 200, "bob joins");
+    let group_id = app.group_id("helpers").await;
+    start_ok(
+        &app,
+        &alice,
+        &member(alice_id),
+        &[group(group_id)],
+        "Helpers?",
+    )
+    .await;
+    assert_eq!(count(&jose).await, 2, "the group's manager");
+    let before = count(&bob).await;
+    let response = app
+        .call_with(
+            &jose,
+            "set_group_role",
+            &[("slug", "helpers"), ("handle", "bob"), ("role", "manager")],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "bob is made a manager");
+    assert_eq!(
+        count(&bob).await,
+        before + 1,
+        "a new manager sees it unread"
+    );
+}

@@ -142,13 +142,15 @@ async fn page(
                      LIMIT $4
                    )
                    SELECT p.id AS "id!", p.last_message_at AS "last_message_at!",
-                          p.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
+                          -- One probe by both keys: joined, a generic plan read all the
+                          -- member's read marks for each row of the page.
+                          p.last_message_id > coalesce((SELECT r.last_read_message_id FROM conversation_reads r
+                                                        WHERE r.member_id = $1 AND r.conversation_id = p.id), 0) AS "unread!",
                           CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
                           coalesce(lg.name, la.display_name) AS "author?",
                           -- Written by the member themself.
                           coalesce(lm.author_id = $1 AND lm.as_group_id IS NULL, false) AS "mine!"
                    FROM page p
-                   LEFT JOIN conversation_reads r ON r.conversation_id = p.id AND r.member_id = $1
                    LEFT JOIN messages lm ON lm.id = p.last_message_id
                    LEFT JOIN members la ON la.id = lm.author_id
                    LEFT JOIN groups lg ON lg.id = lm.as_group_id
@@ -174,13 +176,13 @@ async fn page(
                      LIMIT $4
                    )
                    SELECT p.id AS "id!", p.last_message_at AS "last_message_at!",
-                          p.last_message_id > coalesce(r.last_read_message_id, 0) AS "unread!",
+                          p.last_message_id > coalesce((SELECT r.last_read_message_id FROM conversation_reads r
+                                                        WHERE r.member_id = $5 AND r.conversation_id = p.id), 0) AS "unread!",
                           CASE WHEN lm.removed_at IS NULL THEN lm.body ELSE 'Removed by a moderator' END AS "body?",
                           coalesce(lg.name, la.display_name) AS "author?",
                           -- A group's tab names the group, never "You".
                           false AS "mine!"
                    FROM page p
-                   LEFT JOIN conversation_reads r ON r.conversation_id = p.id AND r.member_id = $5
                    LEFT JOIN messages lm ON lm.id = p.last_message_id
                    LEFT JOIN members la ON la.id = lm.author_id
                    LEFT JOIN groups lg ON lg.id = lm.as_group_id

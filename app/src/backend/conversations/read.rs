@@ -117,6 +117,7 @@ pub(super) async fn seen_by_others(
            FROM conversation_parties cp
            JOIN members m ON m.id = cp.member_id AND m.share_read_state AND m.deleted_at IS NULL
            JOIN conversation_reads r ON r.member_id = cp.member_id AND r.conversation_id = cp.conversation_id
+                AND r.last_read_message_id > 0
            WHERE cp.conversation_id = $1 AND cp.state = 'active'
              AND (SELECT share_read_state FROM members WHERE id = $2)
            UNION ALL
@@ -126,6 +127,7 @@ pub(super) async fn seen_by_others(
            JOIN group_memberships gm ON gm.group_id = cp.group_id AND gm.role = 'manager'
            JOIN members m ON m.id = gm.member_id AND m.share_read_state
            JOIN conversation_reads r ON r.member_id = gm.member_id AND r.conversation_id = cp.conversation_id
+                AND r.last_read_message_id > 0
            WHERE cp.conversation_id = $1 AND (SELECT share_read_state FROM members WHERE id = $2)
            GROUP BY cp.group_id, g.name"#,
         conversation_id,
