@@ -112,6 +112,15 @@ pub fn router(
         .merge(pages.clone())
         // Inside routing, so each request is counted under the route it matched.
         .layer(middleware::from_fn(crate::metrics::track_requests))
+        // The session is looked up once a request, not once per server function.
+        .layer(middleware::from_fn(
+            |mut request: axum::extract::Request, next: middleware::Next| async move {
+                request
+                    .extensions_mut()
+                    .insert(app::api::context::ViewerOnce::default());
+                next.run(request).await
+            },
+        ))
         .layer(middleware::from_fn_with_state(
             (pages, settings.languages.clone()),
             crate::plain_forms::answer_plain_forms,

@@ -57,15 +57,37 @@ where
     respond(result.await)
 }
 
+/// The request's signed-in member, looked up once however many server functions
+/// a page calls while it renders (the header, the list, the requests count...).
+/// The server puts one in every request's extensions; each copy of the request's
+/// parts shares it.
+#[derive(Clone, Default)]
+pub struct ViewerOnce(std::sync::Arc<tokio::sync::OnceCell<Option<Viewer>>>);
+
 /// The signed-in member making the current request, if any. The request's
 /// context is read when this is called, not when it is awaited (see `signed_in`).
 pub fn current_viewer() -> impl Future<Output = Result<Option<Viewer>, AppError>> {
-    let caller = request_token().map(|token| (token, app_state()));
+    let parts = use_context::<Parts>();
+    let once = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ViewerOnce>().cloned());
+    let caller = parts
+        .and_then(|p| token_from_headers(&p.headers))
+        .map(|token| (token, app_state()));
     async move {
         let Some((token, state)) = caller else {
             return Ok(None);
         };
-        viewer_for_token(&state?.pool, &token).await
+        let pool = state?.pool;
+        match once {
+            // A failed lookup is not kept: the next caller asks again.
+            Some(once) => once
+                .0
+                .get_or_try_init(|| viewer_for_token(&pool, &token))
+                .await
+                .cloned(),
+            None => viewer_for_token(&pool, &token).await,
+        }
     }
 }
 
