@@ -143,9 +143,10 @@ async fn page(
                      FROM conversation_reads r
                      WHERE r.member_id = $1
                        AND (r.latest_message_at, r.conversation_id) < ($2, $3)
-                       AND EXISTS (SELECT 1 FROM conversation_parties cp
-                                   WHERE cp.member_id = $1 AND cp.conversation_id = r.conversation_id
-                                     AND cp.state = 'active')
+                       -- One probe by both keys (as EXISTS, the kept plan read all
+                       -- the member's parties for each row).
+                       AND (SELECT cp.state FROM conversation_parties cp
+                            WHERE cp.member_id = $1 AND cp.conversation_id = r.conversation_id) = 'active'
                      ORDER BY r.latest_message_at DESC, r.conversation_id DESC
                      LIMIT $4
                    )
