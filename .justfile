@@ -75,6 +75,10 @@ live-bench:
 page-bench:
     bash .ci/portal.sh page-bench
 
+# What announcing a send costs PostgreSQL: NOTIFY against polling (BENCHMARKS.md).
+notify-bench:
+    bash .ci/portal.sh notify-bench
+
 # The same workload on the portal and on Matrix Synapse (BENCHMARKS.md).
 synapse-bench:
     bash .ci/portal.sh synapse-bench

@@ -5,7 +5,7 @@
 #   bash .ci/portal.sh test     run every check: format, lints, Rust tests, browser tests, reliability
 #   bash .ci/portal.sh dev      fast edit-and-refresh loop (debug client, restart on change)
 #   bash .ci/portal.sh fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy   one part of `test`
-#   bash .ci/portal.sh bench|scale-bench|live-bench [durable]|page-bench|synapse-bench|reliability|attacks   the long harnesses
+#   bash .ci/portal.sh bench|scale-bench|live-bench [durable]|page-bench|notify-bench|synapse-bench|reliability|attacks   the long harnesses
 #   bash .ci/portal.sh db       start the private PostgreSQL cluster and print its URL
 #
 # Each installs what it needs (idempotently) on a Debian machine (.ci/provision.sh)
@@ -577,6 +577,17 @@ synapse_bench() {
     target/release/synapse_bench
 }
 
+# What announcing a send costs PostgreSQL: NOTIFY against polling an outbox table
+# (server/harness/src/bin/notify_bench.rs; BENCHMARKS.md, README's scaling section).
+notify_bench() {
+  apt_install curl postgresql
+  ensure_postgres scratch
+  log "building the notification benchmark (release)"
+  cargo build --release -p harness --bin notify_bench
+  create_database portal_notify_bench
+  DATABASE_URL="${BENCH_DATABASE_URL:-${DATABASE_URL%/*}/portal_notify_bench}" target/release/notify_bench
+}
+
 # Server-rendered page throughput, the client's size, and Lighthouse (BENCHMARKS.md).
 page_bench() {
   apt_install curl postgresql chromium brotli
@@ -609,13 +620,14 @@ case "${1:-}" in
   scale-bench) scale_bench ;;
   live-bench) live_bench "${2:-scratch}" ;;
   page-bench) page_bench ;;
+  notify-bench) notify_bench ;;
   synapse-bench) synapse_bench ;;
   reliability) reliability ;;
   attacks) attacks ;;
   # For development: start the cluster, leave it running, print its URL.
   db) ensure_postgres; PG_STARTED_HERE=0; echo "$DATABASE_URL" ;;
   *)
-    echo "usage: bash .ci/portal.sh serve|production|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy|bench|scale-bench|live-bench|page-bench|synapse-bench|reliability|attacks|db" >&2
+    echo "usage: bash .ci/portal.sh serve|production|dev|test|fmt|lint|unit|integration|e2e|reliability-short|attacks-short|proxy|bench|scale-bench|live-bench|page-bench|notify-bench|synapse-bench|reliability|attacks|db" >&2
     exit 2
     ;;
 esac
