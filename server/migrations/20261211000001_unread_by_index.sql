@@ -36,6 +36,10 @@ ALTER TABLE conversation_reads
 CREATE FUNCTION reads_follow_conversation(conversation bigint, exact boolean) RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
+    -- The conversation's row first, as sends take it: read marks of a conversation
+    -- are locked only under it (no two transactions wait for each other), and a
+    -- send in progress is waited for, so its last message is the one copied.
+    PERFORM 1 FROM conversations WHERE id = conversation FOR NO KEY UPDATE;
     INSERT INTO conversation_reads AS r (conversation_id, member_id, last_read_message_id,
                                          latest_message_id, latest_message_at)
     SELECT DISTINCT v.conversation_id, v.member_id, 0::bigint, c.last_message_id, c.last_message_at

@@ -148,8 +148,8 @@ pub(super) async fn insert_message(
     Ok(Some(shared))
 }
 
-/// One statement: store, move the conversation to the top, mark it read for the
-/// author. A note ("Alice left") neither moves the conversation nor makes it
+/// One statement: store, move the conversation to the top (the author's read mark
+/// follows in the fan-out, after the conversation's row is locked). A note ("Alice left") neither moves the conversation nor makes it
 /// unread. `None` when the author already sent a message with this key.
 async fn store(
     tx: &mut Transaction<'_, Postgres>,
@@ -174,12 +174,6 @@ async fn store(
              FROM inserted i WHERE c.id = $1 AND c.last_message_id < i.id AND NOT $7
            ), draft_cleared AS (
              DELETE FROM drafts WHERE member_id = $2 AND conversation_id = $1 AND NOT $7
-           ), author_read AS (
-             INSERT INTO conversation_reads (conversation_id, member_id, last_read_message_id)
-             SELECT $1, $2, id FROM inserted WHERE NOT $7
-             ON CONFLICT (member_id, conversation_id) DO UPDATE
-             SET last_read_message_id = EXCLUDED.last_read_message_id
-             WHERE conversation_reads.last_read_message_id < EXCLUDED.last_read_message_id
            )
            SELECT id, created_at FROM inserted"#,
         conversation_id,

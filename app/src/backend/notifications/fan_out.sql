@@ -31,6 +31,12 @@ WITH recipients AS (
   SELECT *, (NOT mine AND member_id <> $3 AND NOT muted AND group_notify
              AND NOT request AND NOT blocked AND NOT $6) AS wants
   FROM flagged
+), author_read AS (
+  -- The author has read what they wrote. Here, not with the message: read marks of a
+  -- conversation are locked only after its row (sends lock it moving it up), or two
+  -- members sending at once each wait for the other.
+  UPDATE conversation_reads r SET last_read_message_id = $2
+  WHERE r.member_id = $3 AND r.conversation_id = $1 AND NOT $6 AND r.last_read_message_id < $2
 ), still_read AS (
   UPDATE conversation_reads r SET last_read_message_id = $2
   FROM decided d
